@@ -1,0 +1,27 @@
+/**
+ * The style engine's whole public surface. Nothing outside `daemon/engine/` imports a file
+ * inside it except through here.
+ */
+export type {
+  RgbImage,
+  StyleOptions,
+  StyleInput,
+  StylizeRequest,
+  StylizeEvent,
+  StartEvent,
+  ProgressEvent,
+  ResultEvent,
+  Losses,
+  StageSpec,
+  EngineInfo,
+  InputConventionName,
+  OptimizerName,
+  InitName,
+} from './types.ts';
+export { EngineError, type EngineErrorCode } from './engine-error.ts';
+export { createEngineAsync, type Engine, type EngineOptions } from './engine.ts';
+export { BACKEND_NAMES, type BackendName } from './backend.ts';
+export { PRESETS, PRESET_NAMES, resolveOptions } from './presets.ts';
+export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';
+export { writeWeightsManifestAsync, type NamedWeight } from './weights/write-weights-manifest.ts';
+export { VGG19_CONV_LAYERS } from './vgg-layers.ts';

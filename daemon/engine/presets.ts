@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { CONVENTIONS } from './convention.ts';
+import { EngineError } from './engine-error.ts';
+import type { InputConventionName, StageSpec, StyleOptions } from './types.ts';
+import { TAP_NAMES } from './vgg-layers.ts';
+
+/**
+ * Converting loss weights between input conventions.
+ *
+ * d2l's numbers (content 1, style 1e3, TV 10, Adam lr 0.01) are tuned for torchvision weights:
+ * inputs normalised by the ImageNet std, features of order 1. With Keras/Caffe weights the
+ * variable is in 0–255 pixel levels and the features are far larger, so the same numbers give a
+ * style term ~1e9 times too strong and steps ~58 times too small.
+ *
+ * - Learning rate: Adam moves every element by about `lr` *variable units* per step, whatever
+ *   the loss scale, so lr converts by the ratio of units: one torchvision unit spans
+ *   255·mean(std) = 57.6 pixel levels, one Caffe unit 1 level → lr 0.01 becomes 0.576.
+ * - Loss weights: Adam is invariant to the loss's overall scale, so only the ratios of the
+ *   three gradients matter. Let u = 57.6 (levels per torchvision unit) and k the ratio of Caffe
+ *   to torchvision feature magnitudes at the same image. Content MSE scales by k², the Gram MSE
+ *   by k⁴, TV (an L1 norm of the variable) by u; gradients w.r.t. the variable all carry a
+ *   further 1/u. Dividing the content weight by k², the style weight by k⁴ and the TV weight
+ *   by u keeps the three gradients in d2l's proportions.
+ * - k from feature magnitudes: measured with these Caffe weights on tubingen × starry_night at
+ *   64×96 from the content image, d2l's weighted style term (style weight 1e3) is 2.7e9, where
+ *   the d2l run's starts near 1, so k⁴ ≈ 2.7e9 and k ≈ 228 (scripts/measure-feature-scale.ts
+ *   re-measures it: the Gram-MSE ratio over d2l's layers, and the RMS activation of relu4_4).
+ */
+export const LEVELS_PER_TORCHVISION_UNIT = CONVENTIONS.torchvision.levelsPerUnit;
+export const CAFFE_FEATURE_SCALE = 228;
+
+export interface ConventionWeights {
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  learningRate: number;
+}
+
+/** Re-expresses weights tuned for one convention in another (see the derivation above). */
+export function convertWeights(
+  w: ConventionWeights,
+  from: InputConventionName,
+  to: InputConventionName,
+  optimizer: 'adam' | 'lbfgs',
+): ConventionWeights {
+  if (from === to) return w;
+  const k = CAFFE_FEATURE_SCALE;
+  const u = LEVELS_PER_TORCHVISION_UNIT;
+  const toCaffe = to === 'caffe';
+  const f = (x: number, factor: number): number => (toCaffe ? x / factor : x * factor);
+  return {
+    contentWeight: f(w.contentWeight, k * k),
+    styleWeight: f(w.styleWeight, k ** 4),
+    tvWeight: f(w.tvWeight, u),
+    // L-BFGS scales its own first step by the gradient, so its lr (a step multiplier) is unit-free.
+    learningRate: optimizer === 'lbfgs' ? w.learningRate : toCaffe ? w.learningRate * u : w.learningRate / u,
+  };
+}
+
+interface PresetDefinition {
+  description: string;
+  /** The convention its loss weights and learning rate are stated in. */
+  tunedFor: InputConventionName;
+  options: Omit<StyleOptions, 'preset'>;
+}
+
+const D2L_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'conv5_1'];
+const NEURAL_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
+
+const COMMON = {
+  init: 'content',
+  seed: 0,
+  progressEvery: 10,
+  previewEvery: 0,
+  previewMaxSide: 256,
+  historySize: 20,
+  lrStep: 0,
+  lrGamma: 1,
+} as const;
+
+export const PRESETS: Record<string, PresetDefinition> = {
+  reference: {
+    description: 'd2l’s Gatys et al. exactly: Adam, 500 iterations at 150×225 then 500 at 300×450.',
+    tunedFor: 'torchvision',
+    options: {
+      ...COMMON,
+      height: 300,
+      width: 450,
+      maxSide: 0,
+      stages: 2,
+      scale: 2,
+      iterations: 500,
+      contentLayers: ['relu4_4'],
+      styleLayers: D2L_STYLE_LAYERS,
+      contentWeight: 1,
+      styleWeight: 1e3,
+      tvWeight: 10,
+      optimizer: 'adam',
+      learningRate: 0.01,
+      lrStep: 200,
+      lrGamma: 0.1,
+    },
+  },
+  classic: {
+    description: 'neural-style’s layers and weights with L-BFGS: converges in far fewer iterations.',
+    tunedFor: 'caffe',
+    options: {
+      ...COMMON,
+      height: 0,
+      width: 0,
+      maxSide: 512,
+      stages: 2,
+      scale: 2,
+      iterations: 60,
+      contentLayers: ['relu4_2'],
+      styleLayers: NEURAL_STYLE_LAYERS,
+      contentWeight: 5,
+      styleWeight: 100,
+      tvWeight: 1e-3,
+      optimizer: 'lbfgs',
+      learningRate: 1,
+    },
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS);
+export const DEFAULT_PRESET = 'classic';
+
+const layer = z.string().refine((n) => TAP_NAMES.includes(n), { message: 'unknown VGG-19 layer' });
+const positive = z.number().finite().positive();
+const nonNegative = z.number().finite().nonnegative();
+
+/** Bounds for every option; the protocol narrows them further for remote callers. */
+export const styleOptionsSchema = z.object({
+  preset: z.string(),
+  height: z.number().int().min(0).max(8192),
+  width: z.number().int().min(0).max(8192),
+  maxSide: z.number().int().min(0).max(8192),
+  stages: z.number().int().min(1).max(6),
+  scale: z.number().min(1).max(4),
+  iterations: z.number().int().min(1).max(100_000),
+  contentLayers: z.array(layer).max(16),
+  styleLayers: z.array(layer).min(1).max(16),
+  contentWeight: nonNegative,
+  styleWeight: nonNegative,
+  tvWeight: nonNegative,
+  optimizer: z.enum(['adam', 'lbfgs']),
+  learningRate: positive,
+  lrStep: z.number().int().min(0),
+  lrGamma: positive,
+  historySize: z.number().int().min(1).max(1000),
+  init: z.enum(['content', 'noise']),
+  seed: z.number().int(),
+  progressEvery: z.number().int().min(1),
+  previewEvery: z.number().int().min(0),
+  previewMaxSide: z.number().int().min(8).max(2048),
+});
+
+/** The smallest stage must still survive VGG-19's four pools before conv5_1. */
+export const MIN_STAGE_SIDE = 16;
+
+/**
+ * A preset's options in the weights' convention, with the caller's overrides on top.
+ * Weights, learning rate and size the caller gives are taken as they are.
+ */
+export function resolveOptions(
+  overrides: Partial<StyleOptions> = {},
+  convention: InputConventionName,
+  content: { width: number; height: number },
+): StyleOptions {
+  const name = overrides.preset ?? DEFAULT_PRESET;
+  const preset = PRESETS[name];
+  if (!preset) {
+    throw new EngineError('bad-options', `There is no preset "${name}"; choose one of ${PRESET_NAMES.join(', ')}.`);
+  }
+  const optimizer = overrides.optimizer ?? preset.options.optimizer;
+  const converted = convertWeights(preset.options, preset.tunedFor, convention, optimizer);
+  const merged: StyleOptions = { ...preset.options, ...converted, preset: name, ...definedOnly(overrides) };
+  if (optimizer !== preset.options.optimizer && overrides.learningRate === undefined) {
+    merged.learningRate = optimizer === 'lbfgs' ? 1 : convertWeights({ ...converted, learningRate: 0.01 }, 'torchvision', convention, 'adam').learningRate;
+  }
+  // An explicit size wins over a preset's maxSide and vice versa.
+  if (overrides.maxSide && !(overrides.height && overrides.width)) {
+    merged.height = 0;
+    merged.width = 0;
+  }
+  if (merged.height === 0 || merged.width === 0) {
+    const side = merged.maxSide || 512;
+    const s = side / Math.max(content.width, content.height);
+    merged.width = Math.max(1, Math.round(content.width * s));
+    merged.height = Math.max(1, Math.round(content.height * s));
+  }
+  const checked = styleOptionsSchema.safeParse(merged);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new EngineError('bad-options', `Option ${issue.path.join('.')} is invalid: ${issue.message}.`);
+  }
+  const smallest = Math.min(merged.height, merged.width) / Math.pow(merged.scale, merged.stages - 1);
+  if (smallest < MIN_STAGE_SIDE) {
+    throw new EngineError(
+      'bad-options',
+      `The first stage would be under ${MIN_STAGE_SIDE} pixels on a side; use fewer stages or a larger size.`,
+    );
+  }
+  return merged;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Stage sizes, smallest first: each earlier stage is `scale` times smaller than the next. */
+export function stagePlan(o: StyleOptions): StageSpec[] {
+  return Array.from({ length: o.stages }, (_, i) => {
+    const f = Math.pow(o.scale, o.stages - 1 - i);
+    return { height: Math.round(o.height / f), width: Math.round(o.width / f), iterations: o.iterations };
+  });
+}

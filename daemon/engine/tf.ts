@@ -1,0 +1,8 @@
+/**
+ * The one import of TensorFlow.js inside the engine. tfjs-core's Node bundle registers no
+ * gradients; the union package's bundle registers all of them (and the cpu backend) into the
+ * registry that tfjs-core shares through a global, so it is loaded once here for that side effect.
+ */
+import '@tensorflow/tfjs';
+
+export * from '@tensorflow/tfjs-core';

@@ -1,0 +1,134 @@
+/**
+ * The engine's public types. The engine knows nothing of sockets, Figma or files on disk
+ * beyond its weights directory: callers hand it decoded pixels and get pixels back.
+ */
+
+/** Interleaved 8-bit RGB pixels, row-major, `data.length === width * height * 3`. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** How a weight set expects its input: see `convention.ts`. */
+export type InputConventionName = 'caffe' | 'torchvision';
+
+/** Tap points in VGG-19, named after the activation they read (see `vgg-layers.ts`). */
+export type LayerName = string;
+
+export type OptimizerName = 'adam' | 'lbfgs';
+export type InitName = 'content' | 'noise';
+
+/** One resolution of a multi-scale job. */
+export interface StageSpec {
+  height: number;
+  width: number;
+  iterations: number;
+}
+
+/** Every knob of a job; a preset fills all of them, callers override any. */
+export interface StyleOptions {
+  preset: string;
+  /**
+   * Output size of the last stage. When `height` and `width` are 0, the longest side is
+   * `maxSide` and the content image's aspect ratio is kept.
+   */
+  height: number;
+  width: number;
+  maxSide: number;
+  /** Number of stages; each earlier stage is `scale` times smaller than the next. */
+  stages: number;
+  scale: number;
+  /** Iterations per stage. */
+  iterations: number;
+  contentLayers: LayerName[];
+  styleLayers: LayerName[];
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** Adam only: StepLR period (iterations) and factor. */
+  lrStep: number;
+  lrGamma: number;
+  /** L-BFGS only: history size. */
+  historySize: number;
+  init: InitName;
+  seed: number;
+  /** Emit a progress event every N iterations (the last iteration of a stage always reports). */
+  progressEvery: number;
+  /** Attach a preview image every N iterations (0: never), its longest side at most `previewMaxSide`. */
+  previewEvery: number;
+  previewMaxSide: number;
+}
+
+export interface StyleInput {
+  image: RgbImage;
+  /** Relative blend weight; weights are normalised to sum to 1. */
+  weight: number;
+  /**
+   * A key identifying this image's pixels (e.g. their hash): the engine caches its Gram
+   * targets under it, so one style applied to many frames is analysed once per size.
+   */
+  cacheKey?: string;
+}
+
+/** Fits an image to a stage's size; the default is bilinear with an area prefilter. */
+export type ResizeImageAsync = (image: RgbImage, width: number, height: number) => Promise<RgbImage>;
+
+export interface StylizeRequest {
+  content: RgbImage;
+  styles: StyleInput[];
+  /** Preset name plus overrides; unspecified fields come from the preset. */
+  options?: Partial<StyleOptions>;
+  signal?: AbortSignal;
+  resizeAsync?: ResizeImageAsync;
+}
+
+export interface Losses {
+  content: number;
+  style: number;
+  tv: number;
+  total: number;
+}
+
+export interface StartEvent {
+  type: 'start';
+  backend: string;
+  device: string;
+  options: StyleOptions;
+  stages: StageSpec[];
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  /** 1-based stage and iteration within the stage. */
+  stage: number;
+  stages: number;
+  iteration: number;
+  iterations: number;
+  losses: Losses;
+  learningRate: number;
+  /** Seconds since the job started, and the estimated seconds left. */
+  seconds: number;
+  etaSeconds: number;
+  preview?: RgbImage;
+}
+
+export interface ResultEvent {
+  type: 'result';
+  image: RgbImage;
+  seconds: number;
+  losses: Losses;
+}
+
+export type StylizeEvent = StartEvent | ProgressEvent | ResultEvent;
+
+/** What the engine reports about itself (the daemon's hello carries it). */
+export interface EngineInfo {
+  engine: 'tfjs';
+  backend: string;
+  device: string;
+  convention: InputConventionName;
+  weightsSource: string;
+}
