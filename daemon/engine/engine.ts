@@ -1,16 +1,15 @@
-import * as tf from './tf.ts';
-import { selectBackendAsync, type ActiveBackend, type BackendName } from './backend.ts';
+import { selectBackendAsync, type BackendName } from './backend.ts';
 import { CONVENTIONS, postprocess, preprocess, type InputConvention } from './convention.ts';
 import { EngineError } from './engine-error.ts';
-import { gramMatrix } from './gram-matrix.ts';
-import { meanSquaredError, totalVariation } from './losses.ts';
+import type { LossBackend, StageLossFunction } from './loss-function.ts';
 import { Adam } from './optim/adam.ts';
 import { Lbfgs } from './optim/lbfgs.ts';
 import { stepLearningRate } from './optim/step-lr.ts';
 import { resolveOptions, stagePlan } from './presets.ts';
 import { createRandom } from './random.ts';
 import { imageToTensor, resizeImageAsync, resizePixels, tensorToImageAsync } from './resize-image.ts';
-import { StyleTargetCache } from './style-target-cache.ts';
+import * as tf from './tf.ts';
+import { TfjsLossBackend } from './tfjs-loss-backend.ts';
 import type {
   EngineInfo,
   InputConventionName,
@@ -21,30 +20,46 @@ import type {
   StylizeEvent,
   StylizeRequest,
 } from './types.ts';
-import { Vgg19 } from './vgg19.ts';
 import { disposeVggWeights, loadVggWeightsAsync, type VggWeights } from './weights/load-weights.ts';
 
 export interface EngineOptions {
   /** A folder with a TensorFlow.js weights manifest (see weights/README.md). */
   weightsDir: string;
+  /** TensorFlow.js backend: also runs the optimiser's arithmetic when the loss runs elsewhere. */
   backend?: BackendName;
   /** Overrides the convention the weights folder declares. */
   convention?: InputConventionName;
+  /**
+   * Builds the loss/gradient computation instead of TensorFlow.js autograd (the ONNX Runtime
+   * path plugs in here); the engine owns and disposes what it returns.
+   */
+  lossBackendAsync?: (weights: VggWeights) => Promise<LossBackend>;
+}
+
+/** Gram targets cached across jobs (see StyleInput.cacheKey). */
+export interface StyleCacheView {
+  readonly size: number;
+  clear(): void;
 }
 
 export interface Engine {
   readonly info: EngineInfo;
   /** Runs one job; the generator throws EngineError('cancelled') when `request.signal` aborts. */
   stylize(request: StylizeRequest): AsyncGenerator<StylizeEvent>;
-  /** Gram targets cached across jobs (see StyleInput.cacheKey). */
-  readonly styleCache: StyleTargetCache;
+  readonly styleCache: StyleCacheView;
   dispose(): void;
 }
 
 export async function createEngineAsync(options: EngineOptions): Promise<Engine> {
-  const backend = await selectBackendAsync(options.backend);
+  const active = await selectBackendAsync(options.backend);
   const weights = await loadVggWeightsAsync(options.weightsDir, { convention: options.convention });
-  return new TfjsEngine(backend, weights);
+  try {
+    const loss = options.lossBackendAsync ? await options.lossBackendAsync(weights) : new TfjsLossBackend(weights, active);
+    return new DriverEngine(loss, weights);
+  } catch (error) {
+    disposeVggWeights(weights);
+    throw error;
+  }
 }
 
 function checkImage(image: RgbImage, what: string): void {
@@ -57,30 +72,32 @@ function abortIfRequested(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineError('cancelled', 'The job was cancelled.');
 }
 
-interface Targets {
-  content: tf.Tensor4D[];
-  style: tf.Tensor2D[];
-}
+const NO_STYLE_CACHE: StyleCacheView = { size: 0, clear: () => undefined };
 
-class TfjsEngine implements Engine {
+/**
+ * The optimisation driver: stages, initialisation, Adam or L-BFGS, progress, previews and
+ * cancellation, over whichever LossBackend computes the loss and gradient.
+ */
+class DriverEngine implements Engine {
   readonly info: EngineInfo;
-  readonly styleCache = new StyleTargetCache();
-  private readonly vgg: Vgg19;
   private readonly convention: InputConvention;
 
   constructor(
-    private readonly backend: ActiveBackend,
+    private readonly loss: LossBackend,
     private readonly weights: VggWeights,
   ) {
-    this.vgg = new Vgg19(weights, backend.customGradients);
     this.convention = CONVENTIONS[weights.convention];
     this.info = {
-      engine: 'tfjs',
-      backend: backend.name,
-      device: backend.device,
+      engine: loss.engine,
+      backend: loss.backend,
+      device: loss.device,
       convention: weights.convention,
       weightsSource: weights.source,
     };
+  }
+
+  get styleCache(): StyleCacheView {
+    return this.loss.styleCache ?? NO_STYLE_CACHE;
   }
 
   async *stylize(request: StylizeRequest): AsyncGenerator<StylizeEvent> {
@@ -95,15 +112,14 @@ class TfjsEngine implements Engine {
     }
     const options = resolveOptions(request.options, this.weights.convention, content);
     try {
-      this.vgg.checkTaps([...options.contentLayers, ...options.styleLayers]);
+      this.loss.checkLayers([...options.contentLayers, ...options.styleLayers]);
     } catch (error) {
       throw new EngineError('bad-options', (error as Error).message);
     }
     const resize = request.resizeAsync ?? resizeImageAsync;
     const stages = stagePlan(options);
     const started = performance.now();
-    const seconds = (): number => (performance.now() - started) / 1000;
-    yield { type: 'start', backend: this.backend.name, device: this.backend.device, options, stages };
+    yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages };
 
     let x: tf.Tensor4D | undefined;
     let last: Losses = { content: 0, style: 0, tv: 0, total: 0 };
@@ -111,13 +127,25 @@ class TfjsEngine implements Engine {
       for (const [s, stage] of stages.entries()) {
         abortIfRequested(signal);
         const contentImage = await resize(content, stage.width, stage.height);
-        const styleImages = await Promise.all(styles.map((st) => resize(st.image, stage.width, stage.height)));
-        const targets = this.targets(contentImage, styleImages, styles, blend.map((w) => w / blendSum), options);
-        const init = this.initialVariable(x, contentImage, stage, options);
-        x?.dispose();
-        x = init;
+        const styleInputs = await Promise.all(
+          styles.map(async (st) => ({
+            image: await resize(st.image, stage.width, stage.height),
+            weight: st.weight / blendSum,
+            cacheKey: st.cacheKey,
+          })),
+        );
+        const lossFunction = await this.loss.prepareStageAsync({
+          content: contentImage,
+          styles: styleInputs,
+          options,
+          height: stage.height,
+          width: stage.width,
+        });
         try {
-          const run = this.optimizeStage(x, targets, options, stages, s, started, signal);
+          const init = this.initialVariable(x, contentImage, stage, options);
+          x?.dispose();
+          x = init;
+          const run = this.optimizeStage(x, lossFunction, options, stages, s, started, signal);
           for (;;) {
             const next = await run.next();
             if (next.done) {
@@ -128,60 +156,16 @@ class TfjsEngine implements Engine {
             yield next.value;
           }
         } finally {
-          for (const t of targets.content) t.dispose();
-          for (const t of targets.style) if (!this.isCached(t)) t.dispose();
+          lossFunction.dispose();
         }
       }
       const pixels = tf.tidy(() => postprocess(x!, this.convention));
       const image = await tensorToImageAsync(pixels);
       pixels.dispose();
-      yield { type: 'result', image, seconds: seconds(), losses: last };
+      yield { type: 'result', image, seconds: (performance.now() - started) / 1000, losses: last };
     } finally {
       x?.dispose();
     }
-  }
-
-  private cachedGrams = new WeakSet<tf.Tensor>();
-
-  private isCached(t: tf.Tensor): boolean {
-    return this.cachedGrams.has(t);
-  }
-
-  /** Content features and blended style Grams for one stage (style Grams from the cache when keyed). */
-  private targets(
-    content: RgbImage,
-    styleImages: RgbImage[],
-    styles: StylizeRequest['styles'],
-    blend: number[],
-    o: StyleOptions,
-  ): Targets {
-    const custom = this.backend.customGradients;
-    const contentFeatures = tf.tidy(() => {
-      const f = this.vgg.features(preprocess(imageToTensor(content), this.convention), o.contentLayers);
-      return o.contentLayers.map((l) => f.get(l)!);
-    });
-    const perStyle = styleImages.map((image, i) => {
-      const key = styles[i].cacheKey;
-      const cacheKey = key && `${key}|${image.width}x${image.height}|${o.styleLayers.join(',')}|${this.weights.source}`;
-      const hit = cacheKey ? this.styleCache.get(cacheKey) : undefined;
-      if (hit) return hit;
-      const grams = tf.tidy(() => {
-        const f = this.vgg.features(preprocess(imageToTensor(image), this.convention), o.styleLayers);
-        return o.styleLayers.map((l) => gramMatrix(f.get(l)!, custom));
-      });
-      if (cacheKey) {
-        this.styleCache.set(cacheKey, grams);
-        for (const g of grams) this.cachedGrams.add(g);
-      }
-      return grams;
-    });
-    const style = o.styleLayers.map((_, l) => {
-      if (perStyle.length === 1) return perStyle[0][l];
-      return tf.tidy(() => tf.addN(perStyle.map((grams, i) => tf.mul(grams[l], blend[i]))) as tf.Tensor2D);
-    });
-    // Unkeyed per-style Grams were only needed for the blend.
-    if (perStyle.length > 1) for (const grams of perStyle) for (const g of grams) if (!this.isCached(g)) g.dispose();
-    return { content: contentFeatures, style };
   }
 
   /** Stage 1 starts from the content (or noise); later stages from the previous result, upscaled. */
@@ -204,35 +188,9 @@ class TfjsEngine implements Engine {
     });
   }
 
-  /** Loss parts [content, style, tv] and the gradient of their sum w.r.t. x. */
-  private lossAndGradient(x: tf.Tensor4D, targets: Targets, o: StyleOptions): { parts: tf.Tensor1D; grad: tf.Tensor4D } {
-    const custom = this.backend.customGradients;
-    let parts: tf.Tensor1D | undefined;
-    const grad = tf.tidy(() => {
-      const taps = [...o.contentLayers, ...o.styleLayers];
-      const { grad: g } = tf.valueAndGrad((input: tf.Tensor4D) => {
-        const f = this.vgg.features(input, taps);
-        const zero = tf.scalar(0);
-        const content = o.contentLayers.reduce<tf.Scalar>(
-          (sum, l, i) => tf.add(sum, tf.mul(meanSquaredError(f.get(l)!, targets.content[i]), o.contentWeight)),
-          zero,
-        );
-        const style = o.styleLayers.reduce<tf.Scalar>(
-          (sum, l, i) => tf.add(sum, tf.mul(meanSquaredError(gramMatrix(f.get(l)!, custom), targets.style[i]), o.styleWeight)),
-          zero,
-        );
-        const tv = tf.mul(totalVariation(input), o.tvWeight) as tf.Scalar;
-        parts = tf.keep(tf.stack([content, style, tv]) as tf.Tensor1D);
-        return tf.addN([content, style, tv]) as tf.Scalar;
-      })(x);
-      return g;
-    });
-    return { parts: parts!, grad };
-  }
-
   private async *optimizeStage(
     x0: tf.Tensor4D,
-    targets: Targets,
+    lossFunction: StageLossFunction,
     o: StyleOptions,
     stages: StageSpec[],
     s: number,
@@ -248,9 +206,7 @@ class TfjsEngine implements Engine {
     try {
       for (let i = 0; i < stage.iterations; i++) {
         abortIfRequested(signal);
-        const { parts, grad } = this.lossAndGradient(x, targets, o);
-        const [content, style, tv] = await parts.data();
-        parts.dispose();
+        const { content, style, tv, grad } = await lossFunction.evaluateAsync(x);
         losses = { content, style, tv, total: content + style + tv };
         const lr = adam ? stepLearningRate(o.learningRate, i, o.lrStep, o.lrGamma) : o.learningRate;
         const next = adam ? adam.step(x, grad, lr) : lbfgs!.step(x, grad, losses.total);
@@ -309,8 +265,7 @@ class TfjsEngine implements Engine {
   }
 
   dispose(): void {
-    this.styleCache.clear();
-    this.vgg.dispose();
+    this.loss.dispose();
     disposeVggWeights(this.weights);
   }
 }

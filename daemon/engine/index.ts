@@ -25,3 +25,6 @@ export { PRESETS, PRESET_NAMES, resolveOptions } from './presets.ts';
 export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';
 export { writeWeightsManifestAsync, type NamedWeight } from './weights/write-weights-manifest.ts';
 export { VGG19_CONV_LAYERS } from './vgg-layers.ts';
+export type { LossBackend, StageLossFunction, StageInputs } from './loss-function.ts';
+export { loadVggWeightsAsync, type VggWeights } from './weights/load-weights.ts';
+export type { StyleCacheView } from './engine.ts';

@@ -6,3 +6,9 @@
 import '@tensorflow/tfjs';
 
 export * from '@tensorflow/tfjs-core';
+
+import { enableProdMode } from '@tensorflow/tfjs-core';
+
+// Production mode skips tfjs' debug checks and its "install tfjs-node" banner: the engine
+// reports its backend itself (see backend.ts).
+enableProdMode();

@@ -126,7 +126,8 @@ export type StylizeEvent = StartEvent | ProgressEvent | ResultEvent;
 
 /** What the engine reports about itself (the daemon's hello carries it). */
 export interface EngineInfo {
-  engine: 'tfjs';
+  /** Which computes the loss and gradient: 'tfjs' (autograd) or 'onnx' (hand-written graph). */
+  engine: string;
   backend: string;
   device: string;
   convention: InputConventionName;

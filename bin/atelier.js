@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The installed `atelier` command: TypeScript sources run through tsx, so there is no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { mainAsync } = await import('../daemon/cli/main.ts');
+process.exitCode = await mainAsync(process.argv.slice(2));

@@ -1,0 +1,157 @@
+import { basename, extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { BACKEND_NAMES, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
+
+export const STYLIZE_USAGE = `Usage: atelier stylize <content> <style> [<style> ...] [-o out.png] [options]
+
+Options:
+  -o, --output FILE        result PNG (default: <content>.<style>.png in the current folder)
+  --weights DIR            VGG-19 weights folder (default: $ATELIER_WEIGHTS)
+  --preset NAME            ${PRESET_NAMES.join(' | ')} (default: classic)
+  --size HxW               output size, e.g. 300x450 (height first, as d2l)
+  --max-side N             output longest side, keeping the content's aspect ratio
+  --iterations N           iterations per stage
+  --stages N               number of stages (each earlier one --scale times smaller)
+  --scale X                size ratio between stages (default 2)
+  --optimizer NAME         adam | lbfgs
+  --lr X                   learning rate
+  --content-weight X       content loss weight
+  --style-weight X         style loss weight
+  --tv-weight X            total-variation loss weight
+  --style-blend W,W,...    relative weights of several styles (default equal)
+  --init NAME              content | noise
+  --seed N                 noise seed
+  --alpha MODE             keep (re-apply the content's transparency) | composite (on white)
+  --backend NAME           ${BACKEND_NAMES.join(' | ')} (default auto)
+  --progress-every N       report every N iterations (default 10)
+  --json                   one JSON object per progress event, and a final one
+  -h, --help               this text`;
+
+const number = z.coerce.number().finite();
+const int = z.coerce.number().int();
+
+const argsSchema = z.object({
+  output: z.string().min(1).optional(),
+  weights: z.string().min(1).optional(),
+  preset: z.enum(PRESET_NAMES as [string, ...string[]]).optional(),
+  size: z
+    .string()
+    .regex(/^\d+x\d+$/, 'use HxW, e.g. 300x450')
+    .transform((s) => s.split('x').map(Number) as [number, number])
+    .optional(),
+  'max-side': int.positive().optional(),
+  iterations: int.positive().optional(),
+  stages: int.positive().optional(),
+  scale: number.min(1).optional(),
+  optimizer: z.enum(['adam', 'lbfgs']).optional(),
+  lr: number.positive().optional(),
+  'content-weight': number.nonnegative().optional(),
+  'style-weight': number.nonnegative().optional(),
+  'tv-weight': number.nonnegative().optional(),
+  'style-blend': z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .refine((a) => a.every((w) => Number.isFinite(w) && w >= 0), 'blend weights are numbers ≥ 0')
+    .optional(),
+  init: z.enum(['content', 'noise']).optional(),
+  seed: int.optional(),
+  alpha: z.enum(['keep', 'composite']).default('keep'),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
+  'progress-every': int.positive().optional(),
+  json: z.boolean().default(false),
+  help: z.boolean().default(false),
+});
+
+export interface StylizeArgs {
+  content: string;
+  styles: string[];
+  styleBlend: number[];
+  output: string;
+  weights?: string;
+  alpha: 'keep' | 'composite';
+  backend: (typeof BACKEND_NAMES)[number];
+  json: boolean;
+  options: Partial<StyleOptions>;
+}
+
+export class UsageError extends Error {}
+
+/** Parses `atelier stylize` arguments; throws UsageError with a sentence for bad input. */
+export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StylizeArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        weights: { type: 'string' },
+        preset: { type: 'string' },
+        size: { type: 'string' },
+        'max-side': { type: 'string' },
+        iterations: { type: 'string' },
+        stages: { type: 'string' },
+        scale: { type: 'string' },
+        optimizer: { type: 'string' },
+        lr: { type: 'string' },
+        'content-weight': { type: 'string' },
+        'style-weight': { type: 'string' },
+        'tv-weight': { type: 'string' },
+        'style-blend': { type: 'string' },
+        init: { type: 'string' },
+        seed: { type: 'string' },
+        alpha: { type: 'string' },
+        backend: { type: 'string' },
+        'progress-every': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const checked = argsSchema.safeParse(parsed.values);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new UsageError(`--${issue.path.join('.')}: ${issue.message}`);
+  }
+  const a = checked.data;
+  if (a.help) return 'help';
+  const [content, ...styles] = parsed.positionals;
+  if (!content || styles.length === 0) throw new UsageError('Give a content image and at least one style image.');
+  if (a.size && a['max-side']) throw new UsageError('Use either --size or --max-side, not both.');
+  const blend = a['style-blend'] ?? styles.map(() => 1);
+  if (blend.length !== styles.length) {
+    throw new UsageError(`--style-blend has ${blend.length} weights for ${styles.length} styles.`);
+  }
+  const stem = (p: string): string => basename(p, extname(p));
+  const options: Partial<StyleOptions> = {
+    preset: a.preset,
+    height: a.size?.[0],
+    width: a.size?.[1],
+    maxSide: a['max-side'],
+    iterations: a.iterations,
+    stages: a.stages,
+    scale: a.scale,
+    optimizer: a.optimizer,
+    learningRate: a.lr,
+    contentWeight: a['content-weight'],
+    styleWeight: a['style-weight'],
+    tvWeight: a['tv-weight'],
+    init: a.init,
+    seed: a.seed,
+    progressEvery: a['progress-every'],
+  };
+  return {
+    content,
+    styles,
+    styleBlend: blend,
+    output: a.output ?? `${stem(content)}.${stem(styles[0])}.png`,
+    weights: a.weights ?? env.ATELIER_WEIGHTS,
+    alpha: a.alpha,
+    backend: a.backend,
+    json: a.json,
+    options,
+  };
+}

@@ -1,0 +1,90 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
+import { encodePngAsync, ImageError, readImageAsync, resizeRgbAsync } from '../image/index.ts';
+import { formatBar, formatDuration, formatLossLine } from './progress-line.ts';
+import { parseStylizeArgs, STYLIZE_USAGE, UsageError, type StylizeArgs } from './stylize-args.ts';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+const WEIGHTS_HELP =
+  'No VGG-19 weights given: pass --weights DIR or set ATELIER_WEIGHTS to a folder holding weights_manifest.json (the daemon, `npm start`, downloads them on first run).';
+
+/** `atelier stylize`: returns the process exit code (0 done, 1 failed, 2 bad usage, 130 cancelled). */
+export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise<number> {
+  let args: StylizeArgs | 'help';
+  try {
+    args = parseStylizeArgs(argv, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`atelier stylize: ${error.message}\n\n${STYLIZE_USAGE}\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.stdout.write(`${STYLIZE_USAGE}\n`);
+    return 0;
+  }
+  if (!args.weights) {
+    io.stderr.write(`atelier stylize: ${WEIGHTS_HELP}\n`);
+    return 2;
+  }
+  const bar = io.stderr.isTTY && !args.json;
+  let engine: Engine | undefined;
+  try {
+    const content = await readImageAsync(args.content, { alpha: args.alpha });
+    const styles = await Promise.all(args.styles.map((s) => readImageAsync(s, { alpha: 'composite' })));
+    engine = await createEngineAsync({ weightsDir: args.weights, backend: args.backend });
+    const { backend, device, convention } = engine.info;
+    if (!args.json) io.stderr.write(`atelier: engine tfjs, backend ${backend}, device ${device}, weights ${convention} convention\n`);
+    const output = resolve(args.output);
+    for await (const ev of engine.stylize({
+      content: content.rgb,
+      styles: styles.map((s, i) => ({ image: s.rgb, weight: args.styleBlend[i] })),
+      options: args.options,
+      resizeAsync: resizeRgbAsync,
+      signal: io.signal,
+    })) {
+      if (ev.type === 'start') {
+        const plan = ev.stages.map((s) => `${s.iterations}×${s.height}x${s.width}`).join(' → ');
+        if (args.json) io.stdout.write(`${JSON.stringify({ type: 'start', backend: ev.backend, device: ev.device, preset: ev.options.preset, optimizer: ev.options.optimizer, stages: ev.stages })}\n`);
+        else io.stderr.write(`atelier: preset ${ev.options.preset}, ${ev.options.optimizer}, ${plan}\n`);
+      } else if (ev.type === 'progress') {
+        if (args.json) {
+          io.stdout.write(
+            `${JSON.stringify({ type: 'progress', stage: ev.stage, stages: ev.stages, iteration: ev.iteration, iterations: ev.iterations, ...ev.losses, learningRate: ev.learningRate, seconds: ev.seconds, etaSeconds: ev.etaSeconds })}\n`,
+          );
+        } else {
+          if (bar) io.stderr.write('\r\x1b[K');
+          io.stdout.write(`${formatLossLine(ev)}\n`);
+          if (bar) io.stderr.write(formatBar(ev, io.stderr.columns ?? 80));
+        }
+      } else {
+        const alpha = content.alpha ? { data: content.alpha, width: content.rgb.width, height: content.rgb.height } : undefined;
+        await writeFile(output, await encodePngAsync(ev.image, alpha));
+        if (bar) io.stderr.write('\r\x1b[K');
+        if (args.json) {
+          io.stdout.write(`${JSON.stringify({ type: 'result', output, width: ev.image.width, height: ev.image.height, seconds: ev.seconds, ...ev.losses })}\n`);
+        } else {
+          io.stderr.write(`atelier: wrote ${output} (${ev.image.width}×${ev.image.height}) in ${formatDuration(ev.seconds)}\n`);
+        }
+      }
+    }
+    return 0;
+  } catch (error) {
+    if (bar) io.stderr.write('\r\x1b[K');
+    if (error instanceof EngineError || error instanceof ImageError) {
+      const cancelled = error instanceof EngineError && error.code === 'cancelled';
+      if (args.json) io.stdout.write(`${JSON.stringify({ type: 'error', code: error.code, message: error.message })}\n`);
+      io.stderr.write(`atelier stylize: ${error.message} (${error.code})\n`);
+      return cancelled ? 130 : 1;
+    }
+    throw error;
+  } finally {
+    engine?.dispose();
+  }
+}

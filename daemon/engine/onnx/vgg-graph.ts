@@ -1,0 +1,261 @@
+import { tapOrder } from '../vgg-layers.ts';
+import { float, GraphBuilder, int, ints } from './graph-builder.ts';
+import { flippedKernel, type OnnxConv } from './onnx-weights.ts';
+
+/**
+ * The ONNX graphs of one stage, generated from the weights and the layer configuration.
+ *
+ * Layouts: the graph's image input and gradient output are NHWC [1, h, w, 3] like the tfjs
+ * tensors the driver holds; inside, everything is NCHW (ONNX's convolution layout), so content
+ * targets are [1, c, h', w'] and Gram targets [c, c].
+ *
+ * The loss graph's backward pass, written out:
+ * - conv: the input gradient is a stride-1 'same' convolution of the output gradient with the
+ *   kernel flipped in space and transposed in/out (`backwardConv: 'flipped-conv'`), or a
+ *   ConvTranspose with the forward kernel (`'conv-transpose'`); the bias has no input gradient.
+ * - ReLU: the gradient passes where the ReLU's output is > 0 (the same mask as x > 0).
+ * - 2×2/2 max-pool: MaxPool's Indices output marks one maximum per window — onnxruntime keeps
+ *   the first maximum in row-major window order (strict `>`), and MaxUnpool scatters the
+ *   gradient there, leaving the rows/columns an odd size drops at zero. tfjs' MaxPoolGrad also
+ *   routes the gradient to a single maximum per window; ties between distinct positive values
+ *   are where the two could differ (see the parity test).
+ * - content: mean((F−Fc)²)·wc → dF = 2·wc·(F−Fc)/N.
+ * - style: G = FᵀF/(c·h·w) with F as [h·w, c]; mean((G−Gs)²)·ws → dG = 2·ws·(G−Gs)/c² and
+ *   dF = F·(dG + dGᵀ)/(c·h·w). G and Gs are symmetric, so dG + dGᵀ = 2·dG: in NCHW, with F
+ *   as [c, h·w], dF = 4·ws/(c²·c·h·w) · (G−Gs)·F.
+ * - total variation: 0.5·wtv·(mean|Δv| + mean|Δh|) → sign(Δ)·0.5·wtv/N spread +/− onto the two
+ *   neighbours; ONNX Sign(0) = 0, as torch's |x| gradient at 0.
+ *
+ * Loss weights are a graph input [content, style, tv], so one session serves every job of
+ * the same size and layers.
+ */
+
+export interface StageGraphConfig {
+  height: number;
+  width: number;
+  contentLayers: readonly string[];
+  styleLayers: readonly string[];
+}
+
+export interface LossGraphConfig extends StageGraphConfig {
+  backwardConv: 'flipped-conv' | 'conv-transpose';
+  /**
+   * Declare the image input's height and width as symbolic. The graph still bakes this
+   * size's constants (Gram normalisation, unpool shapes), so it is only valid at this size;
+   * the flag exists to measure what static shapes buy onnxruntime (scripts/bench-onnx.ts).
+   */
+  symbolicInput?: boolean;
+}
+
+/** Names of the graphs' inputs and outputs. */
+export const GRAPH_NAMES = {
+  image: 'x',
+  lossWeights: 'loss_weights',
+  contentTarget: (i: number) => `content_target_${i}`,
+  styleTarget: (i: number) => `style_target_${i}`,
+  parts: 'parts',
+  grad: 'grad',
+  contentFeature: (i: number) => `content_feature_${i}`,
+  styleGram: (i: number) => `style_gram_${i}`,
+} as const;
+
+interface Tap {
+  name: string;
+  /** Value name of the activation in the graph. */
+  value: string;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+interface LayerState {
+  conv: OnnxConv;
+  weight: string;
+  input: string;
+  convOut: string;
+  reluOut?: string;
+  /** Pool indices and the pre-pool shape, when a deeper layer follows. */
+  pool?: { indices: string; shape: [number, number, number, number] };
+  height: number;
+  width: number;
+}
+
+/** Sizes of every tap at a stage size: [1, c, h', w'] with floor halving at each pool. */
+export function tapShape(convs: readonly OnnxConv[], tap: string, height: number, width: number): [number, number, number, number] {
+  let h = height;
+  let w = width;
+  for (const c of convs) {
+    if (c.layer.conv === tap || c.layer.relu === tap) return [1, c.cout, h, w];
+    if (c.layer.poolAfter) {
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+    }
+  }
+  throw new RangeError(`Layer "${tap}" is deeper than these weights reach.`);
+}
+
+/** The forward pass to the deepest tap; returns the taps and each layer's saved state. */
+function forward(g: GraphBuilder, convs: readonly OnnxConv[], cfg: StageGraphConfig, x: string): { taps: Map<string, Tap>; layers: LayerState[] } {
+  const wanted = new Set([...cfg.contentLayers, ...cfg.styleLayers]);
+  const deepest = Math.max(...[...wanted].map(tapOrder));
+  const taps = new Map<string, Tap>();
+  const layers: LayerState[] = [];
+  let h = g.op('Transpose', [x], { perm: ints([0, 3, 1, 2]) });
+  let height = cfg.height;
+  let width = cfg.width;
+  for (const conv of convs) {
+    if (tapOrder(conv.layer.conv) > deepest) break;
+    const weight = g.floatTensor(`${conv.layer.kerasName}_w`, [conv.cout, conv.cin, 3, 3], conv.kernel);
+    const bias = g.floatTensor(`${conv.layer.kerasName}_b`, [conv.cout], conv.bias);
+    const state: LayerState = { conv, weight, input: h, convOut: '', height, width };
+    layers.push(state);
+    state.convOut = g.op('Conv', [h, weight, bias], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
+    const tapOf = (name: string, value: string): Tap => ({ name, value, channels: conv.cout, height, width });
+    if (wanted.has(conv.layer.conv)) taps.set(conv.layer.conv, tapOf(conv.layer.conv, state.convOut));
+    if (tapOrder(conv.layer.relu) > deepest) break;
+    state.reluOut = g.op('Relu', [state.convOut]);
+    if (wanted.has(conv.layer.relu)) taps.set(conv.layer.relu, tapOf(conv.layer.relu, state.reluOut));
+    h = state.reluOut;
+    const next = convs[convs.indexOf(conv) + 1];
+    if (conv.layer.poolAfter && next && tapOrder(next.layer.conv) <= deepest) {
+      const [pooled, indices] = g.opMulti('MaxPool', [h], 2, { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
+      state.pool = { indices, shape: [1, conv.cout, height, width] };
+      h = pooled;
+      height = Math.floor(height / 2);
+      width = Math.floor(width / 2);
+    }
+  }
+  return { taps, layers };
+}
+
+/** Gram matrix [c, c] of a tap, G = F·Fᵀ/(c·h·w) with F as [c, h·w]. */
+function gram(g: GraphBuilder, t: Tap): { gram: string; flat: string } {
+  const flat = g.op('Reshape', [t.value, g.int64Tensor('shape', [t.channels, t.height * t.width])]);
+  const norm = t.channels * t.height * t.width;
+  return { gram: g.op('Gemm', [flat, flat], { transB: int(1), alpha: float(1 / norm) }), flat };
+}
+
+/** Forward-only graph: content features and style Grams of one image (the stage's targets). */
+export function buildTargetModel(convs: readonly OnnxConv[], cfg: StageGraphConfig): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input(GRAPH_NAMES.image, [1, cfg.height, cfg.width, 3]);
+  const { taps } = forward(g, convs, cfg, x);
+  cfg.contentLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    g.output(GRAPH_NAMES.contentFeature(i), t.value, [1, t.channels, t.height, t.width]);
+  });
+  cfg.styleLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    g.output(GRAPH_NAMES.styleGram(i), gram(g, t).gram, [t.channels, t.channels]);
+  });
+  return g.encode();
+}
+
+/** Loss parts [content, style, tv] and the gradient of their sum w.r.t. the image. */
+export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig): Uint8Array {
+  const g = new GraphBuilder();
+  const imageShape = cfg.symbolicInput ? [1, 'height', 'width', 3] : [1, cfg.height, cfg.width, 3];
+  const x = g.input(GRAPH_NAMES.image, imageShape);
+  const lossWeights = g.input(GRAPH_NAMES.lossWeights, [3]);
+  const weightOf = (i: number): string => g.op('Gather', [lossWeights, g.indexScalar(i)], { axis: int(0) });
+  const [wContent, wStyle, wTv] = [0, 1, 2].map(weightOf);
+  const { taps, layers } = forward(g, convs, cfg, x);
+
+  // Gradient contributions w.r.t. each tap's value, summed where a layer is tapped twice.
+  const tapGrads = new Map<string, string[]>();
+  const addGrad = (value: string, grad: string): void => {
+    const list = tapGrads.get(value) ?? [];
+    list.push(grad);
+    tapGrads.set(value, list);
+  };
+
+  const contentParts: string[] = [];
+  cfg.contentLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    const target = g.input(GRAPH_NAMES.contentTarget(i), [1, t.channels, t.height, t.width]);
+    const n = t.channels * t.height * t.width;
+    const diff = g.op('Sub', [t.value, target]);
+    contentParts.push(g.op('Mul', [g.op('ReduceSumSquare', [diff], { keepdims: int(0) }), g.scalar(1 / n)]));
+    addGrad(t.value, g.op('Mul', [diff, g.op('Mul', [wContent, g.scalar(2 / n)])]));
+  });
+
+  const styleParts: string[] = [];
+  cfg.styleLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    const c = t.channels;
+    const target = g.input(GRAPH_NAMES.styleTarget(i), [c, c]);
+    const { gram: G, flat } = gram(g, t);
+    const diff = g.op('Sub', [G, target]);
+    styleParts.push(g.op('Mul', [g.op('ReduceSumSquare', [diff], { keepdims: int(0) }), g.scalar(1 / (c * c))]));
+    const scaled = g.op('Mul', [diff, g.op('Mul', [wStyle, g.scalar(4 / (c * c * c * t.height * t.width))])]);
+    const dFlat = g.op('MatMul', [scaled, flat]);
+    addGrad(t.value, g.op('Reshape', [dFlat, g.int64Tensor('shape', [1, c, t.height, t.width])]));
+  });
+
+  // Backward through the network, deepest layer first.
+  let upstream: string | undefined;
+  for (let k = layers.length - 1; k >= 0; k--) {
+    const s = layers[k];
+    if (s.reluOut) {
+      // From the layer above: through the pool's maxima when this layer ends a block.
+      const fromAbove = upstream && s.pool
+        ? g.op('MaxUnpool', [upstream, s.pool.indices, g.int64Tensor('shape', s.pool.shape)], {
+            kernel_shape: ints([2, 2]),
+            strides: ints([2, 2]),
+          })
+        : upstream;
+      const gRelu = sum(g, [...(fromAbove ? [fromAbove] : []), ...(tapGrads.get(s.reluOut) ?? [])]);
+      upstream = gRelu && g.op('Where', [g.op('Greater', [s.reluOut, g.scalar(0)]), gRelu, g.scalar(0)]);
+    }
+    const gConv = sum(g, [...(upstream ? [upstream] : []), ...(tapGrads.get(s.convOut) ?? [])]);
+    if (!gConv) throw new Error('internal: a layer on the backward path has no gradient');
+    if (cfg.backwardConv === 'conv-transpose') {
+      upstream = g.op('ConvTranspose', [gConv, s.weight], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
+    } else {
+      const back = g.floatTensor(`${s.conv.layer.kerasName}_back`, [s.conv.cin, s.conv.cout, 3, 3], flippedKernel(s.conv));
+      upstream = g.op('Conv', [gConv, back], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
+    }
+  }
+  const gImage = g.op('Transpose', [upstream!], { perm: ints([0, 2, 3, 1]) });
+
+  // Total variation on the NHWC image.
+  const { value: tv, grad: tvGrad } = totalVariation(g, x, cfg.height, cfg.width, wTv);
+
+  const zero = g.scalar(0);
+  const content = g.op('Mul', [contentParts.length ? sum(g, contentParts)! : zero, wContent]);
+  const style = g.op('Mul', [sum(g, styleParts)!, wStyle]);
+  const one = g.int64Tensor('shape', [1]);
+  const parts = g.op('Concat', [content, style, tv].map((p) => g.op('Reshape', [p, one])), { axis: int(0) });
+  g.output(GRAPH_NAMES.parts, parts, [3]);
+  g.output(GRAPH_NAMES.grad, g.op('Add', [gImage, tvGrad]), imageShape);
+  return g.encode();
+}
+
+function sum(g: GraphBuilder, values: readonly string[]): string | undefined {
+  if (values.length <= 1) return values[0];
+  return g.op('Sum', values);
+}
+
+function totalVariation(g: GraphBuilder, x: string, h: number, w: number, weight: string): { value: string; grad: string } {
+  const axisDiff = (axis: number, size: number): string => {
+    const a = g.op('Slice', [x, g.int64Tensor('starts', [1]), g.int64Tensor('ends', [size]), g.int64Tensor('axes', [axis])]);
+    const b = g.op('Slice', [x, g.int64Tensor('starts', [0]), g.int64Tensor('ends', [size - 1]), g.int64Tensor('axes', [axis])]);
+    return g.op('Sub', [a, b]);
+  };
+  const dv = axisDiff(1, h);
+  const dh = axisDiff(2, w);
+  const nv = (h - 1) * w * 3;
+  const nh = h * (w - 1) * 3;
+  const meanAbs = (d: string, n: number): string => g.op('Mul', [g.op('ReduceL1', [d], { keepdims: int(0) }), g.scalar(1 / n)]);
+  const value = g.op('Mul', [g.op('Mul', [g.op('Add', [meanAbs(dv, nv), meanAbs(dh, nh)]), g.scalar(0.5)]), weight]);
+  // d/dx of (x[i+1] − x[i]) puts +s on element i+1 and −s on element i.
+  const spread = (d: string, n: number, axis: number): string => {
+    const s = g.op('Mul', [g.op('Sign', [d]), g.op('Mul', [weight, g.scalar(0.5 / n)])]);
+    const before = [0, 0, 0, 0, 0, 0, 0, 0];
+    const after = [0, 0, 0, 0, 0, 0, 0, 0];
+    before[axis] = 1;
+    after[4 + axis] = 1;
+    return g.op('Sub', [g.op('Pad', [s, g.int64Tensor('pads', before)]), g.op('Pad', [s, g.int64Tensor('pads', after)])]);
+  };
+  return { value, grad: g.op('Add', [spread(dv, nv, 1), spread(dh, nh, 2)]) };
+}

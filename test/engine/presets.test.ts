@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EngineError, PRESETS, resolveOptions } from '../../daemon/engine/index.ts';
+import { convertWeights, stagePlan } from '../../daemon/engine/presets.ts';
+
+const landscape = { width: 1024, height: 768 };
+
+test('reference reproduces d2l: layers, weights, Adam + StepLR, 500 at 150×225 then 500 at 300×450', () => {
+  const o = resolveOptions({ preset: 'reference' }, 'torchvision', landscape);
+  assert.deepEqual(o.styleLayers, ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'conv5_1']);
+  assert.deepEqual(o.contentLayers, ['relu4_4']);
+  assert.deepEqual([o.contentWeight, o.styleWeight, o.tvWeight], [1, 1e3, 10]);
+  assert.deepEqual([o.optimizer, o.learningRate, o.lrStep, o.lrGamma, o.init], ['adam', 0.01, 200, 0.1, 'content']);
+  assert.deepEqual(stagePlan(o), [
+    { height: 150, width: 225, iterations: 500 },
+    { height: 300, width: 450, iterations: 500 },
+  ]);
+});
+
+test('Caffe-convention defaults follow the documented conversion and round-trip', () => {
+  const tv = resolveOptions({ preset: 'reference' }, 'torchvision', landscape);
+  const caffe = resolveOptions({ preset: 'reference' }, 'caffe', landscape);
+  assert.ok(Math.abs(caffe.learningRate - 0.01 * 57.63) < 0.01, `lr ${caffe.learningRate}`);
+  // Ratios between the three weights change by k² and k⁴ and u; the values are what the code says.
+  assert.ok(caffe.styleWeight < caffe.contentWeight && caffe.contentWeight < caffe.tvWeight);
+  const back = convertWeights(caffe, 'caffe', 'torchvision', 'adam');
+  for (const k of ['contentWeight', 'styleWeight', 'tvWeight', 'learningRate'] as const) {
+    assert.ok(Math.abs(back[k] - tv[k]) <= 1e-9 * tv[k], k);
+  }
+});
+
+test('classic is neural-style: relu4_2 content, relu1_1..relu5_1 style, weights 5 / 100 / 1e-3, L-BFGS', () => {
+  const o = resolveOptions({ preset: 'classic' }, 'caffe', landscape);
+  assert.deepEqual(o.contentLayers, ['relu4_2']);
+  assert.deepEqual(o.styleLayers, ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1']);
+  assert.deepEqual([o.contentWeight, o.styleWeight, o.tvWeight, o.optimizer], [5, 100, 1e-3, 'lbfgs']);
+  // maxSide keeps the content's aspect ratio.
+  assert.deepEqual([o.width, o.height], [512, 384]);
+});
+
+test('every option can be overridden; an explicit size or maxSide wins', () => {
+  const o = resolveOptions(
+    { preset: 'reference', maxSide: 200, iterations: 7, stages: 3, scale: 1.5, learningRate: 2, styleWeight: 3, init: 'noise', optimizer: 'lbfgs', historySize: 4 },
+    'caffe',
+    landscape,
+  );
+  assert.deepEqual([o.width, o.height, o.iterations, o.stages, o.learningRate, o.styleWeight, o.init, o.optimizer, o.historySize], [200, 150, 7, 3, 2, 3, 'noise', 'lbfgs', 4]);
+  assert.deepEqual(stagePlan(o).map((s) => [s.height, s.width]), [[67, 89], [100, 133], [150, 200]]);
+  const sized = resolveOptions({ preset: 'classic', height: 100, width: 50 }, 'caffe', landscape);
+  assert.deepEqual([sized.height, sized.width], [100, 50]);
+});
+
+test('bad presets and impossible sizes are refused with a sentence', () => {
+  const bad = (o: Parameters<typeof resolveOptions>[0]) =>
+    assert.throws(() => resolveOptions(o, 'caffe', landscape), (e: unknown) => e instanceof EngineError && e.code === 'bad-options');
+  bad({ preset: 'nope' });
+  bad({ maxSide: 40, stages: 3 });
+  bad({ contentLayers: ['relu9_1'] });
+  bad({ learningRate: -1 });
+  assert.ok(Object.keys(PRESETS).includes('reference'));
+});
