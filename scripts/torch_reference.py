@@ -9,8 +9,8 @@ torch, and otherwise installs `python3-torch python3-numpy python3-pil` with apt
 
 Commands (run from the repository root; /usr/bin/python3 is the interpreter with torch):
 
-  # Fixture 1: the d2l "reference" algorithm at a tiny size (caffe-convention placeholder numbers)
-  /usr/bin/python3 scripts/torch_reference.py fixture --weights ../shared/vgg19-keras-uint8 --content ../shared/images/content/tubingen.jpg --style ../shared/images/style/starry_night.jpg --out test/fixtures/parity/reference-adam.json --stages 32x48:30,64x96:30 --optimizer adam --lr 0.6 --lr-step 20 --lr-gamma 0.1 --content-layers relu4_4 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,conv5_1 --content-weight 1e-4 --style-weight 1e-6 --tv-weight 0.2 --convention caffe
+  # Fixture 1: the d2l "reference" algorithm at a tiny size (the reference preset's Caffe-convention defaults, daemon/engine/presets.ts; StepLR step shortened to 20)
+  /usr/bin/python3 scripts/torch_reference.py fixture --weights ../shared/vgg19-keras-uint8 --content ../shared/images/content/tubingen.jpg --style ../shared/images/style/starry_night.jpg --out test/fixtures/parity/reference-adam.json --stages 32x48:30,64x96:30 --optimizer adam --lr 0.5763 --lr-step 20 --lr-gamma 0.1 --content-layers relu4_4 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,conv5_1 --content-weight 2.1633e-5 --style-weight 4.68e-7 --tv-weight 0.17352 --convention caffe
 
   # Fixture 2: classic neural-style layers and weights with L-BFGS
   /usr/bin/python3 scripts/torch_reference.py fixture --weights ../shared/vgg19-keras-uint8 --content ../shared/images/content/tubingen.jpg --style ../shared/images/style/starry_night.jpg --out test/fixtures/parity/classic-lbfgs.json --stages 48x64:20 --optimizer lbfgs --history 10 --content-layers relu4_2 --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 --content-weight 5 --style-weight 100 --tv-weight 1e-3 --convention caffe

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BACKEND_NAMES, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
+import { BACKEND_NAMES, ENGINE_NAMES, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
 
 export const STYLIZE_USAGE = `Usage: atelier stylize <content> <style> [<style> ...] [-o out.png] [options]
 
@@ -23,7 +23,8 @@ Options:
   --init NAME              content | noise
   --seed N                 noise seed
   --alpha MODE             keep (re-apply the content's transparency) | composite (on white)
-  --backend NAME           ${BACKEND_NAMES.join(' | ')} (default auto)
+  --engine NAME            ${ENGINE_NAMES.join(' | ')}: what computes the gradient (default auto: onnx where it loads)
+  --backend NAME           TensorFlow.js backend: ${BACKEND_NAMES.join(' | ')} (default auto)
   --progress-every N       report every N iterations (default 10)
   --json                   one JSON object per progress event, and a final one
   -h, --help               this text`;
@@ -57,6 +58,7 @@ const argsSchema = z.object({
   init: z.enum(['content', 'noise']).optional(),
   seed: int.optional(),
   alpha: z.enum(['keep', 'composite']).default('keep'),
+  engine: z.enum(ENGINE_NAMES).default('auto'),
   backend: z.enum(BACKEND_NAMES).default('auto'),
   'progress-every': int.positive().optional(),
   json: z.boolean().default(false),
@@ -70,6 +72,7 @@ export interface StylizeArgs {
   output: string;
   weights?: string;
   alpha: 'keep' | 'composite';
+  engine: (typeof ENGINE_NAMES)[number];
   backend: (typeof BACKEND_NAMES)[number];
   json: boolean;
   options: Partial<StyleOptions>;
@@ -102,6 +105,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         init: { type: 'string' },
         seed: { type: 'string' },
         alpha: { type: 'string' },
+        engine: { type: 'string' },
         backend: { type: 'string' },
         'progress-every': { type: 'string' },
         json: { type: 'boolean' },
@@ -150,6 +154,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     output: a.output ?? `${stem(content)}.${stem(styles[0])}.png`,
     weights: a.weights ?? env.ATELIER_WEIGHTS,
     alpha: a.alpha,
+    engine: a.engine,
     backend: a.backend,
     json: a.json,
     options,

@@ -38,9 +38,9 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
   try {
     const content = await readImageAsync(args.content, { alpha: args.alpha });
     const styles = await Promise.all(args.styles.map((s) => readImageAsync(s, { alpha: 'composite' })));
-    engine = await createEngineAsync({ weightsDir: args.weights, backend: args.backend });
-    const { backend, device, convention } = engine.info;
-    if (!args.json) io.stderr.write(`atelier: engine tfjs, backend ${backend}, device ${device}, weights ${convention} convention\n`);
+    engine = await createEngineAsync({ weightsDir: args.weights, engine: args.engine, backend: args.backend });
+    const { engine: engineName, backend, device, convention } = engine.info;
+    if (!args.json) io.stderr.write(`atelier: engine ${engineName}, backend ${backend}, device ${device}, weights ${convention} convention\n`);
     const output = resolve(args.output);
     for await (const ev of engine.stylize({
       content: content.rgb,
@@ -51,7 +51,7 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
     })) {
       if (ev.type === 'start') {
         const plan = ev.stages.map((s) => `${s.iterations}×${s.height}x${s.width}`).join(' → ');
-        if (args.json) io.stdout.write(`${JSON.stringify({ type: 'start', backend: ev.backend, device: ev.device, preset: ev.options.preset, optimizer: ev.options.optimizer, stages: ev.stages })}\n`);
+        if (args.json) io.stdout.write(`${JSON.stringify({ type: 'start', engine: engine!.info.engine, backend: ev.backend, device: ev.device, preset: ev.options.preset, optimizer: ev.options.optimizer, stages: ev.stages })}\n`);
         else io.stderr.write(`atelier: preset ${ev.options.preset}, ${ev.options.optimizer}, ${plan}\n`);
       } else if (ev.type === 'progress') {
         if (args.json) {

@@ -19,7 +19,7 @@ export type {
   InitName,
 } from './types.ts';
 export { EngineError, type EngineErrorCode } from './engine-error.ts';
-export { createEngineAsync, type Engine, type EngineOptions } from './engine.ts';
+export { createEngineAsync, ENGINE_NAMES, type Engine, type EngineName, type EngineOptions } from './engine.ts';
 export { BACKEND_NAMES, type BackendName } from './backend.ts';
 export { PRESETS, PRESET_NAMES, resolveOptions } from './presets.ts';
 export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';
@@ -27,4 +27,5 @@ export { writeWeightsManifestAsync, type NamedWeight } from './weights/write-wei
 export { VGG19_CONV_LAYERS } from './vgg-layers.ts';
 export type { LossBackend, StageLossFunction, StageInputs } from './loss-function.ts';
 export { loadVggWeightsAsync, type VggWeights } from './weights/load-weights.ts';
+export { MANIFEST_FILE } from './weights/manifest-schema.ts';
 export type { StyleCacheView } from './engine.ts';

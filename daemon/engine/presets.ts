@@ -21,13 +21,15 @@ import { TAP_NAMES } from './vgg-layers.ts';
  *   by k⁴, TV (an L1 norm of the variable) by u; gradients w.r.t. the variable all carry a
  *   further 1/u. Dividing the content weight by k², the style weight by k⁴ and the TV weight
  *   by u keeps the three gradients in d2l's proportions.
- * - k from feature magnitudes: measured with these Caffe weights on tubingen × starry_night at
- *   64×96 from the content image, d2l's weighted style term (style weight 1e3) is 2.7e9, where
- *   the d2l run's starts near 1, so k⁴ ≈ 2.7e9 and k ≈ 228 (scripts/measure-feature-scale.ts
- *   re-measures it: the Gram-MSE ratio over d2l's layers, and the RMS activation of relu4_4).
+ * - k from feature magnitudes: with these Caffe weights, on tubingen × starry_night at 64×96
+ *   from the content image, d2l's weighted style term (style weight 1e3, d2l's layers) starts at
+ *   2.1e9 (scripts/measure-feature-scale.ts; 2.7e9 with PIL's resampling), where the d2l run
+ *   with torchvision weights starts near 1. So k⁴ ≈ 2.1e9 and k ≈ 215. The content term starts
+ *   at 0 and cannot be measured the same way; ReLU networks are positively homogeneous, so the
+ *   same k is taken for relu4_4.
  */
 export const LEVELS_PER_TORCHVISION_UNIT = CONVENTIONS.torchvision.levelsPerUnit;
-export const CAFFE_FEATURE_SCALE = 228;
+export const CAFFE_FEATURE_SCALE = 215;
 
 export interface ConventionWeights {
   contentWeight: number;

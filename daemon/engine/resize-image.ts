@@ -9,7 +9,8 @@ export function imageToTensor(image: RgbImage): tf.Tensor4D {
 export async function tensorToImageAsync(pixels: tf.Tensor4D): Promise<RgbImage> {
   const [, height, width] = pixels.shape;
   const rounded = tf.tidy(() => tf.cast(tf.round(tf.clipByValue(pixels, 0, 255)), 'int32'));
-  const data = Uint8Array.from(await rounded.data());
+  // Typed-array to typed-array construction is a tight copy; Uint8Array.from iterates.
+  const data = new Uint8Array(await rounded.data());
   rounded.dispose();
   return { width, height, data };
 }

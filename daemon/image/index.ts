@@ -1,6 +1,6 @@
 /** Image I/O with sharp: decoding inputs for the engine and encoding its results. */
 export { readImageAsync, type AlphaMode, type DecodedImage, type ReadImageOptions } from './read-image.ts';
-export { encodePngAsync } from './encode-png.ts';
+export { encodePngAsync, type PngPurpose } from './encode-png.ts';
 export { resizeRgbAsync } from './resize-image.ts';
 export { ImageError, type ImageErrorCode } from './image-error.ts';
 export { IMAGE_LIMITS } from './limits.ts';

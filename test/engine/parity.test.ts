@@ -73,7 +73,7 @@ for (const name of ['reference-adam', 'classic-lbfgs']) {
     // Feed the engine exactly the pixels PyTorch saw at each stage's size.
     const bySize = new Map<string, { content: RgbImage; style: RgbImage }>();
     for (const s of stages) bySize.set(`${s.width}x${s.height}`, { content: decode(s.content), style: decode(s.style[0]) });
-    const engine = await createEngineAsync({ weightsDir: REAL_WEIGHTS_DIR, backend: 'wasm', convention: fixture.convention });
+    const engine = await createEngineAsync({ weightsDir: REAL_WEIGHTS_DIR, engine: 'tfjs', backend: 'wasm', convention: fixture.convention });
     const content = bySize.get(`${last.width}x${last.height}`)!.content;
     const style = bySize.get(`${last.width}x${last.height}`)!.style;
     const seen: Losses[][] = stages.map(() => []);

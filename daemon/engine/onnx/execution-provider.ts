@@ -1,4 +1,7 @@
-import { cpus, platform } from 'node:os';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, cpus, platform } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../engine-error.ts';
 import { GraphBuilder, ints } from './graph-builder.ts';
@@ -60,6 +63,18 @@ function describe(name: ExecutionProviderName, threads: number): string {
   }
 }
 
+/**
+ * onnxruntime-node's CUDA provider is a separate library its install step downloads (skipped by
+ * this project's .npmrc). When it is absent, say so without asking onnxruntime, which would
+ * log a load failure to stderr on every start under 'auto'.
+ */
+function missingProviderLibrary(name: ExecutionProviderName): string | undefined {
+  if (name !== 'cuda') return undefined;
+  const binding = dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+  const library = join(binding, '..', 'bin', 'napi-v6', platform(), arch(), 'libonnxruntime_providers_cuda.so');
+  return existsSync(library) ? undefined : `${library} is not installed`;
+}
+
 /** A one-convolution model: creating and running a session on it proves a provider works here. */
 function probeModel(): Uint8Array {
   const g = new GraphBuilder();
@@ -97,7 +112,7 @@ export async function resolveProviderAsync(choice: ExecutionProviderChoice = 'au
   if (choice === 'cpu') return resolved('cpu');
   const gpu = choice === 'auto' ? PLATFORM_GPU[platform()] : choice;
   if (!gpu || gpu === 'cpu') return resolved('cpu');
-  const failure = await worksAsync(sessionOptionsFor(gpu, threads));
+  const failure = missingProviderLibrary(gpu) ?? (await worksAsync(sessionOptionsFor(gpu, threads)));
   if (!failure) return resolved(gpu);
   if (choice === 'auto') return resolved('cpu');
   throw new EngineError(

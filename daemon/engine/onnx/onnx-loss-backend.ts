@@ -10,6 +10,7 @@ import { resolveProviderAsync, type ExecutionProviderChoice, type ResolvedProvid
 import { SESSION_CACHE_SIZE, STYLE_CACHE_SIZE } from './limits.ts';
 import { toOnnxWeightsAsync, type OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
+import { StyleGramCache } from './style-gram-cache.ts';
 import { buildLossModel, buildTargetModel, GRAPH_NAMES, tapShape, type LossGraphConfig, type StageGraphConfig } from './vgg-graph.ts';
 
 export interface OnnxLossBackendOptions {
@@ -37,7 +38,7 @@ export class OnnxLossBackend implements LossBackend {
   readonly device: string;
   readonly convention: InputConventionName;
   private readonly sessions: SessionCache;
-  private readonly styleCache = new Map<string, Float32Array[]>();
+  readonly styleCache = new StyleGramCache(STYLE_CACHE_SIZE);
 
   constructor(
     private readonly convs: readonly OnnxConv[],
@@ -123,21 +124,12 @@ export class OnnxLossBackend implements LossBackend {
         const styleKey = cacheKey && `${cacheKey}|${image.width}x${image.height}|${o.styleLayers.join(',')}|${this.weights.source}`;
         const hit = styleKey ? this.styleCache.get(styleKey) : undefined;
         if (hit) {
-          // Refresh its place in the LRU order.
-          this.styleCache.delete(styleKey!);
-          this.styleCache.set(styleKey!, hit);
           perStyle.push(hit);
           continue;
         }
         const out = await runAsync(image);
         const grams = o.styleLayers.map((_, i) => out[GRAPH_NAMES.styleGram(i)]);
-        if (styleKey) {
-          this.styleCache.set(styleKey, grams);
-          for (const old of this.styleCache.keys()) {
-            if (this.styleCache.size <= STYLE_CACHE_SIZE) break;
-            this.styleCache.delete(old);
-          }
-        }
+        if (styleKey) this.styleCache.set(styleKey, grams);
         perStyle.push(grams);
       }
       const style = o.styleLayers.map((_, l) => {

@@ -13,7 +13,8 @@ import { flippedKernel, type OnnxConv } from './onnx-weights.ts';
  * - conv: the input gradient is a stride-1 'same' convolution of the output gradient with the
  *   kernel flipped in space and transposed in/out (`backwardConv: 'flipped-conv'`), or a
  *   ConvTranspose with the forward kernel (`'conv-transpose'`); the bias has no input gradient.
- * - ReLU: the gradient passes where the ReLU's output is > 0 (the same mask as x > 0).
+ * - ReLU: Where(ReLU output > 0, g, 0), the mask tfjs uses (input > 0). Mul(g, Sign(output))
+ *   measured no faster (within noise on the shared machine), so the plainer form stays.
  * - 2×2/2 max-pool: MaxPool's Indices output marks one maximum per window — onnxruntime keeps
  *   the first maximum in row-major window order (strict `>`), and MaxUnpool scatters the
  *   gradient there, leaving the rows/columns an odd size drops at zero. tfjs' MaxPoolGrad also
@@ -71,7 +72,6 @@ interface Tap {
 interface LayerState {
   conv: OnnxConv;
   weight: string;
-  input: string;
   convOut: string;
   reluOut?: string;
   /** Pool indices and the pre-pool shape, when a deeper layer follows. */
@@ -95,7 +95,13 @@ export function tapShape(convs: readonly OnnxConv[], tap: string, height: number
 }
 
 /** The forward pass to the deepest tap; returns the taps and each layer's saved state. */
-function forward(g: GraphBuilder, convs: readonly OnnxConv[], cfg: StageGraphConfig, x: string): { taps: Map<string, Tap>; layers: LayerState[] } {
+function forward(
+  g: GraphBuilder,
+  convs: readonly OnnxConv[],
+  cfg: StageGraphConfig,
+  x: string,
+  backward: boolean,
+): { taps: Map<string, Tap>; layers: LayerState[] } {
   const wanted = new Set([...cfg.contentLayers, ...cfg.styleLayers]);
   const deepest = Math.max(...[...wanted].map(tapOrder));
   const taps = new Map<string, Tap>();
@@ -107,7 +113,7 @@ function forward(g: GraphBuilder, convs: readonly OnnxConv[], cfg: StageGraphCon
     if (tapOrder(conv.layer.conv) > deepest) break;
     const weight = g.floatTensor(`${conv.layer.kerasName}_w`, [conv.cout, conv.cin, 3, 3], conv.kernel);
     const bias = g.floatTensor(`${conv.layer.kerasName}_b`, [conv.cout], conv.bias);
-    const state: LayerState = { conv, weight, input: h, convOut: '', height, width };
+    const state: LayerState = { conv, weight, convOut: '', height, width };
     layers.push(state);
     state.convOut = g.op('Conv', [h, weight, bias], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
     const tapOf = (name: string, value: string): Tap => ({ name, value, channels: conv.cout, height, width });
@@ -118,9 +124,15 @@ function forward(g: GraphBuilder, convs: readonly OnnxConv[], cfg: StageGraphCon
     h = state.reluOut;
     const next = convs[convs.indexOf(conv) + 1];
     if (conv.layer.poolAfter && next && tapOrder(next.layer.conv) <= deepest) {
-      const [pooled, indices] = g.opMulti('MaxPool', [h], 2, { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
-      state.pool = { indices, shape: [1, conv.cout, height, width] };
-      h = pooled;
+      const pool = { kernel_shape: ints([2, 2]), strides: ints([2, 2]) };
+      if (backward) {
+        const [pooled, indices] = g.opMulti('MaxPool', [h], 2, pool);
+        state.pool = { indices, shape: [1, conv.cout, height, width] };
+        h = pooled;
+      } else {
+        // Without the Indices output onnxruntime runs its faster blocked pooling.
+        h = g.op('MaxPool', [h], pool);
+      }
       height = Math.floor(height / 2);
       width = Math.floor(width / 2);
     }
@@ -139,7 +151,7 @@ function gram(g: GraphBuilder, t: Tap): { gram: string; flat: string } {
 export function buildTargetModel(convs: readonly OnnxConv[], cfg: StageGraphConfig): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input(GRAPH_NAMES.image, [1, cfg.height, cfg.width, 3]);
-  const { taps } = forward(g, convs, cfg, x);
+  const { taps } = forward(g, convs, cfg, x, false);
   cfg.contentLayers.forEach((l, i) => {
     const t = taps.get(l)!;
     g.output(GRAPH_NAMES.contentFeature(i), t.value, [1, t.channels, t.height, t.width]);
@@ -159,7 +171,7 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
   const lossWeights = g.input(GRAPH_NAMES.lossWeights, [3]);
   const weightOf = (i: number): string => g.op('Gather', [lossWeights, g.indexScalar(i)], { axis: int(0) });
   const [wContent, wStyle, wTv] = [0, 1, 2].map(weightOf);
-  const { taps, layers } = forward(g, convs, cfg, x);
+  const { taps, layers } = forward(g, convs, cfg, x, true);
 
   // Gradient contributions w.r.t. each tap's value, summed where a layer is tapped twice.
   const tapGrads = new Map<string, string[]>();
@@ -221,8 +233,7 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
   // Total variation on the NHWC image.
   const { value: tv, grad: tvGrad } = totalVariation(g, x, cfg.height, cfg.width, wTv);
 
-  const zero = g.scalar(0);
-  const content = g.op('Mul', [contentParts.length ? sum(g, contentParts)! : zero, wContent]);
+  const content = g.op('Mul', [sum(g, contentParts) ?? g.scalar(0), wContent]);
   const style = g.op('Mul', [sum(g, styleParts)!, wStyle]);
   const one = g.int64Tensor('shape', [1]);
   const parts = g.op('Concat', [content, style, tv].map((p) => g.op('Reshape', [p, one])), { axis: int(0) });

@@ -1,0 +1,279 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
+import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
+import { createJsonLogger, startDaemonServerAsync, type DaemonActivity, type DaemonServer } from '../server/index.ts';
+import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type TrayStatus } from '../tray/index.ts';
+import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
+import { readDaemonVersion } from './daemon-version.ts';
+import { copyToClipboardAsync, openWithDesktopAsync } from './desktop-actions.ts';
+import { hasDesktop } from './has-desktop.ts';
+import { openLogFile } from './log-file.ts';
+import { parseCliArgs, USAGE, type CliArgs } from './parse-args.ts';
+import { acquireSingleInstanceAsync, type InstanceInfo } from './single-instance.ts';
+import { isStartAtLoginEnabledAsync, setStartAtLoginAsync, type LoginCommand } from './start-at-login.ts';
+import { createTerminalProgress } from './terminal-progress.ts';
+
+export interface DaemonIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Resolves when the user asks the daemon to stop (Ctrl+C, SIGTERM). */
+  onStopSignal(listener: () => void): void;
+}
+
+/** Exit codes of `npm start`. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The daemon from start to stop: flags, config, one instance per user, weights (downloading
+ * them on the first run), engine, server, then the tray or the terminal until asked to quit.
+ * Resolves with the process's exit code; every expected failure is a sentence on stderr.
+ */
+export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Promise<number> {
+  const say = (line: string): void => {
+    io.stdout.write(`${line}\n`);
+  };
+  const complain = (error: unknown): number => {
+    if (error instanceof ConfigError || error instanceof WeightsError || error instanceof EngineError) {
+      io.stderr.write(`Atelier could not start [${error.code}]: ${error.message}\n`);
+      return error instanceof ConfigError && error.code === 'args_invalid' ? EXIT.usage : EXIT.failed;
+    }
+    io.stderr.write(`Atelier could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.failed;
+  };
+
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    return complain(error);
+  }
+  const version = readDaemonVersion();
+  if (args.help) {
+    say(USAGE.trimEnd());
+    return EXIT.ok;
+  }
+  if (args.version) {
+    say(version);
+    return EXIT.ok;
+  }
+
+  const dirs = resolveUserDirs(io.env);
+  let config: AtelierConfig;
+  let configFile: string;
+  try {
+    const loaded = await loadConfigAsync(dirs.config);
+    configFile = loaded.file;
+    config = applyOverrides(loaded.config, envOverrides(io.env), 'environment variables (ATELIER_*)');
+    config = applyOverrides(
+      config,
+      { port: args.port, weights: args.weights, backend: args.backend as AtelierConfigInput['backend'] },
+      'command-line flags',
+    );
+  } catch (error) {
+    return complain(error);
+  }
+
+  const logFile = join(dirs.cache, 'logs', 'daemon.log');
+  const useTray = !args.headless && hasDesktop(io.env);
+  const info: InstanceInfo = {
+    pid: process.pid,
+    state: 'starting',
+    url: null,
+    logFile,
+    ui: useTray ? 'tray' : 'terminal',
+    startedAt: new Date().toISOString(),
+  };
+  const lock = await acquireSingleInstanceAsync(dirs.cache, info);
+  if (lock.kind === 'running') {
+    const other = lock.info;
+    if (other === null) {
+      say('Atelier is already running for this user (it did not say where). Quit it from its tray menu, or stop its process, to start a new one.');
+    } else {
+      const where = other.url ? `at ${other.url}` : 'and still starting (it may be downloading its weights)';
+      const code = other.ui === 'tray' ? 'in its tray menu' : `in the terminal it runs in and in its log ${other.logFile}`;
+      say(`Atelier is already running (pid ${other.pid}) ${where}. Its pairing code is ${code}.`);
+    }
+    return EXIT.ok;
+  }
+
+  const log = openLogFile(logFile);
+  const logger = createJsonLogger((line) => log.write(line));
+  const stop = new AbortController();
+  io.onStopSignal(() => stop.abort(new Error('stopped')));
+
+  let weightsReady = false;
+  let engine: Engine | undefined;
+  let server: DaemonServer | undefined;
+  let tray: Tray | undefined;
+  const status: TrayStatus = {
+    line: 'Starting',
+    engine: null,
+    job: 'Idle',
+    connections: 0,
+    pairingCode: null,
+    startAtLogin: await isStartAtLoginEnabledAsync(),
+  };
+  const show = (change: Partial<TrayStatus>): void => {
+    Object.assign(status, change);
+    tray?.update(status);
+  };
+
+  try {
+    say(`Atelier daemon ${version} (pid ${process.pid})`);
+    say(`Settings: ${configFile}`);
+    say(`Log: ${logFile}`);
+    logger.log('info', 'daemon-start', { version, pid: process.pid, config: configFile, ui: info.ui });
+
+    if (useTray) {
+      tray = await startTrayOrExplainAsync(dirs.cache, status, (action) => void onTrayAction(action), say);
+      if (tray === undefined) lock.update({ ui: 'terminal' });
+    }
+
+    const terminalProgress = createTerminalProgress(io.stdout);
+    const onProgress = (progress: WeightsProgress): void => {
+      terminalProgress(progress);
+      show({ line: formatWeightsProgress(progress) });
+      if (progress.phase !== 'download') logger.log('info', `weights-${progress.phase}`);
+    };
+    const weights = await ensureWeightsAsync({
+      weights: config.weights,
+      cacheDir: dirs.cache,
+      url: config.weightsUrl,
+      expectedHash: config.weightsHash,
+      onProgress,
+      signal: stop.signal,
+    });
+    weightsReady = true;
+    say(`Weights: ${weights.source}`);
+
+    stop.signal.throwIfAborted();
+    show({ line: 'Loading the engine' });
+    engine = await createEngineAsync({ weightsDir: weights.dir, backend: config.backend });
+    const engineLine = `${engine.info.engine} ${engine.info.backend} · ${engine.info.device}`;
+    say(`Engine: ${engineLine}`);
+    show({ engine: engineLine });
+
+    stop.signal.throwIfAborted();
+    server = await startDaemonServerAsync({
+      engine,
+      port: config.port,
+      configDir: dirs.config,
+      allowedOrigins: config.allowedOrigins,
+      maxQueuedJobs: config.queueLength,
+      previewEvery: config.previewEvery,
+      daemonVersion: version,
+      logger,
+    });
+    const running = server;
+    lock.update({ state: 'ready', url: running.url });
+    say(`Listening on ${running.url}`);
+    say(`Pairing code: ${running.pairingCode()}`);
+    show({ line: 'Ready', pairingCode: running.pairingCode() });
+    running.on('pairing-code', (code) => {
+      say(`Pairing code: ${code}`);
+      show({ pairingCode: code });
+    });
+    running.on('activity', (activity) => {
+      const job = describeActivity(activity);
+      if (job !== status.job && tray === undefined) say(`Job: ${job}`);
+      show({ job, connections: activity.connections });
+    });
+
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    say('Stopping Atelier…');
+    return EXIT.ok;
+  } catch (error) {
+    if (stop.signal.aborted) {
+      say(weightsReady ? 'Stopped.' : 'Stopped. A partial weights download is kept and resumes on the next start.');
+      return EXIT.ok;
+    }
+    logger.log('error', 'daemon-failed', { detail: error instanceof Error ? error.message : String(error) });
+    show({ line: 'Could not start (see the log)' });
+    return complain(error);
+  } finally {
+    await server?.close().catch(() => undefined);
+    engine?.dispose();
+    await tray?.closeAsync();
+    await lock.releaseAsync();
+    logger.log('info', 'daemon-stop');
+    await log.closeAsync();
+  }
+
+  async function onTrayAction(action: TrayAction): Promise<void> {
+    switch (action) {
+      case 'copy-pairing-code':
+        if (status.pairingCode && !(await copyToClipboardAsync(status.pairingCode))) {
+          logger.log('warn', 'clipboard-unavailable');
+        }
+        return;
+      case 'revoke-clients': {
+        const revoked = (await server?.revokeAllTokensAsync()) ?? 0;
+        say(`Revoked ${revoked} paired plugin${revoked === 1 ? '' : 's'}; they must pair again.`);
+        return;
+      }
+      case 'open-log':
+        if (!(await openWithDesktopAsync(logFile))) logger.log('warn', 'open-log-failed', { file: logFile });
+        return;
+      case 'toggle-start-at-login': {
+        const enabled = !status.startAtLogin;
+        await setStartAtLoginAsync(enabled, loginCommand());
+        show({ startAtLogin: enabled });
+        logger.log('info', 'start-at-login', { enabled });
+        return;
+      }
+      case 'quit':
+        stop.abort(new Error('quit from the tray'));
+        return;
+    }
+  }
+}
+
+/** ATELIER_WEIGHTS, ATELIER_WEIGHTS_URL, ATELIER_WEIGHTS_SHA256 (an MD5 is accepted too). */
+function envOverrides(env: DaemonIo['env']): Partial<AtelierConfigInput> {
+  return {
+    weights: env.ATELIER_WEIGHTS || undefined,
+    weightsUrl: env.ATELIER_WEIGHTS_URL || undefined,
+    weightsHash: env.ATELIER_WEIGHTS_SHA256 || undefined,
+  };
+}
+
+function describeActivity(activity: DaemonActivity): string {
+  const waiting = activity.queued > 0 ? `${activity.queued} waiting` : '';
+  if (activity.running) return waiting ? `Running a job, ${waiting}` : 'Running a job';
+  return waiting ? `Idle, ${waiting}` : 'Idle';
+}
+
+/** The command the session runs at login: this same Node, loader and entrypoint. */
+function loginCommand(): LoginCommand {
+  return { program: process.execPath, args: [...process.execArgv, join(PROJECT_ROOT, 'daemon', 'main.ts')], cwd: PROJECT_ROOT };
+}
+
+async function startTrayOrExplainAsync(
+  cacheDir: string,
+  status: TrayStatus,
+  onAction: (action: TrayAction) => void,
+  say: (line: string) => void,
+): Promise<Tray | undefined> {
+  try {
+    const iconFile = await writeTrayIconAsync(cacheDir);
+    const tray = await startTrayAsync({
+      iconFile,
+      helperDir: join(cacheDir, 'tray-helper'),
+      status,
+      onAction,
+      onExit: (reason) => say(`The tray icon went away (${reason}); Atelier keeps running here.`),
+    });
+    say('Tray icon shown: the pairing code and status are in its menu.');
+    return tray;
+  } catch (error) {
+    say(`No tray icon (${error instanceof Error ? error.message : String(error)}); showing status here instead.`);
+    return undefined;
+  }
+}

@@ -1,0 +1,299 @@
+import type { WebSocket } from 'ws';
+import {
+  PROTOCOL_VERSION,
+  checkProtocolVersion,
+  encodeMessage,
+  parseClientFrame,
+  type ErrorCode,
+  type HelloMessage,
+  type ImageRef,
+  type ServerMessage,
+  type StatusMessage,
+  type StylizeMessage,
+  type WelcomeMessage,
+} from '../../protocol/index.ts';
+import { EngineError, resolveOptions, type Engine, type StyleOptions } from '../engine/index.ts';
+import { probeImageAsync } from './probe-image.ts';
+import type { JobQueue } from './job-queue.ts';
+import type { Logger } from './logger.ts';
+import type { PairingCodes } from './pairing.ts';
+import { PREVIEW_BACKPRESSURE_BYTES } from './limits.ts';
+import type { StylizeJob } from './run-job.ts';
+import type { ServerOptions } from './server-options.ts';
+import { styleCacheKey } from './style-cache-key.ts';
+import type { TokenStore } from './token-store.ts';
+
+/** What every connection shares with the server. */
+export interface ServerContext {
+  readonly options: ServerOptions;
+  readonly engine: Pick<Engine, 'info' | 'stylize'>;
+  readonly queue: JobQueue<StylizeJob>;
+  readonly pairing: PairingCodes;
+  readonly tokens: TokenStore;
+  readonly logger: Logger;
+  welcome(paired: boolean): WelcomeMessage;
+  status(connectionId: string): StatusMessage;
+  newJobId(): string;
+}
+
+type State = 'awaiting-hello' | 'unpaired' | 'paired' | 'closed';
+
+/** WebSocket close codes of our own (4000-4999 are free for applications). */
+export const CLOSE_CODES = {
+  unsupportedVersion: 4000,
+  helloTimeout: 4001,
+  tokenRevoked: 4002,
+  shutdown: 1001,
+} as const;
+
+/** Older or newer hellos may not match today's schema: read the version before validating. */
+function helloVersion(data: string): number | null {
+  try {
+    const raw: unknown = JSON.parse(data);
+    if (typeof raw !== 'object' || raw === null) return null;
+    const { type, protocol } = raw as { type?: unknown; protocol?: unknown };
+    return type === 'hello' && typeof protocol === 'number' && Number.isInteger(protocol) ? protocol : null;
+  } catch {
+    return null;
+  }
+}
+
+class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One client's session: hello, then pairing or a token, then requests. Frames are handled one
+ * after another so that a client's messages keep their order across asynchronous steps.
+ */
+export class ClientConnection {
+  private state: State = 'awaiting-hello';
+  private clientName = 'unknown';
+  private tokenId: string | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly id: string,
+    private readonly socket: WebSocket,
+    private readonly context: ServerContext,
+  ) {
+    this.helloTimer = setTimeout(() => {
+      if (this.state === 'awaiting-hello') this.close(CLOSE_CODES.helloTimeout, 'no hello received in time');
+    }, context.options.helloTimeoutMs);
+    socket.on('message', (data, isBinary) => {
+      const frame = isBinary ? toBytes(data) : toBytes(data).toString('utf8');
+      this.chain = this.chain.then(() => this.handleFrameAsync(frame)).catch((error: unknown) => this.internalError(error));
+    });
+  }
+
+  get isPaired(): boolean {
+    return this.state === 'paired';
+  }
+
+  get pairedTokenId(): string | null {
+    return this.tokenId;
+  }
+
+  /** Called by the server when the socket has closed: the client's jobs are cancelled. */
+  handleClosed(code: number): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.helloTimer);
+    const cancelled = this.context.queue.cancelOwner(this.id, 'disconnect');
+    this.context.logger.log('info', 'connection-close', { connectionId: this.id, code, cancelledJobs: cancelled });
+  }
+
+  send(message: ServerMessage, images?: ReadonlyMap<string, Uint8Array>): void {
+    if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(encodeMessage(message, images));
+  }
+
+  canTakePreview(): boolean {
+    return this.socket.bufferedAmount < PREVIEW_BACKPRESSURE_BYTES;
+  }
+
+  close(code: number, reason: string): void {
+    clearTimeout(this.helloTimer);
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  private sendError(code: ErrorCode, message: string, ids: { requestId?: string; jobId?: string } = {}): void {
+    this.context.logger.log('warn', 'error-reply', { connectionId: this.id, code, ...ids });
+    this.send({ type: 'error', code, message, ...ids });
+  }
+
+  private internalError(error: unknown): void {
+    this.context.logger.log('error', 'internal-error', {
+      connectionId: this.id,
+      detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    this.sendError('internal', 'The daemon hit an unexpected problem with that message; its log has the details.');
+  }
+
+  private async handleFrameAsync(frame: string | Uint8Array): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'awaiting-hello' && typeof frame === 'string') {
+      const version = helloVersion(frame);
+      if (version !== null && version !== PROTOCOL_VERSION) {
+        const check = checkProtocolVersion(version);
+        const message = check.compatible ? 'Unsupported protocol version.' : check.message;
+        this.sendError('unsupported-version', message);
+        this.context.logger.log('warn', 'version-mismatch', { connectionId: this.id, clientProtocol: version });
+        this.close(CLOSE_CODES.unsupportedVersion, 'unsupported protocol version');
+        return;
+      }
+    }
+    const parsed = parseClientFrame(frame);
+    if (!parsed.ok) {
+      this.sendError(parsed.code, parsed.message, 'requestId' in parsed && parsed.requestId ? { requestId: parsed.requestId } : {});
+      return;
+    }
+    const { message, images } = parsed.value;
+    if (this.state === 'awaiting-hello') {
+      if (message.type !== 'hello') return this.sendError('hello-required', 'Send hello first: the daemon needs to know the protocol version.');
+      return this.handleHello(message);
+    }
+    switch (message.type) {
+      case 'hello':
+        return this.sendError('bad-message', 'hello was already received on this connection.');
+      case 'pair':
+        if (this.state === 'paired') return this.sendError('bad-message', 'This connection is already paired.');
+        return this.handlePairAsync(message.code);
+      default:
+        break;
+    }
+    if (this.state !== 'paired') {
+      return this.sendError('not-paired', 'Pair with the Atelier daemon first: enter the code it shows in its tray menu or log.');
+    }
+    switch (message.type) {
+      case 'stylize':
+        return this.handleStylizeAsync(message, images);
+      case 'cancel': {
+        const running = this.context.status(this.id).running;
+        // Logged with the iteration reached, to check that a cancel takes effect within one.
+        this.context.logger.log('info', 'cancel-requested', {
+          connectionId: this.id,
+          jobId: message.jobId,
+          iteration: running?.jobId === message.jobId ? running.iteration : null,
+        });
+        if (!this.context.queue.cancel(message.jobId, this.id, 'client')) {
+          this.sendError('unknown-job', `There is no job "${message.jobId}" of yours to cancel; it may have finished already.`, { jobId: message.jobId });
+        }
+        return;
+      }
+      case 'get-status':
+        return this.send(this.context.status(this.id));
+    }
+  }
+
+  private handleHello(message: HelloMessage): void {
+    clearTimeout(this.helloTimer);
+    this.clientName = `${message.client.name}/${message.client.version}`;
+    const tokenId = message.token ? this.context.tokens.verify(message.token) : null;
+    this.tokenId = tokenId;
+    this.state = tokenId ? 'paired' : 'unpaired';
+    this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: tokenId !== null, tokenId });
+    this.send(this.context.welcome(tokenId !== null));
+    if (message.token && !tokenId) {
+      this.sendError('bad-token', 'The daemon does not know this plugin any more (its pairing was revoked or the daemon was reinstalled); pair again with the code the daemon shows.');
+    }
+  }
+
+  private async handlePairAsync(code: string): Promise<void> {
+    const attempt = this.context.pairing.attempt(code);
+    if (!attempt.ok) {
+      this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: attempt.code });
+      if (attempt.code === 'pairing-locked') {
+        return this.sendError('pairing-locked', `Too many wrong pairing codes; pairing is paused for ${attempt.retryInSeconds} s. Then use the new code the daemon shows.`);
+      }
+      return this.sendError('bad-pairing-code', `That pairing code is wrong; check the code in the Atelier tray menu or log (${attempt.attemptsLeft} tries left before a pause).`);
+    }
+    const { token, id } = await this.context.tokens.issueAsync(this.clientName);
+    this.tokenId = id;
+    this.state = 'paired';
+    this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: id, client: this.clientName });
+    this.send({ type: 'paired', token });
+  }
+
+  private async handleStylizeAsync(message: StylizeMessage, images: Map<string, Uint8Array>): Promise<void> {
+    const requestId = message.requestId;
+    try {
+      await Promise.all([...message.content, ...message.styles.map((s) => s.image)].map((ref) => this.checkImageAsync(ref, images.get(ref.id)!)));
+      // The client may have gone while its images were checked: queue nothing for it.
+      if (this.state === 'closed') return;
+      const { options, progressEvery } = this.jobOptions(message);
+      const jobId = this.context.newJobId();
+      const job: StylizeJob = {
+        id: jobId,
+        ownerId: this.id,
+        requestId,
+        contents: message.content.map((ref) => images.get(ref.id)!),
+        styles: message.styles.map((s) => {
+          const bytes = images.get(s.image.id)!;
+          return { bytes, weight: s.weight, cacheKey: styleCacheKey(bytes) };
+        }),
+        options,
+        progressEvery,
+        acceptedAt: performance.now(),
+        sink: this,
+      };
+      const queued = this.context.queue.enqueue(job);
+      if (!queued.ok) {
+        if (queued.reason === 'closed') throw new RequestError('shutting-down', 'The Atelier daemon is shutting down; start it again and retry.');
+        throw new RequestError('busy', `The daemon already has ${this.context.queue.maxQueued} jobs waiting; try again when one finishes.`);
+      }
+      this.context.logger.log('info', 'job-accepted', {
+        connectionId: this.id,
+        jobId,
+        requestId,
+        position: queued.position,
+        contents: message.content.length,
+        styles: message.styles.length,
+      });
+      this.send({ type: 'accepted', requestId, jobId, position: queued.position });
+    } catch (error) {
+      if (error instanceof RequestError) return this.sendError(error.code, error.message, { requestId });
+      throw error;
+    }
+  }
+
+  /** JPEG sizes (and anything the protocol's quick PNG check cannot see) are checked here. */
+  private async checkImageAsync(ref: ImageRef, bytes: Uint8Array): Promise<void> {
+    const probe = await probeImageAsync(bytes);
+    if (!probe.ok) throw new RequestError('bad-image', `Image "${ref.id}" cannot be read (${probe.message}).`);
+    if (probe.mime !== ref.mime) throw new RequestError('image-mismatch', `Image "${ref.id}" is declared as ${ref.mime} but is ${probe.mime}.`);
+    if (probe.width !== ref.width || probe.height !== ref.height) {
+      throw new RequestError('image-mismatch', `Image "${ref.id}" is declared as ${ref.width}x${ref.height} but is ${probe.width}x${probe.height}.`);
+    }
+  }
+
+  /** The engine's options for this request, checked now so that a bad preset fails before queueing. */
+  private jobOptions(message: StylizeMessage): { options: Partial<StyleOptions>; progressEvery: number } {
+    const { options: server } = this.context;
+    const options: Partial<StyleOptions> = { previewEvery: server.previewEvery, previewMaxSide: server.previewMaxSide, ...message.options };
+    try {
+      let progressEvery = 1;
+      for (const content of message.content) {
+        progressEvery = resolveOptions(options, this.context.engine.info.convention, content).progressEvery;
+      }
+      return { options, progressEvery };
+    } catch (error) {
+      if (error instanceof EngineError) throw new RequestError('bad-options', error.message);
+      throw error;
+    }
+  }
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

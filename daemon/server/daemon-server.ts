@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { LIMITS, PROTOCOL_VERSION, type StatusMessage, type WelcomeMessage } from '../../protocol/index.ts';
+import { PRESET_NAMES, type Engine } from '../engine/index.ts';
+import { CLOSE_CODES, ClientConnection, type ServerContext } from './connection.ts';
+import { checkHandshake } from './handshake.ts';
+import { JobQueue } from './job-queue.ts';
+import { SHUTDOWN_GRACE_MS } from './limits.ts';
+import { createJsonLogger, type Logger } from './logger.ts';
+import { PairingCodes } from './pairing.ts';
+import { runStylizeJobAsync, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
+import { serverOptionsSchema, type ServerOptionsInput } from './server-options.ts';
+import { TokenStore } from './token-store.ts';
+
+export interface StartDaemonServerOptions extends ServerOptionsInput {
+  /** Created by the caller with `createEngineAsync`; the server never disposes it. */
+  engine: Pick<Engine, 'info' | 'stylize'>;
+  /** One JSON line per event; stderr by default. */
+  logger?: Logger;
+}
+
+export interface DaemonActivity {
+  running: boolean;
+  queued: number;
+  connections: number;
+}
+
+export interface DaemonServerEvents {
+  /** A new pairing code (at start, after each pairing, after too many wrong codes): show it in the tray. */
+  'pairing-code': [code: string];
+  /** The queue or the set of connections changed: e.g. a tray icon showing "busy". */
+  activity: [activity: DaemonActivity];
+}
+
+export interface DaemonServer {
+  readonly port: number;
+  /** ws://127.0.0.1:<port> */
+  readonly url: string;
+  /** The current one-time pairing code. */
+  pairingCode(): string;
+  on<E extends keyof DaemonServerEvents>(event: E, listener: (...args: DaemonServerEvents[E]) => void): () => void;
+  /** Forgets every paired client and disconnects the paired ones; returns how many tokens were revoked. */
+  revokeAllTokensAsync(): Promise<number>;
+  /** Cancels waiting and running jobs, tells every client, closes the sockets and stops listening. */
+  close(): Promise<void>;
+}
+
+const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status'];
+
+/**
+ * Starts the WebSocket daemon on 127.0.0.1. Resolves once it listens; rejects (e.g. EADDRINUSE)
+ * when it cannot.
+ */
+export async function startDaemonServerAsync(input: StartDaemonServerOptions): Promise<DaemonServer> {
+  const { engine, logger = createJsonLogger(), ...plain } = input;
+  const options = serverOptionsSchema.parse(plain);
+  const events = new EventEmitter();
+  const tokens = await TokenStore.openAsync(options.configDir);
+  const connections = new Map<string, ClientConnection>();
+  const sockets = new Map<string, WebSocket>();
+  let allClosed: (() => void) | null = null;
+  const progress: JobProgressSnapshot = { contentIndex: 0, stage: 0, iteration: 0, startedAt: 0 };
+
+  const activity = (): void => {
+    events.emit('activity', { running: queue.running !== null, queued: queue.waitingJobs.length, connections: connections.size });
+  };
+
+  const queue: JobQueue<StylizeJob> = new JobQueue<StylizeJob>({
+    maxQueued: options.maxQueuedJobs,
+    run: async (job, signal) => {
+      Object.assign(progress, { contentIndex: 0, stage: 0, iteration: 0, startedAt: performance.now() });
+      activity();
+      await runStylizeJobAsync(engine, job, signal, logger, progress);
+      // Let the next job start before reporting, so the tray does not flicker to idle.
+      queueMicrotask(activity);
+    },
+    onPosition: (job, position) => job.sink.send({ type: 'queue-position', jobId: job.id, position }),
+    onCancelledWaiting: (job, reason) => {
+      logger.log('info', 'job-end', { jobId: job.id, outcome: 'cancelled', reason, seconds: 0 });
+      job.sink.send({ type: 'cancelled', jobId: job.id, reason });
+      activity();
+    },
+    onRunFailed: (job, error) => logger.log('error', 'internal-error', { jobId: job.id, detail: String(error) }),
+  });
+
+  const pairing = new PairingCodes({
+    maxFailures: options.pairingMaxFailures,
+    lockoutMs: options.pairingLockoutMs,
+    onCode: (code, reason) => {
+      // The designer reads the code here (or in the tray); it is useless once used.
+      logger.log('info', 'pairing-code', { code, reason });
+      events.emit('pairing-code', code);
+    },
+  });
+
+  let port = options.port;
+  const limits = {
+    maxOutputSide: LIMITS.MAX_OUTPUT_SIDE,
+    maxInputSide: LIMITS.MAX_INPUT_SIDE,
+    maxInputPixels: LIMITS.MAX_INPUT_PIXELS,
+    maxImageBytes: LIMITS.MAX_IMAGE_BYTES,
+    maxContentImages: LIMITS.MAX_CONTENT_IMAGES,
+    maxStyleImages: LIMITS.MAX_STYLE_IMAGES,
+    maxPayloadBytes: options.maxPayloadBytes,
+    maxQueuedJobs: options.maxQueuedJobs,
+  };
+  let jobCounter = 0;
+  const jobPrefix = randomBytes(3).toString('hex');
+
+  const context: ServerContext = {
+    options,
+    engine,
+    queue,
+    pairing,
+    tokens,
+    logger,
+    welcome: (paired): WelcomeMessage => ({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      daemon: { name: 'atelier', version: options.daemonVersion },
+      engine: { engine: engine.info.engine, backend: engine.info.backend, device: engine.info.device, convention: engine.info.convention },
+      capabilities: CAPABILITIES,
+      presets: [...PRESET_NAMES],
+      limits,
+      paired,
+    }),
+    status: (connectionId): StatusMessage => {
+      const running = queue.running;
+      return {
+        type: 'status',
+        running: running && {
+          jobId: running.id,
+          mine: running.ownerId === connectionId,
+          contentIndex: progress.contentIndex,
+          contentCount: running.contents.length,
+          stage: progress.stage,
+          iteration: progress.iteration,
+          seconds: Math.max(0, (performance.now() - progress.startedAt) / 1000),
+        },
+        queued: queue.waitingJobs.map((job, i) => ({ jobId: job.id, mine: job.ownerId === connectionId, position: i + 1 })),
+        maxQueuedJobs: options.maxQueuedJobs,
+      };
+    },
+    // Job ids are unguessable across daemon runs but short enough to read in a log.
+    newJobId: () => `job-${jobPrefix}-${++jobCounter}`,
+  };
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  const http = createServer((_request, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+    response.end('The Atelier daemon speaks WebSocket only.\n');
+  });
+
+  const refuse = (socket: Duplex, status: 403 | 503, reason: string): void => {
+    const text = status === 403 ? 'Forbidden' : 'Service Unavailable';
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`);
+  };
+
+  let closing = false;
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const verdict = closing
+      ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
+      : connections.size >= options.maxConnections
+        ? ({ ok: false, status: 503, reason: 'too-many-connections' } as const)
+        : checkHandshake(request, { port, allowedOrigins: options.allowedOrigins });
+    if (!verdict.ok) {
+      logger.log('warn', 'handshake-rejected', {
+        reason: verdict.reason,
+        host: request.headers.host?.slice(0, 100),
+        origin: request.headers.origin?.slice(0, 100),
+      });
+      refuse(socket, verdict.status, verdict.reason);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      const id = `conn-${randomBytes(4).toString('hex')}`;
+      const connection = new ClientConnection(id, ws, context);
+      connections.set(id, connection);
+      sockets.set(id, ws);
+      logger.log('info', 'connection-open', { connectionId: id, origin: request.headers.origin ?? null });
+      activity();
+      ws.on('error', (error) => logger.log('warn', 'connection-error', { connectionId: id, detail: error.message }));
+      ws.on('close', (code) => {
+        connection.handleClosed(code);
+        connections.delete(id);
+        sockets.delete(id);
+        activity();
+        if (connections.size === 0) allClosed?.();
+      });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `ws://${options.host}:${port}`;
+  logger.log('info', 'listening', { url, protocol: PROTOCOL_VERSION, backend: engine.info.backend, device: engine.info.device });
+
+  let closed: Promise<void> | null = null;
+  const closeAsync = async (): Promise<void> => {
+    closing = true;
+    logger.log('info', 'shutdown-start', { connections: connections.size, running: queue.running !== null, queued: queue.waitingJobs.length });
+    await Promise.race([queue.closeAsync(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+    const drained = new Promise<void>((resolve) => {
+      allClosed = resolve;
+      if (connections.size === 0) resolve();
+    });
+    for (const connection of connections.values()) {
+      connection.send({ type: 'shutdown', message: 'The Atelier daemon is shutting down; start it again to continue.' });
+      connection.close(CLOSE_CODES.shutdown, 'daemon shutting down');
+    }
+    // Clients normally answer the close at once; one that does not is cut off.
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+    for (const ws of sockets.values()) ws.terminate();
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    });
+    wss.close();
+    logger.log('info', 'shutdown-end', {});
+  };
+
+  return {
+    port,
+    url,
+    pairingCode: () => pairing.current,
+    on(event, listener) {
+      events.on(event, listener as (...args: unknown[]) => void);
+      return () => events.off(event, listener as (...args: unknown[]) => void);
+    },
+    async revokeAllTokensAsync() {
+      const count = await tokens.revokeAllAsync();
+      logger.log('info', 'tokens-revoked', { count });
+      for (const connection of connections.values()) {
+        if (connection.isPaired) connection.close(CLOSE_CODES.tokenRevoked, 'pairing revoked');
+      }
+      return count;
+    },
+    close() {
+      closed ??= closeAsync();
+      return closed;
+    },
+  };
+}

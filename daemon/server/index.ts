@@ -1,0 +1,16 @@
+/**
+ * The daemon's WebSocket server: the only surface the daemon entrypoint uses.
+ */
+export {
+  startDaemonServerAsync,
+  type DaemonServer,
+  type DaemonServerEvents,
+  type DaemonActivity,
+  type StartDaemonServerOptions,
+} from './daemon-server.ts';
+export { serverOptionsSchema, type ServerOptions, type ServerOptionsInput } from './server-options.ts';
+export { revokeAllTokensAsync, listTokensAsync, type TokenRecord } from './token-store.ts';
+export { createJsonLogger, createMemoryLogger, type Logger, type LogLevel, type LogFields, type LogLine } from './logger.ts';
+export { CLOSE_CODES } from './connection.ts';
+export * as SERVER_LIMITS from './limits.ts';
+export { DEFAULT_DAEMON_PORT } from './limits.ts';

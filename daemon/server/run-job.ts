@@ -1,0 +1,177 @@
+import { setImmediate as yieldToEventLoopAsync } from 'node:timers/promises';
+import type { Losses as WireLosses, ServerMessage } from '../../protocol/index.ts';
+import type { Engine, Losses, RgbImage, StyleOptions } from '../engine/index.ts';
+import { encodePngAsync, readImageAsync } from '../image/index.ts';
+import { errorReply } from './engine-error-reply.ts';
+import type { CancelReason, QueueJob } from './job-queue.ts';
+import type { Logger } from './logger.ts';
+
+/** Where a job's messages go: its client's connection (a no-op once that has closed). */
+export interface JobSink {
+  send(message: ServerMessage, images?: ReadonlyMap<string, Uint8Array>): void;
+  /** False while the client's link is congested: previews are then skipped, results never. */
+  canTakePreview(): boolean;
+}
+
+export interface StylizeJob extends QueueJob {
+  readonly requestId: string;
+  /** Encoded bytes, decoded only when the job runs so that waiting jobs stay small. */
+  readonly contents: readonly Uint8Array[];
+  readonly styles: ReadonlyArray<{ bytes: Uint8Array; weight: number; cacheKey: string }>;
+  readonly options: Partial<StyleOptions>;
+  /** The progressEvery the request resolves to (its own or its preset's). */
+  readonly progressEvery: number;
+  /** performance.now() when accepted. */
+  readonly acceptedAt: number;
+  readonly sink: JobSink;
+}
+
+export type JobEngine = Pick<Engine, 'stylize'>;
+
+/** What the status reply shows about the running job. */
+export interface JobProgressSnapshot {
+  contentIndex: number;
+  stage: number;
+  iteration: number;
+  startedAt: number;
+}
+
+const seconds = (from: number): number => Math.max(0, (performance.now() - from) / 1000);
+
+function wireLosses(losses: Losses): WireLosses {
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return { content: finite(losses.content), style: finite(losses.style), tv: finite(losses.tv), total: finite(losses.total) };
+}
+
+class Cancelled extends Error {}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new Cancelled();
+}
+
+/**
+ * Runs one stylize job on the engine, one content image after another, and streams its
+ * messages to the sink. Never throws: every outcome ends in `completed`, `cancelled` or `error`.
+ */
+export async function runStylizeJobAsync(
+  engine: JobEngine,
+  job: StylizeJob,
+  signal: AbortSignal,
+  logger: Logger,
+  progress: JobProgressSnapshot,
+): Promise<'completed' | 'cancelled' | 'failed'> {
+  const started = performance.now();
+  const queuedSeconds = (started - job.acceptedAt) / 1000;
+  const contentCount = job.contents.length;
+  const base = { jobId: job.id, contentCount };
+  let engineSeconds = 0;
+  logger.log('info', 'job-start', { jobId: job.id, connectionId: job.ownerId, queuedSeconds, contents: contentCount, styles: job.styles.length });
+  try {
+    const decodeStarted = performance.now();
+    const styles = [];
+    for (const style of job.styles) {
+      styles.push({ image: (await readImageAsync(style.bytes, { alpha: 'composite', label: 'A style image' })).rgb, weight: style.weight, cacheKey: style.cacheKey });
+      throwIfAborted(signal);
+    }
+    let decodeSeconds = seconds(decodeStarted);
+    for (let contentIndex = 0; contentIndex < contentCount; contentIndex++) {
+      progress.contentIndex = contentIndex;
+      const contentStarted = performance.now();
+      const content: RgbImage = (await readImageAsync(job.contents[contentIndex]!, { alpha: 'composite', label: 'A layer image' })).rgb;
+      decodeSeconds += seconds(contentStarted);
+      throwIfAborted(signal);
+      const engineStarted = performance.now();
+      let encodeSeconds = 0;
+      // The engine reports every iteration so that this loop can yield to the event loop each
+      // time: TensorFlow.js on the CPU never does, and without it a cancel (or any other
+      // client's message) would wait for the whole job. The client's progressEvery is applied here.
+      const reportEvery = job.progressEvery;
+      const engineOptions = { ...job.options, progressEvery: 1 };
+      for await (const event of engine.stylize({ content, styles, options: engineOptions, signal })) {
+        await yieldToEventLoopAsync();
+        throwIfAborted(signal);
+        if (event.type === 'start') {
+          job.sink.send({
+            type: 'started',
+            ...base,
+            contentIndex,
+            backend: event.backend,
+            device: event.device,
+            stages: event.stages.map((s) => ({ width: s.width, height: s.height, iterations: s.iterations })),
+          });
+        } else if (event.type === 'progress') {
+          progress.stage = event.stage;
+          progress.iteration = event.iteration;
+          const due = event.iteration % reportEvery === 0 || event.iteration === event.iterations || event.preview !== undefined;
+          if (!due) continue;
+          const previewImage = event.preview;
+          const message = {
+            type: 'progress' as const,
+            ...base,
+            contentIndex,
+            stage: event.stage,
+            stages: event.stages,
+            iteration: event.iteration,
+            iterations: event.iterations,
+            losses: wireLosses(event.losses),
+            learningRate: event.learningRate,
+            seconds: event.seconds,
+            etaSeconds: Math.max(0, event.etaSeconds),
+          };
+          if (previewImage && job.sink.canTakePreview()) {
+            const encodeStarted = performance.now();
+            const png = await encodePngAsync(previewImage, undefined, 'preview');
+            encodeSeconds += seconds(encodeStarted);
+            const preview = { id: 'preview', mime: 'image/png' as const, width: previewImage.width, height: previewImage.height };
+            job.sink.send({ ...message, preview }, new Map([['preview', png]]));
+          } else {
+            job.sink.send(message);
+          }
+        } else {
+          const engineDone = seconds(engineStarted);
+          const encodeStarted = performance.now();
+          const png = await encodePngAsync(event.image);
+          const resultEncode = seconds(encodeStarted);
+          engineSeconds += engineDone - encodeSeconds;
+          const image = { id: 'result', mime: 'image/png' as const, width: event.image.width, height: event.image.height };
+          job.sink.send(
+            {
+              type: 'result',
+              ...base,
+              contentIndex,
+              image,
+              losses: wireLosses(event.losses),
+              timings: {
+                queuedSeconds,
+                decodeSeconds,
+                engineSeconds: Math.max(0, engineDone - encodeSeconds),
+                encodeSeconds: encodeSeconds + resultEncode,
+              },
+            },
+            new Map([['result', png]]),
+          );
+        }
+      }
+    }
+    job.sink.send({ type: 'completed', jobId: job.id, seconds: seconds(started) });
+    logger.log('info', 'job-end', { jobId: job.id, outcome: 'completed', seconds: seconds(started), engineSeconds, queuedSeconds });
+    return 'completed';
+  } catch (error) {
+    if (signal.aborted) {
+      const reason = (signal.reason as CancelReason | undefined) ?? 'client';
+      job.sink.send({ type: 'cancelled', jobId: job.id, reason });
+      logger.log('info', 'job-end', { jobId: job.id, outcome: 'cancelled', reason, seconds: seconds(started) });
+      return 'cancelled';
+    }
+    const reply = errorReply(error);
+    job.sink.send({ type: 'error', code: reply.code, message: reply.message, jobId: job.id, requestId: job.requestId });
+    logger.log('error', 'job-end', {
+      jobId: job.id,
+      outcome: 'failed',
+      code: reply.code,
+      detail: error instanceof Error ? error.message : String(error),
+      seconds: seconds(started),
+    });
+    return 'failed';
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { LIMITS } from '../../protocol/index.ts';
+import {
+  DEFAULT_DAEMON_PORT,
+  DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_QUEUED_JOBS,
+  DEFAULT_PAIRING_LOCKOUT_MS,
+  DEFAULT_PAIRING_MAX_FAILURES,
+  DEFAULT_PREVIEW_EVERY,
+  DEFAULT_PREVIEW_MAX_SIDE,
+  LISTEN_HOST,
+} from './limits.ts';
+
+/**
+ * The plain-data options of `startDaemonServerAsync` (they usually come from the daemon's
+ * config file, a trust boundary, hence zod). Defaults live in `limits.ts`.
+ */
+export const serverOptionsSchema = z.object({
+  /** Only loopback: the daemon must never be reachable from the network. */
+  host: z.literal(LISTEN_HOST).default(LISTEN_HOST),
+  /** 0 picks a free port (tests). */
+  port: z.number().int().min(0).max(65535).default(DEFAULT_DAEMON_PORT),
+  /** Where the hashed tokens file lives (e.g. ~/.config/atelier). */
+  configDir: z.string().min(1),
+  /** Browser origins allowed besides "null" (Figma's plugin iframe) and no Origin (CLI). */
+  allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port]')).default([]),
+  maxPayloadBytes: z.number().int().min(LIMITS.MAX_TEXT_MESSAGE_BYTES).max(1024 * 1024 * 1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
+  maxQueuedJobs: z.number().int().min(0).max(1000).default(DEFAULT_MAX_QUEUED_JOBS),
+  maxConnections: z.number().int().min(1).max(1000).default(DEFAULT_MAX_CONNECTIONS),
+  helloTimeoutMs: z.number().int().min(100).max(600_000).default(DEFAULT_HELLO_TIMEOUT_MS),
+  previewEvery: z.number().int().min(0).max(LIMITS.MAX_PROGRESS_EVERY).default(DEFAULT_PREVIEW_EVERY),
+  previewMaxSide: z.number().int().min(LIMITS.MIN_PREVIEW_SIDE).max(LIMITS.MAX_PREVIEW_SIDE).default(DEFAULT_PREVIEW_MAX_SIDE),
+  pairingMaxFailures: z.number().int().min(1).max(100).default(DEFAULT_PAIRING_MAX_FAILURES),
+  pairingLockoutMs: z.number().int().min(0).max(3_600_000).default(DEFAULT_PAIRING_LOCKOUT_MS),
+  /** Reported in `welcome.daemon.version`. */
+  daemonVersion: z.string().min(1).max(32).default('0.0.0'),
+});
+
+export type ServerOptionsInput = z.input<typeof serverOptionsSchema>;
+export type ServerOptions = z.output<typeof serverOptionsSchema>;

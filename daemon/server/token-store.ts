@@ -1,0 +1,147 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { TOKENS_FILE_NAME } from './limits.ts';
+
+/**
+ * Paired clients' tokens, stored only as SHA-256 hashes in `<configDir>/tokens.json`
+ * (directory 0700, file 0600). A token is 32 random bytes, base64url; it is shown once, to the
+ * client that paired, and never logged.
+ */
+
+const recordSchema = z.object({
+  /** Short random id, safe to log and to show in a "paired clients" list. */
+  id: z.string().regex(/^[0-9a-f]{8,32}$/),
+  /** SHA-256 of the token, hex. */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  clientName: z.string().max(64),
+  createdAt: z.string(),
+});
+const fileSchema = z.object({ version: z.literal(1), tokens: z.array(recordSchema) });
+
+export type TokenRecord = z.infer<typeof recordSchema>;
+
+export class TokenStoreError extends Error {
+  readonly code = 'token-store-unreadable';
+}
+
+function sha256(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+function tokensPath(configDir: string): string {
+  return join(configDir, TOKENS_FILE_NAME);
+}
+
+async function readRecordsAsync(configDir: string): Promise<TokenRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(tokensPath(configDir), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new TokenStoreError(`The paired-clients file ${tokensPath(configDir)} is not JSON; delete it and pair again.`);
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new TokenStoreError(`The paired-clients file ${tokensPath(configDir)} is damaged; delete it and pair again.`);
+  }
+  return parsed.data.tokens;
+}
+
+async function writeRecordsAsync(configDir: string, tokens: TokenRecord[]): Promise<void> {
+  await mkdir(configDir, { recursive: true, mode: 0o700 });
+  const path = tokensPath(configDir);
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temporary, JSON.stringify({ version: 1, tokens }, null, 2) + '\n', { mode: 0o600 });
+  // writeFile's mode is filtered by the umask; make sure nobody else can read it.
+  await chmod(temporary, 0o600);
+  await rename(temporary, path);
+}
+
+/** Forgets every paired client (they must pair again). Works whether or not a daemon runs. */
+export async function revokeAllTokensAsync(configDir: string): Promise<number> {
+  const tokens = await readRecordsAsync(configDir).catch(() => []);
+  await writeRecordsAsync(configDir, []);
+  return tokens.length;
+}
+
+/** Paired clients, without their hashes. */
+export async function listTokensAsync(configDir: string): Promise<Array<Omit<TokenRecord, 'hash'>>> {
+  return (await readRecordsAsync(configDir)).map(({ hash: _hash, ...rest }) => rest);
+}
+
+/** The in-memory view of the tokens file used by a running daemon; writes are serialised. */
+export class TokenStore {
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly configDir: string,
+    private records: TokenRecord[],
+  ) {}
+
+  static async openAsync(configDir: string): Promise<TokenStore> {
+    await mkdir(configDir, { recursive: true, mode: 0o700 });
+    const records = await readRecordsAsync(configDir);
+    const path = tokensPath(configDir);
+    const info = await stat(path).catch(() => undefined);
+    if (info && (info.mode & 0o077) !== 0) await chmod(path, 0o600);
+    return new TokenStore(configDir, records);
+  }
+
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** Creates a token for a newly paired client and persists its hash. */
+  async issueAsync(clientName: string): Promise<{ token: string; id: string }> {
+    const token = randomBytes(32).toString('base64url');
+    const record: TokenRecord = {
+      id: randomBytes(6).toString('hex'),
+      hash: sha256(token).toString('hex'),
+      clientName: clientName.slice(0, 64),
+      createdAt: new Date().toISOString(),
+    };
+    this.records = [...this.records, record];
+    await this.persistAsync();
+    return { token, id: record.id };
+  }
+
+  /** The id of the record matching `token`, or null. Compares every hash in constant time. */
+  verify(token: string): string | null {
+    const presented = sha256(token);
+    let match: string | null = null;
+    for (const record of this.records) {
+      const stored = Buffer.from(record.hash, 'hex');
+      if (timingSafeEqual(stored, presented) && match === null) match = record.id;
+    }
+    return match;
+  }
+
+  async revokeAsync(id: string): Promise<boolean> {
+    const before = this.records.length;
+    this.records = this.records.filter((r) => r.id !== id);
+    if (this.records.length === before) return false;
+    await this.persistAsync();
+    return true;
+  }
+
+  async revokeAllAsync(): Promise<number> {
+    const count = this.records.length;
+    this.records = [];
+    await this.persistAsync();
+    return count;
+  }
+
+  private persistAsync(): Promise<void> {
+    const snapshot = this.records;
+    this.writing = this.writing.catch(() => undefined).then(() => writeRecordsAsync(this.configDir, snapshot));
+    return this.writing;
+  }
+}

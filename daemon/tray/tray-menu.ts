@@ -1,0 +1,82 @@
+/** What the tray shows; the daemon keeps one and hands every change to `Tray.update`. */
+export interface TrayStatus {
+  /** The headline: starting, weights progress, ready, or what went wrong. */
+  line: string;
+  /** Engine and device, once the engine is loaded: `tfjs cpu · CPU (XNNPACK)`. */
+  engine: string | null;
+  /** The running job and the queue: `Idle`, `Running a job, 2 waiting`. */
+  job: string;
+  connections: number;
+  /** The one-time code a plugin pairs with; null until the server listens. */
+  pairingCode: string | null;
+  startAtLogin: boolean;
+}
+
+export type TrayAction = 'copy-pairing-code' | 'revoke-clients' | 'open-log' | 'toggle-start-at-login' | 'quit';
+
+/** One menu row. Rows without an action are read-only status lines (shown disabled). */
+export interface TrayMenuRow {
+  key: string;
+  title: string;
+  tooltip: string;
+  enabled: boolean;
+  checked?: boolean;
+  action?: TrayAction;
+  separator?: boolean;
+}
+
+/**
+ * The tray menu for a status, top to bottom: status lines, pairing, maintenance, quit. Always
+ * the same rows with the same keys, so an update changes titles in place rather than
+ * rebuilding the menu (which flickers, and closes it if it is open).
+ */
+export function trayMenuRows(status: TrayStatus): TrayMenuRow[] {
+  const code = status.pairingCode;
+  return [
+    { key: 'status', title: `Atelier: ${status.line}`, tooltip: 'What the daemon is doing', enabled: false },
+    { key: 'engine', title: `Engine: ${status.engine ?? 'not loaded yet'}`, tooltip: 'Backend and device that compute', enabled: false },
+    { key: 'job', title: `Job: ${status.job}`, tooltip: 'The running job and the queue', enabled: false },
+    {
+      key: 'connections',
+      title: `Plugins connected: ${status.connections}`,
+      tooltip: 'Open connections from the Figma plugin',
+      enabled: false,
+    },
+    separator('sep-1'),
+    {
+      key: 'pairing-code',
+      title: code ? `Pairing code: ${code}` : 'Pairing code: (starting…)',
+      tooltip: 'Enter this code in the Figma plugin to pair it; click to copy',
+      enabled: code !== null,
+      action: 'copy-pairing-code',
+    },
+    {
+      key: 'revoke',
+      title: 'Revoke paired plugins',
+      tooltip: 'Forget every paired plugin; each must pair again with a new code',
+      enabled: code !== null,
+      action: 'revoke-clients',
+    },
+    separator('sep-2'),
+    { key: 'open-log', title: 'Open log', tooltip: "Show the daemon's log file", enabled: true, action: 'open-log' },
+    {
+      key: 'start-at-login',
+      title: 'Start at login',
+      tooltip: 'Start Atelier when you log in',
+      enabled: true,
+      checked: status.startAtLogin,
+      action: 'toggle-start-at-login',
+    },
+    separator('sep-3'),
+    { key: 'quit', title: 'Quit Atelier', tooltip: 'Stop the daemon', enabled: true, action: 'quit' },
+  ];
+}
+
+/** The tooltip of the icon itself: the headline and the pairing code. */
+export function trayTooltip(status: TrayStatus): string {
+  return status.pairingCode ? `Atelier: ${status.line} · pairing code ${status.pairingCode}` : `Atelier: ${status.line}`;
+}
+
+function separator(key: string): TrayMenuRow {
+  return { key, title: '<SEPARATOR>', tooltip: '', enabled: true, separator: true };
+}

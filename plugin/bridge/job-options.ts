@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import {
+  DEFAULT_ENGINE_PRESET,
+  DEFAULT_QUALITY,
+  DEFAULT_STYLE_STRENGTH,
+  MAX_UI_ITERATIONS,
+  MAX_WORKING_SIDE,
+  MIN_ITERATIONS,
+  MIN_WORKING_SIDE,
+  QUALITY_PRESETS,
+} from '../limits.ts';
+
+/**
+ * What the designer chose for a run. `size` is the longest side of the working image; sizes
+ * above Figma's 4096 px are accepted here and capped (with a note) when the job is built, so
+ * a remembered setting never becomes invalid.
+ */
+export const jobOptionsSchema = z.object({
+  quality: z.enum(['draft', 'balanced', 'best', 'custom']),
+  size: z.number().int().min(MIN_WORKING_SIDE).max(MAX_WORKING_SIDE * 4),
+  iterations: z.number().int().min(MIN_ITERATIONS).max(MAX_UI_ITERATIONS),
+  styleStrength: z.number().min(0).max(100),
+  preset: z.string().regex(/^[a-z0-9-]{1,32}$/),
+});
+export type JobOptions = z.infer<typeof jobOptionsSchema>;
+
+export const DEFAULT_JOB_OPTIONS: JobOptions = {
+  quality: DEFAULT_QUALITY,
+  size: QUALITY_PRESETS[DEFAULT_QUALITY].size,
+  iterations: QUALITY_PRESETS[DEFAULT_QUALITY].iterations,
+  styleStrength: DEFAULT_STYLE_STRENGTH,
+  preset: DEFAULT_ENGINE_PRESET,
+};

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { bytesSchema } from './bytes.ts';
+import { jobOptionsSchema } from './job-options.ts';
+
+/** Messages the main (sandbox) code sends to the UI iframe. */
+
+const id = z.string().min(1).max(200);
+
+export const selectionTargetSchema = z.object({
+  id,
+  name: z.string(),
+  type: z.string(),
+  width: z.number(),
+  height: z.number(),
+});
+export type SelectionTarget = z.infer<typeof selectionTargetSchema>;
+
+/** What will be stylised, and what was left out and why. */
+export const selectionSummarySchema = z.object({
+  targets: z.array(selectionTargetSchema),
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  thumbnail: bytesSchema.nullable(),
+});
+export type SelectionSummary = z.infer<typeof selectionSummarySchema>;
+
+export const styleLayerSchema = z.object({
+  id,
+  name: z.string(),
+  pageName: z.string(),
+  width: z.number(),
+  height: z.number(),
+  thumbnail: bytesSchema.nullable(),
+});
+export type StyleLayer = z.infer<typeof styleLayerSchema>;
+
+const pngImageSchema = z.object({ png: bytesSchema, width: z.number().int().positive(), height: z.number().int().positive() });
+
+export const mainToUiSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('init'),
+    command: z.string(),
+    options: jobOptionsSchema,
+    style: styleLayerSchema.nullable(),
+    token: z.string().nullable(),
+    daemonUrl: z.string(),
+    /** Start as soon as the daemon is ready (the relaunch button). */
+    autoStart: z.boolean(),
+  }),
+  z.object({ type: z.literal('selection'), selection: selectionSummarySchema }),
+  z.object({ type: z.literal('style-layers'), layers: z.array(styleLayerSchema) }),
+  z.object({ type: z.literal('style-chosen'), style: styleLayerSchema }),
+  /** One frame of a batch, ready to send to the daemon. */
+  z.object({
+    type: z.literal('job'),
+    jobId: id,
+    index: z.number().int().min(0),
+    total: z.number().int().positive(),
+    targetName: z.string(),
+    content: pngImageSchema,
+    style: pngImageSchema,
+    options: jobOptionsSchema,
+    /** Set when the requested size was reduced (Figma's 4096 px limit): a sentence to show. */
+    capNote: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('job-inserted'), jobId: id, nodeId: id, name: z.string() }),
+  z.object({
+    type: z.literal('batch-finished'),
+    inserted: z.array(z.object({ nodeId: id, name: z.string() })),
+    failed: z.array(z.object({ name: z.string(), message: z.string() })),
+    cancelled: z.boolean(),
+  }),
+  /** Something the designer must fix before a run (empty selection, missing style layer). */
+  z.object({ type: z.literal('problem'), code: z.string(), message: z.string() }),
+]);
+export type MainToUi = z.infer<typeof mainToUiSchema>;

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { bytesSchema } from './bytes.ts';
+import { jobOptionsSchema } from './job-options.ts';
+
+/** Messages the UI iframe sends to the main (sandbox) code. */
+
+const id = z.string().min(1).max(200);
+
+export const uiToMainSchema = z.discriminatedUnion('type', [
+  /** The UI has loaded and wants its initial state. */
+  z.object({ type: z.literal('ui-ready') }),
+  /** Stylise the current selection with this style layer. */
+  z.object({ type: z.literal('start'), styleNodeId: id, options: jobOptionsSchema }),
+  /** Remember options without running (so they survive closing the plugin). */
+  z.object({ type: z.literal('save-options'), options: jobOptionsSchema }),
+  /** Make the (single) selected layer the style. */
+  z.object({ type: z.literal('use-selection-as-style') }),
+  /** Choose a listed style layer. */
+  z.object({ type: z.literal('choose-style'), styleNodeId: id }),
+  /** Re-scan the file for image layers. */
+  z.object({ type: z.literal('refresh-styles') }),
+  /** The daemon finished a job: PNG bytes of the result. */
+  z.object({ type: z.literal('job-result'), jobId: id, png: bytesSchema }),
+  /** The daemon (or the connection) failed a job; the batch moves on. */
+  z.object({ type: z.literal('job-failed'), jobId: id, code: z.string().max(64), message: z.string().max(2000) }),
+  /** Stop the batch: the running job's result is discarded and nothing further is inserted. */
+  z.object({ type: z.literal('cancel') }),
+  /** Persist (or forget, with null) the daemon pairing token. */
+  z.object({ type: z.literal('store-token'), token: z.string().max(200).nullable() }),
+  /** Select and zoom to a layer (a result). */
+  z.object({ type: z.literal('focus-node'), nodeId: id }),
+  z.object({ type: z.literal('close') }),
+]);
+export type UiToMain = z.infer<typeof uiToMainSchema>;

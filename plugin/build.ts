@@ -1,0 +1,108 @@
+/**
+ * Bundles the plugin into the files manifest.json names:
+ *   plugin/dist/code.js  the main code (Figma's sandbox: no DOM), one IIFE;
+ *   plugin/dist/ui.html  ui/ui.html with the UI bundle inlined (Figma loads one HTML string).
+ *
+ *   node --import tsx plugin/build.ts            build once
+ *   node --import tsx plugin/build.ts --watch    rebuild on change
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const pluginDir = dirname(fileURLToPath(import.meta.url));
+const SCRIPT_MARKER = '<!-- ATELIER_UI_SCRIPT -->';
+/** Figma's sandbox runs modern JavaScript; the UI runs in Figma's Chromium-based webview. */
+const TARGET = 'es2020';
+
+export interface BuildOptions {
+  outDir?: string;
+  minify?: boolean;
+}
+
+async function pluginVersionAsync(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(pluginDir, '..', 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+function mainOptions(outDir: string, minify: boolean): esbuild.BuildOptions {
+  return {
+    entryPoints: [join(pluginDir, 'main', 'code.ts')],
+    outfile: join(outDir, 'code.js'),
+    bundle: true,
+    format: 'iife',
+    target: TARGET,
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    minify,
+    logLevel: 'warning',
+  };
+}
+
+function uiOptions(version: string, minify: boolean): esbuild.BuildOptions & { write: false } {
+  return {
+    entryPoints: [join(pluginDir, 'ui', 'entry.ts')],
+    bundle: true,
+    format: 'iife',
+    target: TARGET,
+    platform: 'browser',
+    minify,
+    write: false,
+    define: { ATELIER_PLUGIN_VERSION: JSON.stringify(version) },
+    logLevel: 'warning',
+  };
+}
+
+/** Inlines the UI script; `</script` inside the code would end the tag early, so it is escaped. */
+export async function writeUiHtmlAsync(outDir: string, script: string): Promise<void> {
+  const template = await readFile(join(pluginDir, 'ui', 'ui.html'), 'utf8');
+  if (!template.includes(SCRIPT_MARKER)) throw new Error(`ui/ui.html lacks ${SCRIPT_MARKER}`);
+  const safe = script.replace(/<\/script/gi, '<\\/script');
+  await writeFile(join(outDir, 'ui.html'), template.replace(SCRIPT_MARKER, () => `<script>\n${safe}</script>`));
+}
+
+/** One build; returns the paths written. */
+export async function buildPluginAsync(options: BuildOptions = {}): Promise<{ code: string; ui: string }> {
+  const outDir = options.outDir ?? join(pluginDir, 'dist');
+  const minify = options.minify ?? false;
+  await mkdir(outDir, { recursive: true });
+  const version = await pluginVersionAsync();
+  const [, ui] = await Promise.all([esbuild.build(mainOptions(outDir, minify)), esbuild.build(uiOptions(version, minify))]);
+  await writeUiHtmlAsync(outDir, ui.outputFiles[0]!.text);
+  return { code: join(outDir, 'code.js'), ui: join(outDir, 'ui.html') };
+}
+
+async function watchAsync(): Promise<void> {
+  const outDir = join(pluginDir, 'dist');
+  await mkdir(outDir, { recursive: true });
+  const version = await pluginVersionAsync();
+  const main = await esbuild.context(mainOptions(outDir, false));
+  const ui = await esbuild.context({
+    ...uiOptions(version, false),
+    plugins: [
+      {
+        name: 'inline-ui-html',
+        setup(build) {
+          build.onEnd(async (result) => {
+            const file = result.outputFiles?.[0];
+            if (file) await writeUiHtmlAsync(outDir, file.text);
+            console.log(`[atelier] ui.html rebuilt (${result.errors.length} errors)`);
+          });
+        },
+      },
+    ],
+  });
+  await Promise.all([main.watch(), ui.watch()]);
+  console.log('[atelier] watching plugin/ (Ctrl+C to stop)');
+}
+
+const isCli = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isCli) {
+  if (process.argv.includes('--watch')) {
+    await watchAsync();
+  } else {
+    const out = await buildPluginAsync({ minify: process.argv.includes('--minify') });
+    console.log(`[atelier] built ${out.code} and ${out.ui}`);
+  }
+}

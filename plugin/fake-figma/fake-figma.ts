@@ -1,0 +1,195 @@
+import type { ExportSettingsImage, ShowUIOptions } from '@figma/plugin-typings/plugin-api-standalone.js';
+import type { HostApi, HostDocument, HostSceneNode, HostUi, HostViewport } from '../main/figma-host.ts';
+import { FakePage, FakeRectangle, FakeSceneNode, type FakeDocumentHooks, type FakeNodeInit } from './fake-nodes.ts';
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Figma's own limit, repeated here on purpose: the fake must not trust the code it tests. */
+const FIGMA_IMAGE_LIMIT = 4096;
+
+export interface ExportCall {
+  nodeId: string;
+  settings: ExportSettingsImage;
+}
+
+class FakeUi implements HostUi {
+  onmessage: ((pluginMessage: unknown, props: { origin: string }) => void) | undefined = undefined;
+  readonly posted: unknown[] = [];
+  size: { width: number; height: number } | null = null;
+  private readonly listeners: ((message: unknown) => void)[] = [];
+
+  postMessage(pluginMessage: unknown): void {
+    this.posted.push(pluginMessage);
+    for (const listener of this.listeners) listener(pluginMessage);
+  }
+
+  resize(width: number, height: number): void {
+    this.size = { width, height };
+  }
+
+  /** What the UI iframe does with parent.postMessage({ pluginMessage }). */
+  sendFromUi(pluginMessage: unknown): void {
+    this.onmessage?.(pluginMessage, { origin: 'null' });
+  }
+
+  /** Observes every message the main code posts to the UI (the harness relays them). */
+  subscribe(listener: (message: unknown) => void): void {
+    this.listeners.push(listener);
+  }
+}
+
+/**
+ * A fake of the Figma plugin API, typed by the slice the main code uses (`HostApi`, itself
+ * cut from @figma/plugin-typings). It keeps a real layer tree, renders exports as real PNGs,
+ * enforces Figma's rules that matter here (4096 px images, no layers inside instances,
+ * dynamic page loading) and keeps an undo journal so a test can press undo.
+ */
+export class FakeFigma implements HostApi {
+  command = '';
+  readonly editorType = 'figma';
+  readonly ui = new FakeUi();
+  readonly exports: ExportCall[] = [];
+  readonly images = new Map<string, Uint8Array>();
+  readonly notifications: string[] = [];
+  readonly storage = new Map<string, unknown>();
+  readonly failExports = new Set<string>();
+  shownHtml: string | null = null;
+  shownOptions: ShowUIOptions | undefined;
+  closedWith: string | null | undefined = undefined;
+  zoomedTo: string[] = [];
+  readonly root: HostDocument & { children: FakePage[] };
+  currentPage: FakePage;
+
+  private idCounter = 0;
+  private readonly nodes = new Map<string, FakeSceneNode | FakePage>();
+  private readonly handlers = new Map<string, (() => void)[]>();
+  private openStep: FakeSceneNode[] = [];
+  private readonly undoStack: FakeSceneNode[][] = [];
+  readonly hooks: FakeDocumentHooks;
+
+  constructor() {
+    const self = this;
+    this.hooks = {
+      nextId: () => `${1 + Math.floor(this.idCounter / 1000)}:${this.idCounter++ % 1000}`,
+      register: (node) => this.nodes.set(node.id, node),
+      recordExport: (node, settings) => this.exports.push({ nodeId: node.id, settings }),
+      recordCreated: (node) => this.openStep.push(node),
+      get failExports() {
+        return self.failExports;
+      },
+    };
+    const first = new FakePage(this.hooks, 'Page 1', true, (page) => this.selectionChanged(page));
+    this.root = { id: '0:0', type: 'DOCUMENT', name: 'Untitled', children: [first] };
+    this.currentPage = first;
+  }
+
+  readonly clientStorage = {
+    getAsync: async (key: string): Promise<unknown> => structuredClone(this.storage.get(key)),
+    setAsync: async (key: string, value: unknown): Promise<void> => {
+      this.storage.set(key, structuredClone(value));
+    },
+  };
+
+  readonly viewport: HostViewport = {
+    scrollAndZoomIntoView: (nodes) => {
+      this.zoomedTo = nodes.map((n) => n.id);
+    },
+  };
+
+  // ---- building documents (test side) ----
+
+  addPage(name: string): FakePage {
+    const page = new FakePage(this.hooks, name, false, (p) => this.selectionChanged(p));
+    this.root.children.push(page);
+    return page;
+  }
+
+  frame(init: FakeNodeInit & { type?: 'FRAME' | 'GROUP' | 'INSTANCE' | 'COMPONENT' | 'SECTION' } = {}): FakeSceneNode {
+    return new FakeSceneNode(init.type ?? 'FRAME', this.hooks, init, true);
+  }
+
+  layer(type: 'RECTANGLE' | 'ELLIPSE' | 'TEXT' | 'VECTOR' | 'WIDGET', init: FakeNodeInit = {}): FakeSceneNode {
+    return new FakeSceneNode(type, this.hooks, init, false);
+  }
+
+  /** A layer showing an image fill (what a designer pastes a painting into). */
+  imageLayer(init: FakeNodeInit = {}): FakeSceneNode {
+    const hash = `img-${this.idCounter}`;
+    return this.layer('RECTANGLE', {
+      pattern: 'stripes',
+      ...init,
+      fills: [{ type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' }],
+    });
+  }
+
+  select(...nodes: FakeSceneNode[]): void {
+    this.currentPage.setSelection(nodes);
+  }
+
+  /** Undoes the last undo step, as Cmd+Z would: layers created in it disappear. */
+  undo(): void {
+    const step = this.openStep.length > 0 ? this.openStep : this.undoStack.pop();
+    this.openStep = [];
+    for (const node of step ?? []) if (!node.removed) node.remove();
+  }
+
+  node(id: string): FakeSceneNode | FakePage | undefined {
+    return this.nodes.get(id);
+  }
+
+  // ---- the HostApi surface (main code side) ----
+
+  showUI(html: string, options?: ShowUIOptions): void {
+    this.shownHtml = html;
+    this.shownOptions = options;
+  }
+
+  createRectangle(): FakeRectangle {
+    const rect = new FakeRectangle('RECTANGLE', this.hooks, { name: 'Rectangle', fills: [{ type: 'SOLID', color: { r: 0.85, g: 0.85, b: 0.85 } }] }, false);
+    this.currentPage.appendChild(rect);
+    this.hooks.recordCreated(rect);
+    return rect;
+  }
+
+  createImage(data: Uint8Array): { readonly hash: string } {
+    const isPng = data.length >= 24 && PNG_SIGNATURE.every((b, i) => data[i] === b);
+    if (!isPng) throw new Error('Image type is unsupported');
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (Math.max(view.getUint32(16), view.getUint32(20)) > FIGMA_IMAGE_LIMIT) throw new Error('Image is too large');
+    const hash = `hash-${this.images.size + 1}`;
+    this.images.set(hash, data);
+    return { hash };
+  }
+
+  async getNodeByIdAsync(id: string): Promise<FakeSceneNode | FakePage | HostDocument | null> {
+    if (id === this.root.id) return this.root;
+    const node = this.nodes.get(id);
+    return node && !(node instanceof FakeSceneNode && node.removed) ? node : null;
+  }
+
+  commitUndo(): void {
+    if (this.openStep.length > 0) this.undoStack.push(this.openStep);
+    this.openStep = [];
+  }
+
+  notify(message: string): { cancel(): void } {
+    this.notifications.push(message);
+    return { cancel: () => undefined };
+  }
+
+  on(type: 'selectionchange' | 'close', callback: () => void): void {
+    const list = this.handlers.get(type) ?? [];
+    list.push(callback);
+    this.handlers.set(type, list);
+  }
+
+  closePlugin(message?: string): void {
+    this.closedWith = message ?? null;
+  }
+
+  private selectionChanged(page: FakePage): void {
+    if (page !== this.currentPage) return;
+    for (const handler of this.handlers.get('selectionchange') ?? []) handler();
+  }
+}
+
+export type { HostSceneNode };

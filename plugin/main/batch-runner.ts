@@ -1,0 +1,168 @@
+import type { JobOptions, MainToUi } from '../bridge/index.ts';
+import { readPngSize } from '../../protocol/index.ts';
+import type { HostApi, HostSceneNode } from './figma-host.ts';
+import { insertResult } from './insert-result.ts';
+import { PluginError } from './plugin-error.ts';
+import { planExport } from './working-size.ts';
+
+export interface BatchRequest {
+  targets: HostSceneNode[];
+  style: HostSceneNode;
+  options: JobOptions;
+}
+
+interface Batch {
+  id: number;
+  request: BatchRequest;
+  stylePng: { png: Uint8Array; width: number; height: number };
+  index: number;
+  pendingJobId: string | null;
+  inserted: { nodeId: string; name: string }[];
+  failed: { name: string; message: string }[];
+  cancelled: boolean;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function exportPngAsync(node: HostSceneNode, side: number): Promise<{ png: Uint8Array; width: number; height: number; capNote: string | null }> {
+  if (node.removed || !node.exportAsync) throw new PluginError('export-failed', `“${node.name}” can no longer be exported (was it deleted?).`);
+  const plan = planExport(node.width, node.height, side);
+  let png: Uint8Array;
+  try {
+    png = await node.exportAsync(plan.settings);
+  } catch (error) {
+    throw new PluginError('export-failed', `Figma could not export “${node.name}” (${messageOf(error)}).`);
+  }
+  const size = readPngSize(png);
+  if (!size) throw new PluginError('export-failed', `Figma exported “${node.name}” in a form Atelier cannot read.`);
+  return { png, ...size, capNote: plan.capNote };
+}
+
+/**
+ * Runs a batch: one job per selected layer, one after the other. The main code exports the
+ * pixels and inserts results; the UI talks to the daemon. A result is inserted only for the
+ * job currently awaited, so a late answer after a cancel or failure never touches the file.
+ */
+export class BatchRunner {
+  private batch: Batch | null = null;
+  private nextBatchId = 1;
+
+  constructor(
+    private readonly api: HostApi,
+    private readonly post: (message: MainToUi) => void,
+  ) {}
+
+  get running(): boolean {
+    return this.batch !== null;
+  }
+
+  async startAsync(request: BatchRequest): Promise<void> {
+    if (this.batch) throw new PluginError('busy', 'Atelier is already stylising. Wait for it to finish or cancel it first.');
+    const id = this.nextBatchId++;
+    // Claim the slot before the first await so a double click cannot start two batches.
+    const placeholder: Batch = {
+      id,
+      request,
+      stylePng: { png: new Uint8Array(), width: 1, height: 1 },
+      index: 0,
+      pendingJobId: null,
+      inserted: [],
+      failed: [],
+      cancelled: false,
+    };
+    this.batch = placeholder;
+    try {
+      const style = await exportPngAsync(request.style, request.options.size);
+      placeholder.stylePng = { png: style.png, width: style.width, height: style.height };
+    } catch (error) {
+      this.batch = null;
+      throw error;
+    }
+    if (placeholder.cancelled) return;
+    await this.advanceAsync(placeholder);
+  }
+
+  /** Inserts the result of the awaited job; returns false when the job is not awaited (ignored). */
+  async acceptResultAsync(jobId: string, png: Uint8Array): Promise<boolean> {
+    const batch = this.batch;
+    if (!batch || batch.cancelled || batch.pendingJobId !== jobId) return false;
+    batch.pendingJobId = null;
+    const target = batch.request.targets[batch.index]!;
+    try {
+      const rect = insertResult(this.api, {
+        source: target,
+        styleNodeId: batch.request.style.id,
+        styleName: batch.request.style.name,
+        options: batch.request.options,
+        png,
+      });
+      batch.inserted.push({ nodeId: rect.id, name: rect.name });
+      this.post({ type: 'job-inserted', jobId, nodeId: rect.id, name: rect.name });
+    } catch (error) {
+      batch.failed.push({ name: target.name, message: messageOf(error) });
+    }
+    batch.index++;
+    await this.advanceAsync(batch);
+    return true;
+  }
+
+  async acceptFailureAsync(jobId: string, message: string): Promise<boolean> {
+    const batch = this.batch;
+    if (!batch || batch.cancelled || batch.pendingJobId !== jobId) return false;
+    batch.pendingJobId = null;
+    batch.failed.push({ name: batch.request.targets[batch.index]!.name, message });
+    batch.index++;
+    await this.advanceAsync(batch);
+    return true;
+  }
+
+  /** Stops the batch; whatever the daemon still sends for it is ignored. */
+  cancel(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    batch.cancelled = true;
+    batch.pendingJobId = null;
+    this.finish(batch);
+  }
+
+  private async advanceAsync(batch: Batch): Promise<void> {
+    const { targets, options } = batch.request;
+    while (batch.index < targets.length && !batch.cancelled) {
+      const target = targets[batch.index]!;
+      try {
+        const content = await exportPngAsync(target, options.size);
+        if (batch.cancelled || this.batch !== batch) return;
+        const jobId = `job-${batch.id}-${batch.index}`;
+        batch.pendingJobId = jobId;
+        this.post({
+          type: 'job',
+          jobId,
+          index: batch.index,
+          total: targets.length,
+          targetName: target.name,
+          content: { png: content.png, width: content.width, height: content.height },
+          style: batch.stylePng,
+          options,
+          capNote: content.capNote,
+        });
+        return;
+      } catch (error) {
+        batch.failed.push({ name: target.name, message: messageOf(error) });
+        batch.index++;
+      }
+    }
+    if (!batch.cancelled) this.finish(batch);
+  }
+
+  private finish(batch: Batch): void {
+    if (this.batch !== batch) return;
+    this.batch = null;
+    this.post({ type: 'batch-finished', inserted: batch.inserted, failed: batch.failed, cancelled: batch.cancelled });
+    if (batch.inserted.length > 0) {
+      const n = batch.inserted.length;
+      this.api.notify(n === 1 ? `Added “${batch.inserted[0]!.name}”` : `Added ${n} stylised layers`);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The slice of Figma's plugin API that the main code uses, written as narrow views of the
+ * official typings. The real `figma` object satisfies it (checked in code.ts), and so does the
+ * fake in plugin/fake-figma, which is what lets the main code run under node's test runner.
+ */
+import type {
+  ExportSettingsImage,
+  NodeType,
+  Paint,
+  ShowUIOptions,
+} from '@figma/plugin-typings/plugin-api-standalone.js';
+
+export type SceneNodeType = Exclude<NodeType, 'DOCUMENT' | 'PAGE'>;
+
+/** Any layer on a page. Optional members exist only on some layer types. */
+export interface HostSceneNode {
+  readonly id: string;
+  readonly type: SceneNodeType;
+  name: string;
+  readonly removed: boolean;
+  readonly visible: boolean;
+  readonly parent: HostParent | null;
+  readonly width: number;
+  readonly height: number;
+  x: number;
+  y: number;
+  readonly rotation?: number;
+  readonly fills?: ReadonlyArray<Paint> | symbol;
+  readonly children?: ReadonlyArray<HostSceneNode>;
+  readonly layoutMode?: string;
+  exportAsync?(settings: ExportSettingsImage): Promise<Uint8Array>;
+  getPluginData(key: string): string;
+}
+
+/** Where a layer can live: a page or a container layer. */
+export interface HostParent {
+  readonly id: string;
+  readonly type: NodeType;
+  readonly name: string;
+  readonly removed: boolean;
+  readonly parent: HostParent | null;
+  /** Pages, when the parent is the document (the typings allow it; it never holds a layer). */
+  readonly children: ArrayLike<HostSceneNode | HostPage>;
+  readonly layoutMode?: string;
+  insertChild(index: number, child: HostSceneNode): void;
+}
+
+export interface HostPage extends HostParent {
+  readonly type: 'PAGE';
+  selection: ReadonlyArray<HostSceneNode>;
+  findAll(callback?: (node: HostSceneNode) => boolean): HostSceneNode[];
+  loadAsync(): Promise<void>;
+}
+
+export interface HostDocument {
+  readonly id: string;
+  readonly type: 'DOCUMENT';
+  readonly name: string;
+  readonly children: ReadonlyArray<HostPage>;
+}
+
+/** The result layer we create. */
+export interface HostRectangle extends HostSceneNode {
+  readonly type: 'RECTANGLE';
+  fills: ReadonlyArray<Paint> | symbol;
+  layoutPositioning: 'AUTO' | 'ABSOLUTE';
+  resize(width: number, height: number): void;
+  setPluginData(key: string, value: string): void;
+  setRelaunchData(data: { [command: string]: string }): void;
+  remove(): void;
+}
+
+export interface HostUi {
+  postMessage(pluginMessage: unknown): void;
+  onmessage: ((pluginMessage: unknown, props: { origin: string }) => void) | undefined;
+  resize(width: number, height: number): void;
+}
+
+export interface HostApi {
+  readonly command: string;
+  readonly editorType: string;
+  readonly root: HostDocument;
+  readonly currentPage: HostPage;
+  readonly ui: HostUi;
+  readonly clientStorage: {
+    getAsync(key: string): Promise<unknown>;
+    setAsync(key: string, value: unknown): Promise<void>;
+  };
+  readonly viewport: HostViewport;
+  showUI(html: string, options?: ShowUIOptions): void;
+  createRectangle(): HostRectangle;
+  createImage(data: Uint8Array): { readonly hash: string };
+  getNodeByIdAsync(id: string): Promise<HostSceneNode | HostPage | HostDocument | null>;
+  commitUndo(): void;
+  notify(message: string, options?: { timeout?: number; error?: boolean }): { cancel(): void };
+  on(type: 'selectionchange' | 'close', callback: () => void): void;
+  closePlugin(message?: string): void;
+}
+
+export interface HostViewport {
+  scrollAndZoomIntoView(nodes: ReadonlyArray<HostSceneNode | HostPage | HostDocument>): void;
+}

@@ -1,0 +1,78 @@
+import type { JobOptions } from '../bridge/index.ts';
+import { FIGMA_MAX_IMAGE_SIDE, PLUGIN_DATA_KEYS } from '../limits.ts';
+import { readPngSize } from '../../protocol/index.ts';
+import type { HostApi, HostRectangle, HostSceneNode } from './figma-host.ts';
+import { PluginError } from './plugin-error.ts';
+import { RELAUNCH_COMMANDS } from './commands.ts';
+import { resultName } from './result-name.ts';
+import { isInsideInstance } from './selection.ts';
+
+export interface InsertRequest {
+  source: HostSceneNode;
+  styleNodeId: string;
+  styleName: string;
+  options: JobOptions;
+  png: Uint8Array;
+}
+
+function indexInParent(node: HostSceneNode): number {
+  const siblings = node.parent?.children;
+  if (!siblings) return -1;
+  for (let i = 0; i < siblings.length; i++) if (siblings[i]?.id === node.id) return i;
+  return -1;
+}
+
+/** Everything that can go wrong is checked before the document is touched. */
+function checkInsertable(source: HostSceneNode, png: Uint8Array): void {
+  if (source.removed || !source.parent) {
+    throw new PluginError('source-removed', `“${source.name}” was deleted while it was being stylised, so nothing was added.`);
+  }
+  if (isInsideInstance(source)) {
+    throw new PluginError('inside-instance', `“${source.name}” is inside a component instance, where Figma does not allow new layers. Select the instance itself.`);
+  }
+  const size = readPngSize(png);
+  if (!size) throw new PluginError('bad-result', 'The daemon sent back an image Figma cannot read, so nothing was added. Try again.');
+  if (Math.max(size.width, size.height) > FIGMA_MAX_IMAGE_SIDE) {
+    throw new PluginError('too-large', `The result is ${size.width}×${size.height} px; Figma images are at most ${FIGMA_MAX_IMAGE_SIDE} px on their longest side. Pick a smaller size.`);
+  }
+}
+
+/**
+ * Puts the result into a new rectangle with an image fill, same size and position as the
+ * source, directly above it in the same parent. The source is never modified. The whole
+ * insertion is one undo step; if any step fails, the half-made layer is removed again.
+ */
+export function insertResult(api: HostApi, request: InsertRequest): HostRectangle {
+  const { source, png } = request;
+  checkInsertable(source, png);
+  const parent = source.parent!;
+  const index = indexInParent(source);
+  // createImage validates the bytes; doing it first means a bad image leaves no trace.
+  const image = api.createImage(png);
+  // Close whatever the designer did before, so that one undo removes exactly this result.
+  api.commitUndo();
+  const rect = api.createRectangle();
+  try {
+    rect.name = resultName(source.name, request.styleName);
+    rect.resize(source.width, source.height);
+    rect.fills = [{ type: 'IMAGE', imageHash: image.hash, scaleMode: 'FILL' }];
+    parent.insertChild(index + 1, rect);
+    // In an auto-layout parent a new child would join the flow and push its siblings around.
+    if (parent.layoutMode !== undefined && parent.layoutMode !== 'NONE') rect.layoutPositioning = 'ABSOLUTE';
+    rect.x = source.x;
+    rect.y = source.y;
+    rect.setPluginData(PLUGIN_DATA_KEYS.source, source.id);
+    rect.setPluginData(PLUGIN_DATA_KEYS.style, request.styleNodeId);
+    rect.setPluginData(PLUGIN_DATA_KEYS.options, JSON.stringify(request.options));
+    rect.setRelaunchData({
+      [RELAUNCH_COMMANDS.restyle]: `Stylised “${source.name}” with “${request.styleName}”. Run again with the same style and settings.`,
+    });
+  } catch (error) {
+    rect.remove();
+    throw error instanceof PluginError
+      ? error
+      : new PluginError('insert-failed', `Figma did not accept the result layer (${error instanceof Error ? error.message : String(error)}), so nothing was added.`);
+  }
+  api.commitUndo();
+  return rect;
+}

@@ -1,0 +1,197 @@
+import { DEFAULT_DAEMON_PORT } from '../../protocol/index.ts';
+import { jobOptionsSchema, uiToMainSchema, type JobOptions, type MainToUi, type StyleLayer, type UiToMain } from '../bridge/index.ts';
+import { PLUGIN_DATA_KEYS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
+import { BatchRunner } from './batch-runner.ts';
+import { MENU_COMMANDS, RELAUNCH_COMMANDS } from './commands.ts';
+import type { HostApi, HostSceneNode } from './figma-host.ts';
+import { PluginError } from './plugin-error.ts';
+import { collectTargets, whyNotExportable } from './selection.ts';
+import { loadSettingsAsync, saveSettingsAsync } from './settings-store.ts';
+import { describeStyleLayerAsync, exportThumbnailAsync, listStyleLayersAsync, pageOf } from './style-layers.ts';
+
+/** A relaunch ("Re-apply style") fixes targets, style and options from the result layers. */
+interface RelaunchPlan {
+  targets: HostSceneNode[];
+  styleNodeId: string | null;
+  options: JobOptions | null;
+  missing: string[];
+}
+
+async function sceneNodeByIdAsync(api: HostApi, id: string): Promise<HostSceneNode | null> {
+  const node = await api.getNodeByIdAsync(id);
+  if (!node || node.type === 'PAGE' || node.type === 'DOCUMENT') return null;
+  return node.removed ? null : node;
+}
+
+async function planRelaunchAsync(api: HostApi): Promise<RelaunchPlan> {
+  const plan: RelaunchPlan = { targets: [], styleNodeId: null, options: null, missing: [] };
+  for (const node of api.currentPage.selection) {
+    const sourceId = node.getPluginData(PLUGIN_DATA_KEYS.source);
+    if (!sourceId) continue;
+    const source = await sceneNodeByIdAsync(api, sourceId);
+    if (!source) {
+      plan.missing.push(node.name);
+      continue;
+    }
+    if (!plan.targets.some((t) => t.id === source.id)) plan.targets.push(source);
+    plan.styleNodeId ??= node.getPluginData(PLUGIN_DATA_KEYS.style) || null;
+    if (!plan.options) {
+      try {
+        const parsed = jobOptionsSchema.safeParse(JSON.parse(node.getPluginData(PLUGIN_DATA_KEYS.options)));
+        if (parsed.success) plan.options = parsed.data;
+      } catch {
+        // Unreadable stored options: fall back to the remembered ones.
+      }
+    }
+  }
+  return plan;
+}
+
+/**
+ * The plugin's main code. Everything goes through `api`, so tests run it against a fake.
+ * Returns once the plugin is set up; afterwards it reacts to UI messages and selection changes.
+ */
+export async function runPluginAsync(api: HostApi, html: string): Promise<void> {
+  const command = api.command || MENU_COMMANDS.apply;
+
+  if (command === MENU_COMMANDS.useSelectionAsStyle) {
+    const [node, ...rest] = api.currentPage.selection;
+    const reason = !node ? 'nothing is selected' : rest.length > 0 ? 'more than one layer is selected' : whyNotExportable(node);
+    if (node && !reason) {
+      await saveSettingsAsync(api, { styleNodeId: node.id });
+      api.closePlugin(`Atelier will use “${node.name}” as the style.`);
+    } else {
+      api.closePlugin(`Select one layer to use as the style (${reason}).`);
+    }
+    return;
+  }
+
+  api.showUI(html, { width: UI_WIDTH, height: UI_HEIGHT, themeColors: true, title: 'Atelier' });
+  const post = (message: MainToUi): void => api.ui.postMessage(message);
+  const runner = new BatchRunner(api, post);
+  let relaunch: RelaunchPlan | null = command === RELAUNCH_COMMANDS.restyle ? await planRelaunchAsync(api) : null;
+  let selectionSeq = 0;
+
+  const currentTargets = () => {
+    if (relaunch) return { targets: relaunch.targets, skipped: relaunch.missing.map((name) => ({ name, reason: 'its original layer was deleted' })) };
+    return collectTargets(api.currentPage.selection);
+  };
+
+  const postSelectionAsync = async (): Promise<void> => {
+    const seq = ++selectionSeq;
+    const { targets, skipped } = currentTargets();
+    const first = targets[0];
+    const thumbnail = first ? await exportThumbnailAsync(first) : null;
+    if (seq !== selectionSeq) return; // A newer selection arrived while exporting.
+    post({
+      type: 'selection',
+      selection: {
+        targets: targets.map((t) => ({ id: t.id, name: t.name, type: t.type, width: t.width, height: t.height })),
+        skipped,
+        thumbnail,
+      },
+    });
+  };
+
+  const describeStyleAsync = async (id: string | null): Promise<StyleLayer | null> => {
+    if (!id) return null;
+    const node = await sceneNodeByIdAsync(api, id);
+    return node ? describeStyleLayerAsync(node, pageOf(node)) : null;
+  };
+
+  const problem = (error: unknown): void => {
+    if (error instanceof PluginError) post({ type: 'problem', code: error.code, message: error.message });
+    else post({ type: 'problem', code: 'internal', message: `Something went wrong in the plugin: ${error instanceof Error ? error.message : String(error)}` });
+  };
+
+  const chooseStyleAsync = async (node: HostSceneNode | null): Promise<void> => {
+    if (!node) throw new PluginError('style-missing', 'That style layer no longer exists. Pick another one.');
+    await saveSettingsAsync(api, { styleNodeId: node.id });
+    post({ type: 'style-chosen', style: await describeStyleLayerAsync(node, pageOf(node)) });
+  };
+
+  const handleAsync = async (message: UiToMain): Promise<void> => {
+    switch (message.type) {
+      case 'ui-ready': {
+        const settings = await loadSettingsAsync(api);
+        const styleNodeId = relaunch?.styleNodeId ?? settings.styleNodeId;
+        post({
+          type: 'init',
+          command,
+          options: relaunch?.options ?? settings.options,
+          style: await describeStyleAsync(styleNodeId),
+          token: settings.token,
+          daemonUrl: `ws://localhost:${settings.daemonPort ?? DEFAULT_DAEMON_PORT}`,
+          autoStart: relaunch !== null && relaunch.targets.length > 0,
+        });
+        await postSelectionAsync();
+        post({ type: 'style-layers', layers: await listStyleLayersAsync(api, PLUGIN_DATA_KEYS.source) });
+        return;
+      }
+      case 'refresh-styles':
+        post({ type: 'style-layers', layers: await listStyleLayersAsync(api, PLUGIN_DATA_KEYS.source) });
+        return;
+      case 'save-options':
+        await saveSettingsAsync(api, { options: message.options });
+        return;
+      case 'choose-style':
+        await chooseStyleAsync(await sceneNodeByIdAsync(api, message.styleNodeId));
+        return;
+      case 'use-selection-as-style': {
+        const selection = api.currentPage.selection;
+        const node = selection.length === 1 ? selection[0]! : null;
+        const reason = !node ? 'Select exactly one layer to use as the style.' : whyNotExportable(node);
+        if (!node || reason) throw new PluginError('no-style', node ? `“${node.name}” cannot be a style: ${reason}.` : reason!);
+        await chooseStyleAsync(node);
+        return;
+      }
+      case 'start': {
+        const style = await sceneNodeByIdAsync(api, message.styleNodeId);
+        if (!style) throw new PluginError('style-missing', 'The style layer no longer exists. Pick another one.');
+        const { targets } = currentTargets();
+        if (targets.length === 0) throw new PluginError('no-selection', 'Select one or more frames or layers to stylise.');
+        await saveSettingsAsync(api, { options: message.options, styleNodeId: style.id });
+        await runner.startAsync({ targets, style, options: message.options });
+        return;
+      }
+      case 'job-result':
+        await runner.acceptResultAsync(message.jobId, message.png);
+        return;
+      case 'job-failed':
+        await runner.acceptFailureAsync(message.jobId, message.message);
+        return;
+      case 'cancel':
+        runner.cancel();
+        return;
+      case 'store-token':
+        await saveSettingsAsync(api, { token: message.token });
+        return;
+      case 'focus-node': {
+        const node = await sceneNodeByIdAsync(api, message.nodeId);
+        if (node && pageOf(node)?.id === api.currentPage.id) {
+          api.currentPage.selection = [node];
+          api.viewport.scrollAndZoomIntoView([node]);
+        }
+        return;
+      }
+      case 'close':
+        api.closePlugin();
+        return;
+    }
+  };
+
+  api.ui.onmessage = (raw) => {
+    const parsed = uiToMainSchema.safeParse(raw);
+    if (!parsed.success) {
+      console.warn('Atelier: ignored a malformed message from the UI', parsed.error.issues[0]?.message);
+      return;
+    }
+    handleAsync(parsed.data).catch(problem);
+  };
+
+  api.on('selectionchange', () => {
+    // A fresh selection replaces the relaunch targets: the designer has moved on.
+    relaunch = null;
+    postSelectionAsync().catch(problem);
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * An error the designer sees. `code` is stable (tests and the UI branch on it); the message
+ * says what happened and what to do, in plain words.
+ */
+export type PluginErrorCode =
+  | 'no-selection'
+  | 'no-style'
+  | 'style-missing'
+  | 'source-removed'
+  | 'inside-instance'
+  | 'export-failed'
+  | 'bad-result'
+  | 'too-large'
+  | 'insert-failed'
+  | 'busy';
+
+export class PluginError extends Error {
+  readonly code: PluginErrorCode;
+  constructor(code: PluginErrorCode, message: string) {
+    super(message);
+    this.name = 'PluginError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,246 @@
+import {
+  PROTOCOL_VERSION,
+  encodeMessage,
+  parseServerFrame,
+  type ClientMessage,
+  type ServerMessage,
+  type StylizeMessage,
+  type WelcomeMessage,
+} from '../../protocol/index.ts';
+import { backoffMs, type ConnectionState } from './connection-state.ts';
+import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';
+
+/** Messages about jobs, passed on as the daemon sent them (already validated). */
+export type JobMessage = Exclude<ServerMessage, { type: 'welcome' | 'paired' | 'shutdown' | 'status' }>;
+
+export interface DaemonClientOptions {
+  url: string;
+  token: string | null;
+  clientVersion: string;
+  createSocket(url: string): SocketLike;
+  /** Timer seam for tests; returns a cancel function. */
+  schedule?(callback: () => void, ms: number): () => void;
+  onState(state: ConnectionState): void;
+  /** A new token to remember (after pairing), or null to forget a revoked one. */
+  onToken(token: string | null): void;
+  /** Job traffic; `images` holds the PNGs its frame carried, by id. */
+  onJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void;
+  /** The connection dropped while paired: jobs in flight will not finish. */
+  onConnectionLost(): void;
+  /** The daemon sent something this plugin could not read (logged, never fatal). */
+  onProtocolError?(message: string): void;
+}
+
+const defaultSchedule = (callback: () => void, ms: number): (() => void) => {
+  const handle = setTimeout(callback, ms);
+  return () => clearTimeout(handle);
+};
+
+/**
+ * The plugin's WebSocket client: hello, pairing, reconnection with backoff, and typed job
+ * traffic. Every frame from the daemon goes through the protocol's parser; nothing else is
+ * trusted.
+ */
+export class DaemonClient {
+  private socket: SocketLike | null = null;
+  private state: ConnectionState = { kind: 'connecting', reconnecting: false };
+  private token: string | null;
+  private failedAttempts = 0;
+  private cancelRetry: (() => void) | null = null;
+  private stopped = false;
+  private welcome: WelcomeMessage | null = null;
+  private readonly schedule: (callback: () => void, ms: number) => () => void;
+
+  constructor(private readonly options: DaemonClientOptions) {
+    this.token = options.token;
+    this.schedule = options.schedule ?? defaultSchedule;
+  }
+
+  get current(): ConnectionState {
+    return this.state;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect(false);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelRetry?.();
+    this.cancelRetry = null;
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000, 'plugin closed');
+  }
+
+  /** Skips the backoff wait (the "Retry now" button). */
+  retryNow(): void {
+    if (this.socket) return;
+    this.cancelRetry?.();
+    this.cancelRetry = null;
+    this.connect(false);
+  }
+
+  pair(code: string): boolean {
+    if (this.state.kind !== 'pairing-needed' || !this.isOpen()) return false;
+    this.send({ type: 'pair', code });
+    this.setState({ kind: 'pairing' });
+    return true;
+  }
+
+  stylize(message: StylizeMessage, images: ReadonlyMap<string, Uint8Array>): boolean {
+    if (this.state.kind !== 'ready' || !this.isOpen()) return false;
+    this.socket!.send(encodeMessage(message, images));
+    return true;
+  }
+
+  cancel(jobId: string): boolean {
+    if (this.state.kind !== 'ready' || !this.isOpen()) return false;
+    this.send({ type: 'cancel', jobId });
+    return true;
+  }
+
+  private isOpen(): boolean {
+    return this.socket !== null && this.socket.readyState === SOCKET_OPEN;
+  }
+
+  private send(message: ClientMessage): void {
+    this.socket?.send(encodeMessage(message));
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    this.options.onState(state);
+  }
+
+  private connect(reconnecting: boolean): void {
+    if (this.stopped) return;
+    this.setState({ kind: 'connecting', reconnecting });
+    let socket: SocketLike;
+    try {
+      socket = this.options.createSocket(this.options.url);
+    } catch {
+      this.retryLater(false);
+      return;
+    }
+    this.socket = socket;
+    socket.binaryType = 'arraybuffer';
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      const hello: ClientMessage = {
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        client: { name: 'atelier-figma', version: this.options.clientVersion },
+        ...(this.token ? { token: this.token } : {}),
+      };
+      this.send(hello);
+    };
+    socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
+      this.handleFrame(event.data);
+    };
+    socket.onerror = () => undefined; // onclose follows and carries the decision.
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      const wasReady = this.state.kind === 'ready';
+      if (this.state.kind === 'version-mismatch' || this.stopped) return;
+      if (wasReady || this.state.kind === 'pairing') this.options.onConnectionLost();
+      // 4002: the daemon revoked this plugin's token; the next hello will ask to pair again.
+      if (event.code === 4002) this.forgetToken();
+      this.retryLater(opened);
+    };
+  }
+
+  private retryLater(hadConnected: boolean): void {
+    if (this.stopped) return;
+    if (hadConnected) {
+      // The daemon was there a moment ago (restart, sleep): come back quickly.
+      this.failedAttempts = 0;
+      this.setState({ kind: 'connecting', reconnecting: true });
+      this.cancelRetry = this.schedule(() => this.connect(true), backoffMs(1));
+      return;
+    }
+    this.failedAttempts++;
+    const retryInMs = backoffMs(this.failedAttempts);
+    this.setState({ kind: 'not-running', attempt: this.failedAttempts, retryInMs });
+    this.cancelRetry = this.schedule(() => {
+      this.cancelRetry = null;
+      this.connect(false);
+    }, retryInMs);
+  }
+
+  private forgetToken(): void {
+    if (this.token === null) return;
+    this.token = null;
+    this.options.onToken(null);
+  }
+
+  private handleFrame(data: unknown): void {
+    const frame = frameData(data);
+    if (frame === null) return;
+    const parsed = parseServerFrame(frame);
+    if (!parsed.ok) {
+      this.options.onProtocolError?.(parsed.message);
+      return;
+    }
+    const { message, images } = parsed.value;
+    switch (message.type) {
+      case 'welcome':
+        if (message.protocol !== PROTOCOL_VERSION) {
+          this.setState({
+            kind: 'version-mismatch',
+            message:
+              message.protocol < PROTOCOL_VERSION
+                ? 'The Atelier app is older than this plugin. Update Atelier and start it again.'
+                : 'This plugin is older than the Atelier app. Update the Atelier plugin in Figma.',
+          });
+          this.socket?.close(1000, 'version mismatch');
+          return;
+        }
+        this.welcome = message;
+        this.failedAttempts = 0;
+        this.setState(message.paired ? { kind: 'ready', welcome: message } : { kind: 'pairing-needed', error: null });
+        return;
+      case 'paired':
+        this.token = message.token;
+        this.options.onToken(message.token);
+        if (this.welcome) this.setState({ kind: 'ready', welcome: { ...this.welcome, paired: true } });
+        return;
+      case 'shutdown':
+      case 'status':
+        return; // The close that follows a shutdown drives the reconnect.
+      case 'error':
+        this.handleError(message, images);
+        return;
+      default:
+        this.options.onJobMessage(message, images);
+    }
+  }
+
+  private handleError(message: Extract<ServerMessage, { type: 'error' }>, images: Map<string, Uint8Array>): void {
+    switch (message.code) {
+      case 'unsupported-version':
+        this.setState({ kind: 'version-mismatch', message: message.message });
+        return;
+      case 'bad-token':
+        this.forgetToken();
+        this.setState({ kind: 'pairing-needed', error: null });
+        return;
+      case 'bad-pairing-code':
+      case 'pairing-locked':
+        this.setState({ kind: 'pairing-needed', error: message.message });
+        return;
+      case 'not-paired':
+        this.forgetToken();
+        this.setState({ kind: 'pairing-needed', error: null });
+        if (message.requestId || message.jobId) this.options.onJobMessage(message, images);
+        return;
+      default:
+        if (message.requestId || message.jobId) this.options.onJobMessage(message, images);
+        else this.options.onProtocolError?.(message.message);
+    }
+  }
+}

@@ -1,0 +1,502 @@
+import type { ServerMessage, WelcomeMessage } from '../../protocol/index.ts';
+import type { JobOptions, MainToUi, SelectionSummary, StyleLayer, UiToMain } from '../bridge/index.ts';
+import { MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS, type QualityName } from '../limits.ts';
+import type { ConnectionState } from './connection-state.ts';
+import { DaemonClient, type JobMessage } from './daemon-client.ts';
+import { byId, pngUrl, releasePng, setBackgroundPng } from './dom.ts';
+import { formatEta, frameFraction } from './format-eta.ts';
+import type { SocketLike } from './socket-like.ts';
+import { buildStylizeRequest, strengthApplies } from './style-request.ts';
+
+type JobFromMain = Extract<MainToUi, { type: 'job' }>;
+
+interface ActiveJob {
+  mainJobId: string;
+  daemonJobId: string | null;
+  index: number;
+  total: number;
+  targetName: string;
+  cancelRequested: boolean;
+}
+
+interface Progress {
+  fraction: number;
+  detail: string;
+  preview: Uint8Array | null;
+}
+
+interface BatchOutcome {
+  inserted: { nodeId: string; name: string }[];
+  failed: { name: string; message: string }[];
+  cancelled: boolean;
+}
+
+export interface UiAppOptions {
+  post(message: UiToMain): void;
+  createSocket(url: string): SocketLike;
+  clientVersion: string;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The plugin window: connection panels, selection and style pickers, quality options, and the
+ * progress of a batch. It relays jobs between the main code (pixels, layers) and the daemon.
+ */
+export class UiApp {
+  private connection: ConnectionState = { kind: 'connecting', reconnecting: false };
+  private welcome: WelcomeMessage | null = null;
+  private options: JobOptions | null = null;
+  private style: StyleLayer | null = null;
+  private styleLayers: StyleLayer[] = [];
+  private selection: SelectionSummary | null = null;
+  private autoStart = false;
+  private phase: 'idle' | 'starting' | 'running' = 'idle';
+  private active: ActiveJob | null = null;
+  private progress: Progress = { fraction: 0, detail: '', preview: null };
+  private outcome: BatchOutcome | null = null;
+  private problem: string | null = null;
+  private capNote: string | null = null;
+  private client: DaemonClient | null = null;
+
+  constructor(private readonly deps: UiAppOptions) {
+    this.wire();
+  }
+
+  // ---- messages from the main code ----
+
+  handleMain(message: MainToUi): void {
+    switch (message.type) {
+      case 'init':
+        this.options = message.options;
+        this.style = message.style;
+        this.autoStart = message.autoStart;
+        this.startClient(message.daemonUrl, message.token);
+        break;
+      case 'selection':
+        this.selection = message.selection;
+        if (this.phase === 'idle') this.problem = null;
+        break;
+      case 'style-layers':
+        this.styleLayers = message.layers;
+        break;
+      case 'style-chosen':
+        this.style = message.style;
+        this.problem = null;
+        break;
+      case 'job':
+        this.runJob(message);
+        break;
+      case 'job-inserted':
+        this.outcome?.inserted.push({ nodeId: message.nodeId, name: message.name });
+        break;
+      case 'batch-finished':
+        this.phase = 'idle';
+        this.active = null;
+        this.outcome = { inserted: message.inserted, failed: message.failed, cancelled: message.cancelled };
+        break;
+      case 'problem':
+        if (this.phase === 'starting') this.phase = 'idle';
+        this.problem = message.message;
+        break;
+    }
+    this.maybeAutoStart();
+    this.render();
+  }
+
+  // ---- the daemon ----
+
+  private startClient(url: string, token: string | null): void {
+    this.client?.stop();
+    this.client = new DaemonClient({
+      url,
+      token,
+      clientVersion: this.deps.clientVersion,
+      createSocket: this.deps.createSocket,
+      onState: (state) => {
+        this.connection = state;
+        if (state.kind === 'ready') this.welcome = state.welcome;
+        this.maybeAutoStart();
+        this.render();
+      },
+      onToken: (next) => this.deps.post({ type: 'store-token', token: next }),
+      onJobMessage: (message, images) => {
+        this.handleJobMessage(message, images);
+        this.render();
+      },
+      onConnectionLost: () => {
+        const active = this.active;
+        if (active && !active.cancelRequested) {
+          this.failActive('disconnected', `The connection to Atelier was lost while stylising “${active.targetName}”, so nothing was added for it.`);
+        }
+        this.render();
+      },
+      onProtocolError: (text) => console.warn('Atelier UI: daemon message ignored:', text),
+    });
+    this.client.start();
+  }
+
+  private runJob(job: JobFromMain): void {
+    this.phase = 'running';
+    this.capNote = job.capNote;
+    this.active = { mainJobId: job.jobId, daemonJobId: null, index: job.index, total: job.total, targetName: job.targetName, cancelRequested: false };
+    this.showPreview(null);
+    this.progress = { fraction: job.index / job.total, detail: 'Sending to Atelier…', preview: null };
+    const request = buildStylizeRequest(job, this.welcome);
+    if (!this.client?.stylize(request.message, request.images)) {
+      this.failActive('not-connected', 'Atelier is not connected, so this layer was skipped. Reconnect and apply again.');
+    }
+  }
+
+  private failActive(code: string, message: string): void {
+    const active = this.active;
+    if (!active) return;
+    this.active = { ...active, daemonJobId: null };
+    this.deps.post({ type: 'job-failed', jobId: active.mainJobId, code, message });
+  }
+
+  private isActive(message: { requestId?: string; jobId?: string }): boolean {
+    const active = this.active;
+    if (!active) return false;
+    return message.requestId === active.mainJobId || (active.daemonJobId !== null && message.jobId === active.daemonJobId);
+  }
+
+  private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
+    const active = this.active;
+    if (!active || !this.isActive(message as ServerMessage & { requestId?: string; jobId?: string })) return;
+    switch (message.type) {
+      case 'accepted':
+        active.daemonJobId = message.jobId;
+        if (active.cancelRequested) this.client?.cancel(message.jobId);
+        this.progress.detail = message.position > 0 ? `Waiting for ${plural(message.position, 'other job')} to finish…` : 'Starting…';
+        return;
+      case 'queue-position':
+        this.progress.detail = message.position > 0 ? `Waiting for ${plural(message.position, 'other job')} to finish…` : 'Starting…';
+        return;
+      case 'started':
+        this.progress.detail = `Running on ${message.device}…`;
+        return;
+      case 'progress': {
+        const fraction = frameFraction(message.stage, message.stages, message.iteration, message.iterations);
+        this.progress.fraction = (active.index + fraction) / active.total;
+        const stage = message.stages > 1 ? `Pass ${message.stage} of ${message.stages} · ` : '';
+        this.progress.detail = `${stage}step ${message.iteration} of ${message.iterations} · ${formatEta(message.etaSeconds)}`;
+        const preview = message.preview ? images.get(message.preview.id) : undefined;
+        if (preview) this.showPreview(preview);
+        return;
+      }
+      case 'result': {
+        const png = images.get(message.image.id);
+        if (!png) return;
+        this.progress.fraction = (active.index + 1) / active.total;
+        this.progress.detail = 'Adding the layer…';
+        this.showPreview(png);
+        this.deps.post({ type: 'job-result', jobId: active.mainJobId, png });
+        return;
+      }
+      case 'completed':
+        return;
+      case 'cancelled':
+        if (!active.cancelRequested) {
+          const why = message.reason === 'shutdown' ? 'Atelier was shut down' : 'Atelier cancelled it';
+          this.failActive('cancelled', `${why} while stylising “${active.targetName}”, so nothing was added for it.`);
+        }
+        return;
+      case 'error':
+        this.failActive(message.code, message.message);
+        return;
+    }
+  }
+
+  private showPreview(png: Uint8Array | null): void {
+    if (this.progress.preview !== png) releasePng(this.progress.preview);
+    this.progress.preview = png;
+  }
+
+  private maybeAutoStart(): void {
+    if (!this.autoStart || this.connection.kind !== 'ready' || !this.canApply()) return;
+    this.autoStart = false;
+    this.apply();
+  }
+
+  // ---- designer actions ----
+
+  private canApply(): boolean {
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.style && !!this.options && (this.selection?.targets.length ?? 0) > 0;
+  }
+
+  private apply(): void {
+    if (!this.canApply() || !this.style || !this.options) return;
+    this.phase = 'starting';
+    this.problem = null;
+    this.outcome = { inserted: [], failed: [], cancelled: false };
+    this.showPreview(null);
+    this.progress = { fraction: 0, detail: 'Exporting pixels…', preview: null };
+    this.capNote = null;
+    this.deps.post({ type: 'start', styleNodeId: this.style.id, options: this.options });
+  }
+
+  private cancel(): void {
+    const active = this.active;
+    if (active) {
+      active.cancelRequested = true;
+      if (active.daemonJobId) this.client?.cancel(active.daemonJobId);
+    }
+    this.deps.post({ type: 'cancel' });
+    this.progress.detail = 'Cancelling…';
+  }
+
+  private setOptions(patch: Partial<JobOptions>): void {
+    if (!this.options) return;
+    this.options = { ...this.options, ...patch };
+    this.deps.post({ type: 'save-options', options: this.options });
+    this.render();
+  }
+
+  private chooseQuality(quality: QualityName): void {
+    const preset = QUALITY_PRESETS[quality];
+    this.setOptions({ quality, size: preset.size, iterations: preset.iterations });
+  }
+
+  private wire(): void {
+    byId('retry-now').addEventListener('click', () => this.client?.retryNow());
+    byId('version-retry').addEventListener('click', () => this.client?.retryNow());
+    const code = byId<HTMLInputElement>('pair-code');
+    const submitCode = () => {
+      const value = code.value.replace(/\D/g, '');
+      if (value.length !== 6) {
+        this.showPairError('The code has 6 digits.');
+        return;
+      }
+      if (this.client?.pair(value)) code.value = '';
+    };
+    byId('pair-submit').addEventListener('click', submitCode);
+    code.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') submitCode();
+    });
+    byId('use-selection').addEventListener('click', () => this.deps.post({ type: 'use-selection-as-style' }));
+    byId('refresh-styles').addEventListener('click', () => this.deps.post({ type: 'refresh-styles' }));
+    byId('style-grid').addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-id]');
+      if (button?.dataset.id) this.deps.post({ type: 'choose-style', styleNodeId: button.dataset.id });
+    });
+    for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
+      button.addEventListener('click', () => this.chooseQuality(button.dataset.quality as QualityName));
+    }
+    const clamp = (value: number, min: number, max: number) => Math.max(min, Math.min(max, Math.round(value)));
+    byId<HTMLInputElement>('opt-size').addEventListener('change', (event) => {
+      const value = Number((event.target as HTMLInputElement).value);
+      if (Number.isFinite(value)) this.setOptions({ quality: 'custom', size: clamp(value, MIN_WORKING_SIDE, MAX_WORKING_SIDE * 4) });
+    });
+    byId<HTMLInputElement>('opt-iterations').addEventListener('change', (event) => {
+      const value = Number((event.target as HTMLInputElement).value);
+      if (Number.isFinite(value)) this.setOptions({ quality: 'custom', iterations: clamp(value, 1, MAX_UI_ITERATIONS) });
+    });
+    byId<HTMLInputElement>('opt-strength').addEventListener('change', (event) => {
+      this.setOptions({ styleStrength: Number((event.target as HTMLInputElement).value) });
+    });
+    byId<HTMLSelectElement>('opt-preset').addEventListener('change', (event) => {
+      this.setOptions({ preset: (event.target as HTMLSelectElement).value });
+    });
+    byId('apply').addEventListener('click', () => {
+      this.apply();
+      this.render();
+    });
+    byId('cancel').addEventListener('click', () => {
+      this.cancel();
+      this.render();
+    });
+    byId('done-text').addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-node]');
+      if (button?.dataset.node) this.deps.post({ type: 'focus-node', nodeId: button.dataset.node });
+    });
+  }
+
+  private showPairError(text: string | null): void {
+    const error = byId('pair-error');
+    error.hidden = !text;
+    error.textContent = text ?? '';
+  }
+
+  // ---- rendering ----
+
+  render(): void {
+    this.renderConnection();
+    this.renderSelection();
+    this.renderStyle();
+    this.renderOptions();
+    this.renderProgress();
+    this.renderApply();
+  }
+
+  private renderConnection(): void {
+    const c = this.connection;
+    const [dot, text] = ((): [string, string] => {
+      switch (c.kind) {
+        case 'connecting':
+          return ['warn', c.reconnecting ? 'Reconnecting…' : 'Connecting…'];
+        case 'not-running':
+          return ['bad', 'Atelier not running'];
+        case 'pairing-needed':
+        case 'pairing':
+          return ['warn', 'Pairing needed'];
+        case 'ready':
+          return ['ok', `Connected · ${c.welcome.engine.backend}`];
+        case 'version-mismatch':
+          return ['bad', 'Update needed'];
+      }
+    })();
+    byId('status-dot').className = `dot ${dot}`;
+    byId('status-text').textContent = text;
+    byId('panel-not-running').hidden = c.kind !== 'not-running';
+    if (c.kind === 'not-running') {
+      byId('retry-text').textContent = `Trying again in ${Math.max(1, Math.round(c.retryInMs / 1000))} s…`;
+    }
+    byId('panel-pairing').hidden = c.kind !== 'pairing-needed' && c.kind !== 'pairing';
+    byId<HTMLButtonElement>('pair-submit').disabled = c.kind === 'pairing';
+    if (c.kind === 'pairing-needed') this.showPairError(c.error);
+    byId('panel-version').hidden = c.kind !== 'version-mismatch';
+    if (c.kind === 'version-mismatch') byId('version-text').textContent = c.message;
+  }
+
+  private renderSelection(): void {
+    const targets = this.selection?.targets ?? [];
+    setBackgroundPng(byId('sel-thumb'), this.selection?.thumbnail ?? null);
+    const first = targets[0];
+    byId('sel-title').textContent = !first ? 'Select a frame or layer' : targets.length === 1 ? first.name : plural(targets.length, 'layer');
+    byId('sel-detail').textContent = !first
+      ? 'Each selected layer gets its own stylised copy above it.'
+      : targets.length === 1
+        ? `${first.type.toLowerCase()} · ${Math.round(first.width)}×${Math.round(first.height)}`
+        : `${first.name} and ${plural(targets.length - 1, 'other')}, one after the other`;
+    const skipped = this.selection?.skipped ?? [];
+    const note = byId('sel-skipped');
+    note.hidden = skipped.length === 0;
+    note.textContent = skipped.map((s) => `“${s.name}” is left out: ${s.reason}.`).join(' ');
+  }
+
+  private renderStyle(): void {
+    const style = this.style;
+    setBackgroundPng(byId('style-thumb'), style?.thumbnail ?? null);
+    byId('style-title').textContent = style ? style.name : 'No style chosen';
+    byId('style-detail').textContent = style
+      ? `${style.pageName ? `${style.pageName} · ` : ''}${Math.round(style.width)}×${Math.round(style.height)}`
+      : 'Pick an image below, or select one on the canvas and click “Use selection”.';
+    const grid = byId('style-grid');
+    const key = this.styleLayers.map((l) => l.id).join(',') + '|' + (style?.id ?? '');
+    if (grid.dataset.key !== key) {
+      grid.dataset.key = key;
+      grid.replaceChildren(
+        ...this.styleLayers.map((layer) => {
+          const button = document.createElement('button');
+          button.dataset.id = layer.id;
+          button.title = layer.pageName ? `${layer.name} (${layer.pageName})` : layer.name;
+          button.setAttribute('role', 'option');
+          button.setAttribute('aria-selected', String(layer.id === style?.id));
+          if (layer.id === style?.id) button.className = 'chosen';
+          if (layer.thumbnail) button.style.backgroundImage = `url("${pngUrl(layer.thumbnail)}")`;
+          return button;
+        }),
+      );
+    }
+    byId('style-empty').hidden = this.styleLayers.length > 0;
+  }
+
+  private renderOptions(): void {
+    const o = this.options;
+    if (!o) return;
+    for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
+      button.setAttribute('aria-pressed', String(button.dataset.quality === o.quality));
+    }
+    const capped = o.size > MAX_WORKING_SIDE;
+    const label = o.quality === 'custom' ? 'Custom · ' : '';
+    byId('quality-summary').textContent = `${label}${Math.min(o.size, MAX_WORKING_SIDE)} px · ${o.iterations} steps`;
+    const active = document.activeElement;
+    const size = byId<HTMLInputElement>('opt-size');
+    if (active !== size) size.value = String(o.size);
+    const iterations = byId<HTMLInputElement>('opt-iterations');
+    if (active !== iterations) iterations.value = String(o.iterations);
+    byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
+    const presets = this.welcome?.presets ?? [o.preset];
+    const select = byId<HTMLSelectElement>('opt-preset');
+    if (select.dataset.key !== presets.join(',')) {
+      select.dataset.key = presets.join(',');
+      select.replaceChildren(...presets.map((name) => new Option(name, name)));
+    }
+    select.value = presets.includes(o.preset) ? o.preset : (presets[0] ?? '');
+    byId('strength-note').hidden = strengthApplies(o.preset, this.welcome) || this.welcome === null;
+    const capNote = this.capNote ?? (capped ? `Figma images are at most ${MAX_WORKING_SIDE} px on their longest side, so this runs at ${MAX_WORKING_SIDE} px.` : null);
+    byId('cap-note').hidden = !capNote;
+    byId('cap-note').textContent = capNote ?? '';
+  }
+
+  private renderProgress(): void {
+    const running = this.phase !== 'idle';
+    byId('progress-section').hidden = !running;
+    // Options cannot change mid-run; hiding them leaves room for the preview.
+    byId('quality-section').hidden = running;
+    if (running) {
+      const a = this.active;
+      byId('progress-title').textContent = a ? `Stylising “${a.targetName}”${a.total > 1 ? ` (${a.index + 1} of ${a.total})` : ''}` : 'Preparing…';
+      byId('progress-bar').style.width = `${Math.round(this.progress.fraction * 100)}%`;
+      byId('progress-detail').textContent = this.progress.detail;
+      const preview = byId<HTMLImageElement>('preview');
+      preview.hidden = !this.progress.preview;
+      if (this.progress.preview) preview.src = pngUrl(this.progress.preview);
+      byId<HTMLButtonElement>('cancel').disabled = a?.cancelRequested ?? false;
+    }
+    const outcome = this.outcome;
+    const done = !running && outcome !== null;
+    byId('done-section').hidden = !done;
+    if (done) {
+      const text = byId('done-text');
+      const added = outcome.inserted;
+      text.replaceChildren();
+      const line = document.createElement('div');
+      line.textContent = outcome.cancelled
+        ? added.length > 0
+          ? `Cancelled. ${plural(added.length, 'layer')} added before that stay in the file.`
+          : 'Cancelled. Nothing was added.'
+        : added.length > 0
+          ? `Done: added ${added.length === 1 ? `“${added[0]!.name}”` : plural(added.length, 'layer')} above the original.`
+          : 'Nothing was added.';
+      text.append(line);
+      for (const item of added.slice(0, 5)) {
+        const show = document.createElement('button');
+        show.className = 'link';
+        show.dataset.node = item.nodeId;
+        show.textContent = `Show “${item.name}”`;
+        text.append(show, document.createElement('br'));
+      }
+      byId('done-failed').replaceChildren(
+        ...outcome.failed.map((f) => {
+          const li = document.createElement('li');
+          li.textContent = `“${f.name}”: ${f.message}`;
+          return li;
+        }),
+      );
+    }
+    byId('problem').hidden = !this.problem;
+    byId('problem-text').textContent = this.problem ?? '';
+  }
+
+  private renderApply(): void {
+    const button = byId<HTMLButtonElement>('apply');
+    const count = this.selection?.targets.length ?? 0;
+    button.disabled = !this.canApply();
+    button.textContent = this.phase !== 'idle' ? 'Stylising…' : count > 1 ? `Apply style to ${count} layers` : 'Apply style';
+    const hint =
+      this.phase !== 'idle'
+        ? ''
+        : this.connection.kind !== 'ready'
+          ? 'Connect to Atelier to apply a style.'
+          : count === 0
+            ? 'Select what to stylise on the canvas.'
+            : !this.style
+              ? 'Choose a style.'
+              : 'The original stays untouched; one undo removes the result.';
+    byId('apply-hint').textContent = hint;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The Atelier wire protocol: the one public surface imported by the daemon and the plugin.
+ * Plain TypeScript and zod only (runs in Node and in the browser).
+ */
+export { PROTOCOL_VERSION, checkProtocolVersion, type VersionCheck } from './version.ts';
+export * as LIMITS from './limits.ts';
+export { DEFAULT_DAEMON_PORT } from './limits.ts';
+export { ERROR_CODES, errorCodeSchema, type ErrorCode } from './error-codes.ts';
+export { parseOk, parseFailure, type ParseResult, type ParseFailure } from './parse-result.ts';
+export {
+  idSchema,
+  imageRefSchema,
+  pngRefSchema,
+  imageMimeSchema,
+  IMAGE_MIME_TYPES,
+  type ImageRef,
+  type PngRef,
+  type ImageMime,
+} from './image-ref.ts';
+export { sniffImageMime, readPngSize } from './image-sniff.ts';
+export { styleOptionsSchema, type StyleOptionsOverrides } from './style-options.ts';
+export * from './client-messages.ts';
+export * from './server-messages.ts';
+export { encodeBinaryFrame, decodeBinaryFrame, attachmentSchema, type Envelope } from './frame.ts';
+export {
+  parseClientFrame,
+  parseServerFrame,
+  parseClientMessage,
+  parseServerMessage,
+  imageRefsOf,
+  type ParsedFrame,
+  type FrameFailure,
+} from './parse.ts';
+export { encodeMessage } from './encode.ts';
+export {
+  validFixtureSchema,
+  invalidFixtureSchema,
+  fixtureToFrame,
+  type ValidFixture,
+  type InvalidFixture,
+} from './fixtures/index.ts';

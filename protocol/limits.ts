@@ -1,0 +1,48 @@
+/**
+ * Every bound the protocol enforces, in one place. The daemon validates against these and
+ * reports them in `welcome.limits`, so the plugin can refuse a request before sending it.
+ */
+
+/** Default TCP port of the daemon on 127.0.0.1 (the plugin manifest's networkAccess names it too). */
+export const DEFAULT_DAEMON_PORT = 7878;
+
+/** Longest side of an output image (and of each stage), in pixels. */
+export const MAX_OUTPUT_SIDE = 4096;
+/** Longest side of an uploaded content or style image; larger uploads should be scaled first. */
+export const MAX_INPUT_SIDE = 8192;
+/** Pixel count of an uploaded image, checked before decoding (decompression bombs). */
+export const MAX_INPUT_PIXELS = 40_000_000;
+/** Encoded size of one uploaded image. */
+export const MAX_IMAGE_BYTES = 48 * 1024 * 1024;
+
+/** Images per stylize request. */
+export const MAX_CONTENT_IMAGES = 16;
+export const MAX_STYLE_IMAGES = 4;
+
+/** A text frame, and the JSON header of a binary frame, are at most this long. */
+export const MAX_TEXT_MESSAGE_BYTES = 64 * 1024;
+export const MAX_FRAME_HEADER_BYTES = 64 * 1024;
+
+/** Ids chosen by clients (request ids, image ids) and by the daemon (job ids). */
+export const MAX_ID_LENGTH = 64;
+
+/** Option ranges of a stylize request (see `style-options.ts`). */
+/** The smallest stage must survive VGG-19's four poolings. */
+export const MIN_STAGE_SIDE = 16;
+export const MAX_STAGES = 6;
+export const MAX_STAGE_SCALE = 4;
+export const MAX_ITERATIONS = 5000;
+export const MAX_LOSS_WEIGHT = 1e12;
+export const MAX_LEARNING_RATE = 1000;
+export const MAX_LR_STEP = 100_000;
+export const MAX_HISTORY_SIZE = 100;
+export const MAX_LAYERS = 16;
+export const MAX_SEED = 0xffff_ffff;
+export const MAX_PROGRESS_EVERY = 10_000;
+export const MIN_PREVIEW_SIDE = 16;
+export const MAX_PREVIEW_SIDE = 1024;
+
+/** Pairing codes are this many decimal digits. */
+export const PAIRING_CODE_DIGITS = 6;
+/** Tokens are 32 random bytes, base64url without padding. */
+export const TOKEN_LENGTH = 43;

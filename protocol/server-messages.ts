@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import { errorCodeSchema } from './error-codes.ts';
+import { idSchema, pngRefSchema } from './image-ref.ts';
+import { tokenSchema } from './client-messages.ts';
+
+/** Messages the daemon sends to a client. */
+
+const count = z.number().int().min(0);
+const seconds = z.number().finite().min(0);
+/** Non-finite losses (a diverging job) travel as null, since JSON has no NaN. */
+const loss = z.number().finite().nullable();
+
+export const lossesSchema = z.object({ content: loss, style: loss, tv: loss, total: loss });
+
+export const limitsSchema = z.object({
+  maxOutputSide: z.number().int().positive(),
+  maxInputSide: z.number().int().positive(),
+  maxInputPixels: z.number().int().positive(),
+  maxImageBytes: z.number().int().positive(),
+  maxContentImages: z.number().int().positive(),
+  maxStyleImages: z.number().int().positive(),
+  maxPayloadBytes: z.number().int().positive(),
+  maxQueuedJobs: z.number().int().min(0),
+});
+
+/** Answer to `hello` when the versions match. `paired` says whether the token was accepted. */
+export const welcomeSchema = z.object({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  daemon: z.object({ name: z.string(), version: z.string() }),
+  engine: z.object({
+    engine: z.string(),
+    backend: z.string(),
+    device: z.string(),
+    convention: z.string(),
+  }),
+  /** Feature flags, e.g. "preview", "cancel", "multi-content", "style-blend". */
+  capabilities: z.array(z.string()),
+  presets: z.array(z.string()),
+  limits: limitsSchema,
+  paired: z.boolean(),
+});
+
+/** Answer to a correct `pair`: store the token and present it in every later `hello`. */
+export const pairedSchema = z.object({
+  type: z.literal('paired'),
+  token: tokenSchema,
+});
+
+/** A stylize request was queued. `position` 0 means it is computing now. */
+export const acceptedSchema = z.object({
+  type: z.literal('accepted'),
+  requestId: idSchema,
+  jobId: idSchema,
+  position: count,
+});
+
+/** A waiting job moved up the queue. */
+export const queuePositionSchema = z.object({
+  type: z.literal('queue-position'),
+  jobId: idSchema,
+  position: count,
+});
+
+const jobItemFields = {
+  jobId: idSchema,
+  /** 0-based index of the content image being computed, out of `contentCount`. */
+  contentIndex: count,
+  contentCount: z.number().int().positive(),
+};
+
+/** The engine started on one content image; `stages` are the resolutions it will run. */
+export const startedSchema = z.object({
+  type: z.literal('started'),
+  ...jobItemFields,
+  backend: z.string(),
+  device: z.string(),
+  stages: z.array(z.object({ width: count, height: count, iterations: count })),
+});
+
+/** One optimisation step reported; carries a preview PNG (in a binary frame) every N iterations. */
+export const progressSchema = z.object({
+  type: z.literal('progress'),
+  ...jobItemFields,
+  /** 1-based stage and iteration within the stage. */
+  stage: z.number().int().positive(),
+  stages: z.number().int().positive(),
+  iteration: z.number().int().positive(),
+  iterations: z.number().int().positive(),
+  losses: lossesSchema,
+  learningRate: z.number().finite(),
+  seconds,
+  etaSeconds: seconds,
+  preview: pngRefSchema.optional(),
+});
+
+/** The finished image for one content image (a PNG in the same binary frame). */
+export const resultSchema = z.object({
+  type: z.literal('result'),
+  ...jobItemFields,
+  image: pngRefSchema,
+  losses: lossesSchema,
+  timings: z.object({
+    /** Waiting in the queue before this job started. */
+    queuedSeconds: seconds,
+    decodeSeconds: seconds,
+    engineSeconds: seconds,
+    encodeSeconds: seconds,
+  }),
+});
+
+/** Every content image of the job has its result. */
+export const completedSchema = z.object({
+  type: z.literal('completed'),
+  jobId: idSchema,
+  seconds,
+});
+
+export const cancelledSchema = z.object({
+  type: z.literal('cancelled'),
+  jobId: idSchema,
+  reason: z.enum(['client', 'disconnect', 'shutdown']),
+});
+
+/** Every rejection; `requestId`/`jobId` say which request or job it is about, when any. */
+export const errorSchema = z.object({
+  type: z.literal('error'),
+  code: errorCodeSchema,
+  message: z.string(),
+  requestId: idSchema.optional(),
+  jobId: idSchema.optional(),
+});
+
+/** Answer to `get-status`. Other clients' jobs are shown without details. */
+export const statusSchema = z.object({
+  type: z.literal('status'),
+  running: z
+    .object({
+      jobId: idSchema,
+      mine: z.boolean(),
+      contentIndex: count,
+      contentCount: z.number().int().positive(),
+      stage: count,
+      iteration: count,
+      seconds,
+    })
+    .nullable(),
+  queued: z.array(z.object({ jobId: idSchema, mine: z.boolean(), position: z.number().int().positive() })),
+  maxQueuedJobs: z.number().int().min(0),
+});
+
+/** The daemon is stopping; the connection closes after this. */
+export const shutdownSchema = z.object({
+  type: z.literal('shutdown'),
+  message: z.string(),
+});
+
+export const SERVER_MESSAGE_SCHEMAS = {
+  welcome: welcomeSchema,
+  paired: pairedSchema,
+  accepted: acceptedSchema,
+  'queue-position': queuePositionSchema,
+  started: startedSchema,
+  progress: progressSchema,
+  result: resultSchema,
+  completed: completedSchema,
+  cancelled: cancelledSchema,
+  error: errorSchema,
+  status: statusSchema,
+  shutdown: shutdownSchema,
+} as const;
+
+export type Losses = z.infer<typeof lossesSchema>;
+export type DaemonLimits = z.infer<typeof limitsSchema>;
+export type WelcomeMessage = z.infer<typeof welcomeSchema>;
+export type PairedMessage = z.infer<typeof pairedSchema>;
+export type AcceptedMessage = z.infer<typeof acceptedSchema>;
+export type QueuePositionMessage = z.infer<typeof queuePositionSchema>;
+export type StartedMessage = z.infer<typeof startedSchema>;
+export type ProgressMessage = z.infer<typeof progressSchema>;
+export type ResultMessage = z.infer<typeof resultSchema>;
+export type CompletedMessage = z.infer<typeof completedSchema>;
+export type CancelledMessage = z.infer<typeof cancelledSchema>;
+export type ErrorMessage = z.infer<typeof errorSchema>;
+export type StatusMessage = z.infer<typeof statusSchema>;
+export type ShutdownMessage = z.infer<typeof shutdownSchema>;
+export type ServerMessage =
+  | WelcomeMessage
+  | PairedMessage
+  | AcceptedMessage
+  | QueuePositionMessage
+  | StartedMessage
+  | ProgressMessage
+  | ResultMessage
+  | CompletedMessage
+  | CancelledMessage
+  | ErrorMessage
+  | StatusMessage
+  | ShutdownMessage;
+export type ServerMessageType = keyof typeof SERVER_MESSAGE_SCHEMAS;

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import {
+  MAX_HISTORY_SIZE,
+  MAX_ITERATIONS,
+  MAX_LAYERS,
+  MAX_LEARNING_RATE,
+  MAX_LOSS_WEIGHT,
+  MAX_LR_STEP,
+  MAX_OUTPUT_SIDE,
+  MAX_PREVIEW_SIDE,
+  MAX_PROGRESS_EVERY,
+  MAX_SEED,
+  MAX_STAGE_SCALE,
+  MAX_STAGES,
+  MIN_PREVIEW_SIDE,
+  MIN_STAGE_SIDE,
+} from './limits.ts';
+
+const layerNameSchema = z.string().regex(/^[a-z0-9_]{1,32}$/, 'layer names look like "relu4_2"');
+const layerListSchema = z.array(layerNameSchema).min(1).max(MAX_LAYERS);
+const weightSchema = z.number().finite().min(0).max(MAX_LOSS_WEIGHT);
+
+/**
+ * Overrides of the engine's `StyleOptions` (every field optional; the preset fills the rest).
+ * Unknown keys are rejected so that a misspelt option is reported rather than ignored.
+ * The daemon checks names that only the engine knows (presets, layers) and answers
+ * `bad-options` when they do not exist.
+ */
+export const styleOptionsSchema = z
+  .object({
+    preset: z.string().regex(/^[a-z0-9-]{1,32}$/, 'preset names are lowercase words joined by "-"'),
+    /** Output size; give both, or neither and `maxSide` (the content's aspect ratio is kept). */
+    width: z.number().int().min(1).max(MAX_OUTPUT_SIDE),
+    height: z.number().int().min(1).max(MAX_OUTPUT_SIDE),
+    maxSide: z.number().int().min(MIN_STAGE_SIDE).max(MAX_OUTPUT_SIDE),
+    stages: z.number().int().min(1).max(MAX_STAGES),
+    scale: z.number().finite().min(1).max(MAX_STAGE_SCALE),
+    iterations: z.number().int().min(1).max(MAX_ITERATIONS),
+    contentLayers: layerListSchema,
+    styleLayers: layerListSchema,
+    contentWeight: weightSchema,
+    styleWeight: weightSchema,
+    tvWeight: weightSchema,
+    optimizer: z.enum(['adam', 'lbfgs']),
+    learningRate: z.number().finite().gt(0).max(MAX_LEARNING_RATE),
+    /** 0: the learning rate never steps down. */
+    lrStep: z.number().int().min(0).max(MAX_LR_STEP),
+    lrGamma: z.number().finite().gt(0).max(1),
+    historySize: z.number().int().min(1).max(MAX_HISTORY_SIZE),
+    init: z.enum(['content', 'noise']),
+    seed: z.number().int().min(0).max(MAX_SEED),
+    progressEvery: z.number().int().min(1).max(MAX_PROGRESS_EVERY),
+    /** 0 turns previews off. */
+    previewEvery: z.number().int().min(0).max(MAX_PROGRESS_EVERY),
+    previewMaxSide: z.number().int().min(MIN_PREVIEW_SIDE).max(MAX_PREVIEW_SIDE),
+  })
+  .partial()
+  .strict();
+export type StyleOptionsOverrides = z.infer<typeof styleOptionsSchema>;

@@ -1,0 +1,26 @@
+/**
+ * The protocol version. Bump it on any change that an older peer would misread; additive,
+ * optional fields do not need a bump (schemas ignore unknown keys).
+ */
+export const PROTOCOL_VERSION = 1;
+
+export type VersionCheck =
+  | { compatible: true }
+  | { compatible: false; update: 'plugin' | 'daemon'; message: string };
+
+/** Decides, on the daemon side, whether a client speaking `clientVersion` can be served. */
+export function checkProtocolVersion(clientVersion: number, daemonVersion: number = PROTOCOL_VERSION): VersionCheck {
+  if (clientVersion === daemonVersion) return { compatible: true };
+  if (clientVersion < daemonVersion) {
+    return {
+      compatible: false,
+      update: 'plugin',
+      message: `The Atelier plugin is older than the daemon (protocol ${clientVersion}, daemon speaks ${daemonVersion}). Update the Atelier plugin in Figma.`,
+    };
+  }
+  return {
+    compatible: false,
+    update: 'daemon',
+    message: `The Atelier daemon is older than the plugin (daemon speaks protocol ${daemonVersion}, plugin ${clientVersion}). Update the Atelier daemon and restart it.`,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Seconds per loss-and-gradient evaluation (no optimiser step) of the ONNX Runtime path and
+ * the tfjs path, on the real weights with the reference layers (content relu4_4; style
+ * relu1_1, relu2_1, relu3_1, relu4_1, conv5_1), after warm-up. Prints one JSON line.
+ *
+ *   node --import tsx scripts/bench-onnx.ts [--weights DIR] [--sizes 150x225,300x450]
+ *        [--warmup 1] [--repeat 5] [--engines onnx,tfjs] [--backend wasm]
+ *        [--provider cpu] [--threads N] [--backward flipped-conv|conv-transpose]
+ *
+ * The issue's bar (2 idle cores): 0.415 s at 150×225 and 1.57 s at 300×450. The load average
+ * is printed with the timings: on a shared machine the medians are only comparable with each
+ * other (same run, same load), not with the bar.
+ */
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { selectBackendAsync, BACKEND_NAMES, type BackendName } from '../daemon/engine/backend.ts';
+import { CONVENTIONS, preprocess } from '../daemon/engine/convention.ts';
+import type { LossBackend } from '../daemon/engine/loss-function.ts';
+import { createOnnxLossBackendAsync, EXECUTION_PROVIDER_NAMES, type ExecutionProviderChoice } from '../daemon/engine/onnx/index.ts';
+import { resolveOptions } from '../daemon/engine/presets.ts';
+import { imageToTensor } from '../daemon/engine/resize-image.ts';
+import * as tf from '../daemon/engine/tf.ts';
+import { TfjsLossBackend } from '../daemon/engine/tfjs-loss-backend.ts';
+import type { RgbImage } from '../daemon/engine/types.ts';
+import { loadVggWeightsAsync } from '../daemon/engine/weights/load-weights.ts';
+import { readImageAsync, resizeRgbAsync } from '../daemon/image/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    weights: { type: 'string', default: process.env.ATELIER_WEIGHTS ?? '../shared/vgg19-keras-uint8' },
+    sizes: { type: 'string', default: '150x225,300x450' },
+    warmup: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '5' },
+    engines: { type: 'string', default: 'onnx,tfjs' },
+    backend: { type: 'string', default: 'wasm' },
+    provider: { type: 'string', default: 'cpu' },
+    threads: { type: 'string' },
+    backward: { type: 'string', default: 'flipped-conv' },
+  },
+});
+const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const warmup = Number(values.warmup);
+const repeat = Number(values.repeat);
+const backendName = values.backend as BackendName;
+const provider = values.provider as ExecutionProviderChoice;
+const backward = values.backward as 'flipped-conv' | 'conv-transpose';
+if (!BACKEND_NAMES.includes(backendName)) throw new Error(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
+if (!EXECUTION_PROVIDER_NAMES.includes(provider)) throw new Error(`--provider must be one of ${EXECUTION_PROVIDER_NAMES.join(', ')}`);
+if (backward !== 'flipped-conv' && backward !== 'conv-transpose') throw new Error('--backward must be flipped-conv or conv-transpose');
+if (!existsSync(`${values.weights}/weights_manifest.json`)) {
+  console.error(`bench-onnx: no weights at ${values.weights}; pass --weights DIR (the real VGG-19 weights are in ../shared).`);
+  process.exit(2);
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+async function inputAsync(path: string, seed: number, width: number, height: number): Promise<RgbImage> {
+  if (existsSync(path)) return resizeRgbAsync((await readImageAsync(path, { alpha: 'composite' })).rgb, width, height);
+  return { width, height, data: new Uint8Array(width * height * 3).map((_, i) => (i * seed) % 256) };
+}
+
+interface Row {
+  engine: string;
+  backend: string;
+  device: string;
+  size: string;
+  /** Targets and (onnx) graph generation and session creation for the stage. */
+  prepareSeconds: number;
+  median: number;
+  runs: number[];
+}
+
+const active = await selectBackendAsync(backendName);
+const weights = await loadVggWeightsAsync(values.weights);
+const rows: Row[] = [];
+const loadBefore = loadavg().map(round);
+
+for (const engine of values.engines.split(',')) {
+  const loss: LossBackend =
+    engine === 'onnx'
+      ? await createOnnxLossBackendAsync(weights, {
+          executionProvider: provider,
+          threads: values.threads ? Number(values.threads) : undefined,
+          backwardConv: backward,
+        })
+      : new TfjsLossBackend(weights, active);
+  try {
+    for (const [height, width] of sizes) {
+      const content = await inputAsync('../shared/images/content/tubingen.jpg', 7, width, height);
+      const style = await inputAsync('../shared/images/style/starry_night.jpg', 13, width, height);
+      const options = resolveOptions({ preset: 'reference', height, width, stages: 1 }, weights.convention, { width, height });
+      const t0 = performance.now();
+      const stage = await loss.prepareStageAsync({ content, styles: [{ image: style, weight: 1 }], options, height, width });
+      const prepareSeconds = (performance.now() - t0) / 1000;
+      const x = tf.tidy(() => preprocess(imageToTensor(content), CONVENTIONS[weights.convention]));
+      const runs: number[] = [];
+      for (let i = 0; i < warmup + repeat; i++) {
+        const start = performance.now();
+        const { grad } = await stage.evaluateAsync(x);
+        grad.dispose();
+        if (i >= warmup) runs.push((performance.now() - start) / 1000);
+      }
+      x.dispose();
+      stage.dispose();
+      const row = { engine: loss.engine, backend: loss.backend, device: loss.device, size: `${height}x${width}`, prepareSeconds: round(prepareSeconds), median: round(median(runs)), runs: runs.map(round) };
+      rows.push(row);
+      console.error(`bench-onnx: ${row.engine}/${row.backend} ${row.size}: median ${row.median} s (${row.runs.join(', ')}); prepare ${row.prepareSeconds} s`);
+    }
+  } finally {
+    loss.dispose();
+  }
+}
+
+const ratios: Record<string, number> = {};
+for (const [height, width] of sizes) {
+  const size = `${height}x${width}`;
+  const onnx = rows.find((r) => r.engine === 'onnx' && r.size === size);
+  const tfjs = rows.find((r) => r.engine === 'tfjs' && r.size === size);
+  if (onnx && tfjs) ratios[size] = round(tfjs.median / onnx.median);
+}
+
+console.log(
+  JSON.stringify({
+    bench: 'loss-and-gradient seconds per evaluation',
+    layers: { content: ['relu4_4'], style: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'conv5_1'] },
+    cpus: cpus().length,
+    loadavg: { before: loadBefore, after: loadavg().map(round) },
+    warmup,
+    repeat,
+    rows,
+    tfjsOverOnnx: ratios,
+    bar: { '150x225': 0.415, '300x450': 1.57 },
+  }),
+);

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { trayMenuRows, trayTooltip, type TrayStatus } from '../../daemon/tray/index.ts';
+
+const starting: TrayStatus = { line: 'Downloading weights 41%', engine: null, job: 'Idle', connections: 0, pairingCode: null, startAtLogin: false };
+const ready: TrayStatus = { line: 'Ready', engine: 'tfjs cpu · CPU', job: 'Running a job, 2 waiting', connections: 1, pairingCode: '123456', startAtLogin: true };
+
+test('the menu shows status, engine, job and queue, pairing code, and every action', () => {
+  const rows = trayMenuRows(ready);
+  const titles = rows.filter((r) => !r.separator).map((r) => r.title);
+  assert.deepEqual(titles, [
+    'Atelier: Ready',
+    'Engine: tfjs cpu · CPU',
+    'Job: Running a job, 2 waiting',
+    'Plugins connected: 1',
+    'Pairing code: 123456',
+    'Revoke paired plugins',
+    'Open log',
+    'Start at login',
+    'Quit Atelier',
+  ]);
+  assert.deepEqual(
+    rows.filter((r) => r.action).map((r) => r.action),
+    ['copy-pairing-code', 'revoke-clients', 'open-log', 'toggle-start-at-login', 'quit'],
+  );
+  assert.ok(rows.filter((r) => !r.action && !r.separator).every((r) => !r.enabled), 'status lines are not clickable');
+  assert.equal(rows.find((r) => r.key === 'start-at-login')?.checked, true);
+  assert.match(trayTooltip(ready), /123456/);
+});
+
+test('while starting, pairing actions are disabled and rows keep their keys for in-place updates', () => {
+  const a = trayMenuRows(starting);
+  const b = trayMenuRows(ready);
+  assert.deepEqual(a.map((r) => r.key), b.map((r) => r.key));
+  const pairing = a.find((r) => r.key === 'pairing-code');
+  assert.equal(pairing?.enabled, false);
+  assert.equal(a.find((r) => r.key === 'revoke')?.enabled, false);
+  assert.equal(a[0].title, 'Atelier: Downloading weights 41%');
+  assert.equal(a.find((r) => r.key === 'start-at-login')?.checked, false);
+});

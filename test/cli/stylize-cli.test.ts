@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+
+const bin = fileURLToPath(new URL('../../bin/atelier.js', import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), 'atelier-cli-'));
+after(() => rm(dir, { recursive: true, force: true }));
+const weights = join(dir, 'weights');
+await writeRandomWeightsAsync(weights, { seed: 2 });
+const content = join(dir, 'content.png');
+const style = join(dir, 'style.jpg');
+await sharp({ create: { width: 80, height: 60, channels: 4, background: { r: 200, g: 120, b: 40, alpha: 0.5 } } }).png().toFile(content);
+await sharp({ create: { width: 50, height: 50, channels: 3, background: '#2040c0' } }).jpeg().toFile(style);
+
+function atelier(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ATELIER_WEIGHTS: '', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('--json prints one object per progress event and a final one; the PNG has the size and the alpha', async () => {
+  const out = join(dir, 'out.png');
+  const r = atelier(['stylize', content, style, '-o', out, '--weights', weights, '--backend', 'cpu', '--max-side', '48', '--iterations', '4', '--progress-every', '2', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const progress = lines.filter((l) => l.type === 'progress');
+  assert.deepEqual(progress.map((p) => [p.stage, p.iteration]), [[1, 2], [1, 4], [2, 2], [2, 4]]);
+  for (const p of progress) for (const k of ['content', 'style', 'tv', 'total', 'seconds']) assert.equal(typeof p[k], 'number', k);
+  const result = lines[lines.length - 1];
+  assert.equal(result.type, 'result');
+  assert.equal(result.output, out);
+  assert.deepEqual([result.width, result.height], [48, 36]);
+  const meta = await sharp(out).metadata();
+  assert.deepEqual([meta.width, meta.height, meta.hasAlpha], [48, 36, true]);
+});
+
+test('human output has d2l-style loss lines and names the backend', () => {
+  const r = atelier(['stylize', content, style, '-o', join(dir, 'h.png'), '--backend', 'cpu', '--size', '32x32', '--stages', '1', '--iterations', '3', '--progress-every', '1'], {
+    ATELIER_WEIGHTS: weights,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /backend cpu, device CPU/);
+  assert.match(r.stdout, /stage 1\/1 {2}iter 3\/3 {2}content \S+ {2}style \S+ {2}tv \S+ {2}total \S+/);
+});
+
+test('usage errors exit 2 with a sentence; bad files exit 1 with a code', () => {
+  const noStyle = atelier(['stylize', content, '--weights', weights]);
+  assert.equal(noStyle.code, 2);
+  assert.match(noStyle.stderr, /at least one style image/);
+  const badSize = atelier(['stylize', content, style, '--size', 'big', '--weights', weights]);
+  assert.equal(badSize.code, 2);
+  assert.match(badSize.stderr, /--size: use HxW/);
+  const noWeights = atelier(['stylize', content, style]);
+  assert.equal(noWeights.code, 2);
+  assert.match(noWeights.stderr, /ATELIER_WEIGHTS/);
+  const missing = atelier(['stylize', join(dir, 'nope.png'), style, '--weights', weights, '--backend', 'cpu']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /does not exist.*image-unreadable/);
+  const badWeights = atelier(['stylize', content, style, '--weights', dir, '--backend', 'cpu']);
+  assert.equal(badWeights.code, 1);
+  assert.match(badWeights.stderr, /weights-missing/);
+});

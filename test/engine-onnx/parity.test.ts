@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import { selectBackendAsync } from '../../daemon/engine/backend.ts';
+import type { StageInputs } from '../../daemon/engine/loss-function.ts';
+import { createOnnxLossBackendAsync } from '../../daemon/engine/onnx/index.ts';
+import { TfjsLossBackend } from '../../daemon/engine/tfjs-loss-backend.ts';
+import { disposeVggWeights, loadVggWeightsAsync, type VggWeights } from '../../daemon/engine/weights/load-weights.ts';
+import { REAL_WEIGHTS_DIR, skipWithoutSharedWeights } from '../support/shared-data.ts';
+import { assertStageParityAsync, generatedWeightsAsync, referenceOptions, testImage, weightSets } from './stage-fixture.ts';
+
+/**
+ * The ONNX graph against tfjs autograd on the wasm backend (the tfjs path this machine runs),
+ * per loss term and element-wise on the gradient (tolerances in stage-fixture.ts). Images
+ * have no equal neighbours, so no max-pool window holds a tie (ties: pool-ties.test.ts).
+ */
+const active = await selectBackendAsync('wasm');
+
+async function checkAsync(weights: VggWeights, height: number, width: number, label: string): Promise<void> {
+  const tfjs = new TfjsLossBackend(weights, active);
+  const onnx = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu' });
+  try {
+    const base = referenceOptions(weights.convention, height, width);
+    for (const w of weightSets(base)) {
+      const inputs: StageInputs = {
+        content: testImage(1, height, width),
+        // Two styles: the blend of Gram targets is part of what must match.
+        styles: [
+          { image: testImage(2, height, width), weight: 0.6 },
+          { image: testImage(3, height, width), weight: 0.4 },
+        ],
+        options: { ...base, ...w },
+        height,
+        width,
+      };
+      const tag = `${label} weights ${JSON.stringify(w)}`;
+      await assertStageParityAsync(tfjs, onnx, inputs, testImage(4, height, width), tag);
+    }
+  } finally {
+    tfjs.dispose();
+    onnx.dispose();
+  }
+}
+
+test('generated weights: same losses and gradient as tfjs (reference layers, 32×48)', async () => {
+  const weights = await generatedWeightsAsync(11);
+  try {
+    await checkAsync(weights, 32, 48, 'generated');
+  } finally {
+    disposeVggWeights(weights);
+  }
+});
+
+test('generated weights, odd size: pools that drop a row and a column (35×45)', async () => {
+  const weights = await generatedWeightsAsync(12);
+  try {
+    await checkAsync(weights, 35, 45, 'generated odd');
+  } finally {
+    disposeVggWeights(weights);
+  }
+});
+
+test('real VGG-19 weights: same losses and gradient as tfjs (32×48)', { skip: skipWithoutSharedWeights }, async () => {
+  const weights = await loadVggWeightsAsync(REAL_WEIGHTS_DIR);
+  try {
+    await checkAsync(weights, 32, 48, 'real');
+  } finally {
+    disposeVggWeights(weights);
+  }
+});

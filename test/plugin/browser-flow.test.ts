@@ -1,0 +1,177 @@
+/**
+ * The plugin end to end in headless Chromium: the real built UI inside a harness page that
+ * plays Figma (fake API, real main bundle, Figma-style message relay), a real daemon on small
+ * generated weights, pairing, one style applied to a frame, the daemon restarted.
+ * Screenshots go to .tmp/screens/plugin-*.png (or $ATELIER_SCREENSHOT_DIR).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
+import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
+import { buildPluginAsync } from '../../plugin/index.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Enough steps that the progress screenshot lands mid-run on a slow machine, yet quick. */
+const ITERATIONS = 80;
+const here = fileURLToPath(new URL('.', import.meta.url));
+const screenshotDir = process.env.ATELIER_SCREENSHOT_DIR ?? join(here, '..', '..', '.tmp', 'screens');
+
+interface HarnessResult {
+  name: string;
+  parentId: string | null;
+  index: number;
+  sourceIndex: number;
+  box: number[];
+  sourceBox: number[];
+  fills: { type: string; scaleMode?: string }[];
+  png: { width: number; height: number } | null;
+  relaunch: string[];
+}
+interface HarnessWindow {
+  harness: { ids: { board: string; hero: string }; result(): HarnessResult | null; undo(): void; layerNames(): string[] };
+}
+
+async function serveAsync(files: Record<string, { type: string; body: string }>): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = files[path];
+    if (path === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
+    if (!file) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+test('designer flow in Chromium: pair, pick a style, apply, result layer above the source', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`, timeout: 240_000 }, async () => {
+  const work = await mkdtemp(join(tmpdir(), 'atelier-browser-'));
+  let browser: Browser | undefined;
+  let http: Server | undefined;
+  let daemon: DaemonServer | undefined;
+  let engine: Engine | undefined;
+  try {
+    const built = await buildPluginAsync({ outDir: join(work, 'dist') });
+    const harnessJs = await esbuild.build({
+      entryPoints: [join(here, 'browser', 'harness-page.ts')],
+      bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
+    });
+    http = await serveAsync({
+      '/': { type: 'text/html', body: await readFile(join(here, 'browser', 'harness.html'), 'utf8') },
+      '/harness.js': { type: 'text/javascript', body: harnessJs.outputFiles[0]!.text },
+      '/code.js': { type: 'text/javascript', body: await readFile(built.code, 'utf8') },
+      '/ui.html': { type: 'text/html', body: await readFile(built.ui, 'utf8') },
+    });
+
+    await writeRandomWeightsAsync(join(work, 'weights'), { seed: 1 });
+    engine = await createEngineAsync({ weightsDir: join(work, 'weights'), backend: 'cpu' });
+    const configDir = join(work, 'config');
+    const logger = createMemoryLogger();
+    daemon = await startDaemonServerAsync({ port: 0, configDir, engine, logger });
+    const port = daemon.port;
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1180, height: 700 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/?port=${port}&iterations=${ITERATIONS}`);
+    const ui = page.frameLocator('#plugin');
+    await mkdir(screenshotDir, { recursive: true });
+
+    // First run: the daemon does not know the plugin yet.
+    await ui.locator('#panel-pairing').waitFor({ state: 'visible', timeout: 30_000 });
+    await ui.locator('#sel-title', { hasText: 'Hero' }).waitFor();
+    await page.screenshot({ path: join(screenshotDir, 'plugin-pairing.png') });
+    await ui.locator('#pair-code').fill('000000');
+    await ui.locator('#pair-submit').click();
+    await ui.locator('#pair-error', { hasText: 'wrong' }).waitFor();
+    await ui.locator('#pair-code').fill(daemon.pairingCode());
+    await ui.locator('#pair-submit').click();
+    await ui.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+    assert.equal(await ui.locator('#panel-pairing').isHidden(), true);
+
+    // Pick the style from the file's image layers.
+    await ui.locator('#style-grid button[title^="Starry Night"]').click();
+    await ui.locator('#style-title', { hasText: 'Starry Night' }).waitFor();
+    await ui.locator('#apply:not([disabled])').waitFor();
+    await page.screenshot({ path: join(screenshotDir, 'plugin-idle.png') });
+
+    await ui.locator('#apply').click();
+    await ui.locator('#progress-detail', { hasText: /step \d+ of \d+/ }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(screenshotDir, 'plugin-progress.png') });
+
+    await ui.locator('#done-section').waitFor({ state: 'visible', timeout: 120_000 });
+    await page.waitForTimeout(300); // let the harness canvas redraw with the new layer
+    await page.screenshot({ path: join(screenshotDir, 'plugin-done.png') });
+    assert.match((await ui.locator('#done-text').textContent()) ?? '', /Hero · Starry Night/);
+
+    const result = await page.evaluate(() => (window as unknown as HarnessWindow).harness.result());
+    const ids = await page.evaluate(() => (window as unknown as HarnessWindow).harness.ids);
+    assert.ok(result, 'a result layer was inserted');
+    assert.equal(result.name, 'Hero · Starry Night');
+    assert.equal(result.parentId, ids.board, 'same parent as the source');
+    assert.equal(result.index, result.sourceIndex + 1, 'directly above the source');
+    assert.deepEqual(result.box, result.sourceBox, 'same position and size');
+    assert.deepEqual(result.fills, [{ type: 'IMAGE', scaleMode: 'FILL' }]);
+    assert.deepEqual(result.png, { width: 64, height: 40 }, 'the daemon\'s image at the working size');
+    assert.deepEqual(result.relaunch, ['restyle']);
+    assert.equal(consoleErrors.length, 0, consoleErrors.join('\n'));
+
+    // The daemon restarts: the plugin notices, waits, and comes back paired with its token.
+    await daemon.close();
+    daemon = undefined;
+    await ui.locator('#panel-not-running').waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match((await ui.locator('#panel-not-running').textContent()) ?? '', /npm start/);
+    await page.screenshot({ path: join(screenshotDir, 'plugin-daemon-down.png') });
+    daemon = await startDaemonServerAsync({ port, configDir, engine, logger });
+    await ui.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    assert.equal(await ui.locator('#panel-pairing').isHidden(), true, 'no second pairing after a restart');
+    // Chromium logs each refused connection while the daemon was down; those are expected.
+    assert.ok(consoleErrors.every((e) => e.includes('ERR_CONNECTION_REFUSED')), consoleErrors.join('\n'));
+    consoleErrors.length = 0;
+
+    // One undo removes the result.
+    await page.evaluate(() => (window as unknown as HarnessWindow).harness.undo());
+    assert.equal(await page.evaluate(() => (window as unknown as HarnessWindow).harness.result()), null);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as HarnessWindow).harness.layerNames()), ['Sky', 'Hero', 'Caption']);
+
+    // Cancel mid-run with another style: nothing is added.
+    await ui.locator('#style-grid button[title^="Great Wave"]').click();
+    await ui.locator('#style-title', { hasText: 'Great Wave' }).waitFor();
+    // A long run from the advanced panel, so the cancel surely lands mid-run.
+    await ui.locator('#advanced summary').click();
+    await ui.locator('#opt-iterations').fill('1000');
+    await ui.locator('#opt-iterations').press('Tab');
+    await ui.locator('#quality-summary', { hasText: '1000 steps' }).waitFor();
+    await ui.locator('#apply:not([disabled])').click();
+    await ui.locator('#progress-detail', { hasText: /step \d+ of \d+/ }).waitFor({ timeout: 60_000 });
+    await ui.locator('#cancel').click();
+    await ui.locator('#done-text', { hasText: 'Cancelled' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(screenshotDir, 'plugin-cancelled.png') });
+    assert.match((await ui.locator('#done-text').textContent()) ?? '', /Nothing was added/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as HarnessWindow).harness.layerNames()), ['Sky', 'Hero', 'Caption']);
+    assert.equal(consoleErrors.length, 0, consoleErrors.join('\n'));
+  } finally {
+    await browser?.close();
+    await daemon?.close();
+    engine?.dispose();
+    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    await rm(work, { recursive: true, force: true });
+  }
+});

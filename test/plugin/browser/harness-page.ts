@@ -1,0 +1,148 @@
+/**
+ * The harness page plays Figma for the browser test: it builds a small document in the fake
+ * API, runs the real bundled main code (plugin/dist/code.js) against it, shows the real UI
+ * (ui.html) in a sandboxed iframe (origin "null", as in Figma) and relays messages the way
+ * Figma does. A mini layers panel and canvas show what the designer would see in the file.
+ */
+import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../../../plugin/fake-figma/index.ts';
+import { PLUGIN_DATA_KEYS, SETTINGS_KEY } from '../../../plugin/limits.ts';
+import { readPngSize } from '../../../protocol/index.ts';
+
+interface HarnessGlobals {
+  figma: FakeFigma;
+  __html__: string;
+  harness: unknown;
+}
+const g = globalThis as unknown as HarnessGlobals;
+
+const params = new URLSearchParams(location.search);
+const daemonPort = Number(params.get('port'));
+const iterations = Number(params.get('iterations') ?? '30');
+
+const figma = new FakeFigma();
+figma.command = 'apply';
+const board = figma.frame({ name: 'Board', x: 0, y: 0, width: 520, height: 400, color: [235, 235, 240] });
+figma.currentPage.appendChild(board);
+const sky = figma.layer('RECTANGLE', { name: 'Sky', x: 0, y: 0, width: 520, height: 400, color: [214, 228, 245], pattern: 'plain' });
+const hero = figma.frame({ name: 'Hero', x: 40, y: 40, width: 320, height: 200, color: [250, 170, 80], pattern: 'disc' });
+const caption = figma.layer('TEXT', { name: 'Caption', x: 40, y: 260, width: 320, height: 40, color: [90, 90, 100], pattern: 'plain' });
+board.appendChild(sky);
+board.appendChild(hero);
+board.appendChild(caption);
+const starry = figma.imageLayer({ name: 'Starry Night', x: 0, y: 424, width: 160, height: 160, color: [60, 90, 200], pattern: 'stripes' });
+const wave = figma.imageLayer({ name: 'Great Wave', x: 184, y: 424, width: 213, height: 160, color: [30, 140, 160], pattern: 'stripes' });
+figma.currentPage.appendChild(starry);
+figma.currentPage.appendChild(wave);
+figma.select(hero);
+figma.storage.set(SETTINGS_KEY, {
+  options: { quality: 'custom', size: 64, iterations, styleStrength: 50, preset: 'classic' },
+  styleNodeId: null,
+  token: null,
+  daemonPort,
+});
+
+// ---- Figma's part: the UI iframe and the message relay ----
+const iframe = document.createElement('iframe');
+iframe.id = 'plugin';
+iframe.setAttribute('sandbox', 'allow-scripts');
+figma.showUI = (html, options) => {
+  figma.shownHtml = html;
+  iframe.style.width = `${options?.width ?? 300}px`;
+  iframe.style.height = `${options?.height ?? 200}px`;
+  iframe.srcdoc = html;
+  document.getElementById('window')!.append(iframe);
+};
+figma.ui.subscribe((message) => iframe.contentWindow?.postMessage({ pluginMessage: message }, '*'));
+window.addEventListener('message', (event) => {
+  if (event.source !== iframe.contentWindow) return;
+  const data: unknown = event.data;
+  if (typeof data === 'object' && data !== null && 'pluginMessage' in data) figma.ui.sendFromUi((data as { pluginMessage: unknown }).pluginMessage);
+});
+
+// ---- what the test reads ----
+function resultLayer(): FakeSceneNode | undefined {
+  return board.childList.find((n) => n.type === 'RECTANGLE' && n.getPluginData(PLUGIN_DATA_KEYS.source) === hero.id);
+}
+
+g.harness = {
+  ids: { board: board.id, hero: hero.id, starry: starry.id },
+  result() {
+    const rect = resultLayer();
+    if (!rect) return null;
+    const fills = Array.isArray(rect.fills) ? (rect.fills as { type: string; imageHash?: string; scaleMode?: string }[]) : [];
+    const bytes = fills[0]?.imageHash ? figma.images.get(fills[0].imageHash) : undefined;
+    return {
+      name: rect.name,
+      parentId: rect.parent?.id ?? null,
+      index: board.childList.indexOf(rect),
+      sourceIndex: board.childList.indexOf(hero),
+      box: [rect.x, rect.y, rect.width, rect.height],
+      sourceBox: [hero.x, hero.y, hero.width, hero.height],
+      fills: fills.map((f) => ({ type: f.type, scaleMode: f.scaleMode })),
+      png: bytes ? readPngSize(bytes) : null,
+      relaunch: Object.keys(rect.relaunchData),
+    };
+  },
+  undo() {
+    figma.undo();
+  },
+  layerNames(): string[] {
+    return board.childList.map((n) => n.name);
+  },
+};
+
+// ---- a glimpse of the file: layers panel and canvas ----
+const patternUrls = new Map<string, string>();
+function nodeImage(node: FakeSceneNode): string {
+  const fills = Array.isArray(node.fills) ? (node.fills as { type: string; imageHash?: string }[]) : [];
+  const hash = fills.find((f) => f.type === 'IMAGE')?.imageHash;
+  const key = hash && figma.images.has(hash) ? hash : `${node.id}`;
+  let url = patternUrls.get(key);
+  if (!url) {
+    const bytes = hash && figma.images.has(hash)
+      ? figma.images.get(hash)!
+      : encodePng(Math.round(node.width / 4), Math.round(node.height / 4), paintPattern(Math.round(node.width / 4), Math.round(node.height / 4), node.color, node.pattern));
+    url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+    patternUrls.set(key, url);
+  }
+  return url;
+}
+
+function renderFile(): void {
+  const layers = document.getElementById('layers')!;
+  const rows: string[] = ['<div class="title">Layers</div>'];
+  const walk = (nodes: ReadonlyArray<FakeSceneNode>, depth: number) => {
+    for (const node of [...nodes].reverse()) {
+      const selected = figma.currentPage.selection.includes(node);
+      const icon = node.type === 'FRAME' ? '#' : node.type === 'TEXT' ? 'T' : '▢';
+      rows.push(`<div class="row${selected ? ' selected' : ''}" style="padding-left:${12 + depth * 14}px"><span class="icon">${icon}</span>${node.name.replace(/</g, '&lt;')}</div>`);
+      walk(node.childList, depth + 1);
+    }
+  };
+  walk(figma.currentPage.childList, 0);
+  layers.innerHTML = rows.join('');
+  const canvas = document.getElementById('canvas')!;
+  const boxes: string[] = [];
+  const draw = (nodes: ReadonlyArray<FakeSceneNode>, ox: number, oy: number) => {
+    for (const node of nodes) {
+      if (node.removed || !node.visible) continue;
+      const selected = figma.currentPage.selection.includes(node);
+      boxes.push(`<div class="node${selected ? ' selected' : ''}" style="left:${ox + node.x}px;top:${oy + node.y}px;width:${node.width}px;height:${node.height}px;background-image:url(${nodeImage(node)})"></div>`);
+      draw(node.childList, ox + node.x, oy + node.y);
+    }
+  };
+  draw(figma.currentPage.childList, 0, 0);
+  canvas.innerHTML = boxes.join('');
+}
+setInterval(renderFile, 150);
+renderFile();
+
+// ---- start the real plugin bundle ----
+async function bootAsync(): Promise<void> {
+  g.figma = figma;
+  g.__html__ = await (await fetch('/ui.html')).text();
+  const script = document.createElement('script');
+  script.src = '/code.js';
+  document.body.append(script);
+}
+void bootAsync();

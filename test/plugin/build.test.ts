@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPluginAsync } from '../../plugin/index.ts';
+
+test('the build writes a DOM-free main bundle and one self-contained UI file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-build-'));
+  try {
+    const out = await buildPluginAsync({ outDir: dir });
+    const code = await readFile(out.code, 'utf8');
+    const html = await readFile(out.ui, 'utf8');
+    // Figma's sandbox has no DOM and no module loader.
+    for (const forbidden of [/\bdocument\./, /\bwindow\./, /new WebSocket/, /\brequire\(/, /^import /m]) {
+      assert.doesNotMatch(code, forbidden);
+    }
+    assert.match(code, /figma/);
+    // One inline script, nothing loaded from elsewhere (Figma loads the UI as one HTML string).
+    assert.equal(html.match(/<script/g)?.length, 1);
+    assert.equal(html.match(/<\/script>/g)?.length, 1);
+    assert.doesNotMatch(html, /<script[^>]+src=/);
+    assert.doesNotMatch(html, /ATELIER_UI_SCRIPT/);
+    assert.match(html, /new WebSocket/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

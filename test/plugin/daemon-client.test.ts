@@ -1,0 +1,210 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import {
+  PROTOCOL_VERSION,
+  fixtureToFrame,
+  invalidFixtureSchema,
+  parseClientFrame,
+  validFixtureSchema,
+  type ClientMessage,
+  type ValidFixture,
+  type InvalidFixture,
+  type WelcomeMessage,
+} from '../../protocol/index.ts';
+import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from '../../plugin/limits.ts';
+import { DaemonClient, type ConnectionState, type JobMessage } from '../../plugin/ui/index.ts';
+import { SocketFactory } from './fake-socket.ts';
+
+const fixturesDir = new URL('../../protocol/fixtures/', import.meta.url);
+
+function loadValid(name: string): ValidFixture {
+  return validFixtureSchema.parse(JSON.parse(readFileSync(new URL(`valid/${name}`, fixturesDir), 'utf8')));
+}
+
+function allFixtures<T>(kind: 'valid' | 'invalid', schema: { parse(v: unknown): T }): [string, T][] {
+  const dir = new URL(`${kind}/`, fixturesDir);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => [f, schema.parse(JSON.parse(readFileSync(new URL(f, dir), 'utf8')))]);
+}
+
+function welcome(paired: boolean): string | Uint8Array {
+  const fixture = loadValid('daemon-welcome.json');
+  return fixtureToFrame({ ...fixture, message: { ...(fixture.message as WelcomeMessage), paired } });
+}
+
+function sentMessages(frames: (string | Uint8Array)[]): ClientMessage[] {
+  return frames.map((frame) => {
+    const parsed = parseClientFrame(frame);
+    assert.ok(parsed.ok, `the client sent an invalid frame: ${parsed.ok ? '' : parsed.message}`);
+    return parsed.value.message;
+  });
+}
+
+function setup(token: string | null = null) {
+  const factory = new SocketFactory();
+  const states: ConnectionState[] = [];
+  const tokens: (string | null)[] = [];
+  const jobs: { message: JobMessage; images: Map<string, Uint8Array> }[] = [];
+  const protocolErrors: string[] = [];
+  let lost = 0;
+  const client = new DaemonClient({
+    url: 'ws://localhost:7878',
+    token,
+    clientVersion: '0.1.0',
+    createSocket: factory.create,
+    schedule: factory.schedule,
+    onState: (s) => states.push(s),
+    onToken: (t) => tokens.push(t),
+    onJobMessage: (message, images) => jobs.push({ message, images }),
+    onConnectionLost: () => lost++,
+    onProtocolError: (m) => protocolErrors.push(m),
+  });
+  return { client, factory, states, tokens, jobs, protocolErrors, lostCount: () => lost, state: () => states.at(-1)! };
+}
+
+function readyClient() {
+  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  t.client.start();
+  t.factory.last.open();
+  t.factory.last.receive(welcome(true));
+  assert.equal(t.state().kind, 'ready');
+  return t;
+}
+
+test('first contact: hello without token, pairing needed, pair, token stored, ready', () => {
+  const t = setup();
+  t.client.start();
+  assert.equal(t.state().kind, 'connecting');
+  assert.equal(t.factory.last.url, 'ws://localhost:7878');
+  t.factory.last.open();
+  const [hello] = sentMessages(t.factory.last.sent);
+  assert.equal(hello!.type, 'hello');
+  assert.ok(hello!.type === 'hello' && hello.protocol === PROTOCOL_VERSION && hello.token === undefined);
+
+  t.factory.last.receive(welcome(false));
+  assert.deepEqual(t.state(), { kind: 'pairing-needed', error: null });
+
+  assert.equal(t.client.pair('123456'), true);
+  assert.equal(t.state().kind, 'pairing');
+  const pair = sentMessages(t.factory.last.sent)[1]!;
+  assert.deepEqual(pair, { type: 'pair', code: '123456' });
+
+  t.factory.last.receive(fixtureToFrame(loadValid('daemon-paired.json')));
+  assert.deepEqual(t.tokens, ['q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe']);
+  assert.equal(t.state().kind, 'ready');
+});
+
+test('a wrong pairing code keeps the pairing panel with the daemon\'s explanation', () => {
+  const t = setup();
+  t.client.start();
+  t.factory.last.open();
+  t.factory.last.receive(welcome(false));
+  t.client.pair('000000');
+  t.factory.last.receive(JSON.stringify({ type: 'error', code: 'bad-pairing-code', message: 'That pairing code is wrong.' }));
+  assert.deepEqual(t.state(), { kind: 'pairing-needed', error: 'That pairing code is wrong.' });
+  assert.deepEqual(t.tokens, []);
+});
+
+test('a stored token is presented; a revoked one is forgotten and pairing is asked again', () => {
+  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  t.client.start();
+  t.factory.last.open();
+  const [hello] = sentMessages(t.factory.last.sent);
+  assert.ok(hello!.type === 'hello' && hello.token === 'q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  t.factory.last.receive(welcome(false));
+  t.factory.last.receive(JSON.stringify({ type: 'error', code: 'bad-token', message: 'pair again' }));
+  assert.deepEqual(t.tokens, [null]);
+  assert.equal(t.state().kind, 'pairing-needed');
+});
+
+test('a version mismatch is shown and not retried in a loop', () => {
+  const t = setup();
+  t.client.start();
+  t.factory.last.open();
+  t.factory.last.receive(JSON.stringify({ type: 'error', code: 'unsupported-version', message: 'Update the Atelier plugin in Figma.' }));
+  t.factory.last.drop(4000);
+  assert.deepEqual(t.state(), { kind: 'version-mismatch', message: 'Update the Atelier plugin in Figma.' });
+  assert.equal(t.factory.pendingTimers, 0);
+  // A welcome from another protocol version is a mismatch too.
+  const u = setup();
+  u.client.start();
+  u.factory.last.open();
+  const fixture = loadValid('daemon-welcome.json');
+  u.factory.last.receive(fixtureToFrame({ ...fixture, message: { ...(fixture.message as WelcomeMessage), protocol: PROTOCOL_VERSION + 1 } }));
+  assert.equal(u.state().kind, 'version-mismatch');
+  assert.ok(u.factory.last.closedWith);
+});
+
+test('daemon not running: retries with a doubling, capped backoff', () => {
+  const t = setup();
+  t.client.start();
+  const delays: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    t.factory.last.drop();
+    const state = t.state();
+    assert.equal(state.kind, 'not-running');
+    delays.push(state.kind === 'not-running' ? state.retryInMs : -1);
+    t.factory.fireTimer();
+  }
+  assert.equal(delays[0], RECONNECT_INITIAL_MS);
+  assert.equal(delays[1], RECONNECT_INITIAL_MS * 2);
+  assert.equal(Math.max(...delays), RECONNECT_MAX_MS);
+  assert.equal(t.factory.sockets.length, 8);
+  assert.equal(t.lostCount(), 0);
+});
+
+test('when the daemon restarts, the client reconnects quickly and is ready again', () => {
+  const t = readyClient();
+  t.factory.last.drop(1001);
+  assert.equal(t.lostCount(), 1);
+  assert.deepEqual(t.state(), { kind: 'connecting', reconnecting: true });
+  assert.equal(t.factory.fireTimer(), RECONNECT_INITIAL_MS);
+  t.factory.last.open();
+  t.factory.last.receive(welcome(true));
+  assert.equal(t.state().kind, 'ready');
+  assert.equal(t.factory.sockets.length, 2);
+});
+
+test('every valid daemon job fixture reaches the job handler with its images', () => {
+  const jobTypes = new Set(['accepted', 'queue-position', 'started', 'progress', 'result', 'completed', 'cancelled', 'error']);
+  const fixtures = allFixtures('valid', validFixtureSchema).filter(([, f]) => f.from === 'daemon');
+  let checked = 0;
+  for (const [name, fixture] of fixtures) {
+    const type = (fixture.message as { type?: string } | undefined)?.type;
+    if (!type || !jobTypes.has(type)) continue;
+    const t = readyClient();
+    t.factory.last.receive(fixtureToFrame(fixture));
+    assert.equal(t.jobs.length, 1, `${name} should reach the job handler`);
+    assert.equal(t.jobs[0]!.message.type, type, name);
+    for (const id of Object.keys(fixture.attachments ?? {})) assert.ok(t.jobs[0]!.images.get(id)?.length, `${name}: image ${id}`);
+    assert.deepEqual(t.protocolErrors, [], name);
+    checked++;
+  }
+  assert.ok(checked >= 7, `only ${checked} job fixtures found`);
+});
+
+test('every invalid fixture is refused: no job event, no state change', () => {
+  const fixtures = allFixtures<InvalidFixture>('invalid', invalidFixtureSchema);
+  assert.ok(fixtures.length > 10);
+  for (const [name, fixture] of fixtures) {
+    const t = readyClient();
+    const statesBefore = t.states.length;
+    t.factory.last.receive(fixtureToFrame(fixture));
+    assert.equal(t.jobs.length, 0, `${name} must not reach the job handler`);
+    assert.equal(t.states.length, statesBefore, `${name} must not change the connection state`);
+    assert.equal(t.protocolErrors.length, 1, `${name} should be reported as unreadable`);
+  }
+});
+
+test('stylize and cancel go out as valid protocol frames, only when ready', () => {
+  const t = setup();
+  t.client.start();
+  assert.equal(t.client.cancel('job-1'), false, 'nothing is sent before the daemon is ready');
+  t.factory.last.open();
+  t.factory.last.receive(welcome(true));
+  assert.equal(t.client.cancel('job-1'), true);
+  const sent = sentMessages(t.factory.last.sent);
+  assert.deepEqual(sent.at(-1), { type: 'cancel', jobId: 'job-1' });
+});

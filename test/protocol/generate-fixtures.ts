@@ -1,0 +1,139 @@
+/**
+ * Regenerates protocol/fixtures/{valid,invalid}/*.json (run: node --import tsx test/protocol/generate-fixtures.ts).
+ * Kept beside the tests because it needs sharp and node:fs, which protocol/ may not import.
+ */
+import sharp from 'sharp';
+import { writeFileSync } from 'node:fs';
+const dir = new URL('../../protocol/fixtures', import.meta.url).pathname;
+const raw = Buffer.alloc(4 * 4 * 3);
+for (let i = 0; i < 16; i++) { raw[i * 3] = 200; raw[i * 3 + 1] = (i * 16) & 255; raw[i * 3 + 2] = 40; }
+const png = await sharp(raw, { raw: { width: 4, height: 4, channels: 3 } }).png().toBuffer();
+const jpeg = await sharp(raw, { raw: { width: 4, height: 4, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+const png64 = png.toString('base64');
+const jpeg64 = jpeg.toString('base64');
+console.log(png.length, jpeg.length);
+const TOKEN = 'q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe';
+const write = (kind: string, name: string, obj: object) => writeFileSync(`${dir}/${kind}/${name}.json`, JSON.stringify(obj, null, 2) + '\n');
+const v = (name: string, from: string, description: string, rest: object) => write('valid', name, { description, from, ...rest });
+const inv = (name: string, code: string, description: string, rest: object, from = 'client') => write('invalid', name, { description, from, expectedCode: code, ...rest });
+const c0 = { id: 'c0', mime: 'image/png', width: 4, height: 4 };
+const s0 = { id: 's0', mime: 'image/jpeg', width: 4, height: 4 };
+const stylize = (over: object = {}) => ({ type: 'stylize', requestId: 'req-1', content: [c0], styles: [{ image: s0, weight: 1 }], options: { preset: 'fast', width: 32, height: 32, iterations: 4 }, ...over });
+const att = { c0: png64, s0: jpeg64 };
+// valid, client
+v('client-hello-unpaired', 'client', 'First hello of a client that has no token yet.', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.1.0' } } });
+v('client-hello-with-token', 'client', 'Hello of a paired client presenting its stored token.', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.1.0' }, token: TOKEN } });
+v('client-pair', 'client', 'The six-digit code the designer read from the daemon.', { message: { type: 'pair', code: '042917' } });
+v('client-stylize', 'client', 'One PNG content frame, one JPEG style, a preset and overrides, in a binary envelope.', { message: stylize(), attachments: att });
+v('client-stylize-multi', 'client', 'Two content frames and a blend of two styles with every kind of option.', {
+  message: {
+    type: 'stylize', requestId: 'batch:7',
+    content: [c0, { ...c0, id: 'c1' }],
+    styles: [{ image: s0, weight: 3 }, { image: { ...c0, id: 's1' }, weight: 1 }],
+    options: { preset: 'quality', width: 512, height: 384, maxSide: 512, stages: 2, scale: 2, iterations: 200, contentLayers: ['relu4_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'], contentWeight: 1, styleWeight: 1e5, tvWeight: 0.001, optimizer: 'lbfgs', learningRate: 1, lrStep: 100, lrGamma: 0.5, historySize: 10, init: 'noise', seed: 42, progressEvery: 1, previewEvery: 10, previewMaxSide: 256 },
+  },
+  attachments: { c0: png64, c1: png64, s0: jpeg64, s1: png64 },
+});
+v('client-stylize-no-options', 'client', 'Options are optional: the default preset applies.', { message: { ...stylize(), options: undefined }, attachments: att });
+v('client-cancel', 'client', 'Cancel a queued or running job.', { message: { type: 'cancel', jobId: 'job-3' } });
+v('client-get-status', 'client', 'Ask for the queue and the running job.', { message: { type: 'get-status' } });
+// valid, daemon
+const limits = { maxOutputSide: 4096, maxInputSide: 8192, maxInputPixels: 40000000, maxImageBytes: 50331648, maxContentImages: 16, maxStyleImages: 4, maxPayloadBytes: 134217728, maxQueuedJobs: 8 };
+v('daemon-welcome', 'daemon', 'Answer to hello: versions, engine, capabilities and limits.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status'], presets: ['classic', 'reference'], limits, paired: false } });
+v('daemon-paired', 'daemon', 'Answer to a correct pair: the token to store.', { message: { type: 'paired', token: TOKEN } });
+v('daemon-accepted', 'daemon', 'The request is queued behind one other job.', { message: { type: 'accepted', requestId: 'req-1', jobId: 'job-3', position: 1 } });
+v('daemon-queue-position', 'daemon', 'The job is next in line.', { message: { type: 'queue-position', jobId: 'job-3', position: 0 } });
+v('daemon-started', 'daemon', 'The engine started on the first content image.', { message: { type: 'started', jobId: 'job-3', contentIndex: 0, contentCount: 1, backend: 'cpu', device: 'cpu', stages: [{ width: 32, height: 32, iterations: 4 }] } });
+const progress = { type: 'progress', jobId: 'job-3', contentIndex: 0, contentCount: 1, stage: 1, stages: 1, iteration: 2, iterations: 4, losses: { content: 1.5, style: 20.25, tv: 0.5, total: 22.25 }, learningRate: 0.02, seconds: 0.4, etaSeconds: 0.4 };
+v('daemon-progress', 'daemon', 'A progress step without a preview (text frame).', { message: progress });
+v('daemon-progress-diverged', 'daemon', 'Non-finite losses travel as null.', { message: { ...progress, losses: { content: null, style: null, tv: 0, total: null } } });
+v('daemon-progress-preview', 'daemon', 'A progress step with a preview PNG (binary envelope).', { message: { ...progress, preview: { id: 'preview', mime: 'image/png', width: 4, height: 4 } }, attachments: { preview: png64 } });
+v('daemon-result', 'daemon', 'The result PNG of the first content image.', { message: { type: 'result', jobId: 'job-3', contentIndex: 0, contentCount: 1, image: { id: 'result', mime: 'image/png', width: 4, height: 4 }, losses: progress.losses, timings: { queuedSeconds: 0, decodeSeconds: 0.01, engineSeconds: 0.8, encodeSeconds: 0.01 } }, attachments: { result: png64 } });
+v('daemon-completed', 'daemon', 'Every content image of the job is done.', { message: { type: 'completed', jobId: 'job-3', seconds: 0.9 } });
+v('daemon-cancelled', 'daemon', 'The job was cancelled at the client\'s request.', { message: { type: 'cancelled', jobId: 'job-3', reason: 'client' } });
+v('daemon-error', 'daemon', 'The queue is full.', { message: { type: 'error', code: 'busy', message: 'The daemon is busy with 8 waiting jobs; try again when one finishes.', requestId: 'req-9' } });
+v('daemon-status', 'daemon', 'One running job (this client\'s) and one waiting job of another client.', { message: { type: 'status', running: { jobId: 'job-3', mine: true, contentIndex: 0, contentCount: 1, stage: 1, iteration: 2, seconds: 0.4 }, queued: [{ jobId: 'job-4', mine: false, position: 1 }], maxQueuedJobs: 8 } });
+v('daemon-shutdown', 'daemon', 'The daemon is stopping.', { message: { type: 'shutdown', message: 'The Atelier daemon is shutting down; running jobs were cancelled.' } });
+// invalid, client: text
+inv('text-not-json', 'bad-json', 'A text frame that is not JSON.', { text: '{"type": "hello", ' });
+inv('text-empty', 'bad-json', 'An empty text frame.', { text: '' });
+inv('text-garbage', 'bad-json', 'Random text.', { text: 'GET / HTTP/1.1' });
+inv('json-array', 'bad-message', 'A JSON array instead of an object.', { text: '[1,2,3]' });
+inv('json-null', 'bad-message', 'JSON null.', { text: 'null' });
+inv('json-number', 'bad-message', 'A bare JSON number.', { text: '42' });
+inv('json-string', 'bad-message', 'A bare JSON string.', { text: '"hello"' });
+inv('no-type', 'bad-message', 'An object without a type.', { message: { protocol: 1 } });
+inv('type-number', 'bad-message', 'A numeric type.', { message: { type: 7 } });
+inv('unknown-type', 'unknown-type', 'A type this protocol does not know.', { message: { type: 'delete-everything' } });
+inv('type-proto', 'unknown-type', 'A type naming an Object prototype member.', { message: { type: '__proto__' } });
+inv('type-constructor', 'unknown-type', 'A type naming an Object prototype member.', { message: { type: 'constructor' } });
+inv('server-type-from-client', 'unknown-type', 'A daemon-only message sent by a client.', { message: { type: 'welcome' } });
+inv('hello-protocol-string', 'bad-message', 'Protocol version as a string.', { message: { type: 'hello', protocol: '1', client: { name: 'x', version: '1' } } });
+inv('hello-no-client', 'bad-message', 'Hello without client info.', { message: { type: 'hello', protocol: 1 } });
+inv('hello-short-token', 'bad-message', 'A token of the wrong length.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, token: 'abc' } });
+inv('hello-token-bad-chars', 'bad-message', 'A token with characters outside base64url.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, token: '+'.repeat(43) } });
+inv('pair-letters', 'bad-message', 'A pairing code with letters.', { message: { type: 'pair', code: '12a456' } });
+inv('pair-short', 'bad-message', 'A five-digit pairing code.', { message: { type: 'pair', code: '12345' } });
+inv('pair-number', 'bad-message', 'A pairing code as a number.', { message: { type: 'pair', code: 123456 } });
+inv('cancel-no-job', 'bad-message', 'Cancel without a job id.', { message: { type: 'cancel' } });
+inv('cancel-bad-id', 'bad-message', 'A job id with spaces.', { message: { type: 'cancel', jobId: 'job 3; rm -rf' } });
+inv('cancel-long-id', 'bad-message', 'A job id longer than 64 characters.', { message: { type: 'cancel', jobId: 'j'.repeat(65) } });
+inv('stylize-as-text', 'bad-frame', 'A stylize request in a text frame: its images cannot travel with it.', { message: stylize(), expectedRequestId: 'req-1' });
+inv('stylize-infinite-weight', 'bad-message', 'A style weight of 1e999 (Infinity once parsed).', { text: JSON.stringify(stylize()).replace('"iterations":4', '"iterations":4,"styleWeight":1e999'), expectedRequestId: 'req-1' });
+const bad = (name: string, code: string, description: string, message: object, attachments: Record<string, string> = att) =>
+  inv(name, code, description, { message, attachments, expectedRequestId: 'req-1' });
+bad('stylize-zero-size', 'bad-message', 'A content image declared as 0x0.', stylize({ content: [{ ...c0, width: 0, height: 0 }] }));
+bad('stylize-huge-size', 'bad-message', 'A content image declared as 100000x100000.', stylize({ content: [{ ...c0, width: 100000, height: 100000 }] }));
+bad('stylize-too-many-pixels', 'bad-message', 'A content image of 8192x8192 pixels (each side allowed, but over the pixel bound).', stylize({ content: [{ ...c0, width: 8192, height: 8192 }] }));
+bad('stylize-output-too-large', 'bad-message', 'An output width of 5000.', stylize({ options: { width: 5000 } }));
+bad('stylize-negative-weight', 'bad-message', 'A negative style weight.', stylize({ options: { styleWeight: -1 } }));
+bad('stylize-unknown-option', 'bad-message', 'A misspelt option.', stylize({ options: { iteratons: 10 } }));
+bad('stylize-zero-iterations', 'bad-message', 'Zero iterations.', stylize({ options: { iterations: 0 } }));
+bad('stylize-fractional-iterations', 'bad-message', 'A fractional iteration count.', stylize({ options: { iterations: 2.5 } }));
+bad('stylize-bad-optimizer', 'bad-message', 'An optimizer that does not exist.', stylize({ options: { optimizer: 'sgd' } }));
+bad('stylize-bad-init', 'bad-message', 'An init that does not exist.', stylize({ options: { init: 'random' } }));
+bad('stylize-negative-seed', 'bad-message', 'A negative seed.', stylize({ options: { seed: -1 } }));
+bad('stylize-tiny-preview', 'bad-message', 'A preview side below 16.', stylize({ options: { previewMaxSide: 8 } }));
+bad('stylize-bad-layer', 'bad-message', 'A layer name with spaces.', stylize({ options: { styleLayers: ['Relu 4'] } }));
+bad('stylize-bad-preset', 'bad-message', 'A preset name with punctuation.', stylize({ options: { preset: 'Bad Preset!' } }));
+bad('stylize-zero-lr', 'bad-message', 'A learning rate of 0.', stylize({ options: { learningRate: 0 } }));
+bad('stylize-no-styles', 'bad-message', 'No style image.', stylize({ styles: [] }), { c0: png64 });
+bad('stylize-no-content', 'bad-message', 'No content image.', stylize({ content: [] }), { s0: jpeg64 });
+bad('stylize-five-styles', 'bad-message', 'Five style images (at most four).', stylize({ styles: [0, 1, 2, 3, 4].map((i) => ({ image: { ...s0, id: `s${i}` }, weight: 1 })) }), { c0: png64, s0: jpeg64, s1: jpeg64, s2: jpeg64, s3: jpeg64, s4: jpeg64 });
+bad('stylize-zero-blend-weight', 'bad-message', 'A style blend weight of 0.', stylize({ styles: [{ image: s0, weight: 0 }] }));
+bad('stylize-duplicate-ids', 'bad-message', 'Two images sharing an id.', stylize({ styles: [{ image: { ...s0, id: 'c0' }, weight: 1 }] }), { c0: png64 });
+bad('stylize-bad-mime', 'bad-message', 'A GIF declared as the content image.', stylize({ content: [{ ...c0, mime: 'image/gif' }] }));
+inv('stylize-missing-request-id', 'bad-message', 'A stylize request without a requestId.', { message: { ...stylize(), requestId: undefined }, attachments: att });
+bad('stylize-not-an-image', 'bad-image', 'A text file attached as the content image.', stylize(), { c0: Buffer.from('this is not an image, it is a text file').toString('base64'), s0: jpeg64 });
+bad('stylize-truncated-png', 'bad-image', 'A PNG cut after 12 bytes.', stylize(), { c0: png.subarray(0, 12).toString('base64'), s0: jpeg64 });
+bad('stylize-png-declared-jpeg', 'image-mismatch', 'A PNG declared as JPEG.', stylize({ content: [{ ...c0, mime: 'image/jpeg' }] }));
+bad('stylize-wrong-dimensions', 'image-mismatch', 'A 4x4 PNG declared as 8x8.', stylize({ content: [{ ...c0, width: 8, height: 8 }] }));
+bad('stylize-missing-attachment', 'bad-frame', 'The style image is declared but not attached.', stylize(), { c0: png64 });
+bad('stylize-orphan-attachment', 'bad-frame', 'An attachment no field of the message refers to (an image with no owner).', stylize(), { ...att, stray: png64 });
+// invalid, client: raw binary
+const frame = (headerLen: number, header: string, payload: Buffer = Buffer.alloc(0)) => { const h = Buffer.from(header, 'utf8'); const b = Buffer.alloc(4); b.writeUInt32BE(headerLen); return Buffer.concat([b, h, payload]).toString('base64'); };
+const hdr = JSON.stringify({ message: { type: 'get-status' }, attachments: [] });
+inv('binary-raw-png', 'bad-frame', 'A PNG sent as a bare binary frame, with no message owning it.', { binaryBase64: png64 });
+inv('binary-raw-jpeg', 'bad-frame', 'A JPEG sent as a bare binary frame, with no message owning it.', { binaryBase64: jpeg64 });
+inv('binary-too-short', 'bad-frame', 'Three bytes: not even a header length.', { binaryBase64: Buffer.from([0, 0, 1]).toString('base64') });
+inv('binary-empty', 'bad-frame', 'An empty binary frame.', { binaryBase64: '' });
+inv('binary-zero-header', 'bad-frame', 'A header length of 0.', { binaryBase64: frame(0, '') });
+inv('binary-header-past-end', 'bad-frame', 'A header length larger than the frame (truncated).', { binaryBase64: frame(1000, hdr) });
+inv('binary-header-not-json', 'bad-frame', 'A header that is not JSON.', { binaryBase64: frame(12, 'not json!!!!') });
+inv('binary-header-not-utf8', 'bad-frame', 'A header that is not UTF-8.', { binaryBase64: (() => { const b = Buffer.from([0, 0, 0, 4, 0xff, 0xfe, 0xfd, 0xfc]); return b.toString('base64'); })() });
+inv('binary-no-attachments-field', 'bad-frame', 'A header without the attachments list.', { binaryBase64: frame(Buffer.byteLength('{"message":{"type":"get-status"}}'), '{"message":{"type":"get-status"}}') });
+inv('binary-payload-longer', 'bad-frame', 'More payload bytes than the attachments declare.', { binaryBase64: frame(Buffer.byteLength(hdr), hdr, Buffer.from([1, 2, 3])) });
+const hdr2 = JSON.stringify({ message: stylize(), attachments: [{ id: 'c0', byteLength: png.length }, { id: 's0', byteLength: jpeg.length + 100 }] });
+inv('binary-payload-shorter', 'bad-frame', 'A style image declared 100 bytes longer than the frame carries (truncated upload).', { binaryBase64: frame(Buffer.byteLength(hdr2), hdr2, Buffer.concat([png, jpeg])) });
+const hdr3 = JSON.stringify({ message: stylize(), attachments: [{ id: 'c0', byteLength: 1e12 }] });
+inv('binary-declared-huge', 'bad-frame', 'An attachment declared as 1e12 bytes.', { binaryBase64: frame(Buffer.byteLength(hdr3), hdr3, png) });
+const hdr4 = JSON.stringify({ message: stylize(), attachments: [{ id: 'c0', byteLength: png.length }, { id: 'c0', byteLength: jpeg.length }] });
+inv('binary-duplicate-attachment', 'bad-frame', 'Two attachments with the same id.', { binaryBase64: frame(Buffer.byteLength(hdr4), hdr4, Buffer.concat([png, jpeg])) });
+inv('binary-unknown-type', 'unknown-type', 'A binary envelope around an unknown message.', { message: { type: 'upload' }, attachments: { c0: png64 } });
+// invalid, daemon
+inv('daemon-welcome-no-limits', 'bad-message', 'A welcome without limits.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: [], presets: [], paired: false } }, 'daemon');
+inv('daemon-result-as-text', 'bad-frame', 'A result without its PNG (text frame).', { message: { type: 'result', jobId: 'job-3', contentIndex: 0, contentCount: 1, image: { id: 'result', mime: 'image/png', width: 4, height: 4 }, losses: progress.losses, timings: { queuedSeconds: 0, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 } } }, 'daemon');
+inv('daemon-result-jpeg', 'bad-message', 'A result declared as JPEG (results are PNG).', { message: { type: 'result', jobId: 'job-3', contentIndex: 0, contentCount: 1, image: { id: 'result', mime: 'image/jpeg', width: 4, height: 4 }, losses: progress.losses, timings: { queuedSeconds: 0, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 } }, attachments: { result: jpeg64 } }, 'daemon');
+inv('daemon-error-unknown-code', 'bad-message', 'An error with a code outside the list.', { message: { type: 'error', code: 'oops', message: 'x' } }, 'daemon');
+inv('daemon-progress-loss-string', 'bad-message', 'A loss as a string.', { message: { ...progress, losses: { ...progress.losses, total: '22' } } }, 'daemon');
+inv('daemon-client-type', 'unknown-type', 'A client-only message sent by the daemon.', { message: { type: 'stylize' } }, 'daemon');

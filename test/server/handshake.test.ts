@@ -1,0 +1,100 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { isAllowedHost, isAllowedOrigin } from '../../daemon/server/handshake.ts';
+import type { Engine } from '../../daemon/engine/index.ts';
+import { TestClient } from './test-client.ts';
+import { createTestEngineAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
+
+let engine: Engine;
+let cleanupEngineAsync: () => Promise<void>;
+let daemon: TestDaemon;
+
+before(async () => {
+  ({ engine, cleanupAsync: cleanupEngineAsync } = await createTestEngineAsync());
+  daemon = await startTestDaemonAsync(engine, { allowedOrigins: ['https://www.figma.com'], maxConnections: 3 });
+});
+
+after(async () => {
+  await daemon.stopAsync();
+  await cleanupEngineAsync();
+});
+
+async function statusOfHandshakeAsync(headers: Record<string, string>): Promise<number> {
+  try {
+    const client = await TestClient.connectAsync(daemon.server.url, headers);
+    client.close();
+    await client.closedAsync();
+    return 101;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === undefined) throw error;
+    return status;
+  }
+}
+
+test('host and origin rules', () => {
+  assert.equal(isAllowedHost('localhost:7878', 7878), true);
+  assert.equal(isAllowedHost('LOCALHOST:7878', 7878), true);
+  assert.equal(isAllowedHost('[::1]:7878', 7878), true);
+  assert.equal(isAllowedHost('127.0.0.1:7878', 7878), true);
+  assert.equal(isAllowedHost('127.0.0.1', 7878), false);
+  assert.equal(isAllowedHost('127.0.0.1:7879', 7878), false);
+  assert.equal(isAllowedHost('attacker.example:7878', 7878), false);
+  assert.equal(isAllowedHost('localhost.attacker.example:7878', 7878), false);
+  assert.equal(isAllowedHost(undefined, 7878), false);
+  assert.equal(isAllowedOrigin('null', []), true);
+  assert.equal(isAllowedOrigin(undefined, []), true);
+  assert.equal(isAllowedOrigin('https://www.figma.com', ['https://www.figma.com']), true);
+  assert.equal(isAllowedOrigin('https://www.figma.com.attacker.example', ['https://www.figma.com']), false);
+  assert.equal(isAllowedOrigin('https://attacker.example', []), false);
+});
+
+test('loopback Host names with the right port are accepted', async () => {
+  const port = daemon.server.port;
+  assert.equal(await statusOfHandshakeAsync({}), 101);
+  assert.equal(await statusOfHandshakeAsync({ Host: `localhost:${port}` }), 101);
+  assert.equal(await statusOfHandshakeAsync({ Host: `[::1]:${port}` }), 101);
+});
+
+test('a foreign Host (DNS rebinding) or another port is refused at the handshake', async () => {
+  const port = daemon.server.port;
+  assert.equal(await statusOfHandshakeAsync({ Host: `attacker.example:${port}` }), 403);
+  assert.equal(await statusOfHandshakeAsync({ Host: `127.0.0.1:${port + 1}` }), 403);
+  assert.equal(await statusOfHandshakeAsync({ Host: '127.0.0.1' }), 403);
+  const rejected = daemon.logger.lines.filter((l) => l.event === 'handshake-rejected' && l.reason === 'host-not-local');
+  assert.equal(rejected.length, 3);
+});
+
+test('Origin null (Figma) and allow-listed origins pass; any other origin is refused', async () => {
+  assert.equal(await statusOfHandshakeAsync({ Origin: 'null' }), 101);
+  assert.equal(await statusOfHandshakeAsync({ Origin: 'https://www.figma.com' }), 101);
+  assert.equal(await statusOfHandshakeAsync({ Origin: 'https://attacker.example' }), 403);
+  assert.equal(await statusOfHandshakeAsync({ Origin: 'http://localhost:3000' }), 403);
+});
+
+test('plain HTTP requests get 426 and no information', async () => {
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: daemon.server.port, path: '/' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 426);
+});
+
+test('connections beyond the limit are refused with 503 and the daemon keeps serving', async () => {
+  const clients = await Promise.all([1, 2, 3].map(() => TestClient.connectAsync(daemon.server.url)));
+  assert.equal(await statusOfHandshakeAsync({}), 503);
+  for (const c of clients) c.close();
+  await Promise.all(clients.map((c) => c.closedAsync()));
+  // The server sees the closes a moment after the clients do: retry until it has.
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 101; i++) {
+    status = await statusOfHandshakeAsync({});
+    if (status !== 101) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(status, 101);
+});

@@ -1,0 +1,161 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { CLOSE_CODES } from '../../daemon/server/index.ts';
+import type { Engine } from '../../daemon/engine/index.ts';
+import { TestClient } from './test-client.ts';
+import { createTestEngineAsync, pairedClientAsync, smallStylizeAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
+
+let engine: Engine;
+let cleanupEngineAsync: () => Promise<void>;
+let daemon: TestDaemon;
+
+before(async () => {
+  ({ engine, cleanupAsync: cleanupEngineAsync } = await createTestEngineAsync());
+  daemon = await startTestDaemonAsync(engine, { pairingMaxFailures: 3, pairingLockoutMs: 60_000 });
+});
+
+after(async () => {
+  await daemon.stopAsync();
+  await cleanupEngineAsync();
+});
+
+function wrongCode(right: string): string {
+  return right === '000000' ? '000001' : '000000';
+}
+
+test('hello is answered with welcome (versions, engine, limits), unpaired without a token', async () => {
+  const client = await TestClient.connectAsync(daemon.server.url);
+  client.hello();
+  const { message } = await client.waitForAsync('welcome');
+  assert.equal(message.protocol, PROTOCOL_VERSION);
+  assert.equal(message.paired, false);
+  assert.equal(message.engine.backend, 'cpu');
+  assert.ok(message.presets.length > 0);
+  assert.equal(message.limits.maxOutputSide, 4096);
+  client.close();
+});
+
+test('an unpaired client gets nothing but hello and pairing answered', async () => {
+  const client = await TestClient.connectAsync(daemon.server.url);
+  client.send({ type: 'get-status' });
+  const early = (await client.nextAsync()).message;
+  assert.equal(early.type === 'error' && early.code, 'hello-required');
+  client.hello();
+  await client.waitForAsync('welcome');
+  const job = await smallStylizeAsync('r1');
+  const attempts = [
+    () => client.send({ type: 'get-status' }),
+    () => client.send({ type: 'cancel', jobId: 'job-1' }),
+    () => client.send(job.message, job.images),
+  ];
+  for (const attempt of attempts) {
+    attempt();
+    const { message } = await client.nextAsync();
+    assert.equal(message.type, 'error');
+    if (message.type === 'error') assert.equal(message.code, 'not-paired');
+  }
+  assert.deepEqual(client.messages().map((m) => m.type), ['error', 'welcome', 'error', 'error', 'error']);
+  client.close();
+});
+
+test('the right code pairs and yields a token that later connections present', async () => {
+  const code = daemon.server.pairingCode();
+  assert.ok(daemon.logger.lines.some((l) => l.event === 'pairing-code' && l.code === code), 'the code is in the log');
+  const { client, token } = await pairedClientAsync(daemon.server);
+  assert.notEqual(daemon.server.pairingCode(), code, 'a used code is replaced');
+  client.send({ type: 'get-status' });
+  assert.equal((await client.nextAsync()).message.type, 'status');
+  client.close();
+  const file = await readFile(join(daemon.configDir, 'tokens.json'), 'utf8');
+  assert.ok(!file.includes(token));
+  assert.ok(!daemon.logger.lines.some((l) => JSON.stringify(l).includes(token)), 'the token is never logged');
+
+  const again = await TestClient.connectAsync(daemon.server.url);
+  again.hello(token);
+  assert.equal((await again.waitForAsync('welcome')).message.paired, true);
+  again.send({ type: 'get-status' });
+  assert.equal((await again.nextAsync()).message.type, 'status');
+  again.close();
+});
+
+test('a wrong code fails, and a wrong token is refused and leaves the client unpaired', async () => {
+  const client = await TestClient.connectAsync(daemon.server.url);
+  client.hello('A'.repeat(43));
+  assert.equal((await client.waitForAsync('welcome')).message.paired, false);
+  assert.equal((await client.waitForAsync('error')).message.code, 'bad-token');
+  client.send({ type: 'pair', code: wrongCode(daemon.server.pairingCode()) });
+  const wrong = (await client.nextAsync()).message;
+  assert.equal(wrong.type === 'error' && wrong.code, 'bad-pairing-code');
+  client.send({ type: 'get-status' });
+  const refused = (await client.nextAsync()).message;
+  assert.equal(refused.type === 'error' && refused.code, 'not-paired');
+  // The right code still works after one wrong try.
+  client.send({ type: 'pair', code: daemon.server.pairingCode() });
+  assert.equal((await client.nextAsync()).message.type, 'paired');
+  client.close();
+});
+
+test('too many wrong codes, even across reconnections, rotate the code and lock pairing', async () => {
+  const before = daemon.server.pairingCode();
+  const codes: string[] = [];
+  const off = daemon.server.on('pairing-code', (code) => codes.push(code));
+  const replies: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const client = await TestClient.connectAsync(daemon.server.url);
+    client.hello();
+    await client.waitForAsync('welcome');
+    client.send({ type: 'pair', code: wrongCode(daemon.server.pairingCode()) });
+    const { message } = await client.waitForAsync('error');
+    replies.push(message.code);
+    client.close();
+  }
+  off();
+  assert.deepEqual(replies, ['bad-pairing-code', 'bad-pairing-code', 'pairing-locked', 'pairing-locked']);
+  assert.equal(codes.length, 1);
+  assert.notEqual(daemon.server.pairingCode(), before);
+  // While locked, even the shown code is refused.
+  const client = await TestClient.connectAsync(daemon.server.url);
+  client.hello();
+  await client.waitForAsync('welcome');
+  client.send({ type: 'pair', code: daemon.server.pairingCode() });
+  assert.equal((await client.waitForAsync('error')).message.code, 'pairing-locked');
+  client.close();
+});
+
+test('an incompatible protocol version gets a clear error and the connection is closed', async () => {
+  const client = await TestClient.connectAsync(daemon.server.url);
+  client.sendRaw(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION + 1, client: { name: 'future', version: '9' }, newField: true }));
+  const { message } = await client.waitForAsync('error');
+  assert.equal(message.code, 'unsupported-version');
+  assert.match(message.message, /Update the Atelier daemon/);
+  assert.equal(await client.closedAsync(), CLOSE_CODES.unsupportedVersion);
+});
+
+test('revoking tokens disconnects paired clients and their tokens stop working', async () => {
+  const revokeDaemon = await startTestDaemonAsync(engine);
+  try {
+    const { client, token } = await pairedClientAsync(revokeDaemon.server);
+    assert.equal(await revokeDaemon.server.revokeAllTokensAsync(), 1);
+    assert.equal(await client.closedAsync(), CLOSE_CODES.tokenRevoked);
+    const again = await TestClient.connectAsync(revokeDaemon.server.url);
+    again.hello(token);
+    assert.equal((await again.waitForAsync('welcome')).message.paired, false);
+    assert.equal((await again.waitForAsync('error')).message.code, 'bad-token');
+    again.close();
+  } finally {
+    await revokeDaemon.stopAsync();
+  }
+});
+
+test('a client that never says hello is disconnected', async () => {
+  const quiet = await startTestDaemonAsync(engine, { helloTimeoutMs: 200 });
+  try {
+    const client = await TestClient.connectAsync(quiet.server.url);
+    assert.equal(await client.closedAsync(), CLOSE_CODES.helloTimeout);
+  } finally {
+    await quiet.stopAsync();
+  }
+});
