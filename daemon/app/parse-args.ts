@@ -10,6 +10,7 @@ export interface CliArgs {
   headless: boolean;
   port?: number;
   weights?: string;
+  engine?: string;
   backend?: string;
 }
 
@@ -23,7 +24,8 @@ Options:
   --port <n>          Listen on 127.0.0.1:<n> (default from config.json, normally 7878; 0: any free port).
   --weights <path>    Use these weights: a folder with weights_manifest.json, or the Keras
                       file vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5.
-  --backend <name>    auto, tensorflow, wasm or cpu (default auto).
+  --engine <name>     auto, onnx or tfjs: what computes the gradient (default auto: onnx where it loads).
+  --backend <name>    TensorFlow.js backend: auto, tensorflow, wasm or cpu (default auto).
   -h, --help          Show this help.
   -v, --version       Print the version.
 
@@ -52,6 +54,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     args.port = Number(values.port);
   }
   if (values.weights !== undefined) args.weights = values.weights;
+  if (values.engine !== undefined) args.engine = values.engine;
   if (values.backend !== undefined) args.backend = values.backend;
   return args;
 }
@@ -67,6 +70,7 @@ function parse(argv: readonly string[]) {
       headless: { type: 'boolean' },
       port: { type: 'string' },
       weights: { type: 'string' },
+      engine: { type: 'string' },
       backend: { type: 'string' },
     },
   });

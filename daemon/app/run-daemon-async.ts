@@ -70,7 +70,12 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     config = applyOverrides(loaded.config, envOverrides(io.env), 'environment variables (ATELIER_*)');
     config = applyOverrides(
       config,
-      { port: args.port, weights: args.weights, backend: args.backend as AtelierConfigInput['backend'] },
+      {
+        port: args.port,
+        weights: args.weights,
+        engine: args.engine as AtelierConfigInput['engine'],
+        backend: args.backend as AtelierConfigInput['backend'],
+      },
       'command-line flags',
     );
   } catch (error) {
@@ -152,7 +157,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
 
     stop.signal.throwIfAborted();
     show({ line: 'Loading the engine' });
-    engine = await createEngineAsync({ weightsDir: weights.dir, backend: config.backend });
+    engine = await createEngineAsync({ weightsDir: weights.dir, engine: config.engine, backend: config.backend });
     const engineLine = `${engine.info.engine} ${engine.info.backend} · ${engine.info.device}`;
     say(`Engine: ${engineLine}`);
     show({ engine: engineLine });

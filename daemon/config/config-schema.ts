@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DAEMON_PORT } from '../../protocol/limits.ts';
-import { BACKEND_NAMES } from '../engine/index.ts';
+import { BACKEND_NAMES, ENGINE_NAMES } from '../engine/index.ts';
 import { SERVER_LIMITS } from '../server/index.ts';
 import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL } from '../weights-download/index.ts';
 
@@ -61,6 +61,8 @@ export const configSchema = z
       .default(DEFAULT_WEIGHTS_URL),
     /** Checksum of the downloaded file (MD5 or SHA-256, by length). */
     weightsHash: hashSchema.default(DEFAULT_WEIGHTS_HASH),
+    /** What computes the gradient: 'auto' (onnx where it loads, else tfjs), 'tfjs' or 'onnx'. */
+    engine: z.enum(ENGINE_NAMES).default('auto'),
     /** Which TensorFlow.js backend computes; 'auto' picks the fastest that loads. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
     /** WebSocket Origin headers the daemon accepts besides Figma's `null`. */

@@ -6,24 +6,27 @@ import { createEngineAsync, type Losses, type RgbImage } from '../../daemon/engi
 import { REAL_WEIGHTS_DIR, skipWithoutSharedWeights } from '../support/shared-data.ts';
 
 /**
- * The engine against PyTorch (scripts/torch_reference.py) on the same weights and pixels.
+ * Both engines against PyTorch (scripts/torch_reference.py) on the same weights and pixels.
  *
- * Tolerance, relative, on every loss of every iteration: Adam 5e-3; L-BFGS 1e-3 for its first
- * three evaluations, then 5e-2. Both sides compute in float32 but sum in different orders
- * (tfjs' wasm conv and matMul vs torch's BLAS), which moves losses by ~1e-4 from the first
- * iteration (measured: 1.4e-4 on the total at iteration 1, at most 4.8e-4 on the total and
- * 2.3e-3 on a component over both Adam stages). L-BFGS
- * without line search overshoots (the loss jumps ×2 at its 4th evaluation) and amplifies those
- * differences to ~1e-2 (measured: at most 1.7e-2) before they shrink again. A wrong layer,
- * weight, normalisation or optimiser detail moves the losses by percents within a few
- * iterations. A component smaller than a millionth of the total (the content loss right after
- * the first tiny L-BFGS step) is compared to that millionth instead.
+ * Tolerances, relative, on every iteration. Adam: the total within 2e-3, each component within
+ * 1e-2. L-BFGS: everything within 1e-3 for the first three evaluations, then 5e-2. Why: both
+ * sides compute in float32 but sum in different orders (tfjs' wasm conv and matMul, ONNX
+ * Runtime's, torch's BLAS), which moves losses by ~1e-4 from the first iteration; 60 Adam
+ * steps feed that back into the image, and a component (the content term is a tenth of the
+ * total) drifts further than the total does. L-BFGS without line search overshoots (the loss
+ * jumps ×2 at its 4th evaluation) and amplifies the differences to a few 1e-2 before they
+ * shrink again. The measured worst values are printed by each run (see the closing notes);
+ * a wrong layer, weight, normalisation or optimiser detail moves the losses by percents within
+ * a few iterations. A component smaller than a millionth of the total (the content loss right
+ * after the first tiny L-BFGS step) is compared to that millionth instead.
  */
 const ABSOLUTE_TOLERANCE = 1e-6;
 
-/** Relative tolerance for iteration `i` (0-based) of a run with `optimizer`. */
-function tolerance(optimizer: 'adam' | 'lbfgs', i: number): number {
-  if (optimizer === 'adam') return 5e-3;
+type Part = 'content' | 'style' | 'tv' | 'total';
+
+/** Relative tolerance for `part` at iteration `i` (0-based) of a run with `optimizer`. */
+function tolerance(optimizer: 'adam' | 'lbfgs', part: Part, i: number): number {
+  if (optimizer === 'adam') return part === 'total' ? 2e-3 : 1e-2;
   return i < 3 ? 1e-3 : 5e-2;
 }
 
@@ -59,72 +62,78 @@ function decode(i: z.infer<typeof image>): RgbImage {
   return { width: i.width, height: i.height, data: new Uint8Array(Buffer.from(i.rgbBase64, 'base64')) };
 }
 
-/** A component is compared to its own size, floored at a millionth of the total it is part of. */
-function close(actual: number, expected: number, total: number, rtol: number): boolean {
-  return Math.abs(actual - expected) <= rtol * Math.max(Math.abs(expected), ABSOLUTE_TOLERANCE * Math.abs(total));
+/** A component's difference relative to its own size, floored at a millionth of the total. */
+function relativeDifference(actual: number, expected: number, total: number): number {
+  const scale = Math.max(Math.abs(expected), ABSOLUTE_TOLERANCE * Math.abs(total));
+  return scale > 0 ? Math.abs(actual - expected) / scale : Math.abs(actual - expected);
 }
 
-for (const name of ['reference-adam', 'classic-lbfgs']) {
-  test(`losses match PyTorch per iteration: ${name}`, { skip: skipWithoutSharedWeights }, async () => {
-    const raw = JSON.parse(readFileSync(new URL(`../fixtures/parity/${name}.json`, import.meta.url), 'utf8'));
-    const fixture = fixtureSchema.parse(raw);
-    const { config, stages } = fixture;
-    const last = stages[stages.length - 1];
-    // Feed the engine exactly the pixels PyTorch saw at each stage's size.
-    const bySize = new Map<string, { content: RgbImage; style: RgbImage }>();
-    for (const s of stages) bySize.set(`${s.width}x${s.height}`, { content: decode(s.content), style: decode(s.style[0]) });
-    const engine = await createEngineAsync({ weightsDir: REAL_WEIGHTS_DIR, engine: 'tfjs', backend: 'wasm', convention: fixture.convention });
-    const content = bySize.get(`${last.width}x${last.height}`)!.content;
-    const style = bySize.get(`${last.width}x${last.height}`)!.style;
-    const seen: Losses[][] = stages.map(() => []);
-    try {
-      for await (const ev of engine.stylize({
-        content,
-        styles: [{ image: style, weight: 1 }],
-        resizeAsync: async (img, width, height) => {
-          const entry = bySize.get(`${width}x${height}`);
-          assert.ok(entry, `no fixture pixels at ${width}x${height}`);
-          return img === content ? entry.content : entry.style;
-        },
-        options: {
-          preset: 'reference',
-          height: last.height,
-          width: last.width,
-          stages: stages.length,
-          scale: stages.length > 1 ? stages[1].height / stages[0].height : 1,
-          iterations: last.iterations,
-          optimizer: config.optimizer,
-          learningRate: config.learningRate,
-          lrStep: config.lrStep,
-          lrGamma: config.lrGamma,
-          historySize: config.historySize,
-          contentLayers: config.contentLayers,
-          styleLayers: config.styleLayers,
-          contentWeight: config.contentWeight,
-          styleWeight: config.styleWeight,
-          tvWeight: config.tvWeight,
-          init: 'content',
-          progressEvery: 1,
-        },
-      })) {
-        if (ev.type === 'progress') seen[ev.stage - 1].push(ev.losses);
-      }
-    } finally {
-      engine.dispose();
-    }
-    let worst = 0;
-    stages.forEach((s, si) => {
-      assert.equal(seen[si].length, s.losses.length, `stage ${si + 1} iteration count`);
-      s.losses.forEach((expected, i) => {
-        for (const k of ['content', 'style', 'tv', 'total'] as const) {
-          const a = seen[si][i][k];
-          const e = expected[k];
-          const scale = Math.max(Math.abs(e), ABSOLUTE_TOLERANCE * Math.abs(expected.total));
-          if (scale > 0) worst = Math.max(worst, Math.abs(a - e) / scale);
-          assert.ok(close(a, e, expected.total, tolerance(config.optimizer, i)), `stage ${si + 1} iteration ${i + 1} ${k}: engine ${a}, PyTorch ${e}`);
+for (const engineName of ['tfjs', 'onnx'] as const) {
+  for (const name of ['reference-adam', 'classic-lbfgs']) {
+    test(`${engineName} losses match PyTorch per iteration: ${name}`, { skip: skipWithoutSharedWeights }, async () => {
+      const raw = JSON.parse(readFileSync(new URL(`../fixtures/parity/${name}.json`, import.meta.url), 'utf8'));
+      const fixture = fixtureSchema.parse(raw);
+      const { config, stages } = fixture;
+      const last = stages[stages.length - 1];
+      // Feed the engine exactly the pixels PyTorch saw at each stage's size.
+      const bySize = new Map<string, { content: RgbImage; style: RgbImage }>();
+      for (const s of stages) bySize.set(`${s.width}x${s.height}`, { content: decode(s.content), style: decode(s.style[0]) });
+      const engine = await createEngineAsync({ weightsDir: REAL_WEIGHTS_DIR, engine: engineName, backend: 'wasm', convention: fixture.convention });
+      const content = bySize.get(`${last.width}x${last.height}`)!.content;
+      const style = bySize.get(`${last.width}x${last.height}`)!.style;
+      const seen: Losses[][] = stages.map(() => []);
+      try {
+        for await (const ev of engine.stylize({
+          content,
+          styles: [{ image: style, weight: 1 }],
+          resizeAsync: async (img, width, height) => {
+            const entry = bySize.get(`${width}x${height}`);
+            assert.ok(entry, `no fixture pixels at ${width}x${height}`);
+            return img === content ? entry.content : entry.style;
+          },
+          options: {
+            preset: 'reference',
+            height: last.height,
+            width: last.width,
+            stages: stages.length,
+            scale: stages.length > 1 ? stages[1].height / stages[0].height : 1,
+            iterations: last.iterations,
+            optimizer: config.optimizer,
+            learningRate: config.learningRate,
+            lrStep: config.lrStep,
+            lrGamma: config.lrGamma,
+            historySize: config.historySize,
+            contentLayers: config.contentLayers,
+            styleLayers: config.styleLayers,
+            contentWeight: config.contentWeight,
+            styleWeight: config.styleWeight,
+            tvWeight: config.tvWeight,
+            init: 'content',
+            progressEvery: 1,
+          },
+        })) {
+          if (ev.type === 'progress') seen[ev.stage - 1].push(ev.losses);
         }
+      } finally {
+        engine.dispose();
+      }
+      const worst: Record<Part, number> = { content: 0, style: 0, tv: 0, total: 0 };
+      const failures: string[] = [];
+      stages.forEach((s, si) => {
+        assert.equal(seen[si].length, s.losses.length, `stage ${si + 1} iteration count`);
+        s.losses.forEach((expected, i) => {
+          for (const k of ['content', 'style', 'tv', 'total'] as const) {
+            const d = relativeDifference(seen[si][i][k], expected[k], expected.total);
+            worst[k] = Math.max(worst[k], d);
+            if (d > tolerance(config.optimizer, k, i)) {
+              failures.push(`stage ${si + 1} iteration ${i + 1} ${k}: ${engineName} ${seen[si][i][k]}, PyTorch ${expected[k]}`);
+            }
+          }
+        });
       });
+      const summary = Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
+      console.log(`# ${engineName} vs PyTorch, ${name}: worst relative difference ${summary}`);
+      assert.deepEqual(failures.slice(0, 5), [], `${failures.length} losses out of tolerance`);
     });
-    console.log(`# ${name}: worst relative loss difference ${worst.toExponential(2)}`);
-  });
+  }
 }

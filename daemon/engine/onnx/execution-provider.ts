@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../engine-error.ts';
 import { GraphBuilder, ints } from './graph-builder.ts';
+import { INTRA_OP_SPINNING } from './limits.ts';
 
 export const EXECUTION_PROVIDER_NAMES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
 export type ExecutionProviderChoice = (typeof EXECUTION_PROVIDER_NAMES)[number];
@@ -36,6 +37,7 @@ function sessionOptionsFor(name: ExecutionProviderName, threads: number): ort.In
     executionMode: 'sequential',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: INTRA_OP_SPINNING ? '1' : '0' } } },
   };
   switch (name) {
     case 'cpu':

@@ -16,3 +16,11 @@ export const SESSION_CACHE_SIZE = 4;
 
 /** Style Gram targets kept per backend by (image key, size, layers), as the tfjs path does. */
 export const STYLE_CACHE_SIZE = 16;
+
+/**
+ * Whether onnxruntime's idle intra-op threads spin instead of sleeping. Off: measured on the
+ * shared 2-core machine (load ≈ 2), one 300×450 evaluation took 1.35 s without spinning and
+ * 1.51 s with it (0.39 vs 0.43 s at 150×225) — spinning threads steal the core the busy one
+ * needs — and sleeping costs a few milliseconds per evaluation on an idle machine.
+ */
+export const INTRA_OP_SPINNING = false;
