@@ -24,19 +24,16 @@ export const MIN_ITERATIONS = 1;
 export const MAX_UI_ITERATIONS = 2000;
 
 /**
- * Style strength is a 0..100 slider; 50 leaves the preset's weights as they are and each 25
- * points multiply or divide the style weight by 10 (ui/style-request.ts).
+ * Style strength is a 0..100 slider sent as the protocol's relative `styleScale` (so the
+ * plugin needs no copy of any preset's weights): 50 leaves the preset as it is, and the scale
+ * grows geometrically to the protocol's bounds at the ends, 0 → MIN_STYLE_SCALE (1/20) and
+ * 100 → MAX_STYLE_SCALE (20); 75 is about 4.5 times the style (ui/style-request.ts).
  */
 export const DEFAULT_STYLE_STRENGTH = 50;
-export const STYLE_STRENGTH_POINTS_PER_DECADE = 25;
-
-/**
- * The weights that strength scales. The protocol only takes absolute weights, so the plugin
- * must know the base: these mirror the engine's "classic" preset in the Caffe convention of
- * the daemon's VGG-19 weights (daemon/engine/presets.ts; a test keeps them in step). With any
- * other preset or convention the slider is shown as not applicable rather than guessing.
- */
-export const STYLE_STRENGTH_BASE = { preset: 'classic', convention: 'caffe', contentWeight: 5, styleWeight: 100 } as const;
+export const MIN_STYLE_STRENGTH = 0;
+export const MAX_STYLE_STRENGTH = 100;
+/** The welcome capability of daemons that take `styleScale`; older ones get no strength. */
+export const STYLE_SCALE_CAPABILITY = 'style-scale';
 
 /** Engine preset used when the designer has not picked one (the daemon's default). */
 export const DEFAULT_ENGINE_PRESET = 'classic';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, imageRefSchema } from './image-ref.ts';
-import { MAX_CONTENT_IMAGES, MAX_STYLE_IMAGES, PAIRING_CODE_DIGITS, TOKEN_LENGTH } from './limits.ts';
+import { MAX_CLIENT_CAPABILITIES, MAX_CONTENT_IMAGES, MAX_STYLE_IMAGES, PAIRING_CODE_DIGITS, TOKEN_LENGTH } from './limits.ts';
 import { styleOptionsSchema } from './style-options.ts';
 
 /** Messages a client (the Figma plugin, the CLI, a test) sends to the daemon. */
@@ -21,6 +21,12 @@ export const helloSchema = z.object({
   protocol: z.number().int().min(0),
   client: clientInfoSchema,
   token: tokenSchema.optional(),
+  /**
+   * Protocol features this client understands beyond version 1's first release, e.g.
+   * "daemon-state" (it can read a welcome without an engine and `daemon-state` messages).
+   * Older daemons ignore the field.
+   */
+  capabilities: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).max(MAX_CLIENT_CAPABILITIES).optional(),
 });
 
 /** The one-time code the daemon shows in its log and tray. */

@@ -33,6 +33,11 @@ export const ERROR_CODES = [
   'image-mismatch',
   /** The options of a stylize request are not usable (e.g. an unknown preset or layer). */
   'bad-options',
+  /**
+   * The daemon is still setting up (first-run weights download, conversion, engine start) or
+   * failed to: stylize requests are refused until a `daemon-state` message says `ready`.
+   */
+  'not-ready',
   /** The queue is full. */
   'busy',
   /** A cancel or status request named a job that does not exist or is not this client's. */

@@ -18,6 +18,14 @@ export {
   type ImageMime,
 } from './image-ref.ts';
 export { sniffImageMime, readPngSize } from './image-sniff.ts';
+export {
+  DAEMON_STATES,
+  DAEMON_STATE_CAPABILITY,
+  daemonStateNameSchema,
+  daemonStateInfoSchema,
+  type DaemonStateName,
+  type DaemonStateInfo,
+} from './daemon-state.ts';
 export { styleOptionsSchema, type StyleOptionsOverrides } from './style-options.ts';
 export * from './client-messages.ts';
 export * from './server-messages.ts';

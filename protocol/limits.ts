@@ -41,6 +41,16 @@ export const MAX_SEED = 0xffff_ffff;
 export const MAX_PROGRESS_EVERY = 10_000;
 export const MIN_PREVIEW_SIDE = 16;
 export const MAX_PREVIEW_SIDE = 1024;
+/**
+ * `styleScale` multiplies the preset's style weight: 1 leaves it as it is; the bounds are
+ * symmetric on a log scale (1/20 to 20), wide enough for "a hint of" to "almost only" style.
+ */
+export const MIN_STYLE_SCALE = 0.05;
+export const MAX_STYLE_SCALE = 20;
+/** The designer-facing sentence of a `daemon-state` message. */
+export const MAX_STATE_MESSAGE_LENGTH = 500;
+/** Capabilities a client may announce in `hello`. */
+export const MAX_CLIENT_CAPABILITIES = 16;
 
 /** Pairing codes are this many decimal digits. */
 export const PAIRING_CODE_DIGITS = 6;

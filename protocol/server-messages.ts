@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorCodeSchema } from './error-codes.ts';
 import { idSchema, pngRefSchema } from './image-ref.ts';
 import { tokenSchema } from './client-messages.ts';
+import { daemonStateInfoSchema } from './daemon-state.ts';
 
 /** Messages the daemon sends to a client. */
 
@@ -23,23 +24,50 @@ export const limitsSchema = z.object({
   maxQueuedJobs: z.number().int().min(0),
 });
 
-/** Answer to `hello` when the versions match. `paired` says whether the token was accepted. */
-export const welcomeSchema = z.object({
-  type: z.literal('welcome'),
-  protocol: z.number().int(),
-  daemon: z.object({ name: z.string(), version: z.string() }),
-  engine: z.object({
-    engine: z.string(),
-    backend: z.string(),
-    device: z.string(),
-    convention: z.string(),
-  }),
-  /** Feature flags, e.g. "preview", "cancel", "multi-content", "style-blend". */
-  capabilities: z.array(z.string()),
-  presets: z.array(z.string()),
-  limits: limitsSchema,
-  paired: z.boolean(),
+/** What computes the jobs, as the engine reports it. */
+export const engineInfoSchema = z.object({
+  engine: z.string(),
+  backend: z.string(),
+  device: z.string(),
+  convention: z.string(),
 });
+
+/** `engine` is null exactly while the daemon is not ready, and then `state` says why. */
+const engineMatchesState = (m: { engine: unknown; state?: { state: string } | undefined }): boolean =>
+  m.engine === null ? m.state !== undefined && m.state.state !== 'ready' : m.state === undefined || m.state.state === 'ready';
+
+/**
+ * Answer to `hello` when the versions match. `paired` says whether the token was accepted.
+ * `engine` is null while the daemon sets up (first run: downloading its weights); only clients
+ * that announced the `daemon-state` capability get such a welcome, others get theirs once ready.
+ */
+export const welcomeSchema = z
+  .object({
+    type: z.literal('welcome'),
+    protocol: z.number().int(),
+    daemon: z.object({ name: z.string(), version: z.string() }),
+    engine: engineInfoSchema.nullable(),
+    /** Where the daemon stands; absent from daemons older than the `daemon-state` capability (= ready). */
+    state: daemonStateInfoSchema.optional(),
+    /** Feature flags, e.g. "preview", "cancel", "multi-content", "style-blend", "daemon-state". */
+    capabilities: z.array(z.string()),
+    presets: z.array(z.string()),
+    limits: limitsSchema,
+    paired: z.boolean(),
+  })
+  .refine(engineMatchesState, { message: 'engine is null exactly while state is not ready', path: ['engine'] });
+
+/**
+ * The daemon's state changed (or its download progressed; at most a few per second), sent to
+ * every client past `hello` that announced the `daemon-state` capability. `engine` is set once
+ * `ready`. Stylize requests before `ready` get `error not-ready`.
+ */
+export const daemonStateSchema = daemonStateInfoSchema
+  .extend({
+    type: z.literal('daemon-state'),
+    engine: engineInfoSchema.nullable(),
+  })
+  .refine((m) => (m.state === 'ready') === (m.engine !== null), { message: 'engine is set exactly when the state is ready', path: ['engine'] });
 
 /** Answer to a correct `pair`: store the token and present it in every later `hello`. */
 export const pairedSchema = z.object({
@@ -168,10 +196,12 @@ export const SERVER_MESSAGE_SCHEMAS = {
   error: errorSchema,
   status: statusSchema,
   shutdown: shutdownSchema,
+  'daemon-state': daemonStateSchema,
 } as const;
 
 export type Losses = z.infer<typeof lossesSchema>;
 export type DaemonLimits = z.infer<typeof limitsSchema>;
+export type EngineInfoMessage = z.infer<typeof engineInfoSchema>;
 export type WelcomeMessage = z.infer<typeof welcomeSchema>;
 export type PairedMessage = z.infer<typeof pairedSchema>;
 export type AcceptedMessage = z.infer<typeof acceptedSchema>;
@@ -184,6 +214,7 @@ export type CancelledMessage = z.infer<typeof cancelledSchema>;
 export type ErrorMessage = z.infer<typeof errorSchema>;
 export type StatusMessage = z.infer<typeof statusSchema>;
 export type ShutdownMessage = z.infer<typeof shutdownSchema>;
+export type DaemonStateMessage = z.infer<typeof daemonStateSchema>;
 export type ServerMessage =
   | WelcomeMessage
   | PairedMessage
@@ -196,5 +227,6 @@ export type ServerMessage =
   | CancelledMessage
   | ErrorMessage
   | StatusMessage
-  | ShutdownMessage;
+  | ShutdownMessage
+  | DaemonStateMessage;
 export type ServerMessageType = keyof typeof SERVER_MESSAGE_SCHEMAS;

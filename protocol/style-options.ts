@@ -12,8 +12,10 @@ import {
   MAX_SEED,
   MAX_STAGE_SCALE,
   MAX_STAGES,
+  MAX_STYLE_SCALE,
   MIN_PREVIEW_SIDE,
   MIN_STAGE_SIDE,
+  MIN_STYLE_SCALE,
 } from './limits.ts';
 
 const layerNameSchema = z.string().regex(/^[a-z0-9_]{1,32}$/, 'layer names look like "relu4_2"');
@@ -41,6 +43,12 @@ export const styleOptionsSchema = z
     contentWeight: weightSchema,
     styleWeight: weightSchema,
     tvWeight: weightSchema,
+    /**
+     * Multiplies the style weight (the preset's, or `styleWeight` when given): 2 doubles the
+     * style's pull, 0.5 halves it. Lets a client offer a strength control without knowing the
+     * preset's absolute weights.
+     */
+    styleScale: z.number().finite().min(MIN_STYLE_SCALE).max(MAX_STYLE_SCALE),
     optimizer: z.enum(['adam', 'lbfgs']),
     learningRate: z.number().finite().gt(0).max(MAX_LEARNING_RATE),
     /** 0: the learning rate never steps down. */

@@ -13,6 +13,7 @@ import { parseCliArgs, USAGE, type CliArgs } from './parse-args.ts';
 import { acquireSingleInstanceAsync, type InstanceInfo } from './single-instance.ts';
 import { isStartAtLoginEnabledAsync, setStartAtLoginAsync, type LoginCommand } from './start-at-login.ts';
 import { createTerminalProgress } from './terminal-progress.ts';
+import { daemonStateOfWeights } from './weights-state.ts';
 
 export interface DaemonIo {
   stdout: NodeJS.WriteStream;
@@ -28,8 +29,10 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The daemon from start to stop: flags, config, one instance per user, weights (downloading
- * them on the first run), engine, server, then the tray or the terminal until asked to quit.
+ * The daemon from start to stop: flags, config, one instance per user, the server (listening
+ * and pairing at once), weights (downloading them on the first run, while plugins are told
+ * how far it got), the engine handed to the server, then the tray or the terminal until
+ * asked to quit.
  * Resolves with the process's exit code; every expected failure is a sentence on stderr.
  */
 export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Promise<number> {
@@ -98,7 +101,11 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     if (other === null) {
       say('Atelier is already running for this user (it did not say where). Quit it from its tray menu, or stop its process, to start a new one.');
     } else {
-      const where = other.url ? `at ${other.url}` : 'and still starting (it may be downloading its weights)';
+      const where = !other.url
+        ? 'and still starting'
+        : other.state === 'starting'
+          ? `at ${other.url}, still setting up (it may be downloading its weights)`
+          : `at ${other.url}`;
       const code = other.ui === 'tray' ? 'in its tray menu' : `in the terminal it runs in and in its log ${other.logFile}`;
       say(`Atelier is already running (pid ${other.pid}) ${where}. Its pairing code is ${code}.`);
     }
@@ -138,11 +145,38 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
       if (tray === undefined) lock.update({ ui: 'terminal' });
     }
 
+    // The server first, without an engine: plugins connect, pair and see the setup's progress.
+    server = await startDaemonServerAsync({
+      port: config.port,
+      configDir: dirs.config,
+      allowedOrigins: config.allowedOrigins,
+      maxQueuedJobs: config.queueLength,
+      previewEvery: config.previewEvery,
+      daemonVersion: version,
+      logger,
+    });
+    const running = server;
+    lock.update({ url: running.url });
+    say(`Listening on ${running.url}`);
+    say(`Pairing code: ${running.pairingCode()}`);
+    show({ pairingCode: running.pairingCode() });
+    running.on('pairing-code', (code) => {
+      say(`Pairing code: ${code}`);
+      show({ pairingCode: code });
+    });
+    running.on('activity', (activity) => {
+      const job = describeActivity(activity);
+      if (job !== status.job && tray === undefined) say(`Job: ${job}`);
+      show({ job, connections: activity.connections });
+    });
+
     const terminalProgress = createTerminalProgress(io.stdout);
     const onProgress = (progress: WeightsProgress): void => {
       terminalProgress(progress);
       show({ line: formatWeightsProgress(progress) });
       if (progress.phase !== 'download') logger.log('info', `weights-${progress.phase}`);
+      const state = daemonStateOfWeights(progress);
+      if (state) running.reportState(state);
     };
     const weights = await ensureWeightsAsync({
       weights: config.weights,
@@ -157,36 +191,15 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
 
     stop.signal.throwIfAborted();
     show({ line: 'Loading the engine' });
+    running.reportState({ state: 'loading-engine', message: 'Loading the engine' });
     engine = await createEngineAsync({ weightsDir: weights.dir, engine: config.engine, backend: config.backend });
     const engineLine = `${engine.info.engine} ${engine.info.backend} · ${engine.info.device}`;
     say(`Engine: ${engineLine}`);
-    show({ engine: engineLine });
-
     stop.signal.throwIfAborted();
-    server = await startDaemonServerAsync({
-      engine,
-      port: config.port,
-      configDir: dirs.config,
-      allowedOrigins: config.allowedOrigins,
-      maxQueuedJobs: config.queueLength,
-      previewEvery: config.previewEvery,
-      daemonVersion: version,
-      logger,
-    });
-    const running = server;
-    lock.update({ state: 'ready', url: running.url });
-    say(`Listening on ${running.url}`);
-    say(`Pairing code: ${running.pairingCode()}`);
-    show({ line: 'Ready', pairingCode: running.pairingCode() });
-    running.on('pairing-code', (code) => {
-      say(`Pairing code: ${code}`);
-      show({ pairingCode: code });
-    });
-    running.on('activity', (activity) => {
-      const job = describeActivity(activity);
-      if (job !== status.job && tray === undefined) say(`Job: ${job}`);
-      show({ job, connections: activity.connections });
-    });
+    running.setEngine(engine);
+    lock.update({ state: 'ready' });
+    say('Ready: plugins can apply styles.');
+    show({ line: 'Ready', engine: engineLine });
 
     await new Promise<void>((resolve) => {
       if (stop.signal.aborted) resolve();
@@ -200,6 +213,8 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
       return EXIT.ok;
     }
     logger.log('error', 'daemon-failed', { detail: error instanceof Error ? error.message : String(error) });
+    // Connected plugins show why before the shutdown that follows.
+    server?.reportState({ state: 'failed', message: failureSentence(error) });
     show({ line: 'Could not start (see the log)' });
     return complain(error);
   } finally {
@@ -247,6 +262,12 @@ function envOverrides(env: DaemonIo['env']): Partial<AtelierConfigInput> {
     weightsUrl: env.ATELIER_WEIGHTS_URL || undefined,
     weightsHash: env.ATELIER_WEIGHTS_SHA256 || undefined,
   };
+}
+
+/** The designer-facing reason a start failed (the code is for the log and the terminal). */
+function failureSentence(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof WeightsError || error instanceof EngineError) return `${error.message} [${error.code}]`;
+  return 'Atelier hit an unexpected problem while starting; its log has the details.';
 }
 
 function describeActivity(activity: DaemonActivity): string {

@@ -18,6 +18,7 @@ Options:
   --lr X                   learning rate
   --content-weight X       content loss weight
   --style-weight X         style loss weight
+  --style-scale X          multiply the style weight (the preset's or --style-weight), e.g. 2 or 0.5
   --tv-weight X            total-variation loss weight
   --style-blend W,W,...    relative weights of several styles (default equal)
   --init NAME              content | noise
@@ -49,6 +50,7 @@ const argsSchema = z.object({
   lr: number.positive().optional(),
   'content-weight': number.nonnegative().optional(),
   'style-weight': number.nonnegative().optional(),
+  'style-scale': number.positive().optional(),
   'tv-weight': number.nonnegative().optional(),
   'style-blend': z
     .string()
@@ -100,6 +102,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         lr: { type: 'string' },
         'content-weight': { type: 'string' },
         'style-weight': { type: 'string' },
+        'style-scale': { type: 'string' },
         'tv-weight': { type: 'string' },
         'style-blend': { type: 'string' },
         init: { type: 'string' },
@@ -142,6 +145,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     learningRate: a.lr,
     contentWeight: a['content-weight'],
     styleWeight: a['style-weight'],
+    styleScale: a['style-scale'],
     tvWeight: a['tv-weight'],
     init: a.init,
     seed: a.seed,

@@ -70,6 +70,8 @@ const D2L_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'conv5_1']
 const NEURAL_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
 
 const COMMON = {
+  /** Neutral: the preset's own style weight. */
+  styleScale: 1,
   init: 'content',
   seed: 0,
   progressEvery: 10,
@@ -145,6 +147,8 @@ export const styleOptionsSchema = z.object({
   styleLayers: z.array(layer).min(1).max(16),
   contentWeight: nonNegative,
   styleWeight: nonNegative,
+  /** The protocol narrows this to 0.05–20 for remote callers. */
+  styleScale: positive,
   tvWeight: nonNegative,
   optimizer: z.enum(['adam', 'lbfgs']),
   learningRate: positive,
@@ -163,7 +167,8 @@ export const MIN_STAGE_SIDE = 16;
 
 /**
  * A preset's options in the weights' convention, with the caller's overrides on top.
- * Weights, learning rate and size the caller gives are taken as they are.
+ * Weights, learning rate and size the caller gives are taken as they are; then the style
+ * weight is multiplied by `styleScale` (default 1), and the result reports `styleScale` 1.
  */
 export function resolveOptions(
   overrides: Partial<StyleOptions> = {},
@@ -196,6 +201,12 @@ export function resolveOptions(
   if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new EngineError('bad-options', `Option ${issue.path.join('.')} is invalid: ${issue.message}.`);
+  }
+  // Folded in once, so that resolving resolved options changes nothing.
+  merged.styleWeight *= merged.styleScale;
+  merged.styleScale = 1;
+  if (!Number.isFinite(merged.styleWeight)) {
+    throw new EngineError('bad-options', 'Option styleScale is invalid: the scaled style weight is not a finite number.');
   }
   const smallest = Math.min(merged.height, merged.width) / Math.pow(merged.scale, merged.stages - 1);
   if (smallest < MIN_STAGE_SIDE) {

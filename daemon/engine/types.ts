@@ -45,6 +45,12 @@ export interface StyleOptions {
   styleLayers: LayerName[];
   contentWeight: number;
   styleWeight: number;
+  /**
+   * Multiplies `styleWeight` (the preset's or the caller's): a relative style strength that
+   * needs no knowledge of the preset's absolute weights. `resolveOptions` folds it into
+   * `styleWeight` and reports 1, so resolved options resolve to themselves.
+   */
+  styleScale: number;
   tvWeight: number;
   optimizer: OptimizerName;
   learningRate: number;

@@ -1,9 +1,12 @@
 import type { WebSocket } from 'ws';
 import {
+  DAEMON_STATE_CAPABILITY,
   PROTOCOL_VERSION,
   checkProtocolVersion,
   encodeMessage,
   parseClientFrame,
+  type DaemonStateInfo,
+  type DaemonStateMessage,
   type ErrorCode,
   type HelloMessage,
   type ImageRef,
@@ -13,6 +16,7 @@ import {
   type WelcomeMessage,
 } from '../../protocol/index.ts';
 import { EngineError, resolveOptions, type Engine, type StyleOptions } from '../engine/index.ts';
+import { notReadySentence } from './not-ready-sentence.ts';
 import { probeImageAsync } from './probe-image.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Logger } from './logger.ts';
@@ -23,10 +27,14 @@ import type { ServerOptions } from './server-options.ts';
 import { styleCacheKey } from './style-cache-key.ts';
 import type { TokenStore } from './token-store.ts';
 
+export type ServerEngine = Pick<Engine, 'info' | 'stylize'>;
+
 /** What every connection shares with the server. */
 export interface ServerContext {
   readonly options: ServerOptions;
-  readonly engine: Pick<Engine, 'info' | 'stylize'>;
+  /** Null until the daemon is ready (first run: while the weights download). */
+  engine(): ServerEngine | null;
+  daemonState(): DaemonStateInfo;
   readonly queue: JobQueue<StylizeJob>;
   readonly pairing: PairingCodes;
   readonly tokens: TokenStore;
@@ -76,6 +84,10 @@ export class ClientConnection {
   private clientName = 'unknown';
   private tokenId: string | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** The client announced it reads `daemon-state` (and a welcome without an engine). */
+  private readsDaemonState = false;
+  /** A welcome held back from an older client until the engine exists (see handleHello). */
+  private heldWelcome: { paired: boolean; badToken: boolean } | null = null;
   private readonly helloTimer: NodeJS.Timeout;
 
   constructor(
@@ -112,6 +124,19 @@ export class ClientConnection {
   send(message: ServerMessage, images?: ReadonlyMap<string, Uint8Array>): void {
     if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
     this.socket.send(encodeMessage(message, images));
+  }
+
+  /** Passes a state change on to a client past hello that reads them. */
+  sendDaemonState(message: DaemonStateMessage): void {
+    if (this.readsDaemonState && (this.state === 'unpaired' || this.state === 'paired')) this.send(message);
+  }
+
+  /** The engine now exists: an older client gets the welcome it has been waiting for. */
+  sendHeldWelcome(): void {
+    const held = this.heldWelcome;
+    if (!held) return;
+    this.heldWelcome = null;
+    this.sendWelcome(held.paired, held.badToken);
   }
 
   canTakePreview(): boolean {
@@ -200,9 +225,21 @@ export class ClientConnection {
     const tokenId = message.token ? this.context.tokens.verify(message.token) : null;
     this.tokenId = tokenId;
     this.state = tokenId ? 'paired' : 'unpaired';
-    this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: tokenId !== null, tokenId });
-    this.send(this.context.welcome(tokenId !== null));
-    if (message.token && !tokenId) {
+    this.readsDaemonState = message.capabilities?.includes(DAEMON_STATE_CAPABILITY) ?? false;
+    this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: tokenId !== null, tokenId, readsDaemonState: this.readsDaemonState });
+    const badToken = message.token !== undefined && !tokenId;
+    // A client from before daemon-state cannot read a welcome without an engine: it waits for
+    // its welcome (showing "connecting") until the engine exists, rather than misreading one.
+    if (!this.readsDaemonState && this.context.engine() === null) {
+      this.heldWelcome = { paired: tokenId !== null, badToken };
+      return;
+    }
+    this.sendWelcome(tokenId !== null, badToken);
+  }
+
+  private sendWelcome(paired: boolean, badToken: boolean): void {
+    this.send(this.context.welcome(paired));
+    if (badToken) {
       this.sendError('bad-token', 'The daemon does not know this plugin any more (its pairing was revoked or the daemon was reinstalled); pair again with the code the daemon shows.');
     }
   }
@@ -225,6 +262,9 @@ export class ClientConnection {
 
   private async handleStylizeAsync(message: StylizeMessage, images: Map<string, Uint8Array>): Promise<void> {
     const requestId = message.requestId;
+    if (this.context.engine() === null) {
+      return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
+    }
     try {
       await Promise.all([...message.content, ...message.styles.map((s) => s.image)].map((ref) => this.checkImageAsync(ref, images.get(ref.id)!)));
       // The client may have gone while its images were checked: queue nothing for it.
@@ -282,7 +322,7 @@ export class ClientConnection {
     try {
       let progressEvery = 1;
       for (const content of message.content) {
-        progressEvery = resolveOptions(options, this.context.engine.info.convention, content).progressEvery;
+        progressEvery = resolveOptions(options, this.context.engine()!.info.convention, content).progressEvery;
       }
       return { options, progressEvery };
     } catch (error) {

@@ -3,21 +3,34 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LIMITS, PROTOCOL_VERSION, type StatusMessage, type WelcomeMessage } from '../../protocol/index.ts';
+import {
+  DAEMON_STATE_CAPABILITY,
+  LIMITS,
+  PROTOCOL_VERSION,
+  daemonStateInfoSchema,
+  type DaemonStateInfo,
+  type StatusMessage,
+  type WelcomeMessage,
+} from '../../protocol/index.ts';
 import { PRESET_NAMES, type Engine } from '../engine/index.ts';
-import { CLOSE_CODES, ClientConnection, type ServerContext } from './connection.ts';
+import { CLOSE_CODES, ClientConnection, type ServerContext, type ServerEngine } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
 import { JobQueue } from './job-queue.ts';
-import { SHUTDOWN_GRACE_MS } from './limits.ts';
+import { DAEMON_STATE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
 import { PairingCodes } from './pairing.ts';
 import { runStylizeJobAsync, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { serverOptionsSchema, type ServerOptionsInput } from './server-options.ts';
+import { StateReporter } from './state-reporter.ts';
 import { TokenStore } from './token-store.ts';
 
 export interface StartDaemonServerOptions extends ServerOptionsInput {
-  /** Created by the caller with `createEngineAsync`; the server never disposes it. */
-  engine: Pick<Engine, 'info' | 'stylize'>;
+  /**
+   * Created by the caller with `createEngineAsync`; the server never disposes it. Leave it out
+   * to listen (and pair) at once while the weights download: give it later with `setEngine`,
+   * and report the steps before with `reportState`.
+   */
+  engine?: Pick<Engine, 'info' | 'stylize'>;
   /** One JSON line per event; stderr by default. */
   logger?: Logger;
 }
@@ -42,20 +55,32 @@ export interface DaemonServer {
   /** The current one-time pairing code. */
   pairingCode(): string;
   on<E extends keyof DaemonServerEvents>(event: E, listener: (...args: DaemonServerEvents[E]) => void): () => void;
+  /** Where the daemon stands (`ready` once it has an engine). */
+  state(): DaemonStateInfo;
+  /**
+   * A setup step or download progress, sent to clients (throttled to a few per second).
+   * Ignored once ready; `failed` is final (the caller then closes the server).
+   */
+  reportState(state: DaemonStateInfo): void;
+  /** The engine now exists: clients are told `ready` and stylize requests are accepted. Once only. */
+  setEngine(engine: Pick<Engine, 'info' | 'stylize'>): void;
   /** Forgets every paired client and disconnects the paired ones; returns how many tokens were revoked. */
   revokeAllTokensAsync(): Promise<number>;
   /** Cancels waiting and running jobs, tells every client, closes the sockets and stops listening. */
   close(): Promise<void>;
 }
 
-const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status'];
+/** 'style-scale': stylize options take `styleScale` (a client checks before sending it). */
+const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale'];
+const READY_MESSAGE = 'Atelier is ready.';
 
 /**
  * Starts the WebSocket daemon on 127.0.0.1. Resolves once it listens; rejects (e.g. EADDRINUSE)
  * when it cannot.
  */
 export async function startDaemonServerAsync(input: StartDaemonServerOptions): Promise<DaemonServer> {
-  const { engine, logger = createJsonLogger(), ...plain } = input;
+  const { engine: initialEngine, logger = createJsonLogger(), ...plain } = input;
+  let engine: ServerEngine | null = initialEngine ?? null;
   const options = serverOptionsSchema.parse(plain);
   const events = new EventEmitter();
   const tokens = await TokenStore.openAsync(options.configDir);
@@ -73,6 +98,8 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     run: async (job, signal) => {
       Object.assign(progress, { contentIndex: 0, stage: 0, iteration: 0, startedAt: performance.now() });
       activity();
+      // Jobs are only accepted once the engine exists.
+      if (!engine) throw new Error('a job reached the queue before the engine existed');
       await runStylizeJobAsync(engine, job, signal, logger, progress);
       // Let the next job start before reporting, so the tray does not flicker to idle.
       queueMicrotask(activity);
@@ -110,9 +137,19 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   let jobCounter = 0;
   const jobPrefix = randomBytes(3).toString('hex');
 
+  const engineInfo = (e: ServerEngine) => ({ engine: e.info.engine, backend: e.info.backend, device: e.info.device, convention: e.info.convention });
+  const reporter = new StateReporter({
+    initial: engine ? { state: 'ready', message: READY_MESSAGE } : { state: 'starting', message: 'Atelier is starting.' },
+    intervalMs: DAEMON_STATE_INTERVAL_MS,
+    broadcast: (message) => {
+      for (const connection of connections.values()) connection.sendDaemonState(message);
+    },
+  });
+
   const context: ServerContext = {
     options,
-    engine,
+    engine: () => engine,
+    daemonState: () => reporter.current,
     queue,
     pairing,
     tokens,
@@ -121,7 +158,8 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       daemon: { name: 'atelier', version: options.daemonVersion },
-      engine: { engine: engine.info.engine, backend: engine.info.backend, device: engine.info.device, convention: engine.info.convention },
+      engine: engine ? engineInfo(engine) : null,
+      state: reporter.current,
       capabilities: CAPABILITIES,
       presets: [...PRESET_NAMES],
       limits,
@@ -204,11 +242,12 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   const address = http.address();
   port = typeof address === 'object' && address ? address.port : options.port;
   const url = `ws://${options.host}:${port}`;
-  logger.log('info', 'listening', { url, protocol: PROTOCOL_VERSION, backend: engine.info.backend, device: engine.info.device });
+  logger.log('info', 'listening', { url, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
 
   let closed: Promise<void> | null = null;
   const closeAsync = async (): Promise<void> => {
     closing = true;
+    reporter.dispose();
     logger.log('info', 'shutdown-start', { connections: connections.size, running: queue.running !== null, queued: queue.waitingJobs.length });
     await Promise.race([queue.closeAsync(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     const drained = new Promise<void>((resolve) => {
@@ -234,6 +273,21 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     port,
     url,
     pairingCode: () => pairing.current,
+    state: () => reporter.current,
+    reportState(state) {
+      if (reporter.isFinal) return;
+      const checked = daemonStateInfoSchema.parse({ ...state, message: state.message.slice(0, LIMITS.MAX_STATE_MESSAGE_LENGTH) });
+      if (checked.state !== reporter.current.state) logger.log('info', 'daemon-state', { state: checked.state, message: checked.message });
+      reporter.report(checked);
+    },
+    setEngine(next) {
+      if (engine) throw new Error('setEngine: the server already has an engine');
+      engine = next;
+      logger.log('info', 'engine-ready', { engine: next.info.engine, backend: next.info.backend, device: next.info.device });
+      reporter.ready(engineInfo(next), READY_MESSAGE);
+      // Clients that cannot read daemon-state have waited for their welcome until now.
+      for (const connection of connections.values()) connection.sendHeldWelcome();
+    },
     on(event, listener) {
       events.on(event, listener as (...args: unknown[]) => void);
       return () => events.off(event, listener as (...args: unknown[]) => void);

@@ -12,5 +12,6 @@ export { serverOptionsSchema, type ServerOptions, type ServerOptionsInput } from
 export { revokeAllTokensAsync, listTokensAsync, type TokenRecord } from './token-store.ts';
 export { createJsonLogger, createMemoryLogger, type Logger, type LogLevel, type LogFields, type LogLine } from './logger.ts';
 export { CLOSE_CODES } from './connection.ts';
+export type { DaemonStateInfo } from '../../protocol/index.ts';
 export * as SERVER_LIMITS from './limits.ts';
 export { DEFAULT_DAEMON_PORT } from './limits.ts';

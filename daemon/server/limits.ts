@@ -38,3 +38,9 @@ export const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Tokens file inside the config directory (owner-only permissions). */
 export const TOKENS_FILE_NAME = 'tokens.json';
+
+/**
+ * Least time between two `daemon-state` messages of the same state (download progress); a
+ * change of state is sent at once, and the latest progress is sent when the interval ends.
+ */
+export const DAEMON_STATE_INTERVAL_MS = 500;

@@ -3,9 +3,11 @@ import {
   DEFAULT_ENGINE_PRESET,
   DEFAULT_QUALITY,
   DEFAULT_STYLE_STRENGTH,
+  MAX_STYLE_STRENGTH,
   MAX_UI_ITERATIONS,
   MAX_WORKING_SIDE,
   MIN_ITERATIONS,
+  MIN_STYLE_STRENGTH,
   MIN_WORKING_SIDE,
   QUALITY_PRESETS,
 } from '../limits.ts';
@@ -19,7 +21,7 @@ export const jobOptionsSchema = z.object({
   quality: z.enum(['draft', 'balanced', 'best', 'custom']),
   size: z.number().int().min(MIN_WORKING_SIDE).max(MAX_WORKING_SIDE * 4),
   iterations: z.number().int().min(MIN_ITERATIONS).max(MAX_UI_ITERATIONS),
-  styleStrength: z.number().min(0).max(100),
+  styleStrength: z.number().min(MIN_STYLE_STRENGTH).max(MAX_STYLE_STRENGTH),
   preset: z.string().regex(/^[a-z0-9-]{1,32}$/),
 });
 export type JobOptions = z.infer<typeof jobOptionsSchema>;

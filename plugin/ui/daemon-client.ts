@@ -1,8 +1,10 @@
 import {
+  DAEMON_STATE_CAPABILITY,
   PROTOCOL_VERSION,
   encodeMessage,
   parseServerFrame,
   type ClientMessage,
+  type DaemonStateMessage,
   type ServerMessage,
   type StylizeMessage,
   type WelcomeMessage,
@@ -11,7 +13,7 @@ import { backoffMs, type ConnectionState } from './connection-state.ts';
 import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';
 
 /** Messages about jobs, passed on as the daemon sent them (already validated). */
-export type JobMessage = Exclude<ServerMessage, { type: 'welcome' | 'paired' | 'shutdown' | 'status' }>;
+export type JobMessage = Exclude<ServerMessage, { type: 'welcome' | 'paired' | 'shutdown' | 'status' | 'daemon-state' }>;
 
 export interface DaemonClientOptions {
   url: string;
@@ -49,6 +51,9 @@ export class DaemonClient {
   private cancelRetry: (() => void) | null = null;
   private stopped = false;
   private welcome: WelcomeMessage | null = null;
+  private paired = false;
+  /** Why the daemon last stopped while setting up, shown while it is not running. */
+  private lastFailure: string | null = null;
   private readonly schedule: (callback: () => void, ms: number) => () => void;
 
   constructor(private readonly options: DaemonClientOptions) {
@@ -134,6 +139,8 @@ export class DaemonClient {
         protocol: PROTOCOL_VERSION,
         client: { name: 'atelier-figma', version: this.options.clientVersion },
         ...(this.token ? { token: this.token } : {}),
+        // Lets the daemon welcome us while it is still downloading its weights.
+        capabilities: [DAEMON_STATE_CAPABILITY],
       };
       this.send(hello);
     };
@@ -165,7 +172,7 @@ export class DaemonClient {
     }
     this.failedAttempts++;
     const retryInMs = backoffMs(this.failedAttempts);
-    this.setState({ kind: 'not-running', attempt: this.failedAttempts, retryInMs });
+    this.setState({ kind: 'not-running', attempt: this.failedAttempts, retryInMs, ...(this.lastFailure ? { lastFailure: this.lastFailure } : {}) });
     this.cancelRetry = this.schedule(() => {
       this.cancelRetry = null;
       this.connect(false);
@@ -201,13 +208,21 @@ export class DaemonClient {
           return;
         }
         this.welcome = message;
+        this.paired = message.paired;
         this.failedAttempts = 0;
-        this.setState(message.paired ? { kind: 'ready', welcome: message } : { kind: 'pairing-needed', error: null });
+        this.lastFailure = null;
+        if (message.paired) this.setPairedState();
+        else this.setState({ kind: 'pairing-needed', error: null });
         return;
       case 'paired':
         this.token = message.token;
         this.options.onToken(message.token);
-        if (this.welcome) this.setState({ kind: 'ready', welcome: { ...this.welcome, paired: true } });
+        this.paired = true;
+        if (this.welcome) this.welcome = { ...this.welcome, paired: true };
+        this.setPairedState();
+        return;
+      case 'daemon-state':
+        this.handleDaemonState(message);
         return;
       case 'shutdown':
       case 'status':
@@ -218,6 +233,23 @@ export class DaemonClient {
       default:
         this.options.onJobMessage(message, images);
     }
+  }
+
+  /** Ready once the daemon has an engine; until then, how far its setup has come. */
+  private setPairedState(): void {
+    const welcome = this.welcome;
+    if (!welcome) return;
+    if (welcome.engine !== null) this.setState({ kind: 'ready', welcome });
+    else if (welcome.state) this.setState({ kind: 'setting-up', welcome, setup: welcome.state });
+  }
+
+  private handleDaemonState(message: DaemonStateMessage): void {
+    if (!this.welcome) return;
+    const { type: _type, engine, ...setup } = message;
+    this.welcome = { ...this.welcome, engine, state: setup };
+    if (setup.state === 'failed') this.lastFailure = setup.message;
+    // Unpaired, the pairing panel stays; the state is kept for when pairing succeeds.
+    if (this.paired) this.setPairedState();
   }
 
   private handleError(message: Extract<ServerMessage, { type: 'error' }>, images: Map<string, Uint8Array>): void {

@@ -1,19 +1,28 @@
-import type { StyleOptionsOverrides, StylizeMessage, WelcomeMessage } from '../../protocol/index.ts';
+import { LIMITS, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi } from '../bridge/index.ts';
-import { DEFAULT_STYLE_STRENGTH, PREVIEW_EVERY, PREVIEW_MAX_SIDE, STYLE_STRENGTH_BASE, STYLE_STRENGTH_POINTS_PER_DECADE } from '../limits.ts';
+import { DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, PREVIEW_EVERY, PREVIEW_MAX_SIDE, STYLE_SCALE_CAPABILITY } from '../limits.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 
-/** Whether the strength slider means something with this preset and daemon (see limits.ts). */
-export function strengthApplies(preset: string, welcome: WelcomeMessage | null): boolean {
-  return preset === STYLE_STRENGTH_BASE.preset && welcome?.engine.convention === STYLE_STRENGTH_BASE.convention;
+/** Whether the daemon takes a relative style strength (daemons before `styleScale` do not). */
+export function strengthApplies(welcome: WelcomeMessage | null): boolean {
+  return welcome?.capabilities.includes(STYLE_SCALE_CAPABILITY) ?? false;
 }
 
-/** Weight overrides for a strength; none at the neutral 50 or where strength does not apply. */
-export function strengthWeights(options: JobOptions, welcome: WelcomeMessage | null): Pick<StyleOptionsOverrides, 'contentWeight' | 'styleWeight'> {
-  if (options.styleStrength === DEFAULT_STYLE_STRENGTH || !strengthApplies(options.preset, welcome)) return {};
-  const factor = 10 ** ((options.styleStrength - DEFAULT_STYLE_STRENGTH) / STYLE_STRENGTH_POINTS_PER_DECADE);
-  return { contentWeight: STYLE_STRENGTH_BASE.contentWeight, styleWeight: STYLE_STRENGTH_BASE.styleWeight * factor };
+/**
+ * The style scale a strength asks for: 1 at the neutral 50, geometric towards the protocol's
+ * bounds at 0 and 100 (see limits.ts).
+ */
+export function styleScaleFor(strength: number): number {
+  const half = (MAX_STYLE_STRENGTH - DEFAULT_STYLE_STRENGTH);
+  const scale = LIMITS.MAX_STYLE_SCALE ** ((strength - DEFAULT_STYLE_STRENGTH) / half);
+  return Math.min(LIMITS.MAX_STYLE_SCALE, Math.max(LIMITS.MIN_STYLE_SCALE, scale));
+}
+
+/** The `styleScale` override for a strength; none at the neutral 50 or where the daemon lacks it. */
+export function strengthOverride(options: JobOptions, welcome: WelcomeMessage | null): Pick<StyleOptionsOverrides, 'styleScale'> {
+  if (options.styleStrength === DEFAULT_STYLE_STRENGTH || !strengthApplies(welcome)) return {};
+  return { styleScale: styleScaleFor(options.styleStrength) };
 }
 
 /** The preset to ask for: the chosen one if the daemon has it, else the daemon's default. */
@@ -37,7 +46,7 @@ export function buildStylizeRequest(job: JobFromMain, welcome: WelcomeMessage | 
     iterations: job.options.iterations,
     previewEvery: PREVIEW_EVERY,
     previewMaxSide: PREVIEW_MAX_SIDE,
-    ...strengthWeights(job.options, welcome),
+    ...strengthOverride(job.options, welcome),
   };
   const message: StylizeMessage = {
     type: 'stylize',

@@ -6,6 +6,7 @@ import { DaemonClient, type JobMessage } from './daemon-client.ts';
 import { byId, pngUrl, releasePng, setBackgroundPng } from './dom.ts';
 import { formatEta, frameFraction } from './format-eta.ts';
 import type { SocketLike } from './socket-like.ts';
+import { describeSetup } from './setup-text.ts';
 import { buildStylizeRequest, strengthApplies } from './style-request.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
@@ -117,7 +118,7 @@ export class UiApp {
       createSocket: this.deps.createSocket,
       onState: (state) => {
         this.connection = state;
-        if (state.kind === 'ready') this.welcome = state.welcome;
+        if (state.kind === 'ready' || state.kind === 'setting-up') this.welcome = state.welcome;
         this.maybeAutoStart();
         this.render();
       },
@@ -339,11 +340,15 @@ export class UiApp {
           return ['warn', c.reconnecting ? 'Reconnecting…' : 'Connecting…'];
         case 'not-running':
           return ['bad', 'Atelier not running'];
+        case 'setting-up': {
+          const setup = describeSetup(c.setup);
+          return [setup.failed ? 'bad' : 'warn', setup.pill];
+        }
         case 'pairing-needed':
         case 'pairing':
           return ['warn', 'Pairing needed'];
         case 'ready':
-          return ['ok', `Connected · ${c.welcome.engine.backend}`];
+          return ['ok', c.welcome.engine ? `Connected · ${c.welcome.engine.backend}` : 'Connected'];
         case 'version-mismatch':
           return ['bad', 'Update needed'];
       }
@@ -353,6 +358,18 @@ export class UiApp {
     byId('panel-not-running').hidden = c.kind !== 'not-running';
     if (c.kind === 'not-running') {
       byId('retry-text').textContent = `Trying again in ${Math.max(1, Math.round(c.retryInMs / 1000))} s…`;
+      byId('not-running-failure').hidden = !c.lastFailure;
+      byId('not-running-failure').textContent = c.lastFailure ? `It stopped while setting up: ${c.lastFailure}` : '';
+    }
+    const setupPanel = byId('panel-setup');
+    setupPanel.hidden = c.kind !== 'setting-up';
+    if (c.kind === 'setting-up') {
+      const setup = describeSetup(c.setup);
+      setupPanel.className = setup.failed ? 'card bad' : 'card';
+      byId('setup-headline').textContent = setup.headline;
+      byId('setup-detail').textContent = setup.detail;
+      byId('setup-progress').hidden = setup.fraction === null;
+      byId('setup-bar').style.width = `${Math.round((setup.fraction ?? 0) * 100)}%`;
     }
     byId('panel-pairing').hidden = c.kind !== 'pairing-needed' && c.kind !== 'pairing';
     byId<HTMLButtonElement>('pair-submit').disabled = c.kind === 'pairing';
@@ -426,7 +443,7 @@ export class UiApp {
       select.replaceChildren(...presets.map((name) => new Option(name, name)));
     }
     select.value = presets.includes(o.preset) ? o.preset : (presets[0] ?? '');
-    byId('strength-note').hidden = strengthApplies(o.preset, this.welcome) || this.welcome === null;
+    byId('strength-note').hidden = strengthApplies(this.welcome) || this.welcome === null;
     const capNote = this.capNote ?? (capped ? `Figma images are at most ${MAX_WORKING_SIDE} px on their longest side, so this runs at ${MAX_WORKING_SIDE} px.` : null);
     byId('cap-note').hidden = !capNote;
     byId('cap-note').textContent = capNote ?? '';
@@ -490,7 +507,9 @@ export class UiApp {
     const hint =
       this.phase !== 'idle'
         ? ''
-        : this.connection.kind !== 'ready'
+        : this.connection.kind === 'setting-up'
+          ? 'Atelier is setting up; Apply style is enabled when it is ready.'
+          : this.connection.kind !== 'ready'
           ? 'Connect to Atelier to apply a style.'
           : count === 0
             ? 'Select what to stylise on the canvas.'

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../protocol/index.ts';
 import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
 import { writeKerasVgg19H5Async } from '../weights-download/keras-h5-fixture.ts';
-import { serveWeightsAsync } from '../weights-download/weights-http-server.ts';
+import { serveGatedWeightsAsync } from './gated-weights-server.ts';
 import { spawnDaemon } from './spawn-daemon.ts';
 
 let root: string;
@@ -19,14 +19,21 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Opens a connection and returns a reader of its JSON text messages, in order. */
-async function connectAsync(url: string): Promise<{ ws: WebSocket; nextAsync(): Promise<Record<string, unknown>> }> {
+type Json = Record<string, unknown>;
+
+/**
+ * Opens a connection and returns a reader of its JSON text messages, in order: the next one,
+ * or the next of a type (skipping others); `seen` keeps every message received.
+ */
+async function connectAsync(url: string): Promise<{ ws: WebSocket; nextAsync(): Promise<Json>; waitForAsync(type: string): Promise<Json>; seen: Json[] }> {
+  const seen: Array<Record<string, unknown>> = [];
   const ws = new WebSocket(url);
   const queue: Array<Record<string, unknown>> = [];
   const waiting: Array<(m: Record<string, unknown>) => void> = [];
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
     const message = JSON.parse(String(data)) as Record<string, unknown>;
+    seen.push(message);
     const waiter = waiting.shift();
     if (waiter) waiter(message);
     else queue.push(message);
@@ -35,23 +42,31 @@ async function connectAsync(url: string): Promise<{ ws: WebSocket; nextAsync(): 
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  const nextAsync = (): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const queued = queue.shift();
+      if (queued) return resolve(queued);
+      const timer = setTimeout(() => reject(new Error(`no message from the daemon in 60 s; seen ${JSON.stringify(seen.slice(-3))}`)), 60_000);
+      waiting.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
   return {
     ws,
-    nextAsync: () =>
-      new Promise((resolve, reject) => {
-        const queued = queue.shift();
-        if (queued) return resolve(queued);
-        const timer = setTimeout(() => reject(new Error('no message from the daemon in 10 s')), 10_000);
-        waiting.push((m) => {
-          clearTimeout(timer);
-          resolve(m);
-        });
-      }),
+    seen,
+    async waitForAsync(type) {
+      for (;;) {
+        const message = await nextAsync();
+        if (message.type === type) return message;
+      }
+    },
+    nextAsync,
   };
 }
 
-const hello = (token?: string): string =>
-  JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'atelier-test', version: '1.0.0' }, ...(token ? { token } : {}) });
+const hello = (token?: string, capabilities?: string[]): string =>
+  JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'atelier-test', version: '1.0.0' }, ...(token ? { token } : {}), ...(capabilities ? { capabilities } : {}) });
 
 test('headless start prints the pairing code, pairs a client, refuses a second instance, and stops on SIGTERM', async () => {
   const weights = join(root, 'weights');
@@ -65,6 +80,7 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
   try {
     const [, url] = await daemon.waitForAsync(/Listening on (ws:\/\/127\.0\.0\.1:\d+)/);
     const [, code] = await daemon.waitForAsync(/Pairing code: (\d{6})/);
+    await daemon.waitForAsync(/Ready: plugins can apply styles/);
     assert.match(daemon.stdout(), new RegExp(`Weights: ${weights.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
     const first = await connectAsync(url);
@@ -102,11 +118,11 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
   }
 });
 
-test('first run without weights downloads the Keras file from ATELIER_WEIGHTS_URL, converts it and starts', async () => {
+test('first run: the daemon listens and pairs at once, and plugins see the download, conversion and engine start over the socket', async () => {
   const h5 = join(root, 'notop.h5');
   await writeKerasVgg19H5Async(h5, { seed: 11 });
   const bytes = new Uint8Array(await readFile(h5));
-  const server = await serveWeightsAsync(bytes);
+  const server = await serveGatedWeightsAsync(bytes);
   const cache = join(root, 'cache-first-run');
   const daemon = spawnDaemon(['--headless', '--port', '0'], {
     XDG_CONFIG_HOME: join(root, 'config-first-run'),
@@ -116,17 +132,42 @@ test('first run without weights downloads the Keras file from ATELIER_WEIGHTS_UR
     ATELIER_WEIGHTS_SHA256: createHash('sha256').update(bytes).digest('hex'),
   });
   try {
-    await daemon.waitForAsync(/Pairing code: \d{6}/);
+    // The weights host holds half the file back: everything below happens mid-download.
+    const [, url] = await daemon.waitForAsync(/Listening on (ws:\/\/127\.0\.0\.1:\d+)/);
+    const [, code] = await daemon.waitForAsync(/Pairing code: (\d{6})/);
+    const plugin = await connectAsync(url!);
+    plugin.ws.send(hello(undefined, ['daemon-state']));
+    const welcome = await plugin.waitForAsync('welcome');
+    assert.equal(welcome.engine, null, 'no engine while the weights download');
+    const welcomeState = (welcome.state as { state: string }).state;
+    assert.ok(['starting', 'downloading-weights'].includes(welcomeState), welcomeState);
+    plugin.ws.send(JSON.stringify({ type: 'pair', code }));
+    assert.equal((await plugin.waitForAsync('paired')).type, 'paired', 'pairing works before the engine exists');
+    assert.doesNotMatch(daemon.stdout(), /Engine:/, 'still downloading');
+
+    server.release();
+    let ready = await plugin.waitForAsync('daemon-state');
+    while (ready.state !== 'ready') ready = await plugin.waitForAsync('daemon-state');
+    assert.equal(typeof (ready.engine as { backend?: unknown }).backend, 'string', 'ready carries the engine');
+
+    const states = [welcomeState, ...plugin.seen.filter((m) => m.type === 'daemon-state').map((m) => String(m.state))];
+    const distinct = states.filter((s, i) => s !== 'starting' && s !== states[i - 1]);
+    assert.deepEqual(distinct, ['downloading-weights', 'verifying-weights', 'converting-weights', 'loading-engine', 'ready']);
+    const downloads = plugin.seen.filter((m) => m.type === 'daemon-state' && m.state === 'downloading-weights');
+    for (const m of downloads) assert.equal((m.progress as { total: number }).total, bytes.length, 'the size the host announced');
+
     const out = daemon.stdout();
     assert.match(out, /Downloading weights 100%/);
     assert.match(out, /Checking the downloaded weights/);
     assert.match(out, /Converting the weights/);
     assert.match(out, new RegExp(`Weights: ${server.url.replace(/[.]/g, '\\.')}`));
+    assert.ok(out.indexOf('Pairing code') < out.indexOf('Downloading weights 100%'), 'the pairing code comes before the download ends');
     assert.deepEqual(
       (await readdir(join(cache, 'atelier'))).filter((f) => f.endsWith('.h5') || f.endsWith('.part')),
       [],
       'the download is converted and removed',
     );
+    plugin.ws.close();
     daemon.child.kill('SIGTERM');
     assert.equal(await daemon.exitedAsync(), 0, daemon.stderr());
   } finally {

@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { parseStylizeArgs, STYLIZE_USAGE, UsageError } from '../../daemon/cli/stylize-args.ts';
 
 const bin = fileURLToPath(new URL('../../bin/atelier.js', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'atelier-cli-'));
@@ -64,4 +65,16 @@ test('usage errors exit 2 with a sentence; bad files exit 1 with a code', () => 
   const badWeights = atelier(['stylize', content, style, '--weights', dir, '--backend', 'cpu']);
   assert.equal(badWeights.code, 1);
   assert.match(badWeights.stderr, /weights-missing/);
+});
+
+test('--style-scale passes a relative style strength; zero or words are usage errors', () => {
+  const parsed = parseStylizeArgs([content, style, '--style-scale', '2.5']);
+  assert.ok(parsed !== 'help');
+  assert.equal(parsed.options.styleScale, 2.5);
+  assert.equal(parsed.options.styleWeight, undefined, 'the preset keeps its absolute weight');
+  const plain = parseStylizeArgs([content, style]);
+  assert.ok(plain !== 'help' && plain.options.styleScale === undefined);
+  assert.throws(() => parseStylizeArgs([content, style, '--style-scale', '0']), (e: unknown) => e instanceof UsageError && /--style-scale/.test(e.message));
+  assert.throws(() => parseStylizeArgs([content, style, '--style-scale', 'lots']), (e: unknown) => e instanceof UsageError && /--style-scale/.test(e.message));
+  assert.match(STYLIZE_USAGE, /--style-scale X/);
 });

@@ -59,3 +59,23 @@ test('bad presets and impossible sizes are refused with a sentence', () => {
   bad({ learningRate: -1 });
   assert.ok(Object.keys(PRESETS).includes('reference'));
 });
+
+test('styleScale multiplies the style weight, the preset\'s or the caller\'s, and is folded in once', () => {
+  const base = resolveOptions({ preset: 'classic' }, 'caffe', landscape);
+  assert.equal(base.styleScale, 1, 'the default is neutral');
+  const doubled = resolveOptions({ preset: 'classic', styleScale: 2 }, 'caffe', landscape);
+  assert.equal(doubled.styleWeight, 2 * base.styleWeight);
+  assert.equal(doubled.contentWeight, base.contentWeight, 'only the style weight moves');
+  assert.equal(doubled.styleScale, 1, 'resolved options report the scale as applied');
+  assert.deepEqual(resolveOptions(doubled, 'caffe', landscape), doubled, 'resolving again changes nothing');
+  // Relative to the converted preset weight, whatever the convention.
+  const tv = resolveOptions({ preset: 'reference' }, 'caffe', landscape);
+  const tvHalf = resolveOptions({ preset: 'reference', styleScale: 0.5 }, 'caffe', landscape);
+  assert.ok(Math.abs(tvHalf.styleWeight - tv.styleWeight / 2) <= 1e-12 * tv.styleWeight);
+  // And relative to an explicit weight.
+  assert.equal(resolveOptions({ preset: 'classic', styleWeight: 10, styleScale: 3 }, 'caffe', landscape).styleWeight, 30);
+  for (const styleScale of [0, -1, Number.NaN]) {
+    assert.throws(() => resolveOptions({ styleScale }, 'caffe', landscape), (e: unknown) => e instanceof EngineError && e.code === 'bad-options', String(styleScale));
+  }
+  assert.throws(() => resolveOptions({ styleWeight: 1e300, styleScale: 1e300 }, 'caffe', landscape), (e: unknown) => e instanceof EngineError && e.code === 'bad-options');
+});

@@ -1,7 +1,8 @@
 /**
  * The plugin end to end in headless Chromium: the real built UI inside a harness page that
  * plays Figma (fake API, real main bundle, Figma-style message relay), a real daemon on small
- * generated weights, pairing, one style applied to a frame, the daemon restarted.
+ * generated weights, pairing, one style applied to a frame, the daemon restarted (setting up
+ * first, as on a first run, then ready).
  * Screenshots go to .tmp/screens/plugin-*.png (or $ATELIER_SCREENSHOT_DIR).
  */
 import { test } from 'node:test';
@@ -139,8 +140,18 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     await ui.locator('#panel-not-running').waitFor({ state: 'visible', timeout: 15_000 });
     assert.match((await ui.locator('#panel-not-running').textContent()) ?? '', /npm start/);
     await page.screenshot({ path: join(screenshotDir, 'plugin-daemon-down.png') });
-    daemon = await startDaemonServerAsync({ port, configDir, engine, logger });
+    // It comes back as on a first run: listening at once, still downloading its style model.
+    daemon = await startDaemonServerAsync({ port, configDir, logger });
+    daemon.reportState({ state: 'downloading-weights', progress: { bytes: 36_000_000, total: 80_000_000 }, message: 'Downloading weights 45% (36.0 of 80.0 MB, 5.1 MB/s)' });
+    await ui.locator('#setup-headline', { hasText: 'Setting up Atelier: downloading the style model… 45%' }).waitFor({ timeout: 30_000 });
+    assert.equal(await ui.locator('#panel-not-running').isHidden(), true, 'not "not running" while it sets up');
+    assert.match((await ui.locator('#status-text').textContent()) ?? '', /Setting up… 45%/);
+    assert.equal(await ui.locator('#apply').isDisabled(), true, 'Apply waits for the engine');
+    await page.screenshot({ path: join(screenshotDir, 'plugin-setting-up.png') });
+    daemon.setEngine(engine);
     await ui.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    await ui.locator('#apply:not([disabled])').waitFor();
+    assert.equal(await ui.locator('#panel-setup').isHidden(), true);
     assert.equal(await ui.locator('#panel-pairing').isHidden(), true, 'no second pairing after a restart');
     // Chromium logs each refused connection while the daemon was down; those are expected.
     assert.ok(consoleErrors.every((e) => e.includes('ERR_CONNECTION_REFUSED')), consoleErrors.join('\n'));

@@ -13,7 +13,7 @@ import {
   type WelcomeMessage,
 } from '../../protocol/index.ts';
 import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from '../../plugin/limits.ts';
-import { DaemonClient, type ConnectionState, type JobMessage } from '../../plugin/ui/index.ts';
+import { DaemonClient, describeSetup, type ConnectionState, type JobMessage } from '../../plugin/ui/index.ts';
 import { SocketFactory } from './fake-socket.ts';
 
 const fixturesDir = new URL('../../protocol/fixtures/', import.meta.url);
@@ -207,4 +207,117 @@ test('stylize and cancel go out as valid protocol frames, only when ready', () =
   assert.equal(t.client.cancel('job-1'), true);
   const sent = sentMessages(t.factory.last.sent);
   assert.deepEqual(sent.at(-1), { type: 'cancel', jobId: 'job-1' });
+});
+
+function daemonState(state: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: 'daemon-state', state, message: `${state} now`, engine: null, ...extra });
+}
+
+function settingUpWelcome(paired: boolean, progress = { bytes: 36_000_000, total: 80_000_000 }): string | Uint8Array {
+  const fixture = loadValid('daemon-welcome-setting-up.json');
+  const message = fixture.message as WelcomeMessage;
+  return fixtureToFrame({ ...fixture, message: { ...message, paired, state: { ...message.state!, progress } } });
+}
+
+test('the hello announces daemon-state, so a daemon still downloading its model welcomes the plugin', () => {
+  const t = setup();
+  t.client.start();
+  t.factory.last.open();
+  const [hello] = sentMessages(t.factory.last.sent);
+  assert.ok(hello!.type === 'hello');
+  assert.deepEqual(hello.capabilities, ['daemon-state']);
+});
+
+test('paired while the daemon sets up: progress is shown, nothing can be sent, then ready', () => {
+  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  t.client.start();
+  t.factory.last.open();
+  t.factory.last.receive(settingUpWelcome(true));
+  const first = t.state();
+  assert.equal(first.kind, 'setting-up');
+  assert.ok(first.kind === 'setting-up');
+  assert.equal(first.setup.state, 'downloading-weights');
+  assert.equal(describeSetup(first.setup).headline, 'Setting up Atelier: downloading the style model… 45%');
+  assert.equal(describeSetup(first.setup).fraction, 0.45);
+  assert.equal(t.client.cancel('job-1'), false, 'nothing is sent before the daemon is ready');
+
+  t.factory.last.receive(daemonState('downloading-weights', { progress: { bytes: 72_000_000, total: 80_000_000 } }));
+  const later = t.state();
+  assert.ok(later.kind === 'setting-up');
+  assert.equal(describeSetup(later.setup).pill, 'Setting up… 90%');
+  t.factory.last.receive(daemonState('converting-weights'));
+  assert.ok(t.state().kind === 'setting-up');
+  assert.equal(describeSetup((t.state() as Extract<ConnectionState, { kind: 'setting-up' }>).setup).headline, 'Setting up Atelier: preparing the style model…');
+
+  t.factory.last.receive(fixtureToFrame(loadValid('daemon-state-ready.json')));
+  const ready = t.state();
+  assert.equal(ready.kind, 'ready');
+  assert.ok(ready.kind === 'ready');
+  assert.equal(ready.welcome.engine?.backend, 'cpu', 'the engine arrives with ready');
+  assert.equal(t.client.cancel('job-1'), true);
+  assert.deepEqual(t.protocolErrors, []);
+  assert.equal(t.jobs.length, 0, 'state messages are not job traffic');
+});
+
+test('unpaired while the daemon sets up: pairing works at once, then the setup progress shows', () => {
+  const t = setup();
+  t.client.start();
+  t.factory.last.open();
+  t.factory.last.receive(settingUpWelcome(false));
+  assert.deepEqual(t.state(), { kind: 'pairing-needed', error: null });
+  t.factory.last.receive(daemonState('downloading-weights', { progress: { bytes: 40_000_000, total: 80_000_000 } }));
+  assert.deepEqual(t.state(), { kind: 'pairing-needed', error: null }, 'the pairing panel stays');
+  assert.equal(t.client.pair('123456'), true);
+  t.factory.last.receive(fixtureToFrame(loadValid('daemon-paired.json')));
+  const after = t.state();
+  assert.ok(after.kind === 'setting-up');
+  assert.deepEqual(after.setup.progress, { bytes: 40_000_000, total: 80_000_000 }, 'the latest progress, kept while pairing');
+  t.factory.last.receive(fixtureToFrame(loadValid('daemon-state-ready.json')));
+  assert.equal(t.state().kind, 'ready');
+});
+
+test('a failed setup is shown, and stays shown as the reason while the daemon is gone', () => {
+  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  t.client.start();
+  t.factory.last.open();
+  t.factory.last.receive(settingUpWelcome(true));
+  t.factory.last.receive(fixtureToFrame(loadValid('daemon-state-failed.json')));
+  const failed = t.state();
+  assert.ok(failed.kind === 'setting-up');
+  assert.equal(describeSetup(failed.setup).failed, true);
+  assert.match(describeSetup(failed.setup).detail, /cannot reach storage\.googleapis\.com/);
+  t.factory.last.receive(fixtureToFrame(loadValid('daemon-shutdown.json')));
+  t.factory.last.drop(1001);
+  t.factory.fireTimer();
+  t.factory.last.drop();
+  const gone = t.state();
+  assert.ok(gone.kind === 'not-running');
+  assert.match(gone.lastFailure ?? '', /cannot reach storage\.googleapis\.com/);
+  // A daemon that then starts cleanly clears it.
+  t.factory.fireTimer();
+  t.factory.last.open();
+  t.factory.last.receive(welcome(true));
+  assert.equal(t.state().kind, 'ready');
+  t.factory.last.drop();
+  t.factory.fireTimer();
+  t.factory.last.drop();
+  const again = t.state();
+  assert.ok(again.kind === 'not-running' && again.lastFailure === undefined);
+});
+
+test('a stylize refused as not-ready reaches the job it is about', () => {
+  const t = readyClient();
+  t.factory.last.receive(fixtureToFrame(loadValid('daemon-error-not-ready.json')));
+  assert.equal(t.jobs.length, 1);
+  const refused = t.jobs[0]!.message;
+  assert.ok(refused.type === 'error' && refused.code === 'not-ready' && refused.requestId === 'req-1');
+});
+
+test('setup text: unknown sizes show megabytes without a bar, the engine start has no percentage', () => {
+  const unknown = describeSetup({ state: 'downloading-weights', progress: { bytes: 1_200_000, total: null }, message: '' });
+  assert.equal(unknown.headline, 'Setting up Atelier: downloading the style model… 1.2 MB');
+  assert.equal(unknown.fraction, null);
+  const loading = describeSetup({ state: 'loading-engine', message: '' });
+  assert.equal(loading.headline, 'Setting up Atelier: starting the engine…');
+  assert.equal(loading.fraction, null);
 });

@@ -1,14 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseClientFrame, encodeMessage, validFixtureSchema, type WelcomeMessage } from '../../protocol/index.ts';
+import { LIMITS, parseClientFrame, encodeMessage, validFixtureSchema, type WelcomeMessage } from '../../protocol/index.ts';
 import { PRESETS } from '../../daemon/engine/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions, type MainToUi } from '../../plugin/bridge/index.ts';
 import { encodePng, paintPattern } from '../../plugin/fake-figma/index.ts';
-import { DEFAULT_ENGINE_PRESET, QUALITY_PRESETS, STYLE_STRENGTH_BASE } from '../../plugin/limits.ts';
-import { buildStylizeRequest, formatEta, frameFraction, strengthWeights } from '../../plugin/ui/index.ts';
+import { DEFAULT_ENGINE_PRESET, QUALITY_PRESETS } from '../../plugin/limits.ts';
+import { buildStylizeRequest, formatEta, frameFraction, strengthOverride, styleScaleFor } from '../../plugin/ui/index.ts';
 
-const welcome = (validFixtureSchema.parse(JSON.parse(readFileSync(new URL('../../protocol/fixtures/valid/daemon-welcome.json', import.meta.url), 'utf8'))).message) as WelcomeMessage;
+const fixture = (name: string) =>
+  validFixtureSchema.parse(JSON.parse(readFileSync(new URL(`../../protocol/fixtures/valid/${name}`, import.meta.url), 'utf8'))).message as WelcomeMessage;
+/** A daemon that takes styleScale, and one from before it (no capability). */
+const welcome = fixture('daemon-welcome-ready.json');
+const olderWelcome = fixture('daemon-welcome.json');
 
 function job(options: JobOptions): Extract<MainToUi, { type: 'job' }> {
   const content = encodePng(64, 40, paintPattern(64, 40, [200, 100, 50], 'disc'));
@@ -34,16 +38,24 @@ test('a job becomes a stylize frame the daemon accepts: exported size, iteration
   assert.equal(m.options?.styleWeight, undefined, 'neutral strength leaves the preset weights alone');
 });
 
-test('style strength scales the style weight by ten per 25 points, only where the base is known', () => {
-  const strong = strengthWeights({ ...DEFAULT_JOB_OPTIONS, preset: 'classic', styleStrength: 75 }, welcome);
-  assert.deepEqual(strong, { contentWeight: STYLE_STRENGTH_BASE.contentWeight, styleWeight: STYLE_STRENGTH_BASE.styleWeight * 10 });
-  const weak = strengthWeights({ ...DEFAULT_JOB_OPTIONS, preset: 'classic', styleStrength: 0 }, welcome);
-  assert.ok(Math.abs(weak.styleWeight! - STYLE_STRENGTH_BASE.styleWeight / 100) < 1e-9);
-  assert.deepEqual(strengthWeights({ ...DEFAULT_JOB_OPTIONS, preset: 'reference', styleStrength: 75 }, welcome), {});
-  const torch = { ...welcome, engine: { ...welcome.engine, convention: 'torchvision' } };
-  assert.deepEqual(strengthWeights({ ...DEFAULT_JOB_OPTIONS, preset: 'classic', styleStrength: 75 }, torch), {});
-  const { message } = buildStylizeRequest(job({ ...DEFAULT_JOB_OPTIONS, styleStrength: 100 }), welcome);
-  assert.equal(message.options?.styleWeight, STYLE_STRENGTH_BASE.styleWeight * 100);
+test('style strength is a relative styleScale: 1 at 50, geometric to the protocol bounds at 0 and 100', () => {
+  assert.equal(styleScaleFor(50), 1);
+  assert.ok(Math.abs(styleScaleFor(100) - LIMITS.MAX_STYLE_SCALE) < 1e-9);
+  assert.ok(Math.abs(styleScaleFor(0) - LIMITS.MIN_STYLE_SCALE) < 1e-9);
+  assert.ok(Math.abs(styleScaleFor(75) * styleScaleFor(25) - 1) < 1e-9, 'symmetric around 50');
+  assert.ok(styleScaleFor(60) > 1 && styleScaleFor(60) < styleScaleFor(70), 'monotonic');
+  assert.deepEqual(strengthOverride({ ...DEFAULT_JOB_OPTIONS, styleStrength: 50 }, welcome), {}, 'neutral sends nothing');
+  // Any preset: the daemon applies the scale to that preset's own weight.
+  for (const preset of ['classic', 'reference']) {
+    const { message, images } = buildStylizeRequest(job({ ...DEFAULT_JOB_OPTIONS, preset, styleStrength: 100 }), welcome);
+    assert.ok(Math.abs((message.options?.styleScale ?? 0) - LIMITS.MAX_STYLE_SCALE) < 1e-9, preset);
+    assert.equal(message.options?.styleWeight, undefined, 'no absolute weights are sent');
+    assert.equal(message.options?.contentWeight, undefined);
+    const parsed = parseClientFrame(encodeMessage(message, images));
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+  }
+  // A daemon from before styleScale would refuse the option: nothing is sent (the UI says why).
+  assert.deepEqual(strengthOverride({ ...DEFAULT_JOB_OPTIONS, styleStrength: 90 }, olderWelcome), {});
 });
 
 test('an unknown preset is left to the daemon default rather than refused', () => {
@@ -51,13 +63,9 @@ test('an unknown preset is left to the daemon default rather than refused', () =
   assert.equal(message.options?.preset, undefined);
 });
 
-test('the plugin\'s strength base and default preset mirror the engine presets', () => {
-  const classic = PRESETS[STYLE_STRENGTH_BASE.preset];
-  assert.ok(classic, 'the engine still has the preset the strength slider is based on');
-  assert.equal(classic.tunedFor, STYLE_STRENGTH_BASE.convention);
-  assert.equal(classic.options.contentWeight, STYLE_STRENGTH_BASE.contentWeight);
-  assert.equal(classic.options.styleWeight, STYLE_STRENGTH_BASE.styleWeight);
-  assert.ok(PRESETS[DEFAULT_ENGINE_PRESET]);
+test('the plugin\'s default preset exists in the engine and its quality sizes survive its pyramid', () => {
+  const classic = PRESETS[DEFAULT_ENGINE_PRESET];
+  assert.ok(classic);
   // Every quality preset survives the engine's two-stage pyramid (first stage >= 16 px).
   for (const q of Object.values(QUALITY_PRESETS)) assert.ok(q.size / 2 ** (classic.options.stages - 1) >= 16);
 });

@@ -23,6 +23,7 @@ const att = { c0: png64, s0: jpeg64 };
 // valid, client
 v('client-hello-unpaired', 'client', 'First hello of a client that has no token yet.', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.1.0' } } });
 v('client-hello-with-token', 'client', 'Hello of a paired client presenting its stored token.', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.1.0' }, token: TOKEN } });
+v('client-hello-capabilities', 'client', 'A hello announcing that the client reads daemon-state (and a welcome without an engine).', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.2.0' }, token: TOKEN, capabilities: ['daemon-state'] } });
 v('client-pair', 'client', 'The six-digit code the designer read from the daemon.', { message: { type: 'pair', code: '042917' } });
 v('client-stylize', 'client', 'One PNG content frame, one JPEG style, a preset and overrides, in a binary envelope.', { message: stylize(), attachments: att });
 v('client-stylize-multi', 'client', 'Two content frames and a blend of two styles with every kind of option.', {
@@ -34,12 +35,24 @@ v('client-stylize-multi', 'client', 'Two content frames and a blend of two style
   },
   attachments: { c0: png64, c1: png64, s0: jpeg64, s1: png64 },
 });
+v('client-stylize-style-scale', 'client', 'A relative style strength: twice the preset\'s style weight.', { message: stylize({ options: { preset: 'classic', width: 32, height: 32, iterations: 4, styleScale: 2 } }), attachments: att });
 v('client-stylize-no-options', 'client', 'Options are optional: the default preset applies.', { message: { ...stylize(), options: undefined }, attachments: att });
 v('client-cancel', 'client', 'Cancel a queued or running job.', { message: { type: 'cancel', jobId: 'job-3' } });
 v('client-get-status', 'client', 'Ask for the queue and the running job.', { message: { type: 'get-status' } });
 // valid, daemon
 const limits = { maxOutputSide: 4096, maxInputSide: 8192, maxInputPixels: 40000000, maxImageBytes: 50331648, maxContentImages: 16, maxStyleImages: 4, maxPayloadBytes: 134217728, maxQueuedJobs: 8 };
 v('daemon-welcome', 'daemon', 'Answer to hello: versions, engine, capabilities and limits.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status'], presets: ['classic', 'reference'], limits, paired: false } });
+const engineInfo = { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' };
+const welcomeMessage = { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: engineInfo, state: { state: 'ready', message: 'Atelier is ready.' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status', 'daemon-state', 'style-scale'], presets: ['classic', 'reference'], limits, paired: true };
+v('daemon-welcome-ready', 'daemon', 'Answer to hello of a paired client, the daemon ready: its state says so.', { message: welcomeMessage });
+const downloading = { state: 'downloading-weights', progress: { bytes: 36000000, total: 80134624 }, message: 'Downloading the style model (36.0 of 80.1 MB)' };
+v('daemon-welcome-setting-up', 'daemon', 'Answer to hello during the first run\'s weights download: no engine yet, the state says why (only to clients announcing daemon-state).', { message: { ...welcomeMessage, engine: null, state: downloading, paired: false } });
+v('daemon-state-downloading', 'daemon', 'Download progress of the first run\'s weights.', { message: { type: 'daemon-state', ...downloading, engine: null } });
+v('daemon-state-downloading-unknown-size', 'daemon', 'Download progress when the weights server did not say the size.', { message: { type: 'daemon-state', state: 'downloading-weights', progress: { bytes: 1200000, total: null }, message: 'Downloading the style model (1.2 MB)', engine: null } });
+v('daemon-state-converting', 'daemon', 'The download is converted into the engine\'s weights.', { message: { type: 'daemon-state', state: 'converting-weights', message: 'Converting the style model', engine: null } });
+v('daemon-state-ready', 'daemon', 'The engine exists: stylize requests are accepted.', { message: { type: 'daemon-state', state: 'ready', message: 'Atelier is ready.', engine: engineInfo } });
+v('daemon-state-failed', 'daemon', 'Setting up failed; a shutdown follows.', { message: { type: 'daemon-state', state: 'failed', message: 'Atelier needs the VGG-19 weights (about 80 MB) on its first run but cannot reach storage.googleapis.com (ENOTFOUND).', engine: null } });
+v('daemon-error-not-ready', 'daemon', 'A stylize request before the engine is ready.', { message: { type: 'error', code: 'not-ready', message: 'Atelier is still downloading its style model (45%); try again in a minute.', requestId: 'req-1' } });
 v('daemon-paired', 'daemon', 'Answer to a correct pair: the token to store.', { message: { type: 'paired', token: TOKEN } });
 v('daemon-accepted', 'daemon', 'The request is queued behind one other job.', { message: { type: 'accepted', requestId: 'req-1', jobId: 'job-3', position: 1 } });
 v('daemon-queue-position', 'daemon', 'The job is next in line.', { message: { type: 'queue-position', jobId: 'job-3', position: 0 } });
@@ -72,6 +85,7 @@ inv('hello-protocol-string', 'bad-message', 'Protocol version as a string.', { m
 inv('hello-no-client', 'bad-message', 'Hello without client info.', { message: { type: 'hello', protocol: 1 } });
 inv('hello-short-token', 'bad-message', 'A token of the wrong length.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, token: 'abc' } });
 inv('hello-token-bad-chars', 'bad-message', 'A token with characters outside base64url.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, token: '+'.repeat(43) } });
+inv('hello-bad-capability', 'bad-message', 'A capability name with spaces and capitals.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, capabilities: ['Daemon State'] } });
 inv('pair-letters', 'bad-message', 'A pairing code with letters.', { message: { type: 'pair', code: '12a456' } });
 inv('pair-short', 'bad-message', 'A five-digit pairing code.', { message: { type: 'pair', code: '12345' } });
 inv('pair-number', 'bad-message', 'A pairing code as a number.', { message: { type: 'pair', code: 123456 } });
@@ -96,6 +110,8 @@ bad('stylize-negative-seed', 'bad-message', 'A negative seed.', stylize({ option
 bad('stylize-tiny-preview', 'bad-message', 'A preview side below 16.', stylize({ options: { previewMaxSide: 8 } }));
 bad('stylize-bad-layer', 'bad-message', 'A layer name with spaces.', stylize({ options: { styleLayers: ['Relu 4'] } }));
 bad('stylize-bad-preset', 'bad-message', 'A preset name with punctuation.', stylize({ options: { preset: 'Bad Preset!' } }));
+bad('stylize-style-scale-too-large', 'bad-message', 'A style scale of 100 (at most 20).', stylize({ options: { styleScale: 100 } }));
+bad('stylize-style-scale-zero', 'bad-message', 'A style scale of 0 (at least 0.05).', stylize({ options: { styleScale: 0 } }));
 bad('stylize-zero-lr', 'bad-message', 'A learning rate of 0.', stylize({ options: { learningRate: 0 } }));
 bad('stylize-no-styles', 'bad-message', 'No style image.', stylize({ styles: [] }), { c0: png64 });
 bad('stylize-no-content', 'bad-message', 'No content image.', stylize({ content: [] }), { s0: jpeg64 });
@@ -132,6 +148,12 @@ inv('binary-duplicate-attachment', 'bad-frame', 'Two attachments with the same i
 inv('binary-unknown-type', 'unknown-type', 'A binary envelope around an unknown message.', { message: { type: 'upload' }, attachments: { c0: png64 } });
 // invalid, daemon
 inv('daemon-welcome-no-limits', 'bad-message', 'A welcome without limits.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: [], presets: [], paired: false } }, 'daemon');
+inv('daemon-welcome-no-engine-no-state', 'bad-message', 'A welcome without an engine that does not say why.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: null, capabilities: [], presets: [], limits, paired: false } }, 'daemon');
+inv('daemon-welcome-ready-no-engine', 'bad-message', 'A welcome whose state is ready but has no engine.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: null, state: { state: 'ready', message: 'ready' }, capabilities: [], presets: [], limits, paired: false } }, 'daemon');
+inv('daemon-state-ready-no-engine', 'bad-message', 'A ready state without the engine.', { message: { type: 'daemon-state', state: 'ready', message: 'Atelier is ready.', engine: null } }, 'daemon');
+inv('daemon-state-engine-while-downloading', 'bad-message', 'An engine while still downloading.', { message: { type: 'daemon-state', ...downloading, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' } } }, 'daemon');
+inv('daemon-state-unknown-state', 'bad-message', 'A state this protocol does not know.', { message: { type: 'daemon-state', state: 'sleeping', message: 'zzz', engine: null } }, 'daemon');
+inv('daemon-state-negative-bytes', 'bad-message', 'Negative download progress.', { message: { type: 'daemon-state', state: 'downloading-weights', progress: { bytes: -1, total: 10 }, message: 'Downloading', engine: null } }, 'daemon');
 inv('daemon-result-as-text', 'bad-frame', 'A result without its PNG (text frame).', { message: { type: 'result', jobId: 'job-3', contentIndex: 0, contentCount: 1, image: { id: 'result', mime: 'image/png', width: 4, height: 4 }, losses: progress.losses, timings: { queuedSeconds: 0, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 } } }, 'daemon');
 inv('daemon-result-jpeg', 'bad-message', 'A result declared as JPEG (results are PNG).', { message: { type: 'result', jobId: 'job-3', contentIndex: 0, contentCount: 1, image: { id: 'result', mime: 'image/jpeg', width: 4, height: 4 }, losses: progress.losses, timings: { queuedSeconds: 0, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 } }, attachments: { result: jpeg64 } }, 'daemon');
 inv('daemon-error-unknown-code', 'bad-message', 'An error with a code outside the list.', { message: { type: 'error', code: 'oops', message: 'x' } }, 'daemon');

@@ -32,7 +32,9 @@ test('hello is answered with welcome (versions, engine, limits), unpaired withou
   const { message } = await client.waitForAsync('welcome');
   assert.equal(message.protocol, PROTOCOL_VERSION);
   assert.equal(message.paired, false);
-  assert.equal(message.engine.backend, 'cpu');
+  assert.equal(message.engine?.backend, 'cpu');
+  assert.equal(message.state?.state, 'ready');
+  assert.ok(message.capabilities.includes('daemon-state'));
   assert.ok(message.presets.length > 0);
   assert.equal(message.limits.maxOutputSide, 4096);
   client.close();

@@ -59,8 +59,9 @@ export class TestClient {
     this.socket.send(frame);
   }
 
-  hello(token?: string): void {
-    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'test', version: '1' }, ...(token ? { token } : {}) });
+  /** `capabilities` as the client announces them; none (an older client) by default. */
+  hello(token?: string, capabilities?: string[]): void {
+    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'test', version: '1' }, ...(token ? { token } : {}), ...(capabilities ? { capabilities } : {}) });
   }
 
   /** The next unread message, whatever it is. */

@@ -30,12 +30,12 @@ export interface TestDaemon {
 
 /** The real daemon server on an ephemeral port, with a fresh config dir. */
 export async function startTestDaemonAsync(
-  engine: Engine,
+  engine: Engine | undefined,
   options: Partial<Omit<StartDaemonServerOptions, 'engine' | 'logger' | 'configDir'>> = {},
 ): Promise<TestDaemon> {
   const configDir = await mkdtemp(join(tmpdir(), 'atelier-config-'));
   const logger = createMemoryLogger();
-  const server = await startDaemonServerAsync({ port: 0, configDir, engine, logger, pairingLockoutMs: 0, ...options });
+  const server = await startDaemonServerAsync({ port: 0, configDir, ...(engine ? { engine } : {}), logger, pairingLockoutMs: 0, ...options });
   return {
     server,
     logger,
@@ -48,9 +48,9 @@ export async function startTestDaemonAsync(
 }
 
 /** Connects, says hello and pairs with the daemon's current code; returns the client and its token. */
-export async function pairedClientAsync(server: DaemonServer): Promise<{ client: TestClient; token: string }> {
+export async function pairedClientAsync(server: DaemonServer, capabilities?: string[]): Promise<{ client: TestClient; token: string }> {
   const client = await TestClient.connectAsync(server.url);
-  client.hello();
+  client.hello(undefined, capabilities);
   await client.waitForAsync('welcome');
   client.send({ type: 'pair', code: server.pairingCode() });
   const { message } = await client.waitForAsync('paired');
