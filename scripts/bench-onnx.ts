@@ -4,8 +4,13 @@
  * relu1_1, relu2_1, relu3_1, relu4_1, conv5_1), after warm-up. Prints one JSON line.
  *
  *   node --import tsx scripts/bench-onnx.ts [--weights DIR] [--sizes 150x225,300x450]
- *        [--warmup 1] [--repeat 5] [--engines onnx,tfjs] [--backend wasm]
+ *        [--warmup 1] [--repeat 5] [--engines onnx,onnx-thread,tfjs] [--backend wasm]
  *        [--provider cpu] [--threads N] [--backward flipped-conv|conv-transpose]
+ *
+ * Engines: `onnx` runs the sessions in their worker thread (the engine's default),
+ * `onnx-thread` on this thread (`inWorker: false`), `tfjs` is autograd on --backend. Each row
+ * also gives the longest the event loop went without a turn during the timed evaluations
+ * (`loopStallMs`): about a whole evaluation on this thread, near zero with the worker.
  *
  * The issue's bar (2 idle cores): 0.415 s at 150×225 and 1.57 s at 300×450. The load average
  * is printed with the timings: on a shared machine the medians are only comparable with each
@@ -13,6 +18,7 @@
  */
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { selectBackendAsync, BACKEND_NAMES, type BackendName } from '../daemon/engine/backend.ts';
 import { CONVENTIONS, preprocess } from '../daemon/engine/convention.ts';
@@ -66,6 +72,8 @@ async function inputAsync(path: string, seed: number, width: number, height: num
 
 interface Row {
   engine: string;
+  /** onnx only: whether the sessions ran in the worker thread. */
+  inWorker?: boolean;
   backend: string;
   device: string;
   size: string;
@@ -73,6 +81,8 @@ interface Row {
   prepareSeconds: number;
   median: number;
   runs: number[];
+  /** The longest event-loop delay seen during the timed evaluations, in milliseconds. */
+  loopStallMs: number;
 }
 
 const active = await selectBackendAsync(backendName);
@@ -81,14 +91,17 @@ const rows: Row[] = [];
 const loadBefore = loadavg().map(round);
 
 for (const engine of values.engines.split(',')) {
+  if (!['onnx', 'onnx-thread', 'tfjs'].includes(engine)) throw new Error('--engines takes onnx, onnx-thread and tfjs');
+  const inWorker = engine === 'onnx';
   const loss: LossBackend =
-    engine === 'onnx'
-      ? await createOnnxLossBackendAsync(weights, {
+    engine === 'tfjs'
+      ? new TfjsLossBackend(weights, active)
+      : await createOnnxLossBackendAsync(weights, {
           executionProvider: provider,
           threads: values.threads ? Number(values.threads) : undefined,
           backwardConv: backward,
-        })
-      : new TfjsLossBackend(weights, active);
+          inWorker,
+        });
   try {
     for (const [height, width] of sizes) {
       const content = await inputAsync('../shared/images/content/tubingen.jpg', 7, width, height);
@@ -99,17 +112,32 @@ for (const engine of values.engines.split(',')) {
       const prepareSeconds = (performance.now() - t0) / 1000;
       const x = tf.tidy(() => preprocess(imageToTensor(content), CONVENTIONS[weights.convention]));
       const runs: number[] = [];
+      const delay = monitorEventLoopDelay({ resolution: 10 });
       for (let i = 0; i < warmup + repeat; i++) {
+        if (i === warmup) delay.enable();
         const start = performance.now();
         const { grad } = await stage.evaluateAsync(x);
         grad.dispose();
         if (i >= warmup) runs.push((performance.now() - start) / 1000);
       }
+      delay.disable();
       x.dispose();
       stage.dispose();
-      const row = { engine: loss.engine, backend: loss.backend, device: loss.device, size: `${height}x${width}`, prepareSeconds: round(prepareSeconds), median: round(median(runs)), runs: runs.map(round) };
+      const row: Row = {
+        engine: loss.engine,
+        ...(engine === 'tfjs' ? {} : { inWorker }),
+        backend: loss.backend,
+        device: loss.device,
+        size: `${height}x${width}`,
+        prepareSeconds: round(prepareSeconds),
+        median: round(median(runs)),
+        runs: runs.map(round),
+        loopStallMs: round(delay.max / 1e6),
+      };
       rows.push(row);
-      console.error(`bench-onnx: ${row.engine}/${row.backend} ${row.size}: median ${row.median} s (${row.runs.join(', ')}); prepare ${row.prepareSeconds} s`);
+      console.error(
+        `bench-onnx: ${engine}/${row.backend} ${row.size}: median ${row.median} s (${row.runs.join(', ')}); prepare ${row.prepareSeconds} s; event loop stalled up to ${row.loopStallMs} ms`,
+      );
     }
   } finally {
     loss.dispose();
@@ -117,11 +145,15 @@ for (const engine of values.engines.split(',')) {
 }
 
 const ratios: Record<string, number> = {};
+const workerOverThread: Record<string, number> = {};
 for (const [height, width] of sizes) {
   const size = `${height}x${width}`;
-  const onnx = rows.find((r) => r.engine === 'onnx' && r.size === size);
+  const onnx = rows.find((r) => r.engine === 'onnx' && r.size === size && r.inWorker !== false) ?? rows.find((r) => r.engine === 'onnx' && r.size === size);
   const tfjs = rows.find((r) => r.engine === 'tfjs' && r.size === size);
   if (onnx && tfjs) ratios[size] = round(tfjs.median / onnx.median);
+  const worker = rows.find((r) => r.engine === 'onnx' && r.size === size && r.inWorker === true);
+  const thread = rows.find((r) => r.engine === 'onnx' && r.size === size && r.inWorker === false);
+  if (worker && thread) workerOverThread[size] = round(worker.median / thread.median);
 }
 
 console.log(
@@ -134,6 +166,7 @@ console.log(
     repeat,
     rows,
     tfjsOverOnnx: ratios,
+    onnxWorkerOverThread: workerOverThread,
     bar: { '150x225': 0.415, '300x450': 1.57 },
   }),
 );

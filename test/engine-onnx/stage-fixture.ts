@@ -21,9 +21,10 @@ import { loadVggWeightsAsync, type VggWeights } from '../../daemon/engine/weight
 export const LOSS_RTOL = 1e-3;
 export const GRAD_TOL = 1e-4;
 
-export async function generatedWeightsAsync(seed: number): Promise<VggWeights> {
+/** Generated VGG-19-shaped weights; `channels` per block as writeRandomWeightsAsync takes them (default: tiny). */
+export async function generatedWeightsAsync(seed: number, channels?: [number, number, number, number, number]): Promise<VggWeights> {
   const dir = await mkdtemp(join(tmpdir(), 'atelier-onnx-'));
-  await writeRandomWeightsAsync(dir, { seed });
+  await writeRandomWeightsAsync(dir, { seed, channels });
   return loadVggWeightsAsync(dir);
 }
 

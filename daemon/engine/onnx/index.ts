@@ -1,8 +1,11 @@
 /**
  * The ONNX Runtime compute path: a `LossBackend` (see ../loss-function.ts) whose loss and
- * gradient come from a generated ONNX graph run by onnxruntime-node.
+ * gradient come from a generated ONNX graph run by onnxruntime-node, in a worker thread by
+ * default (`inWorker: false` keeps it on the calling thread).
  */
-export { createOnnxLossBackendAsync, OnnxLossBackend, type OnnxLossBackendOptions } from './onnx-loss-backend.ts';
+export { createOnnxLossBackendAsync, type OnnxLossBackendOptions } from './create-loss-backend.ts';
+export { OnnxLossBackend } from './onnx-loss-backend.ts';
+export { WorkerOnnxLossBackend } from './worker-loss-backend.ts';
 export {
   EXECUTION_PROVIDER_NAMES,
   resolveProviderAsync,

@@ -1,0 +1,38 @@
+import type { LossBackend } from '../loss-function.ts';
+import type { VggWeights } from '../weights/load-weights.ts';
+import { resolveProviderAsync, type ExecutionProviderChoice } from './execution-provider.ts';
+import { OnnxLossBackend } from './onnx-loss-backend.ts';
+import { toOnnxWeightsAsync } from './onnx-weights.ts';
+import type { LossGraphConfig } from './vgg-graph.ts';
+import { WorkerOnnxLossBackend } from './worker-loss-backend.ts';
+
+export interface OnnxLossBackendOptions {
+  /** 'auto' (default): the platform's GPU provider when it starts, else the CPU. */
+  executionProvider?: ExecutionProviderChoice;
+  /** Intra-op threads; default: every core (os.cpus().length). */
+  threads?: number;
+  /**
+   * How the graph back-propagates through convolutions; 'flipped-conv' (default) measured
+   * faster on CPU, where onnxruntime's Conv has blocked (NCHWc) kernels and ConvTranspose not.
+   */
+  backwardConv?: LossGraphConfig['backwardConv'];
+  /**
+   * Run the sessions in a worker thread (default), so the event loop keeps turning during an
+   * evaluation; false runs them on the calling thread, for benchmarks and tests comparing the two.
+   */
+  inWorker?: boolean;
+}
+
+/**
+ * Reads the weights into ONNX layouts and starts the loss backend, in a worker by default; the
+ * execution provider is resolved where the sessions will live (see execution-provider.ts).
+ */
+export async function createOnnxLossBackendAsync(weights: VggWeights, options: OnnxLossBackendOptions = {}): Promise<LossBackend> {
+  const executionProvider = options.executionProvider ?? 'auto';
+  const backwardConv = options.backwardConv ?? 'flipped-conv';
+  if (options.inWorker === false) {
+    const provider = await resolveProviderAsync(executionProvider, options.threads);
+    return new OnnxLossBackend(await toOnnxWeightsAsync(weights), weights.source, weights.convention, provider, backwardConv);
+  }
+  return WorkerOnnxLossBackend.startAsync(weights, { executionProvider, threads: options.threads, backwardConv });
+}

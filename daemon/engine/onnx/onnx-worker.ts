@@ -1,0 +1,74 @@
+/**
+ * The ONNX worker: owns an OnnxLossCore (sessions, style Gram cache) off the main thread, so a
+ * blocking `session.run` stalls this thread and not the daemon's event loop. Started by
+ * worker-loss-backend.ts through onnx-worker-bootstrap.mjs; speaks worker-messages.ts.
+ */
+import { parentPort } from 'node:worker_threads';
+import { resolveProviderAsync } from './execution-provider.ts';
+import { OnnxLossCore, type CoreStage } from './onnx-loss-core.ts';
+import { serializeError, transferable, type ReplyValues, type WorkerReply, type WorkerRequest } from './worker-messages.ts';
+
+const port = parentPort;
+if (!port) throw new Error('onnx-worker.ts runs only as a worker thread (see worker-loss-backend.ts).');
+
+let core: OnnxLossCore | undefined;
+const stages = new Map<number, CoreStage>();
+
+function initialized(): OnnxLossCore {
+  if (!core) throw new Error('The ONNX worker was asked to work before it was initialised.');
+  return core;
+}
+
+function stageOf(id: number): CoreStage {
+  const stage = stages.get(id);
+  if (!stage) throw new Error('This stage’s loss function was disposed.');
+  return stage;
+}
+
+async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues[keyof ReplyValues]; transfer?: ArrayBuffer[] } | undefined> {
+  switch (request.type) {
+    case 'init': {
+      const provider = await resolveProviderAsync(request.executionProvider, request.threads);
+      core = new OnnxLossCore(request.convs, request.weightsSource, provider.sessionOptions, request.backwardConv);
+      return { value: { backend: provider.name, device: provider.device, deepestTap: core.deepestTap } };
+    }
+    case 'prepare': {
+      const c = initialized();
+      stages.set(request.stage, await c.prepareStageAsync(request.inputs));
+      return { value: { styleCacheSize: c.styleCache.size } };
+    }
+    case 'evaluate': {
+      const result = await stageOf(request.stage).evaluateAsync(request.x);
+      return { value: result, transfer: transferable(result.grad) };
+    }
+    case 'dispose-stage':
+      stages.get(request.stage)?.dispose();
+      stages.delete(request.stage);
+      return undefined;
+    case 'clear-style-cache':
+      core?.styleCache.clear();
+      return undefined;
+    case 'close':
+      for (const stage of stages.values()) stage.dispose();
+      stages.clear();
+      core?.dispose();
+      // Sessions are released; nothing else of this thread's is worth waiting for.
+      process.exit(0);
+  }
+}
+
+// One request at a time, in order: a stage disposed right after an evaluation is disposed
+// after it, and `run` is synchronous anyway, so nothing would overlap.
+let queue: Promise<void> = Promise.resolve();
+
+port.on('message', (request: WorkerRequest) => {
+  queue = queue.then(async () => {
+    const id = 'id' in request ? request.id : undefined;
+    try {
+      const answer = await answerAsync(request);
+      if (id !== undefined && answer) port.postMessage({ id, ok: true, value: answer.value } satisfies WorkerReply, answer.transfer ?? []);
+    } catch (error) {
+      if (id !== undefined) port.postMessage({ id, ok: false, error: serializeError(error) } satisfies WorkerReply);
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import { CONVENTIONS, preprocess } from '../convention.ts';
+import type { StageInputs } from '../loss-function.ts';
+import { imageToTensor } from '../resize-image.ts';
+import * as tf from '../tf.ts';
+import type { InputConventionName, RgbImage } from '../types.ts';
+import type { CoreStageInputs } from './onnx-loss-core.ts';
+
+/**
+ * RGB pixels → the network's input units, NHWC, exactly as the tfjs path computes them. A
+ * compact copy: tfjs may hand out its own storage or a view on the wasm heap, and a view
+ * posted to the worker would clone its whole buffer.
+ */
+export async function toNetworkUnitsAsync(image: RgbImage, convention: InputConventionName): Promise<Float32Array> {
+  const x = tf.tidy(() => preprocess(imageToTensor(image), CONVENTIONS[convention]));
+  try {
+    return ((await x.data()) as Float32Array).slice();
+  } finally {
+    x.dispose();
+  }
+}
+
+/** A stage's images as the arrays OnnxLossCore takes, preprocessed on the calling thread. */
+export async function toCoreStageInputsAsync(inputs: StageInputs, convention: InputConventionName): Promise<CoreStageInputs> {
+  const { contentLayers, styleLayers, contentWeight, styleWeight, tvWeight } = inputs.options;
+  return {
+    height: inputs.height,
+    width: inputs.width,
+    content: await toNetworkUnitsAsync(inputs.content, convention),
+    styles: await Promise.all(
+      inputs.styles.map(async (s) => ({ pixels: await toNetworkUnitsAsync(s.image, convention), weight: s.weight, cacheKey: s.cacheKey })),
+    ),
+    options: { contentLayers, styleLayers, contentWeight, styleWeight, tvWeight },
+  };
+}

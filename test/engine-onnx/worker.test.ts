@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { platform } from 'node:os';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CONVENTIONS, preprocess } from '../../daemon/engine/convention.ts';
+import { EngineError } from '../../daemon/engine/index.ts';
+import type { LossBackend, StageInputs } from '../../daemon/engine/loss-function.ts';
+import { createOnnxLossBackendAsync, OnnxLossBackend, WorkerOnnxLossBackend } from '../../daemon/engine/onnx/index.ts';
+import { imageToTensor } from '../../daemon/engine/resize-image.ts';
+import * as tf from '../../daemon/engine/tf.ts';
+import { disposeVggWeights, type VggWeights } from '../../daemon/engine/weights/load-weights.ts';
+import { generatedWeightsAsync, referenceOptions, testImage } from './stage-fixture.ts';
+
+/**
+ * The worker path (the default): same numbers as the calling-thread path, the event loop free
+ * during an evaluation, the style cache mirrored, errors with their codes, and no evaluation
+ * or process left hanging by dispose.
+ */
+const [height, width] = [48, 72];
+
+function stageInputs(weights: VggWeights, cacheKey?: string, styleSeed = 2): StageInputs {
+  return {
+    content: testImage(1, height, width),
+    styles: [{ image: testImage(styleSeed, height, width), weight: 1, cacheKey }],
+    options: referenceOptions(weights.convention, height, width),
+    height,
+    width,
+  };
+}
+
+function pointOf(weights: VggWeights): tf.Tensor4D {
+  return tf.tidy(() => preprocess(imageToTensor(testImage(4, height, width)), CONVENTIONS[weights.convention]));
+}
+
+/** How many times the event loop came round (setImmediate turns) while `work` was pending. */
+async function turnsWhileAsync<T>(work: Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  let done = false;
+  const spin = (): void => {
+    if (done) return;
+    turns += 1;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  try {
+    return { value: await work, turns };
+  } finally {
+    done = true;
+  }
+}
+
+async function withBackendsAsync(weights: VggWeights, body: (worker: LossBackend, inThread: LossBackend) => Promise<void>): Promise<void> {
+  const worker = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu' });
+  const inThread = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu', inWorker: false });
+  try {
+    assert.ok(worker instanceof WorkerOnnxLossBackend, 'the worker is the default');
+    assert.ok(inThread instanceof OnnxLossBackend);
+    await body(worker, inThread);
+  } finally {
+    worker.dispose();
+    inThread.dispose();
+  }
+}
+
+test('the event loop keeps turning during a worker evaluation, and stalls during one on the calling thread; same results', async () => {
+  // Wider layers than the default generated weights, so an evaluation takes a while.
+  const weights = await generatedWeightsAsync(61, [16, 32, 32, 32, 32]);
+  const x = pointOf(weights);
+  try {
+    await withBackendsAsync(weights, async (worker, inThread) => {
+      const a = await worker.prepareStageAsync(stageInputs(weights));
+      const b = await inThread.prepareStageAsync(stageInputs(weights));
+      try {
+        // Warm both sessions: onnxruntime plans memory on the first run.
+        for (const s of [a, b]) (await s.evaluateAsync(x)).grad.dispose();
+        const off = await turnsWhileAsync(a.evaluateAsync(x));
+        const on = await turnsWhileAsync(b.evaluateAsync(x));
+        // On the calling thread the loop turns only before and after the blocking run; a
+        // spinning setImmediate loop turns thousands of times per millisecond it is free.
+        assert.ok(on.turns <= 5, `calling thread: ${on.turns} turns (expected the evaluation to block the loop)`);
+        assert.ok(off.turns >= 50, `worker: only ${off.turns} turns during the evaluation`);
+        for (const part of ['content', 'style', 'tv'] as const) {
+          assert.ok(Math.abs(off.value[part] - on.value[part]) <= 1e-6 * Math.abs(on.value[part]), `${part}: ${off.value[part]} vs ${on.value[part]}`);
+        }
+        assert.deepEqual(off.value.grad.shape, x.shape);
+        const ga = (await off.value.grad.data()) as Float32Array;
+        const gb = (await on.value.grad.data()) as Float32Array;
+        const scale = gb.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        assert.ok(scale > 0);
+        for (let i = 0; i < ga.length; i++) assert.ok(Math.abs(ga[i] - gb[i]) <= 1e-6 * scale, `gradient element ${i}: ${ga[i]} vs ${gb[i]}`);
+        off.value.grad.dispose();
+        on.value.grad.dispose();
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+    });
+  } finally {
+    x.dispose();
+    disposeVggWeights(weights);
+  }
+});
+
+test('keyed style Grams are cached in the worker: size mirrors it, clear empties it, a hit gives the same losses', async () => {
+  const weights = await generatedWeightsAsync(62);
+  const x = pointOf(weights);
+  const backend = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu' });
+  try {
+    const lossesAsync = async (inputs: StageInputs): Promise<number[]> => {
+      const stage = await backend.prepareStageAsync(inputs);
+      try {
+        const r = await stage.evaluateAsync(x);
+        r.grad.dispose();
+        return [r.content, r.style, r.tv];
+      } finally {
+        stage.dispose();
+      }
+    };
+    assert.equal(backend.styleCache?.size, 0);
+    const first = await lossesAsync(stageInputs(weights, 'style-a'));
+    assert.equal(backend.styleCache?.size, 1);
+    // Same key, other pixels: the cached Grams are used, so the losses are the first ones.
+    assert.deepEqual(await lossesAsync(stageInputs(weights, 'style-a', 9)), first);
+    assert.equal(backend.styleCache?.size, 1);
+    await lossesAsync(stageInputs(weights, 'style-b', 9));
+    assert.equal(backend.styleCache?.size, 2);
+    backend.styleCache?.clear();
+    assert.equal(backend.styleCache?.size, 0);
+    // Cleared in the worker too: the same key now reads the new pixels.
+    const fresh = await lossesAsync(stageInputs(weights, 'style-a', 9));
+    assert.notDeepEqual(fresh, first);
+    assert.equal(backend.styleCache?.size, 1);
+  } finally {
+    backend.dispose();
+    x.dispose();
+    disposeVggWeights(weights);
+  }
+});
+
+test('dispose during an evaluation rejects it as cancelled, without a crash; later calls are refused alike', async () => {
+  const weights = await generatedWeightsAsync(63);
+  const x = pointOf(weights);
+  const backend = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu' });
+  try {
+    const stage = await backend.prepareStageAsync(stageInputs(weights));
+    const inFlight = stage.evaluateAsync(x);
+    // One turn, so the request has reached the worker, which is busy with it.
+    await new Promise((resolve) => setImmediate(resolve));
+    backend.dispose();
+    await assert.rejects(inFlight, (e: unknown) => e instanceof EngineError && e.code === 'cancelled');
+    await assert.rejects(backend.prepareStageAsync(stageInputs(weights)), (e: unknown) => e instanceof EngineError && e.code === 'cancelled');
+    stage.dispose();
+    await assert.rejects(stage.evaluateAsync(x), /disposed/);
+  } finally {
+    backend.dispose();
+    x.dispose();
+    disposeVggWeights(weights);
+  }
+});
+
+test('an error inside the worker comes back as an EngineError with its code', { skip: platform() !== 'linux' && 'the CUDA provider exists only on Linux' }, async () => {
+  const weights = await generatedWeightsAsync(64);
+  try {
+    const started = await createOnnxLossBackendAsync(weights, { executionProvider: 'cuda' }).then(
+      (b) => b,
+      (e: unknown) => e,
+    );
+    if (started instanceof Error) {
+      assert.ok(started instanceof EngineError, `expected an EngineError, got ${String(started)}`);
+      assert.equal(started.code, 'backend-unavailable');
+      assert.match(started.message, /cpu provider/);
+      assert.match(String(started.cause), /in the ONNX worker/);
+    } else {
+      // A machine with CUDA: the provider really started in the worker.
+      assert.equal((started as LossBackend).backend, 'cuda');
+      (started as LossBackend).dispose();
+    }
+  } finally {
+    disposeVggWeights(weights);
+  }
+});
+
+test('the worker starts when the parent registered tsx with register() (as bin/atelier.js does), and the process exits', async () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  // No dispose on purpose: an idle worker must not hold the process open.
+  const script = `
+    import { register } from 'tsx/esm/api';
+    register();
+    const { createOnnxLossBackendAsync } = await import('./daemon/engine/onnx/index.ts');
+    const { generatedWeightsAsync } = await import('./test/engine-onnx/stage-fixture.ts');
+    const backend = await createOnnxLossBackendAsync(await generatedWeightsAsync(65), { executionProvider: 'cpu' });
+    console.log(backend.constructor.name, backend.backend);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'WorkerOnnxLossBackend cpu');
+});
