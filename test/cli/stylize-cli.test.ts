@@ -29,6 +29,8 @@ test('--json prints one object per progress event and a final one; the PNG has t
   const r = atelier(['stylize', content, style, '-o', out, '--weights', weights, '--backend', 'cpu', '--max-side', '48', '--iterations', '4', '--progress-every', '2', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines[0].type, 'start');
+  assert.equal(lines[0].engine, 'onnx', '--engine auto picks ONNX Runtime where it loads');
   const progress = lines.filter((l) => l.type === 'progress');
   assert.deepEqual(progress.map((p) => [p.stage, p.iteration]), [[1, 2], [1, 4], [2, 2], [2, 4]]);
   for (const p of progress) for (const k of ['content', 'style', 'tv', 'total', 'seconds']) assert.equal(typeof p[k], 'number', k);
@@ -41,11 +43,11 @@ test('--json prints one object per progress event and a final one; the PNG has t
 });
 
 test('human output has d2l-style loss lines and names the backend', () => {
-  const r = atelier(['stylize', content, style, '-o', join(dir, 'h.png'), '--backend', 'cpu', '--size', '32x32', '--stages', '1', '--iterations', '3', '--progress-every', '1'], {
+  const r = atelier(['stylize', content, style, '-o', join(dir, 'h.png'), '--engine', 'tfjs', '--backend', 'cpu', '--size', '32x32', '--stages', '1', '--iterations', '3', '--progress-every', '1'], {
     ATELIER_WEIGHTS: weights,
   });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /backend cpu, device CPU/);
+  assert.match(r.stderr, /engine tfjs, backend cpu, device CPU/);
   assert.match(r.stdout, /stage 1\/1 {2}iter 3\/3 {2}content \S+ {2}style \S+ {2}tv \S+ {2}total \S+/);
 });
 

@@ -70,6 +70,25 @@ test('a small job streams monotonic progress, a preview and a result PNG of the 
   client.close();
 });
 
+test('the same job runs whole on either engine (auto picks onnx here)', async () => {
+  assert.equal(engine.info.engine, 'onnx');
+  const tfjs = await createTestEngineAsync('tfjs');
+  const own = await startTestDaemonAsync(tfjs.engine);
+  try {
+    assert.equal(tfjs.engine.info.engine, 'tfjs');
+    const { client } = await pairedClientAsync(own.server);
+    const job = await smallStylizeAsync('tfjs-job', { width: 40, height: 32, iterations: 3 });
+    client.send(job.message, job.images);
+    const result = await client.waitForAsync('result');
+    const meta = await sharp(result.images.get('result')!).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 40, 32]);
+    client.close();
+  } finally {
+    await own.stopAsync();
+    await tfjs.cleanupAsync();
+  }
+});
+
 test('cancel stops a running job within one iteration', async () => {
   const { client } = await pairedClientAsync(daemon.server);
   const job = await smallStylizeAsync('long', { iterations: 2000, previewEvery: 0 });

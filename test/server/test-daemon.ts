@@ -2,16 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
+import { createEngineAsync, writeRandomWeightsAsync, type Engine, type EngineName } from '../../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer, type StartDaemonServerOptions } from '../../daemon/server/index.ts';
 import type { ImageRef, StylizeMessage } from '../../protocol/index.ts';
 import { TestClient } from './test-client.ts';
 
 /** A real engine on small generated weights (few channels: jobs at 32x32 take well under a second). */
-export async function createTestEngineAsync(): Promise<{ engine: Engine; cleanupAsync: () => Promise<void> }> {
+export async function createTestEngineAsync(
+  engineName: EngineName = 'auto',
+): Promise<{ engine: Engine; cleanupAsync: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'atelier-weights-'));
   await writeRandomWeightsAsync(dir, { seed: 1 });
-  const engine = await createEngineAsync({ weightsDir: dir, backend: 'cpu' });
+  const engine = await createEngineAsync({ weightsDir: dir, backend: 'cpu', engine: engineName });
   return {
     engine,
     cleanupAsync: async () => {
