@@ -51,10 +51,6 @@ export const QUALITY_PRESETS = {
 export type QualityName = keyof typeof QUALITY_PRESETS;
 export const DEFAULT_QUALITY: QualityName = 'balanced';
 
-/** Live previews: every N iterations, longest side at most this. */
-export const PREVIEW_EVERY = 10;
-export const PREVIEW_MAX_SIDE = 256;
-
 /** Reconnect backoff when the daemon is not reachable (doubles up to the max). */
 export const RECONNECT_INITIAL_MS = 500;
 export const RECONNECT_MAX_MS = 8000;

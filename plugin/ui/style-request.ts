@@ -1,6 +1,6 @@
 import { LIMITS, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi } from '../bridge/index.ts';
-import { DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, PREVIEW_EVERY, PREVIEW_MAX_SIDE, STYLE_SCALE_CAPABILITY } from '../limits.ts';
+import { DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from '../limits.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 
@@ -44,8 +44,7 @@ export function buildStylizeRequest(job: JobFromMain, welcome: WelcomeMessage | 
     width: job.content.width,
     height: job.content.height,
     iterations: job.options.iterations,
-    previewEvery: PREVIEW_EVERY,
-    previewMaxSide: PREVIEW_MAX_SIDE,
+    // Previews come at the daemon's configured interval and size (its config.json).
     ...strengthOverride(job.options, welcome),
   };
   const message: StylizeMessage = {
