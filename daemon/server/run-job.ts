@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoopAsync } from 'node:timers/promises';
-import type { Losses as WireLosses, ServerMessage } from '../../protocol/index.ts';
+import type { Losses as WireLosses, ProgressMessage, ServerMessage } from '../../protocol/index.ts';
 import type { Engine, Losses, RgbImage, StyleOptions } from '../engine/index.ts';
 import { encodePngAsync, readImageAsync } from '../image/index.ts';
 import { errorReply } from './engine-error-reply.ts';
@@ -87,6 +87,7 @@ export async function runStylizeJobAsync(
       // client's message) would wait for the whole job. The client's progressEvery is applied here.
       const reportEvery = job.progressEvery;
       const engineOptions = { ...job.options, progressEvery: 1 };
+      let undelivered: ProgressMessage | undefined;
       for await (const event of engine.stylize({ content, styles, options: engineOptions, signal })) {
         await yieldToEventLoopAsync();
         throwIfAborted(signal);
@@ -100,10 +101,11 @@ export async function runStylizeJobAsync(
             stages: event.stages.map((s) => ({ width: s.width, height: s.height, iterations: s.iterations })),
           });
         } else if (event.type === 'progress') {
+          if (undelivered && undelivered.stage !== event.stage) job.sink.send(undelivered);
+          undelivered = undefined;
           progress.stage = event.stage;
           progress.iteration = event.iteration;
           const due = event.iteration % reportEvery === 0 || event.iteration === event.iterations || event.preview !== undefined;
-          if (!due) continue;
           const previewImage = event.preview;
           const message = {
             type: 'progress' as const,
@@ -118,6 +120,12 @@ export async function runStylizeJobAsync(
             seconds: event.seconds,
             etaSeconds: Math.max(0, event.etaSeconds),
           };
+          if (!due) {
+            // Held back: sent anyway if it turns out to be a stage's last (L-BFGS converged early).
+            undelivered = message;
+            continue;
+          }
+          undelivered = undefined;
           if (previewImage && job.sink.canTakePreview()) {
             const encodeStarted = performance.now();
             const png = await encodePngAsync(previewImage, undefined, 'preview');
@@ -128,6 +136,8 @@ export async function runStylizeJobAsync(
             job.sink.send(message);
           }
         } else {
+          if (undelivered) job.sink.send(undelivered);
+          undelivered = undefined;
           const engineDone = seconds(engineStarted);
           const encodeStarted = performance.now();
           const png = await encodePngAsync(event.image);
