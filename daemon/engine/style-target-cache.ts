@@ -1,26 +1,41 @@
-import type * as tf from './tf.ts';
+/** How many style images' targets an engine keeps (a designer's session uses a handful of styles). */
+export const STYLE_CACHE_CAPACITY = 16;
 
-/** Gram targets of style images by (image key, size, layers), least recently used dropped first. */
-export class StyleTargetCache {
-  private readonly entries = new Map<string, tf.Tensor2D[]>();
+/**
+ * The cache key of one style image's Gram targets: the caller's key for its pixels (e.g. their
+ * hash), the stage size, the style layers, and the weights they were computed with.
+ */
+export function styleTargetKey(imageKey: string, width: number, height: number, styleLayers: readonly string[], weightsSource: string): string {
+  return `${imageKey}|${width}x${height}|${styleLayers.join(',')}|${weightsSource}`;
+}
 
-  constructor(private readonly capacity = 16) {}
+/**
+ * Style Gram targets by key, least recently used dropped first. Both engines use it: tfjs keeps
+ * tensors (disposed on eviction through `onEvict`), ONNX Runtime plain Float32Arrays.
+ */
+export class StyleTargetCache<T> {
+  private readonly entries = new Map<string, T>();
 
-  get(key: string): tf.Tensor2D[] | undefined {
+  constructor(
+    private readonly onEvict: (value: T) => void = () => undefined,
+    private readonly capacity = STYLE_CACHE_CAPACITY,
+  ) {}
+
+  get(key: string): T | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
+    if (hit !== undefined) {
       this.entries.delete(key);
       this.entries.set(key, hit);
     }
     return hit;
   }
 
-  set(key: string, grams: tf.Tensor2D[]): void {
-    this.entries.set(key, grams);
-    while (this.entries.size > this.capacity) {
-      const [oldest, value] = this.entries.entries().next().value as [string, tf.Tensor2D[]];
-      for (const g of value) g.dispose();
+  set(key: string, value: T): void {
+    this.entries.set(key, value);
+    for (const [oldest, evicted] of this.entries) {
+      if (this.entries.size <= this.capacity) break;
       this.entries.delete(oldest);
+      this.onEvict(evicted);
     }
   }
 
@@ -29,7 +44,7 @@ export class StyleTargetCache {
   }
 
   clear(): void {
-    for (const grams of this.entries.values()) for (const g of grams) g.dispose();
+    for (const value of this.entries.values()) this.onEvict(value);
     this.entries.clear();
   }
 }

@@ -4,7 +4,7 @@ import { gramMatrix } from './gram-matrix.ts';
 import type { LossBackend, StageInputs, StageLossFunction } from './loss-function.ts';
 import { meanSquaredError, totalVariation } from './losses.ts';
 import { imageToTensor } from './resize-image.ts';
-import { StyleTargetCache } from './style-target-cache.ts';
+import { StyleTargetCache, styleTargetKey } from './style-target-cache.ts';
 import * as tf from './tf.ts';
 import type { StyleOptions } from './types.ts';
 import { Vgg19 } from './vgg19.ts';
@@ -21,7 +21,7 @@ export class TfjsLossBackend implements LossBackend {
   readonly backend: string;
   readonly device: string;
   readonly convention;
-  readonly styleCache = new StyleTargetCache();
+  readonly styleCache = new StyleTargetCache<tf.Tensor2D[]>((grams) => grams.forEach((g) => g.dispose()));
   private readonly vgg: Vgg19;
   private readonly custom: boolean;
   private readonly cached = new WeakSet<tf.Tensor>();
@@ -67,7 +67,7 @@ export class TfjsLossBackend implements LossBackend {
       return o.contentLayers.map((l) => f.get(l)!);
     });
     const perStyle = styles.map(({ image, cacheKey }) => {
-      const key = cacheKey && `${cacheKey}|${image.width}x${image.height}|${o.styleLayers.join(',')}|${this.weights.source}`;
+      const key = cacheKey && styleTargetKey(cacheKey, image.width, image.height, o.styleLayers, this.weights.source);
       const hit = key ? this.styleCache.get(key) : undefined;
       if (hit) return hit;
       const grams = tf.tidy(() => {

@@ -14,9 +14,6 @@ export const IR_VERSION = 8;
  */
 export const SESSION_CACHE_SIZE = 4;
 
-/** Style Gram targets kept per backend by (image key, size, layers), as the tfjs path does. */
-export const STYLE_CACHE_SIZE = 16;
-
 /**
  * Whether onnxruntime's idle intra-op threads spin instead of sleeping. Off: measured on the
  * shared 2-core machine (load ≈ 2), one 300×450 evaluation took 1.35 s without spinning and

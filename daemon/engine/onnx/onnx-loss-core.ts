@@ -1,10 +1,10 @@
 import * as ort from 'onnxruntime-node';
 import type { StyleOptions } from '../types.ts';
 import { tapOrder } from '../vgg-layers.ts';
-import { SESSION_CACHE_SIZE, STYLE_CACHE_SIZE } from './limits.ts';
+import { SESSION_CACHE_SIZE } from './limits.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
-import { StyleGramCache } from './style-gram-cache.ts';
+import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
 import { buildLossModel, buildTargetModel, GRAPH_NAMES, tapShape, type LossGraphConfig, type StageGraphConfig } from './vgg-graph.ts';
 
 /**
@@ -61,7 +61,7 @@ export function checkLayersReach(deepestTap: string, layers: readonly string[]):
  */
 export class OnnxLossCore {
   private readonly sessions: SessionCache;
-  readonly styleCache = new StyleGramCache(STYLE_CACHE_SIZE);
+  readonly styleCache = new StyleTargetCache<Float32Array[]>();
   readonly deepestTap: string;
 
   constructor(
@@ -130,7 +130,7 @@ export class OnnxLossCore {
       const contentFeatures = o.contentLayers.map((_, i) => contentOut[GRAPH_NAMES.contentFeature(i)]);
       const perStyle: Float32Array[][] = [];
       for (const { pixels, cacheKey } of styles) {
-        const styleKey = cacheKey && `${cacheKey}|${cfg.width}x${cfg.height}|${o.styleLayers.join(',')}|${this.weightsSource}`;
+        const styleKey = cacheKey && styleTargetKey(cacheKey, cfg.width, cfg.height, o.styleLayers, this.weightsSource);
         const hit = styleKey ? this.styleCache.get(styleKey) : undefined;
         if (hit) {
           perStyle.push(hit);
