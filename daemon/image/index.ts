@@ -2,5 +2,6 @@
 export { readImageAsync, type AlphaMode, type DecodedImage, type ReadImageOptions } from './read-image.ts';
 export { encodePngAsync, type PngPurpose } from './encode-png.ts';
 export { resizeRgbAsync } from './resize-image.ts';
+export { probeImageAsync, type ImageProbe } from './probe-image.ts';
 export { ImageError, type ImageErrorCode } from './image-error.ts';
 export { IMAGE_LIMITS } from './limits.ts';

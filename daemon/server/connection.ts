@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import {
   DAEMON_STATE_CAPABILITY,
+  LIMITS,
   PROTOCOL_VERSION,
   checkProtocolVersion,
   encodeMessage,
@@ -17,7 +18,7 @@ import {
 } from '../../protocol/index.ts';
 import { EngineError, resolveOptions, type Engine, type StyleOptions } from '../engine/index.ts';
 import { notReadySentence } from './not-ready-sentence.ts';
-import { probeImageAsync } from './probe-image.ts';
+import { probeImageAsync } from '../image/index.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Logger } from './logger.ts';
 import type { PairingCodes } from './pairing.ts';
@@ -307,9 +308,10 @@ export class ClientConnection {
 
   /** JPEG sizes (and anything the protocol's quick PNG check cannot see) are checked here. */
   private async checkImageAsync(ref: ImageRef, bytes: Uint8Array): Promise<void> {
-    const probe = await probeImageAsync(bytes);
+    const probe = await probeImageAsync(bytes, { maxPixels: LIMITS.MAX_INPUT_PIXELS });
     if (!probe.ok) throw new RequestError('bad-image', `Image "${ref.id}" cannot be read (${probe.message}).`);
-    if (probe.mime !== ref.mime) throw new RequestError('image-mismatch', `Image "${ref.id}" is declared as ${ref.mime} but is ${probe.mime}.`);
+    const mime = `image/${probe.format}`;
+    if (mime !== ref.mime) throw new RequestError('image-mismatch', `Image "${ref.id}" is declared as ${ref.mime} but is ${mime}.`);
     if (probe.width !== ref.width || probe.height !== ref.height) {
       throw new RequestError('image-mismatch', `Image "${ref.id}" is declared as ${ref.width}x${ref.height} but is ${probe.width}x${probe.height}.`);
     }
