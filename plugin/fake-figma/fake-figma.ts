@@ -1,8 +1,8 @@
 import type { ExportSettingsImage, ShowUIOptions } from '@figma/plugin-typings/plugin-api-standalone.js';
 import type { HostApi, HostDocument, HostSceneNode, HostUi, HostViewport } from '../main/figma-host.ts';
+import { readPngSize } from '../../protocol/index.ts';
 import { FakePage, FakeRectangle, FakeSceneNode, type FakeDocumentHooks, type FakeNodeInit } from './fake-nodes.ts';
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Figma's own limit, repeated here on purpose: the fake must not trust the code it tests. */
 const FIGMA_IMAGE_LIMIT = 4096;
 
@@ -151,10 +151,9 @@ export class FakeFigma implements HostApi {
   }
 
   createImage(data: Uint8Array): { readonly hash: string } {
-    const isPng = data.length >= 24 && PNG_SIGNATURE.every((b, i) => data[i] === b);
-    if (!isPng) throw new Error('Image type is unsupported');
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    if (Math.max(view.getUint32(16), view.getUint32(20)) > FIGMA_IMAGE_LIMIT) throw new Error('Image is too large');
+    const size = readPngSize(data);
+    if (!size) throw new Error('Image type is unsupported');
+    if (Math.max(size.width, size.height) > FIGMA_IMAGE_LIMIT) throw new Error('Image is too large');
     const hash = `hash-${this.images.size + 1}`;
     this.images.set(hash, data);
     return { hash };
