@@ -7,7 +7,7 @@ export const STYLIZE_USAGE = `Usage: atelier stylize <content> <style> [<style> 
 
 Options:
   -o, --output FILE        result PNG (default: <content>.<style>.png in the current folder)
-  --weights DIR            VGG-19 weights folder (default: $ATELIER_WEIGHTS)
+  --weights PATH           VGG-19 weights folder or Keras .h5 file (default: $ATELIER_WEIGHTS)
   --preset NAME            ${PRESET_NAMES.join(' | ')} (default: classic)
   --size HxW               output size, e.g. 300x450 (height first, as d2l)
   --max-side N             output longest side, keeping the content's aspect ratio

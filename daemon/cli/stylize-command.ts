@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
+import { resolveUserDirs } from '../config/index.ts';
 import { encodePngAsync, ImageError, readImageAsync, resizeRgbAsync } from '../image/index.ts';
+import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, WeightsError } from '../weights-download/index.ts';
 import { formatBar, formatDuration, formatLossLine } from './progress-line.ts';
 import { parseStylizeArgs, STYLIZE_USAGE, UsageError, type StylizeArgs } from './stylize-args.ts';
 
@@ -13,7 +15,7 @@ export interface CliIo {
 }
 
 const WEIGHTS_HELP =
-  'No VGG-19 weights given: pass --weights DIR or set ATELIER_WEIGHTS to a folder holding weights_manifest.json (the daemon, `npm start`, downloads them on first run).';
+  'No VGG-19 weights given: pass --weights (or set ATELIER_WEIGHTS to) a folder holding weights_manifest.json or the Keras file vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (the daemon, `npm start`, downloads it on first run).';
 
 /** `atelier stylize`: returns the process exit code (0 done, 1 failed, 2 bad usage, 130 cancelled). */
 export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise<number> {
@@ -38,7 +40,14 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
   try {
     const content = await readImageAsync(args.content, { alpha: args.alpha });
     const styles = await Promise.all(args.styles.map((s) => readImageAsync(s, { alpha: 'composite' })));
-    engine = await createEngineAsync({ weightsDir: args.weights, engine: args.engine, backend: args.backend });
+    // A folder is used as it is; the Keras .h5 is converted once into the daemon's cache, as `npm start` does.
+    const weights = await ensureWeightsAsync({
+      weights: args.weights,
+      cacheDir: resolveUserDirs(io.env).cache,
+      url: DEFAULT_WEIGHTS_URL,
+      expectedHash: DEFAULT_WEIGHTS_HASH,
+    });
+    engine = await createEngineAsync({ weightsDir: weights.dir, engine: args.engine, backend: args.backend });
     const { engine: engineName, backend, device, convention } = engine.info;
     if (!args.json) io.stderr.write(`atelier: engine ${engineName}, backend ${backend}, device ${device}, weights ${convention} convention\n`);
     const output = resolve(args.output);
@@ -77,7 +86,7 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
     return 0;
   } catch (error) {
     if (bar) io.stderr.write('\r\x1b[K');
-    if (error instanceof EngineError || error instanceof ImageError) {
+    if (error instanceof EngineError || error instanceof ImageError || error instanceof WeightsError) {
       const cancelled = error instanceof EngineError && error.code === 'cancelled';
       if (args.json) io.stdout.write(`${JSON.stringify({ type: 'error', code: error.code, message: error.message })}\n`);
       io.stderr.write(`atelier stylize: ${error.message} (${error.code})\n`);

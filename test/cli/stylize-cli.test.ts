@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { writeKerasVgg19H5Async } from '../weights-download/keras-h5-fixture.ts';
 import { parseStylizeArgs, STYLIZE_USAGE, UsageError } from '../../daemon/cli/stylize-args.ts';
 
 const bin = fileURLToPath(new URL('../../bin/atelier.js', import.meta.url));
@@ -66,7 +67,7 @@ test('usage errors exit 2 with a sentence; bad files exit 1 with a code', () => 
   assert.match(missing.stderr, /does not exist.*image-unreadable/);
   const badWeights = atelier(['stylize', content, style, '--weights', dir, '--backend', 'cpu']);
   assert.equal(badWeights.code, 1);
-  assert.match(badWeights.stderr, /weights-missing/);
+  assert.match(badWeights.stderr, /has no weights_manifest\.json.*weights_not_found/);
 });
 
 test('--style-scale passes a relative style strength; zero or words are usage errors', () => {
@@ -79,4 +80,18 @@ test('--style-scale passes a relative style strength; zero or words are usage er
   assert.throws(() => parseStylizeArgs([content, style, '--style-scale', '0']), (e: unknown) => e instanceof UsageError && /--style-scale/.test(e.message));
   assert.throws(() => parseStylizeArgs([content, style, '--style-scale', 'lots']), (e: unknown) => e instanceof UsageError && /--style-scale/.test(e.message));
   assert.match(STYLIZE_USAGE, /--style-scale X/);
+});
+
+test('--weights also takes the Keras .h5 file, converted once into the cache', async () => {
+  const h5 = join(dir, 'vgg19_notop.h5');
+  await writeKerasVgg19H5Async(h5, { seed: 3 });
+  const cache = join(dir, 'cache');
+  const args = ['stylize', content, style, '-o', join(dir, 'h5.png'), '--weights', h5, '--backend', 'cpu', '--max-side', '32', '--stages', '1', '--iterations', '2', '--json'];
+  const first = atelier(args, { XDG_CACHE_HOME: cache });
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(JSON.parse(first.stdout.trim().split('\n').pop()!).type, 'result');
+  const converted = (await readdir(cache, { recursive: true })).filter((f) => f.endsWith('weights_manifest.json'));
+  assert.equal(converted.length, 1, 'one conversion in the cache');
+  const second = atelier(args, { XDG_CACHE_HOME: cache });
+  assert.equal(second.code, 0, second.stderr);
 });
