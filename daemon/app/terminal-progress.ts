@@ -33,7 +33,7 @@ export function createTerminalProgress(out: NodeJS.WriteStream): (progress: Weig
     const step = Math.floor(percent / PIPE_STEP_PERCENT);
     if (step !== lastStep) {
       lastStep = step;
-      out.write(`Downloading weights ${percent}% (${size}, ${rate})\n`);
+      out.write(`${formatWeightsProgress(progress)}\n`);
     }
   };
 }
