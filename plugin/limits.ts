@@ -2,7 +2,7 @@
  * Every limit and default of the plugin, in one place. Protocol-wide bounds (ports, image sizes
  * the daemon accepts) live in protocol/limits.ts and are imported from there, never repeated.
  */
-import { LIMITS } from '../protocol/index.ts';
+import { LIMITS } from '../protocol/sandbox.ts';
 
 /** Figma refuses images whose longest side exceeds this (figma.createImage). */
 export const FIGMA_MAX_IMAGE_SIDE = 4096;

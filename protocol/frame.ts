@@ -35,13 +35,17 @@ export interface Envelope {
   images: Map<string, Uint8Array>;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Made on first use, not at load: TextEncoder is a Web/Node API, not ECMAScript, and a bundle
+ * that merely imports the protocol (Figma's main-code sandbox has neither) must still load.
+ */
+let encoder: TextEncoder | undefined;
+let decoder: TextDecoder | undefined;
 
 /** Builds a binary frame from a message and the images it references. */
 export function encodeBinaryFrame(message: object, images: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const attachments = [...images].map(([id, bytes]) => ({ id, byteLength: bytes.byteLength }));
-  const header = encoder.encode(JSON.stringify({ message, attachments }));
+  const header = (encoder ??= new TextEncoder()).encode(JSON.stringify({ message, attachments }));
   const total = HEADER_LENGTH_BYTES + header.byteLength + attachments.reduce((sum, a) => sum + a.byteLength, 0);
   const frame = new Uint8Array(total);
   new DataView(frame.buffer).setUint32(0, header.byteLength);
@@ -69,7 +73,7 @@ export function decodeBinaryFrame(frame: Uint8Array): ParseResult<Envelope> {
   }
   let headerJson: unknown;
   try {
-    headerJson = JSON.parse(decoder.decode(frame.subarray(HEADER_LENGTH_BYTES, HEADER_LENGTH_BYTES + headerLength)));
+    headerJson = JSON.parse((decoder ??= new TextDecoder('utf-8', { fatal: true })).decode(frame.subarray(HEADER_LENGTH_BYTES, HEADER_LENGTH_BYTES + headerLength)));
   } catch {
     return parseFailure('bad-frame', 'The header of a binary frame is not UTF-8 JSON.');
   }

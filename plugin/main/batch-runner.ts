@@ -1,5 +1,5 @@
 import type { JobOptions, MainToUi } from '../bridge/index.ts';
-import { readPngSize } from '../../protocol/index.ts';
+import { readPngSize } from '../../protocol/sandbox.ts';
 import type { HostApi, HostSceneNode } from './figma-host.ts';
 import { insertResult } from './insert-result.ts';
 import { PluginError } from './plugin-error.ts';

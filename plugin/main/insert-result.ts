@@ -1,6 +1,6 @@
 import type { JobOptions } from '../bridge/index.ts';
 import { FIGMA_MAX_IMAGE_SIDE, PLUGIN_DATA_KEYS } from '../limits.ts';
-import { readPngSize } from '../../protocol/index.ts';
+import { readPngSize } from '../../protocol/sandbox.ts';
 import type { HostApi, HostRectangle, HostSceneNode } from './figma-host.ts';
 import { PluginError } from './plugin-error.ts';
 import { RELAUNCH_COMMANDS } from './commands.ts';

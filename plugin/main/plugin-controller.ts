@@ -1,4 +1,4 @@
-import { DEFAULT_DAEMON_PORT } from '../../protocol/index.ts';
+import { DEFAULT_DAEMON_PORT } from '../../protocol/sandbox.ts';
 import { jobOptionsSchema, uiToMainSchema, type JobOptions, type MainToUi, type StyleLayer, type UiToMain } from '../bridge/index.ts';
 import { PLUGIN_DATA_KEYS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
 import { BatchRunner } from './batch-runner.ts';
@@ -53,6 +53,12 @@ async function planRelaunchAsync(api: HostApi): Promise<RelaunchPlan> {
  */
 export async function runPluginAsync(api: HostApi, html: string): Promise<void> {
   const command = api.command || MENU_COMMANDS.apply;
+  const known: readonly string[] = [...Object.values(MENU_COMMANDS), ...Object.values(RELAUNCH_COMMANDS)];
+  if (!known.includes(command)) {
+    // A manifest entry the code does not know would otherwise open the wrong screen silently.
+    api.closePlugin(`Atelier does not know the command “${command}”. Update the plugin.`);
+    return;
+  }
 
   if (command === MENU_COMMANDS.useSelectionAsStyle) {
     const [node, ...rest] = api.currentPage.selection;

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../../plugin/fake-figma/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions } from '../../plugin/bridge/index.ts';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from '../../plugin/main/index.ts';
@@ -163,20 +162,4 @@ test('the relaunch button re-runs the original source with the stored style and 
   assert.equal(init.style?.id, style.id);
   const { selection } = await relaunched.next('selection');
   assert.deepEqual(selection.targets.map((t) => t.id), [source.id], 'the source, not the result, is stylised again');
-});
-
-test('manifest.json names the commands, files and daemon port the code uses', () => {
-  const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as {
-    main: string; ui: string; documentAccess: string; editorType: string[];
-    menu: { command?: string }[]; relaunchButtons: { command: string }[];
-    networkAccess: { allowedDomains: string[]; reasoning: string };
-  };
-  assert.equal(manifest.main, 'plugin/dist/code.js');
-  assert.equal(manifest.ui, 'plugin/dist/ui.html');
-  assert.equal(manifest.documentAccess, 'dynamic-page');
-  assert.deepEqual(manifest.editorType, ['figma']);
-  assert.deepEqual(manifest.menu.map((m) => m.command).filter(Boolean).sort(), Object.values(MENU_COMMANDS).sort());
-  assert.deepEqual(manifest.relaunchButtons.map((b) => b.command), Object.values(RELAUNCH_COMMANDS));
-  assert.ok(manifest.networkAccess.allowedDomains.includes(`ws://localhost:${DEFAULT_DAEMON_PORT}`));
-  assert.ok(manifest.networkAccess.reasoning.length > 40);
 });
