@@ -1,13 +1,15 @@
 /**
  * The slice of Figma's plugin API that the main code uses, written as narrow views of the
  * official typings. The real `figma` object satisfies it (checked in code.ts), and so does the
- * fake in plugin/fake-figma, which is what lets the main code run under node's test runner.
+ * fake in test/plugin/fake-figma, which is what lets the main code run under node's test runner.
  */
 import type {
   ExportSettingsImage,
   NodeType,
   Paint,
+  Rect,
   ShowUIOptions,
+  Transform,
 } from '@figma/plugin-typings/plugin-api-standalone.js';
 
 export type SceneNodeType = Exclude<NodeType, 'DOCUMENT' | 'PAGE'>;
@@ -25,6 +27,16 @@ export interface HostSceneNode {
   x: number;
   y: number;
   readonly rotation?: number;
+  /** Relative to the nearest container that is not a group or boolean operation. */
+  readonly relativeTransform?: Transform;
+  readonly absoluteTransform?: Transform;
+  /** Without shadows and strokes; rotated layers give the box around them. */
+  readonly absoluteBoundingBox?: Rect | null;
+  /**
+   * What is drawn: shadows, outside strokes, unclipped children, text glyphs; null when
+   * invisible. Optional only because a few FigJam layer types lack it.
+   */
+  readonly absoluteRenderBounds?: Rect | null;
   readonly fills?: ReadonlyArray<Paint> | symbol;
   readonly children?: ReadonlyArray<HostSceneNode>;
   readonly layoutMode?: string;
@@ -64,6 +76,7 @@ export interface HostRectangle extends HostSceneNode {
   readonly type: 'RECTANGLE';
   fills: ReadonlyArray<Paint> | symbol;
   layoutPositioning: 'AUTO' | 'ABSOLUTE';
+  relativeTransform: Transform;
   resize(width: number, height: number): void;
   setPluginData(key: string, value: string): void;
   setRelaunchData(data: { [command: string]: string }): void;
@@ -80,6 +93,7 @@ export interface HostApi {
   readonly command: string;
   readonly editorType: string;
   readonly root: HostDocument;
+  /** Read-only with dynamic-page: switching goes through setCurrentPageAsync. */
   readonly currentPage: HostPage;
   readonly ui: HostUi;
   readonly clientStorage: {
@@ -90,10 +104,11 @@ export interface HostApi {
   showUI(html: string, options?: ShowUIOptions): void;
   createRectangle(): HostRectangle;
   createImage(data: Uint8Array): { readonly hash: string };
+  setCurrentPageAsync(page: HostPage): Promise<void>;
   getNodeByIdAsync(id: string): Promise<HostSceneNode | HostPage | HostDocument | null>;
   commitUndo(): void;
   notify(message: string, options?: { timeout?: number; error?: boolean }): { cancel(): void };
-  on(type: 'selectionchange' | 'close', callback: () => void): void;
+  on(type: 'selectionchange' | 'currentpagechange' | 'close', callback: () => void): void;
   closePlugin(message?: string): void;
 }
 

@@ -2,7 +2,7 @@
  * Test driver: runs the plugin's main code against the fake Figma API and speaks for the UI.
  */
 import { mainToUiSchema, type MainToUi } from '../../plugin/bridge/index.ts';
-import { FakeFigma } from '../../plugin/fake-figma/index.ts';
+import { FakeFigma } from './fake-figma/index.ts';
 import { runPluginAsync } from '../../plugin/main/index.ts';
 
 export type MessageOf<T extends MainToUi['type']> = Extract<MainToUi, { type: T }>;

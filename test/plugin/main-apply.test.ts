@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../../plugin/fake-figma/index.ts';
+import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from './fake-figma/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions } from '../../plugin/bridge/index.ts';
 import { PLUGIN_DATA_KEYS } from '../../plugin/limits.ts';
 import { readPngSize } from '../../protocol/index.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../../plugin/fake-figma/index.ts';
+import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from './fake-figma/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions } from '../../plugin/bridge/index.ts';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from '../../plugin/main/index.ts';
 import { MAX_STYLE_LAYERS, SETTINGS_KEY } from '../../plugin/limits.ts';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from '../../plugin/main/index.ts';
 import { DEFAULT_DAEMON_PORT } from '../../protocol/index.ts';
-import { FakeFigma } from '../../plugin/fake-figma/index.ts';
+import { FakeFigma } from './fake-figma/index.ts';
 import { startPluginAsync } from './drive-plugin.ts';
-import { ALLOWED_DOMAIN, figmaManifestSchema, manifestCommands } from './figma/manifest-rules.ts';
+import { ALLOWED_DOMAIN, figmaManifestSchema, manifestCommands } from './fake-figma/manifest-rules.ts';
 
 const manifest = figmaManifestSchema.parse(JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')));
 

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPluginAsync } from '../../plugin/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions } from '../../plugin/bridge/index.ts';
-import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../../plugin/fake-figma/index.ts';
+import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from './fake-figma/index.ts';
 import { readPngSize } from '../../protocol/index.ts';
 import { PluginDriver } from './drive-plugin.ts';
-import { runInFigmaSandbox } from './figma/sandbox.ts';
+import { runInFigmaSandbox } from './fake-figma/sandbox.ts';
 
 const options: JobOptions = { ...DEFAULT_JOB_OPTIONS, quality: 'custom', size: 128, iterations: 5 };
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { LIMITS, parseClientFrame, encodeMessage, validFixtureSchema, type WelcomeMessage } from '../../protocol/index.ts';
 import { PRESETS } from '../../daemon/engine/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions, type MainToUi } from '../../plugin/bridge/index.ts';
-import { encodePng, paintPattern } from '../../plugin/fake-figma/index.ts';
+import { encodePng, paintPattern } from './fake-figma/index.ts';
 import { DEFAULT_ENGINE_PRESET, QUALITY_PRESETS } from '../../plugin/limits.ts';
 import { buildStylizeRequest, formatEta, frameFraction, strengthOverride, styleScaleFor } from '../../plugin/ui/index.ts';
 

@@ -4,7 +4,7 @@
  * (ui.html) in a sandboxed iframe (origin "null", as in Figma) and relays messages the way
  * Figma does. A mini layers panel and canvas show what the designer would see in the file.
  */
-import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../../../plugin/fake-figma/index.ts';
+import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../fake-figma/index.ts';
 import { PLUGIN_DATA_KEYS, SETTINGS_KEY } from '../../../plugin/limits.ts';
 import { readPngSize } from '../../../protocol/index.ts';
 

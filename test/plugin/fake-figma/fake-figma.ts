@@ -1,6 +1,6 @@
 import type { ExportSettingsImage, ShowUIOptions } from '@figma/plugin-typings/plugin-api-standalone.js';
-import type { HostApi, HostDocument, HostSceneNode, HostUi, HostViewport } from '../main/figma-host.ts';
-import { readPngSize } from '../../protocol/index.ts';
+import type { HostApi, HostDocument, HostSceneNode, HostUi, HostViewport } from '../../../plugin/main/figma-host.ts';
+import { readPngSize } from '../../../protocol/index.ts';
 import { FakePage, FakeRectangle, FakeSceneNode, type FakeDocumentHooks, type FakeNodeInit } from './fake-nodes.ts';
 
 /** Figma's own limit, repeated here on purpose: the fake must not trust the code it tests. */
@@ -26,9 +26,18 @@ class FakeUi implements HostUi {
     this.size = { width, height };
   }
 
-  /** What the UI iframe does with parent.postMessage({ pluginMessage }). */
+  /** Messages the UI sent while the main code had no `figma.ui.onmessage`: Figma drops them. */
+  readonly dropped: unknown[] = [];
+
+  /**
+   * What the UI iframe does with parent.postMessage({ pluginMessage }, '*'): the message
+   * crosses by structured clone (a Uint8Array view keeps its whole underlying buffer and its
+   * offset), and reaches only a handler that is already set.
+   */
   sendFromUi(pluginMessage: unknown): void {
-    this.onmessage?.(pluginMessage, { origin: 'null' });
+    const copy = structuredClone(pluginMessage);
+    if (this.onmessage) this.onmessage(copy, { origin: 'null' });
+    else this.dropped.push(copy);
   }
 
   /** Observes every message the main code posts to the UI (the harness relays them). */
@@ -57,7 +66,8 @@ export class FakeFigma implements HostApi {
   closedWith: string | null | undefined = undefined;
   zoomedTo: string[] = [];
   readonly root: HostDocument & { children: FakePage[] };
-  currentPage: FakePage;
+  private page: FakePage;
+  private allPagesLoaded = false;
 
   private idCounter = 0;
   private readonly nodes = new Map<string, FakeSceneNode | FakePage>();
@@ -79,7 +89,25 @@ export class FakeFigma implements HostApi {
     };
     const first = new FakePage(this.hooks, 'Page 1', true, (page) => this.selectionChanged(page));
     this.root = { id: '0:0', type: 'DOCUMENT', name: 'Untitled', children: [first] };
-    this.currentPage = first;
+    this.page = first;
+  }
+
+  get currentPage(): FakePage {
+    return this.page;
+  }
+  /** PluginAPI.currentPage: with dynamic-page "this property is read-only. Use setCurrentPageAsync". */
+  set currentPage(_page: FakePage) {
+    throw new Error('Cannot set currentPage with documentAccess: dynamic-page. Use figma.setCurrentPageAsync instead');
+  }
+
+  /** PluginAPI.getNodeById: "will throw an exception if the plugin manifest contains documentAccess: dynamic-page". */
+  getNodeById(_id: string): never {
+    throw new Error('Cannot call getNodeById with documentAccess: dynamic-page. Use figma.getNodeByIdAsync instead');
+  }
+
+  async loadAllPagesAsync(): Promise<void> {
+    for (const page of this.root.children) await page.loadAsync();
+    this.allPagesLoaded = true;
   }
 
   readonly clientStorage = {
@@ -103,7 +131,7 @@ export class FakeFigma implements HostApi {
     return page;
   }
 
-  frame(init: FakeNodeInit & { type?: 'FRAME' | 'GROUP' | 'INSTANCE' | 'COMPONENT' | 'SECTION' } = {}): FakeSceneNode {
+  frame(init: FakeNodeInit & { type?: 'FRAME' | 'GROUP' | 'INSTANCE' | 'COMPONENT' | 'COMPONENT_SET' | 'SECTION' | 'BOOLEAN_OPERATION' } = {}): FakeSceneNode {
     return new FakeSceneNode(init.type ?? 'FRAME', this.hooks, init, true);
   }
 
@@ -123,6 +151,11 @@ export class FakeFigma implements HostApi {
 
   select(...nodes: FakeSceneNode[]): void {
     this.currentPage.setSelection(nodes);
+  }
+
+  /** The designer clicks another page in the pages panel. */
+  async switchPageAsync(page: FakePage): Promise<void> {
+    await this.setCurrentPageAsync(page);
   }
 
   /** Undoes the last undo step, as Cmd+Z would: layers created in it disappear. */
@@ -159,9 +192,26 @@ export class FakeFigma implements HostApi {
     return { hash };
   }
 
+  /**
+   * Loads the page, switches to it, then fires "currentpagechange" and, as the typings say,
+   * "a currentpagechange event always triggers a selectionchange event".
+   */
+  async setCurrentPageAsync(page: FakePage): Promise<void> {
+    if (!this.root.children.includes(page)) throw new Error('setCurrentPageAsync: not a page of this document');
+    await page.loadAsync();
+    if (page === this.page) return;
+    this.page = page;
+    for (const handler of this.handlers.get('currentpagechange') ?? []) handler();
+    for (const handler of this.handlers.get('selectionchange') ?? []) handler();
+  }
+
   async getNodeByIdAsync(id: string): Promise<FakeSceneNode | FakePage | HostDocument | null> {
     if (id === this.root.id) return this.root;
     const node = this.nodes.get(id);
+    // getNodeByIdAsync reaches nodes on any page, loading that page as needed.
+    let top: FakeSceneNode | FakePage | null | undefined = node;
+    while (top instanceof FakeSceneNode) top = top.parent;
+    if (top instanceof FakePage) await top.loadAsync();
     return node && !(node instanceof FakeSceneNode && node.removed) ? node : null;
   }
 
@@ -175,7 +225,9 @@ export class FakeFigma implements HostApi {
     return { cancel: () => undefined };
   }
 
-  on(type: 'selectionchange' | 'close', callback: () => void): void {
+  on(type: 'selectionchange' | 'currentpagechange' | 'close' | 'documentchange', callback: () => void): void {
+    // PluginAPI.on: for "documentchange" with dynamic-page "you must first call loadAllPagesAsync".
+    if (type === 'documentchange' && !this.allPagesLoaded) throw new Error('Cannot register documentchange without figma.loadAllPagesAsync() (documentAccess: dynamic-page)');
     const list = this.handlers.get(type) ?? [];
     list.push(callback);
     this.handlers.set(type, list);

@@ -1,0 +1,118 @@
+/**
+ * The fake Figma refuses what Figma refuses (rule one: a stand-in is at least as strict as
+ * what it stands for). Each case names the rule; fake-figma/README.md lists their sources.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readPngSize } from '../../protocol/index.ts';
+import { FakeFigma, encodePng, paintPattern } from './fake-figma/index.ts';
+
+async function exportSize(node: { exportAsync?: (s: { format: 'PNG'; constraint?: { type: 'SCALE' | 'WIDTH' | 'HEIGHT'; value: number }; useAbsoluteBounds?: boolean }) => Promise<Uint8Array> }, useAbsoluteBounds = false) {
+  return readPngSize(await node.exportAsync!({ format: 'PNG', constraint: { type: 'SCALE', value: 1 }, useAbsoluteBounds }));
+}
+
+test('dynamic-page: the synchronous APIs throw; async ones and loaded pages work', async () => {
+  const figma = new FakeFigma();
+  const frame = figma.frame({ name: 'A' });
+  figma.currentPage.appendChild(frame);
+  const other = figma.addPage('Other');
+  other.appendChild(figma.frame({ name: 'B' }));
+  assert.throws(() => figma.getNodeById(frame.id), /getNodeByIdAsync/);
+  assert.throws(() => { (figma as { currentPage: unknown }).currentPage = other; }, /setCurrentPageAsync/);
+  assert.throws(() => other.findAll(), /loadAsync/);
+  assert.throws(() => other.children, /loadAsync/);
+  assert.throws(() => other.insertChild(0, figma.frame()), /loadAsync/);
+  assert.throws(() => figma.on('documentchange', () => undefined), /loadAllPagesAsync/);
+  assert.equal(await figma.getNodeByIdAsync(frame.id), frame);
+  await other.loadAsync();
+  assert.equal(other.findAll().length, 1);
+  const events: string[] = [];
+  figma.on('currentpagechange', () => events.push('page'));
+  figma.on('selectionchange', () => events.push('selection'));
+  await figma.setCurrentPageAsync(other);
+  assert.equal(figma.currentPage, other);
+  assert.deepEqual(events, ['page', 'selection'], 'a page change always also fires selectionchange');
+});
+
+test('createImage refuses images over 4096 px and bytes that are not an image', () => {
+  const figma = new FakeFigma();
+  assert.ok(figma.createImage(encodePng(4096, 1, paintPattern(4096, 1, [1, 2, 3], 'plain'))).hash);
+  assert.throws(() => figma.createImage(encodePng(4097, 1, paintPattern(4097, 1, [1, 2, 3], 'plain'))), /too large/);
+  assert.throws(() => figma.createImage(new Uint8Array([1, 2, 3])), /unsupported/);
+});
+
+test('exportAsync renders the render bounds: rotation, drop shadows, outside strokes, unclipped children', async () => {
+  const figma = new FakeFigma();
+  const rotated = figma.frame({ width: 200, height: 100, rotation: 90 });
+  assert.deepEqual(await exportSize(rotated), { width: 100, height: 200 });
+  const diagonal = figma.frame({ width: 100, height: 100, rotation: 45 });
+  assert.deepEqual(await exportSize(diagonal), { width: 141, height: 141 });
+  const shadowed = figma.frame({ width: 100, height: 100, effects: [{ offset: { x: 0, y: 8 }, radius: 16 }] });
+  assert.deepEqual(shadowed.absoluteRenderBounds, { x: -16, y: -8, width: 132, height: 132 });
+  assert.deepEqual(await exportSize(shadowed), { width: 132, height: 132 });
+  const stroked = figma.frame({ width: 100, height: 100, strokeWeight: 10, strokeAlign: 'OUTSIDE' });
+  assert.deepEqual(await exportSize(stroked), { width: 120, height: 120 });
+  const unclipped = figma.frame({ width: 100, height: 100, clipsContent: false });
+  unclipped.appendChild(figma.layer('RECTANGLE', { x: 50, y: 50, width: 100, height: 20 }));
+  assert.deepEqual(await exportSize(unclipped), { width: 150, height: 100 });
+  const clipped = figma.frame({ width: 100, height: 100 });
+  clipped.appendChild(figma.layer('RECTANGLE', { x: 50, y: 50, width: 100, height: 20 }));
+  assert.deepEqual(await exportSize(clipped), { width: 100, height: 100 });
+  // The constraint scales the rendered region, not width × height.
+  const png = await rotated.exportAsync!({ format: 'PNG', constraint: { type: 'WIDTH', value: 50 } });
+  assert.deepEqual(readPngSize(png), { width: 50, height: 100 });
+});
+
+test('text is cropped to its glyphs unless useAbsoluteBounds', async () => {
+  const figma = new FakeFigma();
+  const text = figma.layer('TEXT', { width: 200, height: 40, ink: { x: 2, y: 6, width: 150, height: 40 } });
+  assert.deepEqual(await exportSize(text), { width: 150, height: 40 });
+  assert.deepEqual(await exportSize(text, true), { width: 200, height: 40 });
+  const hidden = figma.frame({ visible: false });
+  assert.equal(hidden.absoluteRenderBounds, null);
+  await assert.rejects(exportSize(hidden), /nothing to render/);
+});
+
+test('children of groups and boolean operations are placed in their container\'s space; inserting changes a boolean operation\'s shape', () => {
+  const figma = new FakeFigma();
+  const frame = figma.frame({ x: 100, y: 100, width: 400, height: 400 });
+  figma.currentPage.appendChild(frame);
+  const union = figma.frame({ type: 'BOOLEAN_OPERATION' });
+  frame.appendChild(union);
+  union.appendChild(figma.layer('ELLIPSE', { x: 10, y: 10, width: 50, height: 50 }));
+  union.appendChild(figma.layer('ELLIPSE', { x: 40, y: 10, width: 50, height: 50 }));
+  assert.deepEqual([union.x, union.y, union.width, union.height], [10, 10, 80, 50]);
+  assert.deepEqual(union.absoluteBoundingBox, { x: 110, y: 110, width: 80, height: 50 });
+  union.insertChild(2, figma.layer('RECTANGLE', { x: 10, y: 10, width: 200, height: 200 }));
+  assert.deepEqual([union.width, union.height], [200, 200], 'the new layer became an operand');
+  assert.throws(() => union.resize(10, 10), /sized by its children/);
+});
+
+test('a component set takes only components; instances take no new layers; insertChild checks its index', () => {
+  const figma = new FakeFigma();
+  const set = figma.frame({ type: 'COMPONENT_SET' });
+  figma.currentPage.appendChild(set);
+  set.insertChild(0, figma.frame({ type: 'COMPONENT' }));
+  assert.throws(() => set.insertChild(1, figma.createRectangle()), /only contain components/);
+  const instance = figma.frame({ type: 'INSTANCE' });
+  figma.currentPage.appendChild(instance);
+  assert.throws(() => instance.insertChild(0, figma.createRectangle()), /instance/);
+  const frame = figma.frame();
+  figma.currentPage.appendChild(frame);
+  assert.throws(() => frame.insertChild(1, figma.createRectangle()), /out of range/);
+});
+
+test('UI messages cross by structured clone and are dropped while the main code has no onmessage', () => {
+  const figma = new FakeFigma();
+  figma.ui.sendFromUi({ type: 'ui-ready' });
+  assert.deepEqual(figma.ui.dropped, [{ type: 'ui-ready' }]);
+  const got: unknown[] = [];
+  figma.ui.onmessage = (m) => got.push(m);
+  const frame = new Uint8Array(100);
+  const view = frame.subarray(40, 60);
+  figma.ui.sendFromUi({ png: view });
+  const received = (got[0] as { png: Uint8Array }).png;
+  assert.notEqual(received, view);
+  assert.equal(received.byteOffset, 40, 'a view keeps its offset into the whole copied buffer');
+  assert.equal(received.buffer.byteLength, 100);
+});
