@@ -1,5 +1,7 @@
 import type { JobOptions, MainToUi } from '../bridge/index.ts';
 import { readPngSize } from '../../protocol/sandbox.ts';
+import { MAX_WORKING_SIDE } from '../limits.ts';
+import { exportRegionOf, type ExportRegion } from './export-region.ts';
 import type { HostApi, HostSceneNode } from './figma-host.ts';
 import { insertResult } from './insert-result.ts';
 import { PluginError } from './plugin-error.ts';
@@ -17,6 +19,8 @@ interface Batch {
   stylePng: { png: Uint8Array; width: number; height: number };
   index: number;
   pendingJobId: string | null;
+  /** Where the awaited job's pixels came from on the page: the result covers exactly that. */
+  pendingRegion: ExportRegion | null;
   inserted: { nodeId: string; name: string }[];
   failed: { name: string; message: string }[];
   cancelled: boolean;
@@ -26,9 +30,19 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function exportPngAsync(node: HostSceneNode, side: number): Promise<{ png: Uint8Array; width: number; height: number; capNote: string | null }> {
+interface ExportedPng {
+  png: Uint8Array;
+  width: number;
+  height: number;
+  capNote: string | null;
+  region: ExportRegion;
+}
+
+async function exportPngAsync(node: HostSceneNode, side: number): Promise<ExportedPng> {
   if (node.removed || !node.exportAsync) throw new PluginError('export-failed', `“${node.name}” can no longer be exported (was it deleted?).`);
-  const plan = planExport(node.width, node.height, side);
+  const region = exportRegionOf(node);
+  if (!region) throw new PluginError('export-failed', `Nothing of “${node.name}” is drawn (is it hidden?), so there is nothing to stylise.`);
+  const plan = planExport(region, side);
   let png: Uint8Array;
   try {
     png = await node.exportAsync(plan.settings);
@@ -37,7 +51,12 @@ async function exportPngAsync(node: HostSceneNode, side: number): Promise<{ png:
   }
   const size = readPngSize(png);
   if (!size) throw new PluginError('export-failed', `Figma exported “${node.name}” in a form Atelier cannot read.`);
-  return { png, ...size, capNote: plan.capNote };
+  // Checked on the image Figma really made, before the daemon spends any time on it: the
+  // result will be this size, and Figma takes no image over its limit.
+  if (Math.max(size.width, size.height) > MAX_WORKING_SIDE) {
+    throw new PluginError('too-large', `Figma exported “${node.name}” at ${size.width}×${size.height} px; images can be at most ${MAX_WORKING_SIDE} px on their longest side. Pick a smaller size.`);
+  }
+  return { png, ...size, capNote: plan.capNote, region };
 }
 
 /**
@@ -68,6 +87,7 @@ export class BatchRunner {
       stylePng: { png: new Uint8Array(), width: 1, height: 1 },
       index: 0,
       pendingJobId: null,
+      pendingRegion: null,
       inserted: [],
       failed: [],
       cancelled: false,
@@ -90,9 +110,11 @@ export class BatchRunner {
     if (!batch || batch.cancelled || batch.pendingJobId !== jobId) return false;
     batch.pendingJobId = null;
     const target = batch.request.targets[batch.index]!;
+    const region = batch.pendingRegion!;
     try {
       const rect = insertResult(this.api, {
         source: target,
+        region: region.bounds,
         styleNodeId: batch.request.style.id,
         styleName: batch.request.style.name,
         options: batch.request.options,
@@ -136,6 +158,7 @@ export class BatchRunner {
         if (batch.cancelled || this.batch !== batch) return;
         const jobId = `job-${batch.id}-${batch.index}`;
         batch.pendingJobId = jobId;
+        batch.pendingRegion = content.region;
         this.post({
           type: 'job',
           jobId,

@@ -54,6 +54,8 @@ export interface HostParent {
   /** Pages, when the parent is the document (the typings allow it; it never holds a layer). */
   readonly children: ArrayLike<HostSceneNode | HostPage>;
   readonly layoutMode?: string;
+  /** Layers have one; pages do not (their space is the page's own). */
+  readonly absoluteTransform?: Transform;
   insertChild(index: number, child: HostSceneNode): void;
 }
 

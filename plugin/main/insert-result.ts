@@ -1,14 +1,19 @@
 import type { JobOptions } from '../bridge/index.ts';
 import { FIGMA_MAX_IMAGE_SIDE, PLUGIN_DATA_KEYS } from '../limits.ts';
 import { readPngSize } from '../../protocol/sandbox.ts';
+import type { Rect } from '@figma/plugin-typings/plugin-api-standalone.js';
+import { coordinateContainerOf, resultAnchorOf } from './export-region.ts';
 import type { HostApi, HostRectangle, HostSceneNode } from './figma-host.ts';
 import { PluginError } from './plugin-error.ts';
 import { RELAUNCH_COMMANDS } from './commands.ts';
 import { resultName } from './result-name.ts';
 import { isInsideInstance } from './selection.ts';
+import { IDENTITY_TRANSFORM, invertTransform, multiplyTransforms, translation } from './transform.ts';
 
 export interface InsertRequest {
   source: HostSceneNode;
+  /** The page region the job's pixels were exported from (export-region.ts). */
+  region: Rect;
   styleNodeId: string;
   styleName: string;
   options: JobOptions;
@@ -38,15 +43,23 @@ function checkInsertable(source: HostSceneNode, png: Uint8Array): void {
 }
 
 /**
- * Puts the result into a new rectangle with an image fill, same size and position as the
- * source, directly above it in the same parent. The source is never modified. The whole
- * insertion is one undo step; if any step fails, the half-made layer is removed again.
+ * Puts the result into a new rectangle with an image fill that covers exactly the region its
+ * pixels were exported from (shadows, rotation and overflowing children included), directly
+ * above the source in the same parent — or above the outermost boolean operation or component
+ * set around it, where a new layer would become an operand or is refused. The source is never
+ * modified. The whole insertion is one undo step; if any step fails, the half-made layer is
+ * removed again.
  */
 export function insertResult(api: HostApi, request: InsertRequest): HostRectangle {
-  const { source, png } = request;
+  const { source, png, region } = request;
   checkInsertable(source, png);
-  const parent = source.parent!;
-  const index = indexInParent(source);
+  const anchor = resultAnchorOf(source);
+  const parent = anchor.parent!;
+  const index = indexInParent(anchor);
+  // The region is on the page; the rectangle is positioned in its container's space, which
+  // may be moved or rotated.
+  const container = coordinateContainerOf(parent);
+  const toContainer = invertTransform(container.absoluteTransform ?? IDENTITY_TRANSFORM);
   // createImage validates the bytes; doing it first means a bad image leaves no trace.
   const image = api.createImage(png);
   // Close whatever the designer did before, so that one undo removes exactly this result.
@@ -54,13 +67,12 @@ export function insertResult(api: HostApi, request: InsertRequest): HostRectangl
   const rect = api.createRectangle();
   try {
     rect.name = resultName(source.name, request.styleName);
-    rect.resize(source.width, source.height);
+    rect.resize(region.width, region.height);
     rect.fills = [{ type: 'IMAGE', imageHash: image.hash, scaleMode: 'FILL' }];
     parent.insertChild(index + 1, rect);
     // In an auto-layout parent a new child would join the flow and push its siblings around.
     if (parent.layoutMode !== undefined && parent.layoutMode !== 'NONE') rect.layoutPositioning = 'ABSOLUTE';
-    rect.x = source.x;
-    rect.y = source.y;
+    rect.relativeTransform = multiplyTransforms(toContainer, translation(region.x, region.y));
     rect.setPluginData(PLUGIN_DATA_KEYS.source, source.id);
     rect.setPluginData(PLUGIN_DATA_KEYS.style, request.styleNodeId);
     rect.setPluginData(PLUGIN_DATA_KEYS.options, JSON.stringify(request.options));

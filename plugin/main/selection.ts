@@ -24,6 +24,7 @@ export function whyNotExportable(node: HostSceneNode): string | null {
   if (typeof node.exportAsync !== 'function') return 'Figma cannot export this kind of layer';
   if (!node.visible) return 'it is hidden';
   if (!(node.width > 0 && node.height > 0)) return 'it has no area';
+  if (node.absoluteRenderBounds === null) return 'nothing of it is drawn';
   if (!node.parent) return 'it is not on a page';
   if (isInsideInstance(node)) return 'it is inside a component instance (select the instance itself)';
   return null;

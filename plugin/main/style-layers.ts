@@ -3,6 +3,7 @@ import type { StyleLayer } from '../bridge/index.ts';
 import { MAX_STYLE_LAYERS, THUMBNAIL_SIDE } from '../limits.ts';
 import type { HostApi, HostPage, HostSceneNode } from './figma-host.ts';
 import { whyNotExportable } from './selection.ts';
+import { exportRegionOf } from './export-region.ts';
 import { thumbnailSettings } from './working-size.ts';
 
 function isImagePaint(paint: Paint): boolean {
@@ -26,9 +27,10 @@ function isAtelierResult(node: HostSceneNode, sourceKey: string): boolean {
  * name, so one odd layer does not hide the rest).
  */
 export async function exportThumbnailAsync(node: HostSceneNode, side: number = THUMBNAIL_SIDE): Promise<Uint8Array | null> {
-  if (!node.exportAsync) return null;
+  const region = exportRegionOf(node);
+  if (!node.exportAsync || !region) return null;
   try {
-    return await node.exportAsync(thumbnailSettings(node.width, node.height, side));
+    return await node.exportAsync(thumbnailSettings(region, side));
   } catch {
     return null;
   }

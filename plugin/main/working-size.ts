@@ -1,5 +1,6 @@
 import type { ExportSettingsImage } from '@figma/plugin-typings/plugin-api-standalone.js';
 import { MAX_WORKING_SIDE, MIN_WORKING_SIDE } from '../limits.ts';
+import type { ExportRegion } from './export-region.ts';
 
 export interface ExportPlan {
   settings: ExportSettingsImage;
@@ -11,10 +12,12 @@ export interface ExportPlan {
 }
 
 /**
- * Plans the export of a layer so that its longest side is the working size, capped at the
- * largest image Figma accepts. The constraint is on the longest side so the aspect is kept.
+ * Plans the export of a layer's region (exportRegionOf: what Figma really renders) so that the
+ * image's longest side is the working size, capped at the largest image Figma accepts. The
+ * constraint is on the region's longest side so the aspect is kept.
  */
-export function planExport(width: number, height: number, requestedSide: number): ExportPlan {
+export function planExport(region: ExportRegion, requestedSide: number): ExportPlan {
+  const { width, height } = region.bounds;
   const side = Math.max(MIN_WORKING_SIDE, Math.min(Math.round(requestedSide), MAX_WORKING_SIDE));
   const capNote =
     requestedSide > MAX_WORKING_SIDE
@@ -24,7 +27,7 @@ export function planExport(width: number, height: number, requestedSide: number)
   const ratio = landscape ? height / width : width / height;
   const shortSide = Math.max(1, Math.round(side * ratio));
   return {
-    settings: { format: 'PNG', constraint: { type: landscape ? 'WIDTH' : 'HEIGHT', value: side } },
+    settings: { format: 'PNG', constraint: { type: landscape ? 'WIDTH' : 'HEIGHT', value: side }, useAbsoluteBounds: region.useAbsoluteBounds },
     width: landscape ? side : shortSide,
     height: landscape ? shortSide : side,
     capNote,
@@ -32,6 +35,7 @@ export function planExport(width: number, height: number, requestedSide: number)
 }
 
 /** Export settings for a small preview whose longest side is `side`. */
-export function thumbnailSettings(width: number, height: number, side: number): ExportSettingsImage {
-  return { format: 'PNG', constraint: { type: width >= height ? 'WIDTH' : 'HEIGHT', value: side } };
+export function thumbnailSettings(region: ExportRegion, side: number): ExportSettingsImage {
+  const { width, height } = region.bounds;
+  return { format: 'PNG', constraint: { type: width >= height ? 'WIDTH' : 'HEIGHT', value: side }, useAbsoluteBounds: region.useAbsoluteBounds };
 }
