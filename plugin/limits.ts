@@ -16,6 +16,12 @@ export const MIN_WORKING_SIDE = 64;
 /** Longest side of the thumbnails shown in the UI (style list, selection summary). */
 export const THUMBNAIL_SIDE = 96;
 
+/**
+ * Quiet time after the last selectionchange before the selection (and its thumbnail export)
+ * is sent to the UI: a marquee drag fires one event per layer it crosses.
+ */
+export const SELECTION_DEBOUNCE_MS = 120;
+
 /** At most this many image-bearing layers are listed as style candidates (big files stay fast). */
 export const MAX_STYLE_LAYERS = 48;
 

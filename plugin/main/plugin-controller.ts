@@ -1,6 +1,6 @@
 import { DEFAULT_DAEMON_PORT } from '../../protocol/sandbox.ts';
 import { jobOptionsSchema, uiToMainSchema, type JobOptions, type MainToUi, type StyleLayer, type UiToMain } from '../bridge/index.ts';
-import { PLUGIN_DATA_KEYS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
+import { PLUGIN_DATA_KEYS, SELECTION_DEBOUNCE_MS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
 import { BatchRunner } from './batch-runner.ts';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from './commands.ts';
 import type { HostApi, HostSceneNode } from './figma-host.ts';
@@ -73,6 +73,15 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
   }
 
   api.showUI(html, { width: UI_WIDTH, height: UI_HEIGHT, themeColors: true, title: 'Atelier' });
+  // Listen at once: Figma drops UI messages that arrive while no handler is set, and the UI
+  // says "ui-ready" as soon as it loads, which can be before the relaunch plan below is made.
+  // Messages are held until the handlers exist, then handled in order.
+  let handle: ((raw: unknown) => void) | null = null;
+  const early: unknown[] = [];
+  api.ui.onmessage = (raw) => {
+    if (handle) handle(raw);
+    else early.push(raw);
+  };
   const post = (message: MainToUi): void => api.ui.postMessage(message);
   const runner = new BatchRunner(api, post);
   let relaunch: RelaunchPlan | null = command === RELAUNCH_COMMANDS.restyle ? await planRelaunchAsync(api) : null;
@@ -174,10 +183,12 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
         return;
       case 'focus-node': {
         const node = await sceneNodeByIdAsync(api, message.nodeId);
-        if (node && pageOf(node)?.id === api.currentPage.id) {
-          api.currentPage.selection = [node];
-          api.viewport.scrollAndZoomIntoView([node]);
-        }
+        const page = node ? pageOf(node) : null;
+        if (!node || !page) throw new PluginError('source-removed', 'That layer no longer exists.');
+        // With dynamic-page, currentPage is read-only: switching pages is setCurrentPageAsync.
+        if (page.id !== api.currentPage.id) await api.setCurrentPageAsync(page);
+        api.currentPage.selection = [node];
+        api.viewport.scrollAndZoomIntoView([node]);
         return;
       }
       case 'close':
@@ -186,7 +197,7 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     }
   };
 
-  api.ui.onmessage = (raw) => {
+  handle = (raw) => {
     const parsed = uiToMainSchema.safeParse(raw);
     if (!parsed.success) {
       console.warn('Atelier: ignored a malformed message from the UI', parsed.error.issues[0]?.message);
@@ -194,10 +205,25 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     }
     handleAsync(parsed.data).catch(problem);
   };
+  for (const raw of early.splice(0)) handle(raw);
 
-  api.on('selectionchange', () => {
+  // Dragging a marquee fires selectionchange for every layer it touches; exporting a thumbnail
+  // each time would queue dozens of exports. Only the selection that stays is described.
+  let selectionTimer: ReturnType<typeof setTimeout> | null = null;
+  const selectionChanged = (): void => {
     // A fresh selection replaces the relaunch targets: the designer has moved on.
     relaunch = null;
-    postSelectionAsync().catch(problem);
+    if (selectionTimer !== null) clearTimeout(selectionTimer);
+    selectionTimer = setTimeout(() => {
+      selectionTimer = null;
+      postSelectionAsync().catch(problem);
+    }, SELECTION_DEBOUNCE_MS);
+  };
+  api.on('selectionchange', selectionChanged);
+  // Another page: its selection and its image layers (current page first) are what count now.
+  // Figma follows a page change with a selectionchange too; the debounce folds the two.
+  api.on('currentpagechange', () => {
+    selectionChanged();
+    handleAsync({ type: 'refresh-styles' }).catch(problem);
   });
 }

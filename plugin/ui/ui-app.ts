@@ -194,7 +194,9 @@ export class UiApp {
         this.progress.fraction = (active.index + 1) / active.total;
         this.progress.detail = 'Adding the layer…';
         this.showPreview(png);
-        this.deps.post({ type: 'job-result', jobId: active.mainJobId, png });
+        // `png` is a view into the WebSocket frame; postMessage would clone that whole frame
+        // (header and all) and hand the main code a view at an offset. Send the image alone.
+        this.deps.post({ type: 'job-result', jobId: active.mainJobId, png: png.slice() });
         return;
       }
       case 'completed':
@@ -515,7 +517,9 @@ export class UiApp {
             ? 'Select what to stylise on the canvas.'
             : !this.style
               ? 'Choose a style.'
-              : 'The original stays untouched; one undo removes the result.';
+              : count > 1
+                ? 'The originals stay untouched; each result is one undo step.'
+                : 'The original stays untouched; one undo removes the result.';
     byId('apply-hint').textContent = hint;
   }
 }

@@ -39,7 +39,13 @@ interface HarnessResult {
   relaunch: string[];
 }
 interface HarnessWindow {
-  harness: { ids: { board: string; hero: string }; result(): HarnessResult | null; undo(): void; layerNames(): string[] };
+  harness: {
+    ids: { board: string; hero: string };
+    result(): HarnessResult | null;
+    undo(): void;
+    layerNames(): string[];
+    resultBuffers(): { byteOffset: number; byteLength: number; bufferLength: number }[];
+  };
 }
 
 async function serveAsync(files: Record<string, { type: string; body: string }>): Promise<Server> {
@@ -132,6 +138,9 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     assert.deepEqual(result.fills, [{ type: 'IMAGE', scaleMode: 'FILL' }]);
     assert.deepEqual(result.png, { width: 64, height: 40 }, 'the daemon\'s image at the working size');
     assert.deepEqual(result.relaunch, ['restyle']);
+    const buffers = await page.evaluate(() => (window as unknown as HarnessWindow).harness.resultBuffers());
+    assert.equal(buffers.length, 1);
+    assert.deepEqual(buffers[0], { byteOffset: 0, byteLength: buffers[0]!.byteLength, bufferLength: buffers[0]!.byteLength }, 'the result crossed as its own buffer, not a view into the WebSocket frame');
     assert.equal(consoleErrors.length, 0, consoleErrors.join('\n'));
 
     // The daemon restarts: the plugin notices, waits, and comes back paired with its token.

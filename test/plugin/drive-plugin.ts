@@ -40,6 +40,27 @@ export class PluginDriver {
     }
   }
 
+  private markAt = 0;
+
+  /** Remembers how far the messages go now, for nextAfterMark. */
+  mark(): void {
+    this.markAt = this.figma.ui.posted.length;
+  }
+
+  /** The first message of `type` posted after mark(), whatever was read since. */
+  async nextAfterMark<T extends MainToUi['type']>(type: T, timeoutMs = 5000): Promise<MessageOf<T>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const all = this.figma.ui.posted;
+      for (let i = this.markAt; i < all.length; i++) {
+        const parsed = mainToUiSchema.parse(all[i]);
+        if (parsed.type === type) return parsed as MessageOf<T>;
+      }
+      if (Date.now() > deadline) throw new Error(`no "${type}" message after the mark`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
   /** Lets pending async work in the main code run (no message expected). */
   async settle(): Promise<void> {
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));

@@ -56,10 +56,17 @@ figma.ui.subscribe((message) => iframe.contentWindow?.postMessage({ pluginMessag
 window.addEventListener('message', (event) => {
   if (event.source !== iframe.contentWindow) return;
   const data: unknown = event.data;
-  if (typeof data === 'object' && data !== null && 'pluginMessage' in data) figma.ui.sendFromUi((data as { pluginMessage: unknown }).pluginMessage);
+  if (typeof data === 'object' && data !== null && 'pluginMessage' in data) {
+    const message = (data as { pluginMessage: unknown }).pluginMessage;
+    const png = (message as { type?: unknown; png?: unknown }).type === 'job-result' ? (message as { png: Uint8Array }).png : null;
+    // What crossed postMessage: a view into a bigger buffer would have dragged that buffer along.
+    if (png) resultBuffers.push({ byteOffset: png.byteOffset, byteLength: png.byteLength, bufferLength: png.buffer.byteLength });
+    figma.ui.sendFromUi(message);
+  }
 });
 
 // ---- what the test reads ----
+const resultBuffers: { byteOffset: number; byteLength: number; bufferLength: number }[] = [];
 function resultLayer(): FakeSceneNode | undefined {
   return board.childList.find((n) => n.type === 'RECTANGLE' && n.getPluginData(PLUGIN_DATA_KEYS.source) === hero.id);
 }
@@ -86,6 +93,7 @@ g.harness = {
   undo() {
     figma.undo();
   },
+  resultBuffers: () => resultBuffers,
   layerNames(): string[] {
     return board.childList.map((n) => n.name);
   },

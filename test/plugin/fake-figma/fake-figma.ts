@@ -3,6 +3,15 @@ import type { HostApi, HostDocument, HostSceneNode, HostUi, HostViewport } from 
 import { readPngSize } from '../../../protocol/index.ts';
 import { FakePage, FakeRectangle, FakeSceneNode, type FakeDocumentHooks, type FakeNodeInit } from './fake-nodes.ts';
 
+/**
+ * Figma's async calls cross from the sandbox to the editor and back: they resolve after other
+ * work has had its turn, never within the same microtask burst. The fake waits a macrotask so
+ * code that races its own UI (or assumes instant loads) fails here as it would in Figma.
+ */
+export function editorRoundTripAsync(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Figma's own limit, repeated here on purpose: the fake must not trust the code it tests. */
 const FIGMA_IMAGE_LIMIT = 4096;
 
@@ -171,9 +180,17 @@ export class FakeFigma implements HostApi {
 
   // ---- the HostApi surface (main code side) ----
 
+  /**
+   * Messages the UI sends the moment its iframe has loaded (Atelier's "ui-ready"), as a UI
+   * does: after showUI returns, before anything else the main code awaits.
+   */
+  uiSendsOnLoad: unknown[] = [];
+
   showUI(html: string, options?: ShowUIOptions): void {
     this.shownHtml = html;
     this.shownOptions = options;
+    const onLoad = this.uiSendsOnLoad.splice(0);
+    if (onLoad.length > 0) queueMicrotask(() => { for (const m of onLoad) this.ui.sendFromUi(m); });
   }
 
   createRectangle(): FakeRectangle {
@@ -199,6 +216,7 @@ export class FakeFigma implements HostApi {
   async setCurrentPageAsync(page: FakePage): Promise<void> {
     if (!this.root.children.includes(page)) throw new Error('setCurrentPageAsync: not a page of this document');
     await page.loadAsync();
+    await editorRoundTripAsync();
     if (page === this.page) return;
     this.page = page;
     for (const handler of this.handlers.get('currentpagechange') ?? []) handler();
@@ -212,6 +230,7 @@ export class FakeFigma implements HostApi {
     let top: FakeSceneNode | FakePage | null | undefined = node;
     while (top instanceof FakeSceneNode) top = top.parent;
     if (top instanceof FakePage) await top.loadAsync();
+    await editorRoundTripAsync();
     return node && !(node instanceof FakeSceneNode && node.removed) ? node : null;
   }
 

@@ -374,6 +374,7 @@ export class FakePage implements HostPage {
   }
 
   async loadAsync(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0)); // an editor round trip (fake-figma.ts)
     this.loadCount++;
     this.loaded = true;
   }
