@@ -341,7 +341,7 @@ export class UiApp {
         case 'connecting':
           return ['warn', c.reconnecting ? 'Reconnecting…' : 'Connecting…'];
         case 'not-running':
-          return ['bad', 'Atelier not running'];
+          return ['bad', 'Can’t reach Atelier'];
         case 'setting-up': {
           const setup = describeSetup(c.setup);
           return [setup.failed ? 'bad' : 'warn', setup.pill];

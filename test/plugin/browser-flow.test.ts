@@ -45,6 +45,7 @@ interface HarnessWindow {
     undo(): void;
     layerNames(): string[];
     resultBuffers(): { byteOffset: number; byteLength: number; bufferLength: number }[];
+    token(): string | null;
   };
 }
 
@@ -148,6 +149,7 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     daemon = undefined;
     await ui.locator('#panel-not-running').waitFor({ state: 'visible', timeout: 15_000 });
     assert.match((await ui.locator('#panel-not-running').textContent()) ?? '', /npm start/);
+    assert.match((await ui.locator('#panel-not-running').textContent()) ?? '', /local network access/);
     await page.screenshot({ path: join(screenshotDir, 'plugin-daemon-down.png') });
     // It comes back as on a first run: listening at once, still downloading its style model.
     daemon = await startDaemonServerAsync({ port, configDir, logger });
@@ -186,6 +188,25 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     await page.screenshot({ path: join(screenshotDir, 'plugin-cancelled.png') });
     assert.match((await ui.locator('#done-text').textContent()) ?? '', /Nothing was added/);
     assert.deepEqual(await page.evaluate(() => (window as unknown as HarnessWindow).harness.layerNames()), ['Sky', 'Hero', 'Caption']);
+    assert.equal(consoleErrors.length, 0, consoleErrors.join('\n'));
+
+    // Figma in dark theme: the same plugin, already paired, with Figma's dark variables.
+    const token = await page.evaluate(() => (window as unknown as HarnessWindow).harness.token());
+    assert.ok(token, 'the plugin stored its token');
+    const dark = await browser.newPage({ viewport: { width: 1180, height: 700 } });
+    dark.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await dark.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/?port=${port}&iterations=${ITERATIONS}&theme=dark&token=${encodeURIComponent(token)}`);
+    const darkUi = dark.frameLocator('#plugin');
+    await darkUi.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+    assert.equal(await darkUi.locator('html').getAttribute('class'), 'figma-dark');
+    assert.equal(await darkUi.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor), 'rgb(44, 44, 44)');
+    await darkUi.locator('#style-grid button[title^="Starry Night"]').click();
+    await darkUi.locator('#apply:not([disabled])').waitFor();
+    await dark.screenshot({ path: join(screenshotDir, 'plugin-idle-dark.png') });
+    await darkUi.locator('#apply').click();
+    await darkUi.locator('#done-section').waitFor({ state: 'visible', timeout: 120_000 });
+    await dark.waitForTimeout(300);
+    await dark.screenshot({ path: join(screenshotDir, 'plugin-done-dark.png') });
     assert.equal(consoleErrors.length, 0, consoleErrors.join('\n'));
   } finally {
     await browser?.close();

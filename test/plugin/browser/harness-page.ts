@@ -7,6 +7,7 @@
 import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../fake-figma/index.ts';
 import { PLUGIN_DATA_KEYS, SETTINGS_KEY } from '../../../plugin/limits.ts';
 import { readPngSize } from '../../../protocol/index.ts';
+import { withThemeColors, type FigmaTheme } from './figma-theme.ts';
 
 interface HarnessGlobals {
   figma: FakeFigma;
@@ -18,6 +19,10 @@ const g = globalThis as unknown as HarnessGlobals;
 const params = new URLSearchParams(location.search);
 const daemonPort = Number(params.get('port'));
 const iterations = Number(params.get('iterations') ?? '30');
+const theme: FigmaTheme = params.get('theme') === 'dark' ? 'dark' : 'light';
+const token = params.get('token');
+const size = Number(params.get('size') ?? '64');
+document.body.classList.toggle('dark', theme === 'dark');
 
 const figma = new FakeFigma();
 figma.command = 'apply';
@@ -35,9 +40,9 @@ figma.currentPage.appendChild(starry);
 figma.currentPage.appendChild(wave);
 figma.select(hero);
 figma.storage.set(SETTINGS_KEY, {
-  options: { quality: 'custom', size: 64, iterations, styleStrength: 50, preset: 'classic' },
+  options: { quality: 'custom', size, iterations, styleStrength: 50, preset: 'classic' },
   styleNodeId: null,
-  token: null,
+  token,
   daemonPort,
 });
 
@@ -49,7 +54,7 @@ figma.showUI = (html, options) => {
   figma.shownHtml = html;
   iframe.style.width = `${options?.width ?? 300}px`;
   iframe.style.height = `${options?.height ?? 200}px`;
-  iframe.srcdoc = html;
+  iframe.srcdoc = options?.themeColors ? withThemeColors(html, theme) : html;
   document.getElementById('window')!.append(iframe);
 };
 figma.ui.subscribe((message) => iframe.contentWindow?.postMessage({ pluginMessage: message }, '*'));
@@ -94,6 +99,7 @@ g.harness = {
     figma.undo();
   },
   resultBuffers: () => resultBuffers,
+  token: () => (figma.storage.get(SETTINGS_KEY) as { token?: string | null } | undefined)?.token ?? null,
   layerNames(): string[] {
     return board.childList.map((n) => n.name);
   },
