@@ -34,8 +34,8 @@ const caption = figma.layer('TEXT', { name: 'Caption', x: 40, y: 260, width: 320
 board.appendChild(sky);
 board.appendChild(hero);
 board.appendChild(caption);
-const starry = figma.imageLayer({ name: 'Starry Night', x: 0, y: 424, width: 160, height: 160, color: [60, 90, 200], pattern: 'stripes' });
-const wave = figma.imageLayer({ name: 'Great Wave', x: 184, y: 424, width: 213, height: 160, color: [30, 140, 160], pattern: 'stripes' });
+const starry = figma.imageLayer({ name: params.get('style1Name') ?? 'Starry Night', x: 0, y: 424, width: 160, height: 160, color: [60, 90, 200], pattern: 'stripes' });
+const wave = figma.imageLayer({ name: params.get('style2Name') ?? 'Great Wave', x: 184, y: 424, width: 213, height: 160, color: [30, 140, 160], pattern: 'stripes' });
 figma.currentPage.appendChild(starry);
 figma.currentPage.appendChild(wave);
 figma.select(hero);
@@ -107,10 +107,13 @@ g.harness = {
 
 // ---- a glimpse of the file: layers panel and canvas ----
 const patternUrls = new Map<string, string>();
+/** Layers that show a real picture (docs screenshots), by id → object URL. */
+const pictureUrls = new Map<string, string>();
 function nodeImage(node: FakeSceneNode): string {
   const fills = Array.isArray(node.fills) ? (node.fills as { type: string; imageHash?: string }[]) : [];
   const hash = fills.find((f) => f.type === 'IMAGE')?.imageHash;
   const key = hash && figma.images.has(hash) ? hash : `${node.id}`;
+  if (key === node.id && pictureUrls.has(node.id)) return pictureUrls.get(node.id)!;
   let url = patternUrls.get(key);
   if (!url) {
     const bytes = hash && figma.images.has(hash)
@@ -151,8 +154,30 @@ function renderFile(): void {
 setInterval(renderFile, 150);
 renderFile();
 
+// ---- real pictures (the docs screenshots): exports show them, at the size the fake decides ----
+async function showPictureAsync(node: FakeSceneNode, url: string | null): Promise<void> {
+  if (!url) return;
+  const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+  const rendered = node.exportAsync!;
+  node.exportAsync = async (settings) => {
+    // The fake still decides the export's size (render bounds, constraint); only the pixels change.
+    const size = readPngSize(await rendered(settings))!;
+    const canvas = new OffscreenCanvas(size.width, size.height);
+    const cover = Math.max(size.width / bitmap.width, size.height / bitmap.height);
+    const w = bitmap.width * cover;
+    const h = bitmap.height * cover;
+    canvas.getContext('2d')!.drawImage(bitmap, (size.width - w) / 2, (size.height - h) / 2, w, h);
+    return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  };
+  const preview = await node.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: 1 } });
+  pictureUrls.set(node.id, URL.createObjectURL(new Blob([preview as Uint8Array<ArrayBuffer>], { type: 'image/png' })));
+}
+
 // ---- start the real plugin bundle ----
 async function bootAsync(): Promise<void> {
+  await showPictureAsync(hero, params.get('heroImage'));
+  await showPictureAsync(starry, params.get('style1Image'));
+  await showPictureAsync(wave, params.get('style2Image'));
   g.figma = figma;
   g.__html__ = await (await fetch('/ui.html')).text();
   const script = document.createElement('script');
