@@ -25,15 +25,19 @@ export class PluginDriver {
 
   /** Waits for the next message of `type` posted after the previous wait returned. */
   async next<T extends MainToUi['type']>(type: T, timeoutMs = 5000): Promise<MessageOf<T>> {
+    const found = await this.waitForAsync(type, this.cursor, timeoutMs);
+    this.cursor = found.index + 1;
+    return found.message;
+  }
+
+  /** The first message of `type` at or after `from`, polling until it is posted. */
+  private async waitForAsync<T extends MainToUi['type']>(type: T, from: number, timeoutMs: number): Promise<{ message: MessageOf<T>; index: number }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const all = this.figma.ui.posted;
-      for (let i = this.cursor; i < all.length; i++) {
+      for (let i = from; i < all.length; i++) {
         const parsed = mainToUiSchema.parse(all[i]);
-        if (parsed.type === type) {
-          this.cursor = i + 1;
-          return parsed as MessageOf<T>;
-        }
+        if (parsed.type === type) return { message: parsed as MessageOf<T>, index: i };
       }
       if (Date.now() > deadline) throw new Error(`no "${type}" message; got ${all.map((m) => (m as { type: string }).type).join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -49,16 +53,7 @@ export class PluginDriver {
 
   /** The first message of `type` posted after mark(), whatever was read since. */
   async nextAfterMark<T extends MainToUi['type']>(type: T, timeoutMs = 5000): Promise<MessageOf<T>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const all = this.figma.ui.posted;
-      for (let i = this.markAt; i < all.length; i++) {
-        const parsed = mainToUiSchema.parse(all[i]);
-        if (parsed.type === type) return parsed as MessageOf<T>;
-      }
-      if (Date.now() > deadline) throw new Error(`no "${type}" message after the mark`);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    return (await this.waitForAsync(type, this.markAt, timeoutMs)).message;
   }
 
   /** Lets pending async work in the main code run (no message expected). */

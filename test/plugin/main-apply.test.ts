@@ -201,9 +201,16 @@ test('several frames run as one batch, one job each, each result above its own s
     assert.equal(siblings.indexOf(rect), siblings.indexOf(frame) + 1);
     assert.equal(rect.x, frame.x);
   }
-  // Each result is its own undo step.
+  // One undo step per result (what the UI promises): each undo removes the latest result only.
+  const ids = finished.inserted.map((r) => r.nodeId);
+  const alive = () => ids.filter((id) => !(figma.node(id) as FakeSceneNode).removed).length;
   figma.undo();
   assert.equal(figma.currentPage.childList.length, 6);
+  assert.equal((figma.node(ids[2]!) as FakeSceneNode).removed, true);
+  figma.undo();
+  figma.undo();
+  assert.equal(alive(), 0);
+  assert.ok(frames.every((f) => !f.removed), 'undo never reaches the sources');
 });
 
 test('a frame that fails to export is reported and the batch goes on', async () => {

@@ -1,5 +1,5 @@
 /**
- * Relaunch and batches against the strict fake: early UI messages, undo steps, debounced
+ * Relaunch and batches against the strict fake (undo steps per result: main-apply.test.ts): early UI messages, debounced
  * selection thumbnails, page changes, "Show" on another page.
  */
 import { test } from 'node:test';
@@ -48,30 +48,6 @@ test('relaunch: a "ui-ready" sent as the UI loads, while the plan is still being
   assert.deepEqual(figma.ui.dropped, [], 'the main code was listening from showUI on');
   const { selection } = await ui.next('selection');
   assert.deepEqual(selection.targets.map((t) => t.id), [source.id]);
-});
-
-test('a batch gives one undo step per result: each undo removes the latest result only', async () => {
-  const figma = new FakeFigma();
-  const frames = [0, 1, 2].map((i) => {
-    const f = figma.frame({ name: `Screen ${i + 1}`, x: i * 400, width: 360, height: 640 });
-    figma.currentPage.appendChild(f);
-    return f;
-  });
-  const style = figma.imageLayer({ name: 'Mosaic' });
-  figma.currentPage.appendChild(style);
-  figma.select(...frames);
-  const ui = await startPluginAsync(figma);
-  ui.send({ type: 'start', styleNodeId: style.id, options });
-  const ids = await applyAllAsync(ui, 3);
-  await ui.next('batch-finished');
-  const alive = () => ids.filter((id) => !(figma.node(id) as FakeSceneNode).removed).length;
-  figma.undo();
-  assert.equal(alive(), 2);
-  assert.equal((figma.node(ids[2]!) as FakeSceneNode).removed, true);
-  figma.undo();
-  figma.undo();
-  assert.equal(alive(), 0);
-  assert.ok(frames.every((f) => !f.removed), 'undo never reaches the sources');
 });
 
 test('selection changes in a burst are described once, with one thumbnail export, for the selection that stays', async () => {
