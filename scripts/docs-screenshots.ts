@@ -8,7 +8,7 @@
  * To keep the CPU load low the harness runs at the plugin's Draft quality (256 px, 20 steps a
  * pass) and the gallery at the engine's default settings (classic preset, L-BFGS, two passes
  * of its default iterations) but 256 px on the longest side instead of 512. Writes
- * docs/plugin-*.png and docs/gallery.png. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ * docs/plugin-*.png and docs/gallery.jpg. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -159,9 +159,10 @@ async function galleryAsync(): Promise<void> {
     const height = rows.length * GALLERY_SIDE + (rows.length - 1) * gap;
     await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
       .composite(rows.map((input, i) => ({ input, left: 0, top: i * (GALLERY_SIDE + gap) })))
-      .png()
-      .toFile(join(docs, 'gallery.png'));
-    console.log('[docs] gallery.png');
+      // JPEG: photos and paintings; a PNG of the same is ten times larger in the repository.
+      .jpeg({ quality: 85, mozjpeg: true })
+      .toFile(join(docs, 'gallery.jpg'));
+    console.log('[docs] gallery.jpg');
   } finally {
     await rm(work, { recursive: true, force: true });
   }
