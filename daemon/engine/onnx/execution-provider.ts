@@ -78,7 +78,7 @@ function missingProviderLibrary(name: ExecutionProviderName): string | undefined
 }
 
 /** A one-convolution model: creating and running a session on it proves a provider works here. */
-function probeModel(): Uint8Array {
+export function probeModel(): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input('x', [1, 3, 4, 4]);
   const w = g.floatTensor('w', [2, 3, 3, 3], new Float32Array(54).fill(0.1));
