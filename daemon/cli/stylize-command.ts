@@ -33,7 +33,7 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
   }
   const cacheDir = resolveUserDirs(io.env).cache;
   // --weights, then ATELIER_WEIGHTS, then what the daemon's first run left in the cache.
-  const givenWeights = args.weights ?? (await findCachedWeightsAsync(cacheDir));
+  const givenWeights = args.weights || (await findCachedWeightsAsync(cacheDir));
   if (!givenWeights) {
     io.stderr.write(`atelier stylize: ${weightsHelp(cacheDir)}\n`);
     return 2;
