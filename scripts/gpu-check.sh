@@ -17,7 +17,7 @@
 #
 # Environment for `run`: GPU_CHECK_PROVIDER (default webgpu; cpu forces the fallback),
 # GPU_CHECK_SIZES (default 384x512,768x1024, H×W as bench-onnx takes them).
-set -uo pipefail
+set -uo pipefail  # no -e: a failed step is reported and the next one still runs
 
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -51,6 +51,8 @@ pack() {
 }
 
 step() { echo; echo "== $* ($(date -u +%T))"; }
+# Says when a step failed or ran out of time (timeout exits 124), then goes on with the next.
+check() { local rc=$?; [ "$rc" -eq 0 ] || echo "gpu-check: that step failed (exit $rc$([ "$rc" -eq 124 ] && echo ', timed out'))"; }
 
 run() {
   local node="$here/node"
@@ -66,7 +68,7 @@ run() {
   uname -a; nproc; (command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv) || echo "no nvidia-smi"
   ls /usr/share/vulkan/icd.d/ /etc/vulkan/icd.d/ 2>/dev/null
   step "atelier doctor"
-  timeout 120 "$node" bin/atelier.js doctor --weights "$ATELIER_WEIGHTS" | tee "$here/doctor.txt"
+  timeout 120 "$node" bin/atelier.js doctor --weights "$ATELIER_WEIGHTS" | tee "$here/doctor.txt"; check
   if ! grep -qE "^  $provider +yes" "$here/doctor.txt"; then
     echo "gpu-check: $provider does not start here; CPU fallback (150x225, 2 runs) so the rest still runs"
     provider=cpu sizes=150x225
@@ -74,19 +76,19 @@ run() {
   local warmup=2 repeat=5
   [ "$provider" = cpu ] && warmup=1 repeat=2
   step "parity $provider vs cpu at 64x96 (real weights, reference layers)"
-  timeout 120 "$node" --import tsx scripts/provider-parity.ts --provider "$provider" --size 64x96
+  timeout 120 "$node" --import tsx scripts/provider-parity.ts --provider "$provider" --size 64x96; check
   step "seconds per evaluation on $provider, layout NCHW: $sizes"
   timeout 200 "$node" --import tsx scripts/bench-onnx.ts --engines onnx --provider "$provider" --sizes "$sizes" \
-    --warmup "$warmup" --repeat "$repeat" | tee "$here/bench-nchw.json"
+    --warmup "$warmup" --repeat "$repeat" | tee "$here/bench-nchw.json"; check
   if [ "$provider" = webgpu ]; then
     step "the same, layout NHWC (preferredLayout), ${sizes%%,*}"
     timeout 120 "$node" --import tsx scripts/bench-onnx.ts --engines onnx --provider webgpu --webgpu-layout NHWC \
-      --sizes "${sizes%%,*}" --warmup "$warmup" --repeat "$repeat" | tee "$here/bench-nhwc.json"
+      --sizes "${sizes%%,*}" --warmup "$warmup" --repeat "$repeat" | tee "$here/bench-nhwc.json"; check
   fi
   step "PyTorch on CUDA, same algorithm and sizes"
   if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
     timeout 150 python3 scripts/torch_reference.py bench --weights "$ATELIER_WEIGHTS" --device cuda \
-      --sizes "$sizes" --warmup "$warmup" --repeat "$repeat" | tee "$here/torch.json"
+      --sizes "$sizes" --warmup "$warmup" --repeat "$repeat" | tee "$here/torch.json"; check
     "$node" -e '
       const fs = require("fs");
       const ours = JSON.parse(fs.readFileSync(process.argv[1], "utf8").trim().split("\n").pop());
