@@ -5,7 +5,8 @@
  *
  *   node --import tsx scripts/bench-onnx.ts [--weights DIR] [--sizes 150x225,300x450]
  *        [--warmup 1] [--repeat 5] [--engines onnx,onnx-thread,tfjs] [--backend wasm]
- *        [--provider cpu] [--threads N] [--backward flipped-conv|conv-transpose]
+ *        [--provider cpu|webgpu|cuda|auto] [--threads N] [--backward flipped-conv|conv-transpose]
+ *        [--webgpu-layout NCHW|NHWC]
  *
  * Engines: `onnx` runs the sessions in their worker thread (the engine's default),
  * `onnx-thread` on this thread (`inWorker: false`), `tfjs` is autograd on --backend. Each row
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     provider: { type: 'string', default: 'cpu' },
     threads: { type: 'string' },
     backward: { type: 'string', default: 'flipped-conv' },
+    'webgpu-layout': { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number) as [number, number]);
@@ -54,6 +56,8 @@ const backward = values.backward as 'flipped-conv' | 'conv-transpose';
 if (!BACKEND_NAMES.includes(backendName)) throw new Error(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
 if (!EXECUTION_PROVIDER_NAMES.includes(provider)) throw new Error(`--provider must be one of ${EXECUTION_PROVIDER_NAMES.join(', ')}`);
 if (backward !== 'flipped-conv' && backward !== 'conv-transpose') throw new Error('--backward must be flipped-conv or conv-transpose');
+const webgpuLayout = values['webgpu-layout'];
+if (webgpuLayout !== undefined && webgpuLayout !== 'NCHW' && webgpuLayout !== 'NHWC') throw new Error('--webgpu-layout must be NCHW or NHWC');
 if (!existsSync(`${values.weights}/weights_manifest.json`)) {
   console.error(`bench-onnx: no weights at ${values.weights}; pass --weights DIR (the real VGG-19 weights are in ../shared).`);
   process.exit(2);
@@ -101,6 +105,7 @@ for (const engine of values.engines.split(',')) {
           threads: values.threads ? Number(values.threads) : undefined,
           backwardConv: backward,
           inWorker,
+          ...(webgpuLayout ? { tuning: { webgpuLayout } } : {}),
         });
   try {
     for (const [height, width] of sizes) {

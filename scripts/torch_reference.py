@@ -468,6 +468,10 @@ def command_bench(args):
            "contentWeight": 1e-4, "styleWeight": 1e-6, "tvWeight": 0.2, "init": "content"}
     tensors, _ = read_weights(args.weights)
     net = Vgg19Features(tensors)
+    # --device cuda: the same algorithm on the GPU (scripts/gpu-check.sh); total.item() below
+    # waits for the device, so the timings include the whole iteration.
+    device = torch.device(args.device)
+    net.layers = [(b, i, w.to(device), bias.to(device)) for b, i, w, bias in net.layers]
     objective = Objective(net, cfg)
     shared = os.path.join(os.path.dirname(os.path.abspath(args.weights)), "images")
     sizes = {}
@@ -475,8 +479,8 @@ def command_bench(args):
         height, width = parse_size(text)
         content_px = bench_image(args.content, os.path.join(shared, "content", "tubingen.jpg"), height, width, 0)
         style_px = bench_image(args.style, os.path.join(shared, "style", "starry_night.jpg"), height, width, 1)
-        content_x = preprocess(to_tensor(content_px), args.convention)
-        objective.set_targets(content_x, [preprocess(to_tensor(style_px), args.convention)], [1.0])
+        content_x = preprocess(to_tensor(content_px), args.convention).to(device)
+        objective.set_targets(content_x, [preprocess(to_tensor(style_px), args.convention).to(device)], [1.0])
         x = content_x.clone().requires_grad_(True)
         optimizer = torch.optim.Adam([x], lr=cfg["learningRate"])
         scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=cfg["lrStep"], gamma=cfg["lrGamma"])
@@ -498,7 +502,9 @@ def command_bench(args):
                 runs.append(round(seconds, 4))
         sizes[text] = {"median": round(float(np.median(runs)), 4), "runs": runs}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"engine": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+    print(json.dumps({"engine": "pytorch", "torch": torch.__version__, "device": str(device),
+                      "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+                      "threads": torch.get_num_threads(),
                       "sizes": sizes, "peakRssMB": round(peak_mb, 1)}), flush=True)
 
 
@@ -592,6 +598,7 @@ def main():
     bench.add_argument("--repeat", type=int, default=5)
     bench.add_argument("--content")
     bench.add_argument("--style")
+    bench.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
 
     selftest = sub.add_parser("selftest", help="hand-computed checks of Gram, TV, conventions, weights")
     selftest.add_argument("--weights")

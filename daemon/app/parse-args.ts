@@ -12,6 +12,7 @@ export interface CliArgs {
   weights?: string;
   engine?: string;
   backend?: string;
+  executionProvider?: string;
 }
 
 export const USAGE = `Usage: npm start -- [options]
@@ -26,6 +27,9 @@ Options:
                       file vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5.
   --engine <name>     auto, onnx or tfjs: what computes the gradient (default auto: onnx where it loads).
   --backend <name>    TensorFlow.js backend: auto, tensorflow, wasm or cpu (default auto).
+  --execution-provider <name>
+                      ONNX Runtime provider: auto, cpu, cuda, webgpu, dml or coreml (default auto:
+                      CUDA where installed, then WebGPU, then the CPU).
   -h, --help          Show this help.
   -v, --version       Print the version.
 
@@ -56,6 +60,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (values.weights !== undefined) args.weights = values.weights;
   if (values.engine !== undefined) args.engine = values.engine;
   if (values.backend !== undefined) args.backend = values.backend;
+  if (values['execution-provider'] !== undefined) args.executionProvider = values['execution-provider'];
   return args;
 }
 
@@ -72,6 +77,7 @@ function parse(argv: readonly string[]) {
       weights: { type: 'string' },
       engine: { type: 'string' },
       backend: { type: 'string' },
+      'execution-provider': { type: 'string' },
     },
   });
 }

@@ -78,6 +78,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
         weights: args.weights,
         engine: args.engine as AtelierConfigInput['engine'],
         backend: args.backend as AtelierConfigInput['backend'],
+        executionProvider: args.executionProvider as AtelierConfigInput['executionProvider'],
       },
       'command-line flags',
     );
@@ -192,7 +193,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     stop.signal.throwIfAborted();
     show({ line: 'Loading the engine' });
     running.reportState({ state: 'loading-engine', message: 'Loading the engine' });
-    engine = await createEngineAsync({ weightsDir: weights.dir, engine: config.engine, backend: config.backend });
+    engine = await createEngineAsync({ weightsDir: weights.dir, engine: config.engine, backend: config.backend, executionProvider: config.executionProvider });
     const engineLine = `${engine.info.engine} ${engine.info.backend} · ${engine.info.device}`;
     say(`Engine: ${engineLine}`);
     stop.signal.throwIfAborted();

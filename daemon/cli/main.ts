@@ -1,9 +1,11 @@
+import { runDoctorCommandAsync } from './doctor-command.ts';
 import { runStylizeCommandAsync } from './stylize-command.ts';
 
 const USAGE = `Usage: atelier <command> [options]
 
 Commands:
   stylize <content> <style> [<style> ...] -o out.png   stylise one image (atelier stylize --help)
+  doctor [--json]                                     what this machine can run: engines, GPU, weights
 `;
 
 /** The `atelier` command line: dispatches on the first word. */
@@ -16,6 +18,8 @@ export async function mainAsync(argv: string[]): Promise<number> {
   switch (command) {
     case 'stylize':
       return runStylizeCommandAsync(rest, io);
+    case 'doctor':
+      return runDoctorCommandAsync(rest, io);
     case undefined:
     case '-h':
     case '--help':

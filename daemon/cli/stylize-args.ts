@@ -1,13 +1,14 @@
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BACKEND_NAMES, ENGINE_NAMES, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
+import { BACKEND_NAMES, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
 
 export const STYLIZE_USAGE = `Usage: atelier stylize <content> <style> [<style> ...] [-o out.png] [options]
 
 Options:
   -o, --output FILE        result PNG (default: <content>.<style>.png in the current folder)
-  --weights PATH           VGG-19 weights folder or Keras .h5 file (default: $ATELIER_WEIGHTS)
+  --weights PATH           VGG-19 weights folder or Keras .h5 file (default: $ATELIER_WEIGHTS, else
+                           the weights the daemon downloaded into its cache)
   --preset NAME            ${PRESET_NAMES.join(' | ')} (default: classic)
   --size HxW               output size, e.g. 300x450 (height first, as d2l)
   --max-side N             output longest side, keeping the content's aspect ratio
@@ -26,6 +27,8 @@ Options:
   --alpha MODE             keep (re-apply the content's transparency) | composite (on white)
   --engine NAME            ${ENGINE_NAMES.join(' | ')}: what computes the gradient (default auto: onnx where it loads)
   --backend NAME           TensorFlow.js backend: ${BACKEND_NAMES.join(' | ')} (default auto)
+  --execution-provider NAME  ONNX Runtime provider: ${EXECUTION_PROVIDER_NAMES.join(' | ')}
+                           (default auto: CUDA where installed, then WebGPU, then the CPU)
   --progress-every N       report every N iterations (default 10)
   --json                   one JSON object per progress event, and a final one
   -h, --help               this text`;
@@ -62,6 +65,7 @@ const argsSchema = z.object({
   alpha: z.enum(['keep', 'composite']).default('keep'),
   engine: z.enum(ENGINE_NAMES).default('auto'),
   backend: z.enum(BACKEND_NAMES).default('auto'),
+  'execution-provider': z.enum(EXECUTION_PROVIDER_NAMES).default('auto'),
   'progress-every': int.positive().optional(),
   json: z.boolean().default(false),
   help: z.boolean().default(false),
@@ -76,6 +80,7 @@ export interface StylizeArgs {
   alpha: 'keep' | 'composite';
   engine: (typeof ENGINE_NAMES)[number];
   backend: (typeof BACKEND_NAMES)[number];
+  executionProvider: (typeof EXECUTION_PROVIDER_NAMES)[number];
   json: boolean;
   options: Partial<StyleOptions>;
 }
@@ -110,6 +115,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         alpha: { type: 'string' },
         engine: { type: 'string' },
         backend: { type: 'string' },
+        'execution-provider': { type: 'string' },
         'progress-every': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -160,6 +166,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     alpha: a.alpha,
     engine: a.engine,
     backend: a.backend,
+    executionProvider: a['execution-provider'],
     json: a.json,
     options,
   };

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
 import { resolveUserDirs } from '../config/index.ts';
 import { encodePngAsync, ImageError, readImageAsync, resizeRgbAsync } from '../image/index.ts';
-import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, WeightsError } from '../weights-download/index.ts';
+import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, findCachedWeightsAsync, WeightsError } from '../weights-download/index.ts';
 import { formatBar, formatDuration, formatLossLine } from './progress-line.ts';
 import { parseStylizeArgs, STYLIZE_USAGE, UsageError, type StylizeArgs } from './stylize-args.ts';
 
@@ -14,8 +14,8 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-const WEIGHTS_HELP =
-  'No VGG-19 weights given: pass --weights (or set ATELIER_WEIGHTS to) a folder holding weights_manifest.json or the Keras file vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (the daemon, `npm start`, downloads it on first run).';
+const weightsHelp = (cacheDir: string): string =>
+  `No VGG-19 weights given or cached: pass --weights (or set ATELIER_WEIGHTS to) a folder holding weights_manifest.json or the Keras file vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, or start the daemon once (\`npm start\`), which downloads them into ${cacheDir}.`;
 
 /** `atelier stylize`: returns the process exit code (0 done, 1 failed, 2 bad usage, 130 cancelled). */
 export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise<number> {
@@ -31,8 +31,11 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
     io.stdout.write(`${STYLIZE_USAGE}\n`);
     return 0;
   }
-  if (!args.weights) {
-    io.stderr.write(`atelier stylize: ${WEIGHTS_HELP}\n`);
+  const cacheDir = resolveUserDirs(io.env).cache;
+  // --weights, then ATELIER_WEIGHTS, then what the daemon's first run left in the cache.
+  const givenWeights = args.weights || (await findCachedWeightsAsync(cacheDir));
+  if (!givenWeights) {
+    io.stderr.write(`atelier stylize: ${weightsHelp(cacheDir)}\n`);
     return 2;
   }
   const bar = io.stderr.isTTY && !args.json;
@@ -42,12 +45,12 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
     const styles = await Promise.all(args.styles.map((s) => readImageAsync(s, { alpha: 'composite' })));
     // A folder is used as it is; the Keras .h5 is converted once into the daemon's cache, as `npm start` does.
     const weights = await ensureWeightsAsync({
-      weights: args.weights,
-      cacheDir: resolveUserDirs(io.env).cache,
+      weights: givenWeights,
+      cacheDir,
       url: DEFAULT_WEIGHTS_URL,
       expectedHash: DEFAULT_WEIGHTS_HASH,
     });
-    engine = await createEngineAsync({ weightsDir: weights.dir, engine: args.engine, backend: args.backend });
+    engine = await createEngineAsync({ weightsDir: weights.dir, engine: args.engine, backend: args.backend, executionProvider: args.executionProvider });
     const { engine: engineName, backend, device, convention } = engine.info;
     if (!args.json) io.stderr.write(`atelier: engine ${engineName}, backend ${backend}, device ${device}, weights ${convention} convention\n`);
     const output = resolve(args.output);

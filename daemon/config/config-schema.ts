@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DAEMON_PORT } from '../../protocol/limits.ts';
-import { BACKEND_NAMES, ENGINE_NAMES } from '../engine/index.ts';
+import { BACKEND_NAMES, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES } from '../engine/index.ts';
 import { SERVER_LIMITS } from '../server/index.ts';
 import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL } from '../weights-download/index.ts';
 
@@ -65,6 +65,11 @@ export const configSchema = z
     engine: z.enum(ENGINE_NAMES).default('auto'),
     /** Which TensorFlow.js backend computes; 'auto' picks the fastest that loads. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
+    /**
+     * ONNX Runtime execution provider: 'auto' tries CUDA (where its library is installed),
+     * then WebGPU, then the CPU; a named one that cannot start stops the daemon saying why.
+     */
+    executionProvider: z.enum(EXECUTION_PROVIDER_NAMES).default('auto'),
     /** WebSocket Origin headers the daemon accepts besides Figma's `null`. */
     allowedOrigins: z
       .array(originSchema)

@@ -2,6 +2,7 @@ import { selectBackendAsync, type ActiveBackend, type BackendName } from './back
 import { CONVENTIONS, postprocess, preprocess, type InputConvention } from './convention.ts';
 import { EngineError } from './engine-error.ts';
 import type { LossBackend, StageLossFunction } from './loss-function.ts';
+import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
 import { Lbfgs } from './optim/lbfgs.ts';
 import { stepLearningRate } from './optim/step-lr.ts';
@@ -35,7 +36,7 @@ export interface EngineOptions {
    */
   engine?: EngineName;
   /** ONNX Runtime execution provider (see onnx/README.md); 'auto' tries the platform's GPU first. */
-  executionProvider?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+  executionProvider?: ExecutionProviderChoice;
   /** TensorFlow.js backend: also runs the optimiser's arithmetic when the loss runs elsewhere. */
   backend?: BackendName;
   /** Overrides the convention the weights folder declares. */
@@ -83,7 +84,10 @@ async function chooseLossBackendAsync(options: EngineOptions, weights: VggWeight
       const { createOnnxLossBackendAsync } = await import('./onnx/index.ts');
       return await createOnnxLossBackendAsync(weights, { executionProvider: options.executionProvider ?? 'auto' });
     } catch (error) {
-      if (engine === 'onnx') {
+      // A provider asked for by name fails with its own reason, never falls back to tfjs.
+      const namedProvider = options.executionProvider !== undefined && options.executionProvider !== 'auto';
+      if (namedProvider && error instanceof EngineError) throw error;
+      if (engine === 'onnx' || namedProvider) {
         throw new EngineError(
           'backend-unavailable',
           `The ONNX Runtime engine could not start (${(error as Error).message}); use --engine tfjs.`,

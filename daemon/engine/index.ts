@@ -21,6 +21,8 @@ export type {
 export { EngineError, type EngineErrorCode } from './engine-error.ts';
 export { createEngineAsync, ENGINE_NAMES, type Engine, type EngineName, type EngineOptions } from './engine.ts';
 export { BACKEND_NAMES, type BackendName } from './backend.ts';
+export { diagnoseEnginesAsync, type EngineDiagnosis, type ProviderDiagnosis, type BackendDiagnosis } from './diagnose-engines-async.ts';
+export { EXECUTION_PROVIDER_NAMES, type ExecutionProviderChoice } from './onnx/provider-names.ts';
 export { PRESETS, PRESET_NAMES, resolveOptions } from './presets.ts';
 export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';
 export { writeWeightsManifestAsync, type NamedWeight } from './weights/write-weights-manifest.ts';

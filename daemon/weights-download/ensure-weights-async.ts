@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { convertKerasH5Async } from './convert-keras-h5-async.ts';
 import { downloadFileAsync } from './download-file-async.ts';
+import { findCachedWeightsAsync } from './find-cached-weights-async.ts';
 import { LOCAL_COPY_HINT, WeightsError } from './weights-error.ts';
 import type { WeightsProgressListener } from './weights-progress.ts';
 import { CONVERTED_DIR_NAME, DOWNLOAD_FILE_NAME, MANIFEST_FILE_NAME, type DownloadLimits } from './weights-source.ts';
@@ -70,8 +71,9 @@ async function fromGivenAsync(given: string, options: EnsureWeightsOptions): Pro
 }
 
 async function fromCacheAsync(options: EnsureWeightsOptions): Promise<ResolvedWeights> {
+  const cached = await findCachedWeightsAsync(options.cacheDir);
+  if (cached) return { dir: cached, source: options.url, origin: 'cached' };
   const dir = join(options.cacheDir, CONVERTED_DIR_NAME);
-  if (await existsAsync(join(dir, MANIFEST_FILE_NAME))) return { dir, source: options.url, origin: 'cached' };
   await mkdir(options.cacheDir, { recursive: true });
   const download = join(options.cacheDir, DOWNLOAD_FILE_NAME);
   await downloadFileAsync({

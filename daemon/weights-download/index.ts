@@ -15,4 +15,5 @@ export { hashFileAsync, hashAlgorithmFor } from './hash-file-async.ts';
 export { readKerasVgg19H5Async } from './read-keras-h5-async.ts';
 export { convertKerasH5Async } from './convert-keras-h5-async.ts';
 export { ensureWeightsAsync, type EnsureWeightsOptions, type ResolvedWeights } from './ensure-weights-async.ts';
+export { findCachedWeightsAsync } from './find-cached-weights-async.ts';
 export { formatWeightsProgress, formatBytes } from './format-weights-progress.ts';

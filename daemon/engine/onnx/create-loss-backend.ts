@@ -1,16 +1,18 @@
 import type { LossBackend } from '../loss-function.ts';
 import type { VggWeights } from '../weights/load-weights.ts';
-import { resolveProviderAsync, type ExecutionProviderChoice } from './execution-provider.ts';
+import { resolveProviderAsync, type ExecutionProviderChoice, type ProviderTuning } from './execution-provider.ts';
 import { OnnxLossBackend } from './onnx-loss-backend.ts';
 import { toOnnxWeightsAsync } from './onnx-weights.ts';
 import type { LossGraphConfig } from './vgg-graph.ts';
 import { WorkerOnnxLossBackend } from './worker-loss-backend.ts';
 
 export interface OnnxLossBackendOptions {
-  /** 'auto' (default): the platform's GPU provider when it starts, else the CPU. */
+  /** 'auto' (default): the first GPU provider that starts (execution-provider.ts' autoOrder), else the CPU. */
   executionProvider?: ExecutionProviderChoice;
   /** Intra-op threads; default: every core (os.cpus().length). */
   threads?: number;
+  /** Provider settings measured per machine (WebGPU's layout); defaults in limits.ts. */
+  tuning?: ProviderTuning;
   /**
    * How the graph back-propagates through convolutions; 'flipped-conv' (default) measured
    * faster on CPU, where onnxruntime's Conv has blocked (NCHWc) kernels and ConvTranspose not.
@@ -31,8 +33,8 @@ export async function createOnnxLossBackendAsync(weights: VggWeights, options: O
   const executionProvider = options.executionProvider ?? 'auto';
   const backwardConv = options.backwardConv ?? 'flipped-conv';
   if (options.inWorker === false) {
-    const provider = await resolveProviderAsync(executionProvider, options.threads);
+    const provider = await resolveProviderAsync(executionProvider, options.threads, options.tuning);
     return new OnnxLossBackend(await toOnnxWeightsAsync(weights), weights.source, weights.convention, provider, backwardConv);
   }
-  return WorkerOnnxLossBackend.startAsync(weights, { executionProvider, threads: options.threads, backwardConv });
+  return WorkerOnnxLossBackend.startAsync(weights, { executionProvider, threads: options.threads, tuning: options.tuning, backwardConv });
 }

@@ -5,10 +5,16 @@
  */
 export { createOnnxLossBackendAsync, type OnnxLossBackendOptions } from './create-loss-backend.ts';
 export { OnnxLossBackend } from './onnx-loss-backend.ts';
+export { checkProviderParityAsync, type ParityResult } from './provider-parity-async.ts';
 export { WorkerOnnxLossBackend } from './worker-loss-backend.ts';
 export {
   EXECUTION_PROVIDER_NAMES,
   resolveProviderAsync,
+  probeProviderAsync,
+  autoOrder,
+  autoTakes,
+  type ProviderProbe,
+  type ProviderTuning,
   type ExecutionProviderChoice,
   type ExecutionProviderName,
 } from './execution-provider.ts';

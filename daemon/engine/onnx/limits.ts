@@ -21,3 +21,28 @@ export const SESSION_CACHE_SIZE = 4;
  * needs — and sleeping costs a few milliseconds per evaluation on an idle machine.
  */
 export const INTRA_OP_SPINNING = false;
+
+/**
+ * `preferredLayout` of the WebGPU provider: with 'NHWC' onnxruntime rewrites Conv and MaxPool
+ * into its internal channels-last domain (inserting Transposes), with 'NCHW' they run as the
+ * graph has them. NCHW is onnxruntime's default and what the graph is written in; which is
+ * faster on a real GPU is not measured yet (no GPU machine so far): scripts/gpu-check.sh times
+ * both (`bench-onnx.ts --webgpu-layout`).
+ */
+export const WEBGPU_PREFERRED_LAYOUT: 'NCHW' | 'NHWC' = 'NCHW';
+
+/**
+ * The provider parity check (provider-parity-async.ts): size, channels per block (×1, ×2) of
+ * its generated two-block network, and how far a GPU provider may drift from the CPU on it.
+ * The tolerances are the parity tests' (test/engine-onnx/stage-fixture.ts: losses 1e-3
+ * relative, gradients 1e-4 of the largest element) loosened tenfold for the gradient: GPU
+ * convolutions sum in other orders (and may use fused multiply-adds), yet a wrong op moves
+ * elements by tens of percent of the largest.
+ */
+export const PARITY_CHECK = {
+  height: 17,
+  width: 23,
+  channels: 8,
+  lossTolerance: 1e-3,
+  gradTolerance: 1e-3,
+} as const;

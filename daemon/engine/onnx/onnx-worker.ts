@@ -28,7 +28,7 @@ function stageOf(id: number): CoreStage {
 async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues[keyof ReplyValues]; transfer?: ArrayBuffer[] } | undefined> {
   switch (request.type) {
     case 'init': {
-      const provider = await resolveProviderAsync(request.executionProvider, request.threads);
+      const provider = await resolveProviderAsync(request.executionProvider, request.threads, request.tuning);
       core = new OnnxLossCore(request.convs, request.weightsSource, provider.sessionOptions, request.backwardConv);
       return { value: { backend: provider.name, device: provider.device, deepestTap: core.deepestTap } };
     }

@@ -1,4 +1,5 @@
 import { tapOrder } from '../vgg-layers.ts';
+import { maxPoolBackward, signTimes, sum } from './backward-ops.ts';
 import { float, GraphBuilder, int, ints } from './graph-builder.ts';
 import { flippedKernel, type OnnxConv } from './onnx-weights.ts';
 
@@ -13,19 +14,26 @@ import { flippedKernel, type OnnxConv } from './onnx-weights.ts';
  * - conv: the input gradient is a stride-1 'same' convolution of the output gradient with the
  *   kernel flipped in space and transposed in/out (`backwardConv: 'flipped-conv'`), or a
  *   ConvTranspose with the forward kernel (`'conv-transpose'`); the bias has no input gradient.
- * - ReLU: Where(ReLU output > 0, g, 0), the mask tfjs uses (input > 0). Mul(g, Sign(output))
- *   measured no faster (within noise on the shared machine), so the plainer form stays.
- * - 2×2/2 max-pool: MaxPool's Indices output marks one maximum per window — onnxruntime keeps
- *   the first maximum in row-major window order (strict `>`), and MaxUnpool scatters the
- *   gradient there, leaving the rows/columns an odd size drops at zero. tfjs' MaxPoolGrad also
- *   routes the gradient to a single maximum per window; ties between distinct positive values
- *   are where the two could differ (see the parity test).
+ * - ReLU: Where(ReLU output > 0, g, 0), the mask tfjs uses (input > 0).
+ * - 2×2/2 max-pool: the gradient goes to one maximum per window, the first in row-major window
+ *   order (as onnxruntime's MaxPool Indices, PyTorch and tfjs-cpu). Written from a mask rather
+ *   than MaxPool's Indices + MaxUnpool, which the WebGPU provider cannot run (webgpu-ops.ts):
+ *   the four window positions are cut out with strided Slices, compared to the pooled output
+ *   with Equal, and the gradient is routed with Where to the first that matches (what is not
+ *   yet routed passes on to the next position); the four quarters are interleaved back with
+ *   Reshape/Concat and Pad restores, at zero, the row/column an odd size drops. MaxPool's
+ *   output is one of its inputs, copied, so Equal is exact.
  * - content: mean((F−Fc)²)·wc → dF = 2·wc·(F−Fc)/N.
  * - style: G = FᵀF/(c·h·w) with F as [h·w, c]; mean((G−Gs)²)·ws → dG = 2·ws·(G−Gs)/c² and
  *   dF = F·(dG + dGᵀ)/(c·h·w). G and Gs are symmetric, so dG + dGᵀ = 2·dG: in NCHW, with F
  *   as [c, h·w], dF = 4·ws/(c²·c·h·w) · (G−Gs)·F.
  * - total variation: 0.5·wtv·(mean|Δv| + mean|Δh|) → sign(Δ)·0.5·wtv/N spread +/− onto the two
- *   neighbours; ONNX Sign(0) = 0, as torch's |x| gradient at 0.
+ *   neighbours; sign as Where(Δ > 0, 1, Where(Δ < 0, −1, 0)) (no Sign kernel on WebGPU), so
+ *   sign(0) = 0, as torch's |x| gradient at 0.
+ * - sums of gradient contributions: a chain of Add (no Sum kernel on WebGPU).
+ *
+ * Every op here must be one the WebGPU provider implements (webgpu-ops.ts; the op-coverage
+ * test reads every generated graph).
  *
  * Loss weights are a graph input [content, style, tv], so one session serves every job of
  * the same size and layers.
@@ -74,8 +82,8 @@ interface LayerState {
   weight: string;
   convOut: string;
   reluOut?: string;
-  /** Pool indices and the pre-pool shape, when a deeper layer follows. */
-  pool?: { indices: string; shape: [number, number, number, number] };
+  /** The pool's output, when a deeper layer follows (its input is reluOut). */
+  pooled?: string;
   height: number;
   width: number;
 }
@@ -124,15 +132,10 @@ function forward(
     h = state.reluOut;
     const next = convs[convs.indexOf(conv) + 1];
     if (conv.layer.poolAfter && next && tapOrder(next.layer.conv) <= deepest) {
-      const pool = { kernel_shape: ints([2, 2]), strides: ints([2, 2]) };
-      if (backward) {
-        const [pooled, indices] = g.opMulti('MaxPool', [h], 2, pool);
-        state.pool = { indices, shape: [1, conv.cout, height, width] };
-        h = pooled;
-      } else {
-        // Without the Indices output onnxruntime runs its faster blocked pooling.
-        h = g.op('MaxPool', [h], pool);
-      }
+      // Without the Indices output: onnxruntime's CPU runs its faster blocked pooling, and
+      // WebGPU has no Indices output at all.
+      h = g.op('MaxPool', [h], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
+      if (backward) state.pooled = h;
       height = Math.floor(height / 2);
       width = Math.floor(width / 2);
     }
@@ -210,11 +213,8 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
     const s = layers[k];
     if (s.reluOut) {
       // From the layer above: through the pool's maxima when this layer ends a block.
-      const fromAbove = upstream && s.pool
-        ? g.op('MaxUnpool', [upstream, s.pool.indices, g.int64Tensor('shape', s.pool.shape)], {
-            kernel_shape: ints([2, 2]),
-            strides: ints([2, 2]),
-          })
+      const fromAbove = upstream && s.pooled
+        ? maxPoolBackward(g, s.reluOut, s.pooled, upstream, s.conv.cout, s.height, s.width)
         : upstream;
       const gRelu = sum(g, [...(fromAbove ? [fromAbove] : []), ...(tapGrads.get(s.reluOut) ?? [])]);
       upstream = gRelu && g.op('Where', [g.op('Greater', [s.reluOut, g.scalar(0)]), gRelu, g.scalar(0)]);
@@ -242,11 +242,6 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
   return g.encode();
 }
 
-function sum(g: GraphBuilder, values: readonly string[]): string | undefined {
-  if (values.length <= 1) return values[0];
-  return g.op('Sum', values);
-}
-
 function totalVariation(g: GraphBuilder, x: string, h: number, w: number, weight: string): { value: string; grad: string } {
   const axisDiff = (axis: number, size: number): string => {
     const a = g.op('Slice', [x, g.int64Tensor('starts', [1]), g.int64Tensor('ends', [size]), g.int64Tensor('axes', [axis])]);
@@ -261,7 +256,7 @@ function totalVariation(g: GraphBuilder, x: string, h: number, w: number, weight
   const value = g.op('Mul', [g.op('Mul', [g.op('Add', [meanAbs(dv, nv), meanAbs(dh, nh)]), g.scalar(0.5)]), weight]);
   // d/dx of (x[i+1] − x[i]) puts +s on element i+1 and −s on element i.
   const spread = (d: string, n: number, axis: number): string => {
-    const s = g.op('Mul', [g.op('Sign', [d]), g.op('Mul', [weight, g.scalar(0.5 / n)])]);
+    const s = signTimes(g, d, g.op('Mul', [weight, g.scalar(0.5 / n)]));
     const before = [0, 0, 0, 0, 0, 0, 0, 0];
     const after = [0, 0, 0, 0, 0, 0, 0, 0];
     before[axis] = 1;

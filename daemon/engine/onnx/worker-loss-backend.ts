@@ -2,7 +2,7 @@ import type { LossBackend, StageInputs, StageLossFunction } from '../loss-functi
 import * as tf from '../tf.ts';
 import type { InputConventionName } from '../types.ts';
 import type { VggWeights } from '../weights/load-weights.ts';
-import type { ExecutionProviderChoice } from './execution-provider.ts';
+import type { ExecutionProviderChoice, ProviderTuning } from './execution-provider.ts';
 import { checkLayersReach } from './onnx-loss-core.ts';
 import { toOnnxWeightsAsync } from './onnx-weights.ts';
 import { toCoreStageInputsAsync } from './stage-arrays.ts';
@@ -13,6 +13,7 @@ import { transferable } from './worker-messages.ts';
 export interface WorkerBackendOptions {
   executionProvider: ExecutionProviderChoice;
   threads?: number;
+  tuning?: ProviderTuning;
   backwardConv: LossGraphConfig['backwardConv'];
 }
 

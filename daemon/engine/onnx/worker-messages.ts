@@ -1,5 +1,5 @@
 import { EngineError, type EngineErrorCode } from '../engine-error.ts';
-import type { ExecutionProviderChoice, ExecutionProviderName } from './execution-provider.ts';
+import type { ExecutionProviderChoice, ExecutionProviderName, ProviderTuning } from './execution-provider.ts';
 import type { CoreEvaluation, CoreStageInputs } from './onnx-loss-core.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import type { LossGraphConfig } from './vgg-graph.ts';
@@ -20,6 +20,7 @@ export type WorkerRequest =
       weightsSource: string;
       executionProvider: ExecutionProviderChoice;
       threads?: number;
+      tuning?: ProviderTuning;
       backwardConv: LossGraphConfig['backwardConv'];
     }
   | { type: 'prepare'; id: number; stage: number; inputs: CoreStageInputs }
