@@ -103,16 +103,23 @@ async function runAsync(args: QualityArgs): Promise<void> {
         );
       }
       sheet.push(cells);
+      // Written after every pair, so a long run stopped early keeps what it measured.
+      await writeOutputsAsync(args, rows, sheet);
     }
   } finally {
     extractor.dispose();
   }
+  const { table, sheetPath } = await writeOutputsAsync(args, rows, sheet);
+  process.stdout.write(`\n${table}\n\ncontact sheet: ${sheetPath}\n`);
+}
+
+async function writeOutputsAsync(args: QualityArgs, rows: Row[], sheet: SheetCell[][]): Promise<{ table: string; sheetPath: string }> {
   const table = formatTable(rows);
   const sheetPath = join(args.out, 'contact-sheet.png');
   await writeContactSheetAsync(sheet, sheetPath);
   await writeFile(join(args.out, 'results.json'), `${JSON.stringify({ variants: args.variants, rows }, null, 2)}\n`);
   await writeFile(join(args.out, 'table.md'), `${table}\n`);
-  process.stdout.write(`\n${table}\n\ncontact sheet: ${sheetPath}\n`);
+  return { table, sheetPath };
 }
 
 try {
