@@ -1,7 +1,7 @@
 // `npm run quality`: how stylised, how structured, how fast — per content × style pair (see
 // scripts/quality/quality-args.ts for the flags and docs/quality.md for what the figures mean).
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFeatureExtractorAsync, type RgbImage } from '../daemon/engine/index.ts';
 import { readImageAsync, resizeRgbAsync } from '../daemon/image/index.ts';
@@ -68,8 +68,8 @@ async function runAsync(args: QualityArgs): Promise<void> {
       const style = await atSideAsync(await readRgbAsync(pair.style), args.measureSide);
       const baseline = await meter.distanceAsync(content, style, { image: pair.content, style: pair.style });
       const cells: SheetCell[] = [
-        { image: content, label: relative(REPO_ROOT, pair.content).replace(/^\.\.\/shared\/images\//, '') },
-        { image: style, label: relative(REPO_ROOT, pair.style).replace(/^\.\.\/shared\/images\//, '') },
+        { image: content, label: basename(pair.content) },
+        { image: style, label: basename(pair.style) },
       ];
       const variants = pair.result ? [{ label: 'given', flags: [] }] : args.variants;
       for (const variant of variants) {
