@@ -41,6 +41,9 @@ export const MAX_STYLE_STRENGTH = 100;
 /** The welcome capability of daemons that take `styleScale`; older ones get no strength. */
 export const STYLE_SCALE_CAPABILITY = 'style-scale';
 
+/** The welcome capability of daemons that take `colors` ("Keep original colours"). */
+export const COLORS_CAPABILITY = 'colors';
+
 /** Engine preset used when the designer has not picked one (the daemon's default). */
 export const DEFAULT_ENGINE_PRESET = 'classic';
 

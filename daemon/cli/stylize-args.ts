@@ -12,7 +12,8 @@ Options:
   --preset NAME            ${PRESET_NAMES.join(' | ')} (default: classic)
   --size HxW               output size, e.g. 300x450 (height first, as d2l)
   --max-side N             output longest side, keeping the content's aspect ratio
-  --iterations N           iterations per stage
+  --iterations N           iterations per stage (times the schedule's factor)
+  --iteration-schedule F,F per-stage factors on --iterations, smallest stage first (one per stage)
   --stages N               number of stages (each earlier one --scale times smaller)
   --scale X                size ratio between stages (default 2)
   --optimizer NAME         adam | lbfgs
@@ -21,8 +22,14 @@ Options:
   --style-weight X         style loss weight
   --style-scale X          multiply the style weight (the preset's or --style-weight), e.g. 2 or 0.5
   --tv-weight X            total-variation loss weight
+  --colors MODE            style (the style's colours) | content (keep the content's colours:
+                           luminance-only, as neural-style -original_colors 1) | luminance
+                           (recolour the content to the style's colour statistics first)
+  --style-size X           the style image's working size relative to the content's (neural-style's
+                           -style_scale): 2 = larger strokes, 0.5 = finer; aspect ratio kept
+  --history-size N         L-BFGS history length
   --style-blend W,W,...    relative weights of several styles (default equal)
-  --init NAME              content | noise
+  --init NAME              content | noise | content-recolored (the content in the style's colours)
   --seed N                 noise seed
   --alpha MODE             keep (re-apply the content's transparency) | composite (on white)
   --engine NAME            ${ENGINE_NAMES.join(' | ')}: what computes the gradient (default auto: onnx where it loads)
@@ -55,12 +62,20 @@ const argsSchema = z.object({
   'style-weight': number.nonnegative().optional(),
   'style-scale': number.positive().optional(),
   'tv-weight': number.nonnegative().optional(),
+  'iteration-schedule': z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .refine((a) => a.every((f) => Number.isFinite(f) && f > 0), 'schedule factors are numbers > 0')
+    .optional(),
+  colors: z.enum(['style', 'content', 'luminance']).optional(),
+  'style-size': number.positive().optional(),
+  'history-size': int.positive().optional(),
   'style-blend': z
     .string()
     .transform((s) => s.split(',').map(Number))
     .refine((a) => a.every((w) => Number.isFinite(w) && w >= 0), 'blend weights are numbers ≥ 0')
     .optional(),
-  init: z.enum(['content', 'noise']).optional(),
+  init: z.enum(['content', 'noise', 'content-recolored']).optional(),
   seed: int.optional(),
   alpha: z.enum(['keep', 'composite']).default('keep'),
   engine: z.enum(ENGINE_NAMES).default('auto'),
@@ -109,6 +124,10 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         'style-weight': { type: 'string' },
         'style-scale': { type: 'string' },
         'tv-weight': { type: 'string' },
+        'iteration-schedule': { type: 'string' },
+        colors: { type: 'string' },
+        'style-size': { type: 'string' },
+        'history-size': { type: 'string' },
         'style-blend': { type: 'string' },
         init: { type: 'string' },
         seed: { type: 'string' },
@@ -153,6 +172,10 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     styleWeight: a['style-weight'],
     styleScale: a['style-scale'],
     tvWeight: a['tv-weight'],
+    iterationSchedule: a['iteration-schedule'],
+    colors: a.colors,
+    styleSize: a['style-size'],
+    historySize: a['history-size'],
     init: a.init,
     seed: a.seed,
     progressEvery: a['progress-every'],

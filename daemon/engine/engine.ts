@@ -1,6 +1,8 @@
 import { selectBackendAsync, type ActiveBackend, type BackendName } from './backend.ts';
+import { matchColorStatistics, restoreChroma } from './color-transfer.ts';
 import { CONVENTIONS, postprocess, preprocess, type InputConvention } from './convention.ts';
 import { EngineError } from './engine-error.ts';
+import { fitStyleAsync } from './fit-style.ts';
 import type { LossBackend, StageLossFunction } from './loss-function.ts';
 import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
@@ -159,6 +161,9 @@ class DriverEngine implements Engine {
     }
     const resize = request.resizeAsync ?? resizeImageAsync;
     const stages = stagePlan(options);
+    // Colour matching and the recoloured init follow the style that weighs most in the blend.
+    const dominant = styles.reduce((best, st) => (st.weight > best.weight ? st : best), styles[0]).image;
+    const source = options.colors === 'luminance' ? matchColorStatistics(content, dominant) : content;
     const started = performance.now();
     yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages };
 
@@ -167,12 +172,13 @@ class DriverEngine implements Engine {
     try {
       for (const [s, stage] of stages.entries()) {
         abortIfRequested(signal);
-        const contentImage = await resize(content, stage.width, stage.height);
+        const contentImage = await resize(source, stage.width, stage.height);
         const styleInputs = await Promise.all(
           styles.map(async (st) => ({
-            image: await resize(st.image, stage.width, stage.height),
+            image: await fitStyleAsync(st.image, stage.width, stage.height, options.styleSize, resize),
             weight: st.weight / blendSum,
-            cacheKey: st.cacheKey,
+            // The same pixels at another styleSize are other targets.
+            cacheKey: st.cacheKey && `${st.cacheKey}|style-size ${options.styleSize}`,
           })),
         );
         const lossFunction = await this.loss.prepareStageAsync({
@@ -183,7 +189,11 @@ class DriverEngine implements Engine {
           width: stage.width,
         });
         try {
-          const init = this.initialVariable(x, contentImage, stage, options);
+          const start =
+            !x && options.init === 'content-recolored'
+              ? matchColorStatistics(contentImage, await fitStyleAsync(dominant, stage.width, stage.height, options.styleSize, resize))
+              : contentImage;
+          const init = this.initialVariable(x, start, stage, options);
           x?.dispose();
           x = init;
           const run = this.optimizeStage(x, lossFunction, options, stages, s, started, signal);
@@ -201,16 +211,18 @@ class DriverEngine implements Engine {
         }
       }
       const pixels = tf.tidy(() => postprocess(x!, this.convention));
-      const image = await tensorToImageAsync(pixels);
+      const stylised = await tensorToImageAsync(pixels);
       pixels.dispose();
+      const image =
+        options.colors === 'content' ? restoreChroma(stylised, await resize(content, stylised.width, stylised.height)) : stylised;
       yield { type: 'result', image, seconds: (performance.now() - started) / 1000, losses: last };
     } finally {
       x?.dispose();
     }
   }
 
-  /** Stage 1 starts from the content (or noise); later stages from the previous result, upscaled. */
-  private initialVariable(previous: tf.Tensor4D | undefined, content: RgbImage, stage: StageSpec, o: StyleOptions): tf.Tensor4D {
+  /** Stage 1 starts from `start` (the content, maybe recoloured) or noise; later stages from the previous result, upscaled. */
+  private initialVariable(previous: tf.Tensor4D | undefined, start: RgbImage, stage: StageSpec, o: StyleOptions): tf.Tensor4D {
     const c = this.convention;
     return tf.tidy(() => {
       if (previous) {
@@ -225,7 +237,7 @@ class DriverEngine implements Engine {
         for (let i = 0; i < n; i++) noise[i] = random.normal() * 1e-3;
         return tf.tensor4d(noise, [1, stage.height, stage.width, 3]);
       }
-      return preprocess(imageToTensor(content), c);
+      return preprocess(imageToTensor(start), c);
     });
   }
 

@@ -31,3 +31,5 @@ export type { LossBackend, StageLossFunction, StageInputs } from './loss-functio
 export { loadVggWeightsAsync, type VggWeights } from './weights/load-weights.ts';
 export { MANIFEST_FILE } from './weights/manifest-schema.ts';
 export type { StyleCacheView } from './engine.ts';
+export { createFeatureExtractorAsync, type FeatureExtractor, type FeatureSet } from './feature-extractor.ts';
+export { createRandom, type Random } from './random.ts';

@@ -80,6 +80,10 @@ const COMMON = {
   historySize: 20,
   lrStep: 0,
   lrGamma: 1,
+  iterationSchedule: [] as number[],
+  /** The style at the content's size (neural-style's default -style_scale 1). */
+  styleSize: 1,
+  colors: 'style',
 } as const;
 
 export const PRESETS: Record<string, PresetDefinition> = {
@@ -127,7 +131,21 @@ export const PRESETS: Record<string, PresetDefinition> = {
   },
 };
 
+PRESETS.painterly = {
+  description: 'neural-style’s losses on a √2 pyramid from ~128 px, started in the style’s colours: the style’s palette and texture in the time of classic.',
+  tunedFor: 'caffe',
+  options: {
+    ...PRESETS.classic.options,
+    stages: 5,
+    scale: Math.SQRT2,
+    iterations: 60,
+    iterationSchedule: [2, 1.5, 1, 0.5, 0.3],
+    init: 'content-recolored',
+  },
+};
+
 export const PRESET_NAMES = Object.keys(PRESETS);
+/** What a job gets when it names no preset (the daemon, the CLI and the plugin's default). */
 export const DEFAULT_PRESET = 'classic';
 
 const layer = z.string().refine((n) => TAP_NAMES.includes(n), { message: 'unknown VGG-19 layer' });
@@ -143,6 +161,7 @@ export const styleOptionsSchema = z.object({
   stages: z.number().int().min(1).max(6),
   scale: z.number().min(1).max(4),
   iterations: z.number().int().min(1).max(100_000),
+  iterationSchedule: z.array(z.number().finite().positive().max(100)).max(6),
   contentLayers: z.array(layer).max(16),
   styleLayers: z.array(layer).min(1).max(16),
   contentWeight: nonNegative,
@@ -150,12 +169,14 @@ export const styleOptionsSchema = z.object({
   /** The protocol narrows this to 0.05–20 for remote callers. */
   styleScale: positive,
   tvWeight: nonNegative,
+  styleSize: z.number().finite().min(0.125).max(8),
+  colors: z.enum(['style', 'content', 'luminance']),
   optimizer: z.enum(['adam', 'lbfgs']),
   learningRate: positive,
   lrStep: z.number().int().min(0),
   lrGamma: positive,
   historySize: z.number().int().min(1).max(1000),
-  init: z.enum(['content', 'noise']),
+  init: z.enum(['content', 'noise', 'content-recolored']),
   seed: z.number().int(),
   progressEvery: z.number().int().min(1),
   previewEvery: z.number().int().min(0),
@@ -186,6 +207,9 @@ export function resolveOptions(
   if (optimizer !== preset.options.optimizer && overrides.learningRate === undefined) {
     merged.learningRate = optimizer === 'lbfgs' ? 1 : convertWeights({ ...converted, learningRate: 0.01 }, 'torchvision', convention, 'adam').learningRate;
   }
+  // A schedule belongs to its stage count: other stages without a schedule of their own run
+  // `iterations` each.
+  if (overrides.stages !== undefined && overrides.iterationSchedule === undefined) merged.iterationSchedule = [];
   // An explicit size wins over a preset's maxSide and vice versa.
   if (overrides.maxSide && !(overrides.height && overrides.width)) {
     merged.height = 0;
@@ -208,7 +232,20 @@ export function resolveOptions(
   if (!Number.isFinite(merged.styleWeight)) {
     throw new EngineError('bad-options', 'Option styleScale is invalid: the scaled style weight is not a finite number.');
   }
-  const smallest = Math.min(merged.height, merged.width) / Math.pow(merged.scale, merged.stages - 1);
+  if (merged.iterationSchedule.length > 0 && merged.iterationSchedule.length !== merged.stages) {
+    throw new EngineError(
+      'bad-options',
+      `Option iterationSchedule has ${merged.iterationSchedule.length} factors for ${merged.stages} stages; give one per stage.`,
+    );
+  }
+  const smallestOf = (stages: number): number => Math.min(merged.height, merged.width) / Math.pow(merged.scale, stages - 1);
+  // A preset's pyramid loses its smallest stages on a small image; stages the caller asked for
+  // are kept or refused.
+  while (overrides.stages === undefined && merged.stages > 1 && smallestOf(merged.stages) < MIN_STAGE_SIDE) {
+    merged.stages -= 1;
+    merged.iterationSchedule = merged.iterationSchedule.slice(1);
+  }
+  const smallest = smallestOf(merged.stages);
   if (smallest < MIN_STAGE_SIDE) {
     throw new EngineError(
       'bad-options',
@@ -226,6 +263,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 export function stagePlan(o: StyleOptions): StageSpec[] {
   return Array.from({ length: o.stages }, (_, i) => {
     const f = Math.pow(o.scale, o.stages - 1 - i);
-    return { height: Math.round(o.height / f), width: Math.round(o.width / f), iterations: o.iterations };
+    const factor = o.iterationSchedule.length === o.stages ? o.iterationSchedule[i] : 1;
+    return { height: Math.round(o.height / f), width: Math.round(o.width / f), iterations: Math.max(1, Math.round(o.iterations * factor)) };
   });
 }

@@ -17,7 +17,21 @@ export type InputConventionName = 'caffe' | 'torchvision';
 export type LayerName = string;
 
 export type OptimizerName = 'adam' | 'lbfgs';
-export type InitName = 'content' | 'noise';
+/**
+ * Where stage 1 starts: the content image; neural-style's noise; or the content recoloured to
+ * the style's colour mean and covariance (color-transfer.ts), which starts L-BFGS in the
+ * style's colour basin instead of the photo's.
+ */
+export type InitName = 'content' | 'noise' | 'content-recolored';
+
+/**
+ * Whose colours the result has: 'style' (the optimisation alone decides); 'content' (the
+ * result's luminance with the content's chroma, neural-style's -original_colors 1);
+ * 'luminance': the content is first recoloured to the style's colour statistics and
+ * stylised as such (Gatys et al. 2016's colour histogram matching, applied to the content),
+ * so the style's palette comes through whole and the optimisation works on light and texture.
+ */
+export type ColorsName = 'style' | 'content' | 'luminance';
 
 /** One resolution of a multi-scale job. */
 export interface StageSpec {
@@ -39,8 +53,13 @@ export interface StyleOptions {
   /** Number of stages; each earlier stage is `scale` times smaller than the next. */
   stages: number;
   scale: number;
-  /** Iterations per stage. */
+  /** Iterations per stage (times `iterationSchedule`'s factor for that stage). */
   iterations: number;
+  /**
+   * Per-stage factors on `iterations`, smallest stage first (one per stage), so a pyramid can
+   * spend most iterations where they are cheap; empty: `iterations` at every stage.
+   */
+  iterationSchedule: number[];
   contentLayers: LayerName[];
   styleLayers: LayerName[];
   contentWeight: number;
@@ -52,6 +71,14 @@ export interface StyleOptions {
    */
   styleScale: number;
   tvWeight: number;
+  /**
+   * The style image's working size relative to the content's (neural-style's -style_scale,
+   * not to be confused with `styleScale`, a weight): 2 gives brush strokes twice as large, 0.5
+   * finer ones. The style keeps its aspect ratio: it is scaled to cover the stage's size times
+   * `styleSize`, then centre-cropped to the stage (above 1) or mirror-tiled to fill it (below).
+   */
+  styleSize: number;
+  colors: ColorsName;
   optimizer: OptimizerName;
   learningRate: number;
   /** Adam only: StepLR period (iterations) and factor. */

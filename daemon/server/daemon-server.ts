@@ -70,8 +70,11 @@ export interface DaemonServer {
   close(): Promise<void>;
 }
 
-/** 'style-scale': stylize options take `styleScale` (a client checks before sending it). */
-const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale'];
+/**
+ * 'style-scale', 'colors', 'style-size': stylize options take `styleScale`, `colors`,
+ * `styleSize` (a client checks before sending them: older daemons refuse unknown options).
+ */
+const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size'];
 const READY_MESSAGE = 'Atelier is ready.';
 
 /**

@@ -23,6 +23,11 @@ export const jobOptionsSchema = z.object({
   iterations: z.number().int().min(MIN_ITERATIONS).max(MAX_UI_ITERATIONS),
   styleStrength: z.number().min(MIN_STYLE_STRENGTH).max(MAX_STYLE_STRENGTH),
   preset: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  /**
+   * "Keep original colours": the daemon's `colors: 'content'` (luminance-only transfer). A
+   * default, not required, so settings saved before the switch existed still load.
+   */
+  keepColors: z.boolean().default(false),
 });
 export type JobOptions = z.infer<typeof jobOptionsSchema>;
 
@@ -32,4 +37,5 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   iterations: QUALITY_PRESETS[DEFAULT_QUALITY].iterations,
   styleStrength: DEFAULT_STYLE_STRENGTH,
   preset: DEFAULT_ENGINE_PRESET,
+  keepColors: false,
 };

@@ -1,6 +1,6 @@
 import { LIMITS, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi } from '../bridge/index.ts';
-import { DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from '../limits.ts';
+import { COLORS_CAPABILITY, DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from '../limits.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 
@@ -25,6 +25,16 @@ export function strengthOverride(options: JobOptions, welcome: WelcomeMessage | 
   return { styleScale: styleScaleFor(options.styleStrength) };
 }
 
+/** Whether the daemon can keep the content's colours (daemons before `colors` cannot). */
+export function colorsApply(welcome: WelcomeMessage | null): boolean {
+  return welcome?.capabilities.includes(COLORS_CAPABILITY) ?? false;
+}
+
+/** `colors: 'content'` when "Keep original colours" is on and the daemon takes it; else nothing. */
+export function colorsOverride(options: JobOptions, welcome: WelcomeMessage | null): Pick<StyleOptionsOverrides, 'colors'> {
+  return options.keepColors && colorsApply(welcome) ? { colors: 'content' } : {};
+}
+
 /** The preset to ask for: the chosen one if the daemon has it, else the daemon's default. */
 export function presetFor(options: JobOptions, welcome: WelcomeMessage | null): string | undefined {
   if (!welcome || welcome.presets.includes(options.preset)) return options.preset;
@@ -46,6 +56,7 @@ export function buildStylizeRequest(job: JobFromMain, welcome: WelcomeMessage | 
     iterations: job.options.iterations,
     // Previews come at the daemon's configured interval and size (its config.json).
     ...strengthOverride(job.options, welcome),
+    ...colorsOverride(job.options, welcome),
   };
   const message: StylizeMessage = {
     type: 'stylize',

@@ -7,7 +7,7 @@ import { byId, pngUrl, releasePng, setBackgroundPng } from './dom.ts';
 import { formatEta, frameFraction } from './format-eta.ts';
 import type { SocketLike } from './socket-like.ts';
 import { describeSetup } from './setup-text.ts';
-import { buildStylizeRequest, strengthApplies } from './style-request.ts';
+import { buildStylizeRequest, colorsApply, strengthApplies } from './style-request.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 
@@ -300,6 +300,9 @@ export class UiApp {
     byId<HTMLInputElement>('opt-strength').addEventListener('change', (event) => {
       this.setOptions({ styleStrength: Number((event.target as HTMLInputElement).value) });
     });
+    byId<HTMLInputElement>('opt-keep-colors').addEventListener('change', (event) => {
+      this.setOptions({ keepColors: (event.target as HTMLInputElement).checked });
+    });
     byId<HTMLSelectElement>('opt-preset').addEventListener('change', (event) => {
       this.setOptions({ preset: (event.target as HTMLSelectElement).value });
     });
@@ -438,6 +441,7 @@ export class UiApp {
     const iterations = byId<HTMLInputElement>('opt-iterations');
     if (active !== iterations) iterations.value = String(o.iterations);
     byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
+    byId<HTMLInputElement>('opt-keep-colors').checked = o.keepColors;
     const presets = this.welcome?.presets ?? [o.preset];
     const select = byId<HTMLSelectElement>('opt-preset');
     if (select.dataset.key !== presets.join(',')) {
@@ -446,6 +450,7 @@ export class UiApp {
     }
     select.value = presets.includes(o.preset) ? o.preset : (presets[0] ?? '');
     byId('strength-note').hidden = strengthApplies(this.welcome) || this.welcome === null;
+    byId('colors-note').hidden = !o.keepColors || colorsApply(this.welcome) || this.welcome === null;
     const capNote = this.capNote ?? (capped ? `Figma images are at most ${MAX_WORKING_SIDE} px on their longest side, so this runs at ${MAX_WORKING_SIDE} px.` : null);
     byId('cap-note').hidden = !capNote;
     byId('cap-note').textContent = capNote ?? '';

@@ -79,3 +79,37 @@ test('styleScale multiplies the style weight, the preset\'s or the caller\'s, an
   }
   assert.throws(() => resolveOptions({ styleWeight: 1e300, styleScale: 1e300 }, 'caffe', landscape), (e: unknown) => e instanceof EngineError && e.code === 'bad-options');
 });
+
+test('an iteration schedule multiplies iterations per stage, smallest first, and belongs to its stage count', () => {
+  const o = resolveOptions({ preset: 'classic', stages: 3, iterations: 50, iterationSchedule: [2, 1, 0.5] }, 'caffe', landscape);
+  assert.deepEqual(stagePlan(o).map((s) => s.iterations), [100, 50, 25]);
+  // Another stage count without a schedule of its own runs `iterations` at each stage.
+  const p = resolveOptions({ preset: 'painterly', stages: 3 }, 'caffe', landscape);
+  assert.deepEqual(stagePlan(p).map((s) => s.iterations), [p.iterations, p.iterations, p.iterations]);
+  assert.throws(
+    () => resolveOptions({ preset: 'classic', iterationSchedule: [1, 1, 1] }, 'caffe', landscape),
+    (e: unknown) => e instanceof EngineError && e.code === 'bad-options' && /3 factors for 2 stages/.test(e.message),
+  );
+});
+
+test('painterly is a √2 pyramid from 128 px to 512 px that spends most iterations at the small stages', () => {
+  const o = resolveOptions({ preset: 'painterly' }, 'caffe', landscape);
+  const plan = stagePlan(o);
+  assert.deepEqual(plan.map((s) => s.width), [128, 181, 256, 362, 512]);
+  const cost = (stages: typeof plan) => stages.reduce((sum, s) => sum + s.iterations * s.width * s.height, 0);
+  const classic = stagePlan(resolveOptions({ preset: 'classic' }, 'caffe', landscape));
+  assert.ok(cost(plan) <= cost(classic), `pixel-iterations ${cost(plan)} vs classic ${cost(classic)}`);
+  assert.ok(plan[0].iterations > plan[plan.length - 1].iterations);
+});
+
+test('a preset’s pyramid drops the stages a small image cannot fill; stages the caller asks for are refused', () => {
+  const o = resolveOptions({ preset: 'painterly', maxSide: 64 }, 'caffe', { width: 64, height: 48 });
+  const plan = stagePlan(o);
+  assert.ok(plan.length < 5 && plan.length >= 1);
+  assert.ok(Math.min(plan[0].width, plan[0].height) >= 16, JSON.stringify(plan));
+  assert.equal(o.iterationSchedule.length, plan.length);
+  assert.throws(
+    () => resolveOptions({ preset: 'painterly', maxSide: 64, stages: 5 }, 'caffe', { width: 64, height: 48 }),
+    (e: unknown) => e instanceof EngineError && e.code === 'bad-options',
+  );
+});

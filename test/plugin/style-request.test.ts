@@ -78,3 +78,15 @@ test('ETA and progress read the way people expect', () => {
   assert.equal(frameFraction(1, 2, 30, 60), 0.25);
   assert.equal(frameFraction(2, 2, 60, 60), 1);
 });
+
+test('"Keep original colours" sends colors: content to daemons that take it, nothing to older ones', () => {
+  const withColors = { ...welcome, capabilities: [...welcome.capabilities, 'colors'] };
+  const on = { ...DEFAULT_JOB_OPTIONS, keepColors: true };
+  const { message, images } = buildStylizeRequest(job(on), withColors);
+  assert.equal(message.options?.colors, 'content');
+  const parsed = parseClientFrame(encodeMessage(message, images));
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+  assert.equal(buildStylizeRequest(job(DEFAULT_JOB_OPTIONS), withColors).message.options?.colors, undefined, 'off: the style’s colours');
+  // A daemon from before `colors` refuses unknown options: the switch is not sent (the UI says why).
+  assert.equal(buildStylizeRequest(job(on), welcome).message.options?.colors, undefined);
+});

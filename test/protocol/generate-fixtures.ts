@@ -36,6 +36,7 @@ v('client-stylize-multi', 'client', 'Two content frames and a blend of two style
   attachments: { c0: png64, c1: png64, s0: jpeg64, s1: png64 },
 });
 v('client-stylize-style-scale', 'client', 'A relative style strength: twice the preset\'s style weight.', { message: stylize({ options: { preset: 'classic', width: 32, height: 32, iterations: 4, styleScale: 2 } }), attachments: att });
+v('client-stylize-colors', 'client', 'Keep the content\'s colours, with the style at twice the content\'s size (larger strokes).', { message: stylize({ options: { preset: 'painterly', colors: 'content', styleSize: 2 } }), attachments: att });
 v('client-stylize-no-options', 'client', 'Options are optional: the default preset applies.', { message: { ...stylize(), options: undefined }, attachments: att });
 v('client-cancel', 'client', 'Cancel a queued or running job.', { message: { type: 'cancel', jobId: 'job-3' } });
 v('client-get-status', 'client', 'Ask for the queue and the running job.', { message: { type: 'get-status' } });
@@ -112,6 +113,8 @@ bad('stylize-bad-layer', 'bad-message', 'A layer name with spaces.', stylize({ o
 bad('stylize-bad-preset', 'bad-message', 'A preset name with punctuation.', stylize({ options: { preset: 'Bad Preset!' } }));
 bad('stylize-style-scale-too-large', 'bad-message', 'A style scale of 100 (at most 20).', stylize({ options: { styleScale: 100 } }));
 bad('stylize-style-scale-zero', 'bad-message', 'A style scale of 0 (at least 0.05).', stylize({ options: { styleScale: 0 } }));
+bad('stylize-bad-colors', 'bad-message', 'A colour mode that does not exist.', stylize({ options: { colors: 'sepia' } }));
+bad('stylize-style-size-too-large', 'bad-message', 'A style size of 10 (at most 4).', stylize({ options: { styleSize: 10 } }));
 bad('stylize-zero-lr', 'bad-message', 'A learning rate of 0.', stylize({ options: { learningRate: 0 } }));
 bad('stylize-no-styles', 'bad-message', 'No style image.', stylize({ styles: [] }), { c0: png64 });
 bad('stylize-no-content', 'bad-message', 'No content image.', stylize({ content: [] }), { s0: jpeg64 });

@@ -1,0 +1,120 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const QUALITY_USAGE = `Usage: npm run quality -- [options] [-- <atelier stylize flags>]
+
+Stylises content × style pairs and prints, per pair, the SWD ratio (lower: closer to the style),
+the edge correlation (higher: more structure kept), wall time and peak RSS; writes the results,
+a table and a contact sheet into --out.
+
+  --set dev                 the development set (default): tubingen, chelsea, coffee, astronaut ×
+                            starry_night, the_scream, shipwreck
+  --pairs C:S[:R],...       content:style names (looked up in --images) or paths; with R, measure
+                            the result image R instead of stylising (e.g. another tool's output)
+  --variant LABEL=FLAGS     a set of stylize flags to run, e.g. "scream=--preset classic"; repeat
+                            for side-by-side columns (default: one, "default", with the flags after --)
+  --out DIR                 where results go (default quality-out/)
+  --weights DIR             VGG-19 weights (default $ATELIER_WEIGHTS, else ../shared/vgg19-keras-uint8)
+  --images DIR              holds content/ and style/ (default ../shared/images)
+  --measure-side N          measurement size, longest side (default 512)
+  -h, --help                this text`;
+
+export const DEV_CONTENTS = ['tubingen', 'chelsea', 'coffee', 'astronaut'];
+export const DEV_STYLES = ['starry_night', 'the_scream', 'shipwreck'];
+
+export interface QualityPair {
+  content: string;
+  style: string;
+  /** A finished result to measure instead of stylising. */
+  result?: string;
+}
+
+export interface QualityVariant {
+  label: string;
+  flags: string[];
+}
+
+export interface QualityArgs {
+  pairs: QualityPair[];
+  variants: QualityVariant[];
+  out: string;
+  weights: string;
+  measureSide: number;
+}
+
+export class QualityUsageError extends Error {}
+
+const labelSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/i, 'variant labels are one word (letters, digits, . _ -)');
+
+/** A bare name is looked up as <dir>/<name>.<any extension>; anything else is a path. */
+function findImage(name: string, dir: string): string {
+  if (existsSync(name)) return resolve(name);
+  const hit = existsSync(dir) ? readdirSync(dir).find((f) => basename(f, extname(f)) === name) : undefined;
+  if (!hit) throw new QualityUsageError(`No image "${name}" (neither a file nor a name in ${dir}).`);
+  return join(dir, hit);
+}
+
+export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoot: string): QualityArgs | 'help' {
+  const dash = argv.indexOf('--');
+  const own = dash < 0 ? argv : argv.slice(0, dash);
+  const passThrough = dash < 0 ? [] : argv.slice(dash + 1);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: own,
+      options: {
+        set: { type: 'string' },
+        pairs: { type: 'string' },
+        variant: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        weights: { type: 'string' },
+        images: { type: 'string' },
+        'measure-side': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new QualityUsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const images = resolve(values.images ?? join(repoRoot, '../shared/images'));
+  const contentDir = join(images, 'content');
+  const styleDir = join(images, 'style');
+  if (values.set && values.set !== 'dev') throw new QualityUsageError(`--set: the only set is "dev".`);
+  if (values.set && values.pairs) throw new QualityUsageError('Use either --set or --pairs, not both.');
+  const specs = values.pairs
+    ? values.pairs.split(',').map((p) => p.split(':'))
+    : DEV_CONTENTS.flatMap((c) => DEV_STYLES.map((s) => [c, s]));
+  const pairs = specs.map((spec) => {
+    if (spec.length < 2 || spec.length > 3 || spec.some((s) => s === '')) {
+      throw new QualityUsageError(`--pairs: "${spec.join(':')}" is not CONTENT:STYLE or CONTENT:STYLE:RESULT.`);
+    }
+    const [content, style, result] = spec;
+    return { content: findImage(content, contentDir), style: findImage(style, styleDir), ...(result ? { result: findImage(result, '.') } : {}) };
+  });
+  const variants = (values.variant ?? []).map((v) => {
+    const eq = v.indexOf('=');
+    const label = labelSchema.safeParse(eq < 0 ? v : v.slice(0, eq));
+    if (!label.success) throw new QualityUsageError(`--variant "${v}": ${label.error.issues[0].message}.`);
+    const flags = eq < 0 ? [] : v.slice(eq + 1).split(/\s+/).filter(Boolean);
+    return { label: label.data, flags: [...flags, ...passThrough] };
+  });
+  if (new Set(variants.map((v) => v.label)).size !== variants.length) throw new QualityUsageError('--variant labels must differ.');
+  const side = z.coerce.number().int().min(64).max(2048).safeParse(values['measure-side'] ?? 512);
+  if (!side.success) throw new QualityUsageError(`--measure-side: ${side.error.issues[0].message}`);
+  return {
+    pairs,
+    variants: variants.length > 0 ? variants : [{ label: 'default', flags: passThrough }],
+    out: resolve(values.out ?? join(repoRoot, 'quality-out')),
+    weights: resolve(values.weights ?? env.ATELIER_WEIGHTS ?? join(repoRoot, '../shared/vgg19-keras-uint8')),
+    measureSide: side.data,
+  };
+}
+
+/** `tubingen_the_scream`: how a pair's result files are named. */
+export function pairName(pair: QualityPair): string {
+  const stem = (p: string): string => basename(p, extname(p));
+  return `${stem(pair.content)}_${stem(pair.style)}`;
+}
