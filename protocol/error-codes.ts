@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'cancelled',
   /** The engine failed while computing a job. */
   'engine-failed',
+  /** The daemon could not save something it must keep (a pairing); the sentence says which folder to fix. */
+  'storage-failed',
   /** The daemon is shutting down. */
   'shutting-down',
   /** A bug in the daemon; the log has details. */

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
-import { createJsonLogger, startDaemonServerAsync, type DaemonActivity, type DaemonServer } from '../server/index.ts';
+import { createJsonLogger, startDaemonServerAsync, TokenStoreError, type DaemonActivity, type DaemonServer } from '../server/index.ts';
 import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type TrayStatus } from '../tray/index.ts';
 import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
 import { readDaemonVersion } from './daemon-version.ts';
@@ -10,7 +10,9 @@ import { copyToClipboardAsync, openWithDesktopAsync } from './desktop-actions.ts
 import { hasDesktop } from './has-desktop.ts';
 import { openLogFile } from './log-file.ts';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args.ts';
-import { acquireSingleInstanceAsync, type InstanceInfo } from './single-instance.ts';
+import { ensureWritableDirAsync } from './ensure-writable-dir-async.ts';
+import { acquireSingleInstanceAsync, type InstanceInfo, type InstanceLock } from './single-instance.ts';
+import { StartError } from './start-error.ts';
 import { isStartAtLoginEnabledAsync, setStartAtLoginAsync, type LoginCommand } from './start-at-login.ts';
 import { createTerminalProgress } from './terminal-progress.ts';
 import { daemonStateOfWeights } from './weights-state.ts';
@@ -40,7 +42,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     io.stdout.write(`${line}\n`);
   };
   const complain = (error: unknown): number => {
-    if (error instanceof ConfigError || error instanceof WeightsError || error instanceof EngineError) {
+    if (isCodedError(error)) {
       io.stderr.write(`Atelier could not start [${error.code}]: ${error.message}\n`);
       return error instanceof ConfigError && error.code === 'args_invalid' ? EXIT.usage : EXIT.failed;
     }
@@ -68,6 +70,9 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
   let config: AtelierConfig;
   let configFile: string;
   try {
+    // Both folders are checked now: a read-only one is a sentence here, not a stack at pairing.
+    await ensureWritableDirAsync(dirs.config, 'config_unwritable', 'settings');
+    await ensureWritableDirAsync(dirs.cache, 'cache_unwritable', 'cache');
     const loaded = await loadConfigAsync(dirs.config);
     configFile = loaded.file;
     config = applyOverrides(loaded.config, envOverrides(io.env), 'environment variables (ATELIER_*)');
@@ -95,7 +100,12 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     ui: useTray ? 'tray' : 'terminal',
     startedAt: new Date().toISOString(),
   };
-  const lock = await acquireSingleInstanceAsync(dirs.cache, info);
+  let lock: InstanceLock;
+  try {
+    lock = await acquireSingleInstanceAsync(dirs.cache, info, io.env);
+  } catch (error) {
+    return complain(error);
+  }
   if (lock.kind === 'running') {
     const other = lock.info;
     if (other === null) {
@@ -255,6 +265,17 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
   }
 }
 
+/** The failures that carry a code and a designer's sentence: printed without a stack. */
+function isCodedError(error: unknown): error is ConfigError | WeightsError | EngineError | StartError | TokenStoreError {
+  return (
+    error instanceof ConfigError ||
+    error instanceof WeightsError ||
+    error instanceof EngineError ||
+    error instanceof StartError ||
+    error instanceof TokenStoreError
+  );
+}
+
 /** ATELIER_WEIGHTS, ATELIER_WEIGHTS_URL, ATELIER_WEIGHTS_SHA256 (an MD5 is accepted too). */
 function envOverrides(env: DaemonIo['env']): Partial<AtelierConfigInput> {
   return {
@@ -266,7 +287,7 @@ function envOverrides(env: DaemonIo['env']): Partial<AtelierConfigInput> {
 
 /** The designer-facing reason a start failed (the code is for the log and the terminal). */
 function failureSentence(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof WeightsError || error instanceof EngineError) return `${error.message} [${error.code}]`;
+  if (isCodedError(error)) return `${error.message} [${error.code}]`;
   return 'Atelier hit an unexpected problem while starting; its log has the details.';
 }
 

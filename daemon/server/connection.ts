@@ -26,7 +26,7 @@ import { PREVIEW_BACKPRESSURE_BYTES } from './limits.ts';
 import type { StylizeJob } from './run-job.ts';
 import type { ServerOptions } from './server-options.ts';
 import { styleCacheKey } from './style-cache-key.ts';
-import type { TokenStore } from './token-store.ts';
+import { TokenStoreError, type TokenStore } from './token-store.ts';
 
 export type ServerEngine = Pick<Engine, 'info' | 'stylize'>;
 
@@ -254,7 +254,17 @@ export class ClientConnection {
       }
       return this.sendError('bad-pairing-code', `That pairing code is wrong; check the code in the Atelier tray menu or log (${attempt.attemptsLeft} tries left before a pause).`);
     }
-    const { token, id } = await this.context.tokens.issueAsync(this.clientName);
+    let issued: { token: string; id: string };
+    try {
+      issued = await this.context.tokens.issueAsync(this.clientName);
+    } catch (error) {
+      attempt.release();
+      if (!(error instanceof TokenStoreError)) throw error;
+      this.context.logger.log('error', 'pairing-not-saved', { connectionId: this.id, code: error.code, detail: error.message });
+      return this.sendError('storage-failed', `${error.message} Then enter the same code again.`);
+    }
+    attempt.commit();
+    const { token, id } = issued;
     this.tokenId = id;
     this.state = 'paired';
     this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: id, client: this.clientName });

@@ -3,7 +3,8 @@ import { LIMITS } from '../../protocol/index.ts';
 import { MAX_PAIRING_LOCKOUT_MS } from './limits.ts';
 
 export type PairingAttempt =
-  | { ok: true }
+  /** Right code: `commit()` once the pairing is saved (the code is then replaced), `release()` if it could not be. */
+  | { ok: true; commit(): void; release(): void }
   | { ok: false; code: 'bad-pairing-code'; attemptsLeft: number }
   | { ok: false; code: 'pairing-locked'; retryInSeconds: number };
 
@@ -30,6 +31,8 @@ export class PairingCodes {
   private failures = 0;
   private lockouts = 0;
   private lockedUntil = 0;
+  /** A right code is being saved: a second use of it waits (one code, one plugin). */
+  private inUse = false;
   private readonly now: () => number;
 
   constructor(private readonly options: PairingOptions) {
@@ -50,10 +53,26 @@ export class PairingCodes {
     const given = Buffer.from(candidate, 'utf8');
     const match = given.length === expected.length && timingSafeEqual(given, expected);
     if (match) {
-      this.failures = 0;
-      this.lockouts = 0;
-      this.rotate('used');
-      return { ok: true };
+      if (this.inUse) return { ok: false, code: 'pairing-locked', retryInSeconds: 1 };
+      // Held, not yet replaced: a pairing that cannot be saved must not burn the code.
+      this.inUse = true;
+      let settled = false;
+      return {
+        ok: true,
+        commit: () => {
+          if (settled) return;
+          settled = true;
+          this.inUse = false;
+          this.failures = 0;
+          this.lockouts = 0;
+          this.rotate('used');
+        },
+        release: () => {
+          if (settled) return;
+          settled = true;
+          this.inUse = false;
+        },
+      };
     }
     this.failures += 1;
     if (this.failures >= this.options.maxFailures) {

@@ -263,6 +263,7 @@ export class DaemonClient {
         return;
       case 'bad-pairing-code':
       case 'pairing-locked':
+      case 'storage-failed':
         this.setState({ kind: 'pairing-needed', error: message.message });
         return;
       case 'not-paired':

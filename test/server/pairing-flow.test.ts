@@ -161,3 +161,30 @@ test('a client that never says hello is disconnected', async () => {
     await quiet.stopAsync();
   }
 });
+
+test('a pairing the daemon cannot save is refused with storage-failed, and the code is not burnt', async () => {
+  const own = await startTestDaemonAsync(engine);
+  const { mkdir, rm: remove } = await import('node:fs/promises');
+  // A folder where tokens.json must go makes the save fail for any user (root ignores modes).
+  const blocker = join(own.configDir, 'tokens.json');
+  try {
+    await mkdir(join(blocker, 'in-the-way'), { recursive: true });
+    const code = own.server.pairingCode();
+    const client = await TestClient.connectAsync(own.server.url);
+    client.hello();
+    await client.waitForAsync('welcome');
+    client.send({ type: 'pair', code });
+    const { message } = await client.waitForAsync('error');
+    assert.equal(message.code, 'storage-failed');
+    assert.match(message.message, /cannot save its paired-plugins file .*tokens\.json/);
+    assert.equal(own.server.pairingCode(), code, 'the code is still the one shown');
+    client.send({ type: 'get-status' });
+    assert.equal((await client.waitForAsync('error')).message.code, 'not-paired');
+    await remove(blocker, { recursive: true });
+    client.send({ type: 'pair', code });
+    assert.equal((await client.waitForAsync('paired')).message.type, 'paired');
+    client.close();
+  } finally {
+    await own.stopAsync();
+  }
+});

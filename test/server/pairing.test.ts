@@ -15,7 +15,10 @@ test('the code is six digits, announced at start, and replaced once used', () =>
   assert.match(pairing.current, /^[0-9]{6}$/);
   assert.deepEqual(codes, [[pairing.current, 'start']]);
   const first = pairing.current;
-  assert.deepEqual(pairing.attempt(first), { ok: true });
+  const used = pairing.attempt(first);
+  assert.equal(used.ok, true);
+  assert.equal(pairing.current, first, 'held until the pairing is saved');
+  if (used.ok) used.commit();
   assert.equal(codes.length, 2);
   assert.equal(codes[1]![1], 'used');
   assert.equal(codes[1]![0], pairing.current);
@@ -41,7 +44,7 @@ test('wrong codes count down, then rotate the code and pause pairing with a grow
   const second = pairing.attempt(wrong());
   assert.deepEqual(second, { ok: false, code: 'pairing-locked', retryInSeconds: 20 });
   advance(20_001);
-  assert.deepEqual(pairing.attempt(pairing.current), { ok: true });
+  assert.equal(pairing.attempt(pairing.current).ok, true);
   assert.notEqual(before, undefined);
 });
 
@@ -49,4 +52,20 @@ test('codes of other lengths never match', () => {
   const { pairing } = setup();
   const result = pairing.attempt(pairing.current + '0');
   assert.equal(result.ok, false);
+});
+
+test('a pairing that could not be saved does not burn the code; a second use waits while one is saved', () => {
+  const { pairing, codes } = setup();
+  const code = pairing.current;
+  const first = pairing.attempt(code);
+  assert.equal(first.ok, true);
+  const meanwhile = pairing.attempt(code);
+  assert.equal(meanwhile.ok, false, 'one code, one plugin');
+  if (first.ok) first.release();
+  assert.equal(pairing.current, code);
+  assert.equal(codes.length, 1, 'no new code was announced');
+  const again = pairing.attempt(code);
+  assert.equal(again.ok, true, 'the same code works once the folder is fixed');
+  if (again.ok) again.commit();
+  assert.notEqual(pairing.current, code);
 });
