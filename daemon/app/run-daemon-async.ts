@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
-import { createJsonLogger, startDaemonServerAsync, TokenStoreError, type DaemonActivity, type DaemonServer } from '../server/index.ts';
+import { createJsonLogger, startDaemonServerAsync, TokenStoreError, ListenError, type DaemonActivity, type DaemonServer } from '../server/index.ts';
 import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type TrayStatus } from '../tray/index.ts';
 import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
 import { readDaemonVersion } from './daemon-version.ts';
@@ -167,7 +167,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     });
     const running = server;
     lock.update({ url: running.url });
-    say(`Listening on ${running.url}`);
+    say(`Listening on ${running.urls.join(' and ')}`);
     say(`Pairing code: ${running.pairingCode()}`);
     show({ pairingCode: running.pairingCode() });
     running.on('pairing-code', (code) => {
@@ -266,13 +266,14 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
 }
 
 /** The failures that carry a code and a designer's sentence: printed without a stack. */
-function isCodedError(error: unknown): error is ConfigError | WeightsError | EngineError | StartError | TokenStoreError {
+function isCodedError(error: unknown): error is ConfigError | WeightsError | EngineError | StartError | TokenStoreError | ListenError {
   return (
     error instanceof ConfigError ||
     error instanceof WeightsError ||
     error instanceof EngineError ||
     error instanceof StartError ||
-    error instanceof TokenStoreError
+    error instanceof TokenStoreError ||
+    error instanceof ListenError
   );
 }
 

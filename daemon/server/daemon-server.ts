@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -16,6 +16,7 @@ import { PRESET_NAMES, type Engine } from '../engine/index.ts';
 import { CLOSE_CODES, ClientConnection, type ServerContext, type ServerEngine } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
 import { JobQueue } from './job-queue.ts';
+import { listenLoopbackAsync } from './listen-loopback-async.ts';
 import { DAEMON_STATE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
 import { PairingCodes } from './pairing.ts';
@@ -52,6 +53,8 @@ export interface DaemonServer {
   readonly port: number;
   /** ws://127.0.0.1:<port> */
   readonly url: string;
+  /** Every address it listens on: ws://127.0.0.1:<port> and, with IPv6, ws://[::1]:<port>. */
+  readonly urls: readonly string[];
   /** The current one-time pairing code. */
   pairingCode(): string;
   on<E extends keyof DaemonServerEvents>(event: E, listener: (...args: DaemonServerEvents[E]) => void): () => void;
@@ -187,10 +190,10 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
-  const http = createServer((_request, response) => {
+  const onRequest = (_request: IncomingMessage, response: ServerResponse): void => {
     response.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
     response.end('The Atelier daemon speaks WebSocket only.\n');
-  });
+  };
 
   const refuse = (socket: Duplex, status: 403 | 503, reason: string): void => {
     const text = status === 403 ? 'Forbidden' : 'Service Unavailable';
@@ -198,7 +201,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   };
 
   let closing = false;
-  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const verdict = closing
       ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
@@ -230,19 +233,14 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
         if (connections.size === 0) allClosed?.();
       });
     });
-  });
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, options.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const address = http.address();
-  port = typeof address === 'object' && address ? address.port : options.port;
+  const listeners = await listenLoopbackAsync(options.port, onRequest);
+  for (const http of listeners.servers) http.on('upgrade', onUpgrade);
+  port = listeners.port;
   const url = `ws://${options.host}:${port}`;
-  logger.log('info', 'listening', { url, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
+  const urls = listeners.hosts.map((host) => `ws://${host}:${port}`);
+  logger.log('info', 'listening', { url, urls, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
 
   let closed: Promise<void> | null = null;
   const closeAsync = async (): Promise<void> => {
@@ -261,10 +259,15 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     // Clients normally answer the close at once; one that does not is cut off.
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     for (const ws of sockets.values()) ws.terminate();
-    await new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      http.closeAllConnections();
-    });
+    await Promise.all(
+      listeners.servers.map(
+        (http) =>
+          new Promise<void>((resolve) => {
+            http.close(() => resolve());
+            http.closeAllConnections();
+          }),
+      ),
+    );
     wss.close();
     logger.log('info', 'shutdown-end', {});
   };
@@ -272,6 +275,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   return {
     port,
     url,
+    urls,
     pairingCode: () => pairing.current,
     state: () => reporter.current,
     reportState(state) {

@@ -12,6 +12,7 @@ export { serverOptionsSchema, type ServerOptions, type ServerOptionsInput } from
 export { revokeAllTokensAsync, listTokensAsync, TokenStoreError, type TokenRecord } from './token-store.ts';
 export { createJsonLogger, createMemoryLogger, type Logger, type LogLevel, type LogFields, type LogLine } from './logger.ts';
 export { CLOSE_CODES } from './connection.ts';
+export { ListenError } from './listen-loopback-async.ts';
 export type { DaemonStateInfo } from '../../protocol/index.ts';
 export * as SERVER_LIMITS from './limits.ts';
 export { DEFAULT_DAEMON_PORT } from './limits.ts';

@@ -4,8 +4,15 @@
  */
 export { DEFAULT_DAEMON_PORT } from '../../protocol/index.ts';
 
-/** The only interface the daemon listens on: never reachable from another machine. */
+/** The main interface the daemon listens on (and names in `url`): never reachable from another machine. */
 export const LISTEN_HOST = '127.0.0.1';
+/**
+ * Every loopback address the daemon listens on, all with the same checks: `localhost` means
+ * ::1 first to browsers, so it must be ours too. ::1 is skipped where the machine has no IPv6.
+ */
+export const LOOPBACK_HOSTS = [LISTEN_HOST, '::1'] as const;
+/** With port 0 (tests), tries at finding one port free on every loopback address. */
+export const LISTEN_PORT_ATTEMPTS = 5;
 
 /**
  * Largest WebSocket message accepted (ws `maxPayload`). A larger one makes ws close the
