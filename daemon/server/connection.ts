@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import {
   DAEMON_STATE_CAPABILITY,
@@ -22,7 +23,8 @@ import { probeImageAsync } from '../image/index.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Logger } from './logger.ts';
 import type { PairingCodes } from './pairing.ts';
-import { PREVIEW_BACKPRESSURE_BYTES } from './limits.ts';
+import { CUT_OFF_GRACE_MS, MAX_BUFFERED_OUTGOING_BYTES, PREVIEW_BACKPRESSURE_BYTES, UNPAIRED_MAX_BYTES, UNPAIRED_MAX_FRAME_BYTES } from './limits.ts';
+import { UnpairedGuard } from './unpaired-guard.ts';
 import type { StylizeJob } from './run-job.ts';
 import type { ServerOptions } from './server-options.ts';
 import { styleCacheKey } from './style-cache-key.ts';
@@ -52,7 +54,11 @@ export const CLOSE_CODES = {
   unsupportedVersion: 4000,
   helloTimeout: 4001,
   tokenRevoked: 4002,
+  /** The client left too much unread (MAX_BUFFERED_OUTGOING_BYTES): its jobs were cancelled. */
+  notReading: 4003,
   shutdown: 1001,
+  /** RFC 6455's "message too big": an unpaired client's frame over UNPAIRED_MAX_FRAME_BYTES. */
+  tooLarge: 1009,
 } as const;
 
 /** Older or newer hellos may not match today's schema: read the version before validating. */
@@ -90,19 +96,60 @@ export class ClientConnection {
   /** A welcome held back from an older client until the engine exists (see handleHello). */
   private heldWelcome: { paired: boolean; badToken: boolean } | null = null;
   private readonly helloTimer: NodeJS.Timeout;
+  /** Watches the raw bytes until the connection is paired; removed then. */
+  private unpairedGuard: ((chunk: Buffer) => void) | null;
 
   constructor(
     readonly id: string,
     private readonly socket: WebSocket,
+    private readonly raw: Duplex,
     private readonly context: ServerContext,
   ) {
     this.helloTimer = setTimeout(() => {
       if (this.state === 'awaiting-hello') this.close(CLOSE_CODES.helloTimeout, 'no hello received in time');
     }, context.options.helloTimeoutMs);
+    const guard = new UnpairedGuard(UNPAIRED_MAX_FRAME_BYTES, UNPAIRED_MAX_BYTES);
+    this.unpairedGuard = (chunk: Buffer) => {
+      const verdict = guard.push(chunk);
+      if (verdict === null) return;
+      this.context.logger.log('warn', 'unpaired-too-large', { connectionId: this.id, reason: verdict });
+      this.cutOff(CLOSE_CODES.tooLarge, verdict === 'frame-too-large' ? 'frame too large before pairing' : 'too much data before pairing');
+    };
+    // Ahead of ws's own listener, so a huge frame is refused from its header, not once buffered.
+    raw.prependListener('data', this.unpairedGuard);
     socket.on('message', (data, isBinary) => {
-      const frame = isBinary ? toBytes(data) : toBytes(data).toString('utf8');
+      const bytes = toBytes(data);
+      if (!isBinary && bytes.byteLength > LIMITS.MAX_TEXT_MESSAGE_BYTES) {
+        // Measured as received, never decoded: the protocol's own limit for text.
+        this.chain = this.chain.then(() =>
+          this.sendError('too-large', `A text message may be at most ${LIMITS.MAX_TEXT_MESSAGE_BYTES} bytes; images travel in binary frames.`),
+        );
+        return;
+      }
+      const frame = isBinary ? bytes : bytes.toString('utf8');
       this.chain = this.chain.then(() => this.handleFrameAsync(frame)).catch((error: unknown) => this.internalError(error));
     });
+  }
+
+  /** Stops reading at once (nothing more is buffered), says why, and drops the link soon after. */
+  private cutOff(code: number, reason: string): void {
+    this.raw.pause();
+    this.dropUnpairedGuard();
+    this.close(code, reason);
+    // The peer's answer to the close is never read (reading is paused): do not wait for it.
+    setTimeout(() => this.socket.terminate(), CUT_OFF_GRACE_MS).unref();
+  }
+
+  private dropUnpairedGuard(): void {
+    if (this.unpairedGuard) this.raw.off('data', this.unpairedGuard);
+    this.unpairedGuard = null;
+  }
+
+  /** Paired: full-size frames (images) from now on. */
+  private becomePaired(tokenId: string): void {
+    this.tokenId = tokenId;
+    this.state = 'paired';
+    this.dropUnpairedGuard();
   }
 
   get isPaired(): boolean {
@@ -124,6 +171,13 @@ export class ClientConnection {
 
   send(message: ServerMessage, images?: ReadonlyMap<string, Uint8Array>): void {
     if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_OUTGOING_BYTES) {
+      // A client that never reads would otherwise hold every result and error in memory.
+      this.context.logger.log('warn', 'client-not-reading', { connectionId: this.id, bufferedBytes: this.socket.bufferedAmount });
+      this.context.queue.cancelOwner(this.id, 'disconnect');
+      this.cutOff(CLOSE_CODES.notReading, 'too much unread data');
+      return;
+    }
     this.socket.send(encodeMessage(message, images));
   }
 
@@ -224,8 +278,8 @@ export class ClientConnection {
     clearTimeout(this.helloTimer);
     this.clientName = `${message.client.name}/${message.client.version}`;
     const tokenId = message.token ? this.context.tokens.verify(message.token) : null;
-    this.tokenId = tokenId;
-    this.state = tokenId ? 'paired' : 'unpaired';
+    if (tokenId) this.becomePaired(tokenId);
+    else this.state = 'unpaired';
     this.readsDaemonState = message.capabilities?.includes(DAEMON_STATE_CAPABILITY) ?? false;
     this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: tokenId !== null, tokenId, readsDaemonState: this.readsDaemonState });
     const badToken = message.token !== undefined && !tokenId;
@@ -265,8 +319,7 @@ export class ClientConnection {
     }
     attempt.commit();
     const { token, id } = issued;
-    this.tokenId = id;
-    this.state = 'paired';
+    this.becomePaired(id);
     this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: id, client: this.clientName });
     this.send({ type: 'paired', token });
   }
@@ -299,6 +352,9 @@ export class ClientConnection {
       const queued = this.context.queue.enqueue(job);
       if (!queued.ok) {
         if (queued.reason === 'closed') throw new RequestError('shutting-down', 'The Atelier daemon is shutting down; start it again and retry.');
+        if (queued.reason === 'owner-busy') {
+          throw new RequestError('busy', `You already have ${this.context.options.maxQueuedJobsPerClient} jobs waiting; send more when one has started.`);
+        }
         throw new RequestError('busy', `The daemon already has ${this.context.queue.maxQueued} jobs waiting; try again when one finishes.`);
       }
       this.context.logger.log('info', 'job-accepted', {

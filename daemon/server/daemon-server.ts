@@ -98,6 +98,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
 
   const queue: JobQueue<StylizeJob> = new JobQueue<StylizeJob>({
     maxQueued: options.maxQueuedJobs,
+    maxQueuedPerOwner: options.maxQueuedJobsPerClient,
     run: async (job, signal) => {
       Object.assign(progress, { contentIndex: 0, stage: 0, iteration: 0, startedAt: performance.now() });
       activity();
@@ -219,7 +220,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const id = `conn-${randomBytes(4).toString('hex')}`;
-      const connection = new ClientConnection(id, ws, context);
+      const connection = new ClientConnection(id, ws, socket, context);
       connections.set(id, connection);
       sockets.set(id, ws);
       logger.log('info', 'connection-open', { connectionId: id, origin: request.headers.origin ?? null });

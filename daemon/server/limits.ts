@@ -2,6 +2,8 @@
  * Defaults and bounds of the daemon server, in one place. Each can be overridden through
  * `startDaemonServerAsync` options (see `server-options.ts`), within the bounds given there.
  */
+import { LIMITS } from '../../protocol/index.ts';
+
 export { DEFAULT_DAEMON_PORT } from '../../protocol/index.ts';
 
 /** The main interface the daemon listens on (and names in `url`): never reachable from another machine. */
@@ -23,6 +25,23 @@ export const LISTEN_PORT_ATTEMPTS = 5;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 128 * 1024 * 1024;
 /** Jobs waiting behind the running one before new requests get `busy`. */
 export const DEFAULT_MAX_QUEUED_JOBS = 8;
+/** Jobs one client may have waiting (its running one aside), so one client cannot fill the queue. */
+export const DEFAULT_MAX_QUEUED_JOBS_PER_CLIENT = 2;
+
+/**
+ * Until a connection is paired, no frame may be larger than the protocol's text limit (pairing
+ * needs only small text messages), and all it sends together at most UNPAIRED_MAX_BYTES.
+ * Checked on the raw bytes, from each frame's header, before `ws` buffers the frame: an
+ * unpaired client is cut off (close 1009) after at most one read's worth of a huge frame.
+ */
+export const UNPAIRED_MAX_FRAME_BYTES = LIMITS.MAX_TEXT_MESSAGE_BYTES;
+export const UNPAIRED_MAX_BYTES = 1024 * 1024;
+/**
+ * Bytes queued for a client that does not read them (`bufferedAmount`): past this, its jobs
+ * are cancelled and it is disconnected (close 4003). Previews stop well before, at
+ * PREVIEW_BACKPRESSURE_BYTES. Room for a few full-size results.
+ */
+export const MAX_BUFFERED_OUTGOING_BYTES = 96 * 1024 * 1024;
 /** Open connections; more are refused at the handshake with HTTP 503. */
 export const DEFAULT_MAX_CONNECTIONS = 16;
 /** A connection that has not sent `hello` within this time is closed. */
@@ -39,6 +58,9 @@ export const DEFAULT_PAIRING_MAX_FAILURES = 5;
 /** First pause after too many wrong codes; each further lockout doubles it, up to the max. */
 export const DEFAULT_PAIRING_LOCKOUT_MS = 30_000;
 export const MAX_PAIRING_LOCKOUT_MS = 15 * 60_000;
+
+/** After cutting a client off (reading paused), how long its close frame has to get out. */
+export const CUT_OFF_GRACE_MS = 1000;
 
 /** How long `close()` waits for the running job to notice its cancellation. */
 export const SHUTDOWN_GRACE_MS = 5_000;
