@@ -25,8 +25,10 @@ export const ERROR_CODES = [
   'bad-token',
   /** The pairing code is wrong. */
   'bad-pairing-code',
-  /** Too many wrong pairing codes: pairing is paused for a while. */
+  /** Too many wrong pairing codes: pairing is paused for a while (daemons before the pairing window). */
   'pairing-locked',
+  /** No pairing window is open: the designer opens one from the daemon's tray or terminal. */
+  'pairing-closed',
   /** An attached image is not a PNG or JPEG, is truncated, or cannot be decoded. */
   'bad-image',
   /** An attached image's real size or format differs from what the message declared. */

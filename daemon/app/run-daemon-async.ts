@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
-import { createJsonLogger, startDaemonServerAsync, TokenStoreError, ListenError, type DaemonActivity, type DaemonServer } from '../server/index.ts';
+import { createJsonLogger, startDaemonServerAsync, TokenStoreError, ListenError, type DaemonActivity, type PairingWindowState, type DaemonServer } from '../server/index.ts';
 import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type TrayStatus } from '../tray/index.ts';
 import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
 import { readDaemonVersion } from './daemon-version.ts';
@@ -23,6 +23,8 @@ export interface DaemonIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks the daemon to stop (Ctrl+C, SIGTERM). */
   onStopSignal(listener: () => void): void;
+  /** The designer asks to pair a plugin from the terminal (Enter); absent without one. */
+  onPairRequest?(listener: () => void): void;
 }
 
 /** Exit codes of `npm start`. */
@@ -116,8 +118,8 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
         : other.state === 'starting'
           ? `at ${other.url}, still setting up (it may be downloading its weights)`
           : `at ${other.url}`;
-      const code = other.ui === 'tray' ? 'in its tray menu' : `in the terminal it runs in and in its log ${other.logFile}`;
-      say(`Atelier is already running (pid ${other.pid}) ${where}. Its pairing code is ${code}.`);
+      const code = other.ui === 'tray' ? 'choose “Pair a new plugin” in its tray menu' : 'press Enter in the terminal it runs in';
+      say(`Atelier is already running (pid ${other.pid}) ${where}. To pair a plugin, ${code}.`);
     }
     return EXIT.ok;
   }
@@ -137,6 +139,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     job: 'Idle',
     connections: 0,
     pairingCode: null,
+    pairingNote: null,
     startAtLogin: await isStartAtLoginEnabledAsync(),
   };
   const show = (change: Partial<TrayStatus>): void => {
@@ -168,12 +171,15 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     const running = server;
     lock.update({ url: running.url });
     say(`Listening on ${running.urls.join(' and ')}`);
-    say(`Pairing code: ${running.pairingCode()}`);
-    show({ pairingCode: running.pairingCode() });
-    running.on('pairing-code', (code) => {
-      say(`Pairing code: ${code}`);
-      show({ pairingCode: code });
-    });
+    const showPairing = (state: PairingWindowState, reason: 'opened' | 'used' | 'expired' | 'failure'): void => {
+      show({ pairingCode: state.code, pairingNote: pairingNote(state) });
+      if (reason === 'opened' && state.code) say(`Pairing code: ${state.code} (enter it in the Figma plugin; pairing is open for ${Math.ceil(state.secondsLeft / 60)} min)`);
+      else if (reason === 'failure') say(`Pairing: a wrong code was tried (${state.failures} in this window; more than your own typos means someone else is trying).`);
+      else if (reason !== 'opened') say(`Pairing closed (${reason === 'used' ? 'a plugin paired' : 'time is up'}). To pair a plugin, press Enter here or choose “Pair a new plugin” in the tray menu.`);
+    };
+    showPairing(running.pairing(), 'opened');
+    running.on('pairing', showPairing);
+    io.onPairRequest?.(() => running.openPairing());
     running.on('activity', (activity) => {
       const job = describeActivity(activity);
       if (job !== status.job && tray === undefined) say(`Job: ${job}`);
@@ -238,6 +244,9 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
 
   async function onTrayAction(action: TrayAction): Promise<void> {
     switch (action) {
+      case 'open-pairing':
+        server?.openPairing();
+        return;
       case 'copy-pairing-code':
         if (status.pairingCode && !(await copyToClipboardAsync(status.pairingCode))) {
           logger.log('warn', 'clipboard-unavailable');
@@ -290,6 +299,13 @@ function envOverrides(env: DaemonIo['env']): Partial<AtelierConfigInput> {
 function failureSentence(error: unknown): string {
   if (isCodedError(error)) return `${error.message} [${error.code}]`;
   return 'Atelier hit an unexpected problem while starting; its log has the details.';
+}
+
+/** The tray's pairing line: time left and wrong codes while open. */
+function pairingNote(state: PairingWindowState): string | null {
+  if (!state.code) return null;
+  const minutes = Math.ceil(state.secondsLeft / 60);
+  return state.failures > 0 ? `${minutes} min left, ${state.failures} wrong code${state.failures === 1 ? '' : 's'}` : `${minutes} min left`;
 }
 
 function describeActivity(activity: DaemonActivity): string {

@@ -19,7 +19,7 @@ import { JobQueue } from './job-queue.ts';
 import { listenLoopbackAsync } from './listen-loopback-async.ts';
 import { DAEMON_STATE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
-import { PairingCodes } from './pairing.ts';
+import { PairingWindow, type PairingWindowState } from './pairing.ts';
 import { runStylizeJobAsync, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { serverOptionsSchema, type ServerOptionsInput } from './server-options.ts';
 import { StateReporter } from './state-reporter.ts';
@@ -43,8 +43,11 @@ export interface DaemonActivity {
 }
 
 export interface DaemonServerEvents {
-  /** A new pairing code (at start, after each pairing, after too many wrong codes): show it in the tray. */
-  'pairing-code': [code: string];
+  /**
+   * The pairing window opened (with its code), was used, expired, or saw a wrong code: show
+   * the code and the count of wrong codes in the tray and terminal (never in the log).
+   */
+  pairing: [state: PairingWindowState, reason: 'opened' | 'used' | 'expired' | 'failure'];
   /** The queue or the set of connections changed: e.g. a tray icon showing "busy". */
   activity: [activity: DaemonActivity];
 }
@@ -55,8 +58,12 @@ export interface DaemonServer {
   readonly url: string;
   /** Every address it listens on: ws://127.0.0.1:<port> and, with IPv6, ws://[::1]:<port>. */
   readonly urls: readonly string[];
-  /** The current one-time pairing code. */
-  pairingCode(): string;
+  /** The open pairing window's code, or null when pairing is closed. */
+  pairingCode(): string | null;
+  /** The pairing window: its code while open, time left, wrong codes seen. */
+  pairing(): PairingWindowState;
+  /** Opens a pairing window (the designer asked, from the tray or terminal), or extends the open one. */
+  openPairing(): void;
   on<E extends keyof DaemonServerEvents>(event: E, listener: (...args: DaemonServerEvents[E]) => void): () => void;
   /** Where the daemon stands (`ready` once it has an engine). */
   state(): DaemonStateInfo;
@@ -71,6 +78,14 @@ export interface DaemonServer {
   revokeAllTokensAsync(): Promise<number>;
   /** Cancels waiting and running jobs, tells every client, closes the sockets and stops listening. */
   close(): Promise<void>;
+}
+
+/** The paired plugin's hint from the upgrade URL (`/?k=…`), or '' (see protocol KEY_HINT_PARAM). */
+function keyHintOf(request: IncomingMessage): string {
+  const query = (request.url ?? '').split('?')[1];
+  if (!query || query.length > 200) return '';
+  const hint = new URLSearchParams(query).get(LIMITS.KEY_HINT_PARAM) ?? '';
+  return /^[0-9a-f]+$/.test(hint) ? hint : '';
 }
 
 /** 'style-scale': stylize options take `styleScale` (a client checks before sending it). */
@@ -117,13 +132,13 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     onRunFailed: (job, error) => logger.log('error', 'internal-error', { jobId: job.id, detail: String(error) }),
   });
 
-  const pairing = new PairingCodes({
-    maxFailures: options.pairingMaxFailures,
-    lockoutMs: options.pairingLockoutMs,
-    onCode: (code, reason) => {
-      // The designer reads the code here (or in the tray); it is useless once used.
-      logger.log('info', 'pairing-code', { code, reason });
-      events.emit('pairing-code', code);
+  const pairing = new PairingWindow({
+    windowMs: options.pairingWindowMs,
+    attemptIntervalMs: options.pairingAttemptIntervalMs,
+    onChange: (state, reason) => {
+      // The code is for the designer's eyes (tray, terminal), never the log.
+      logger.log(reason === 'failure' ? 'warn' : 'info', 'pairing-window', { reason, open: state.code !== null, secondsLeft: state.secondsLeft, failures: state.failures });
+      events.emit('pairing', state, reason);
     },
   });
 
@@ -204,9 +219,13 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   let closing = false;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
+    // Unpaired connections are few; the oldest makes room for a new one (see limits.ts).
+    const active = [...connections.values()].filter((c) => !c.isLeaving);
+    const unpaired = active.filter((c) => c.holdsUnpairedSlot);
+    const claimsPairing = tokens.knowsHint(keyHintOf(request));
     const verdict = closing
       ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
-      : connections.size >= options.maxConnections
+      : active.length >= options.maxConnections && unpaired.length === 0
         ? ({ ok: false, status: 503, reason: 'too-many-connections' } as const)
         : checkHandshake(request, { port, allowedOrigins: options.allowedOrigins });
     if (!verdict.ok) {
@@ -218,9 +237,21 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       refuse(socket, verdict.status, verdict.reason);
       return;
     }
+    if ((!claimsPairing && unpaired.length >= options.maxUnpairedConnections) || active.length >= options.maxConnections) {
+      // Idle past hello first, oldest first; never one with a pairing attempt in hand, nor one
+      // too young to have said hello (a plugin pairs within one round trip of its upgrade).
+      const victim = unpaired.find((c) => c.evictable === 'idle') ?? unpaired.find((c) => c.evictable === 'silent');
+      if (!victim) {
+        logger.log('warn', 'handshake-rejected', { reason: 'too-many-unpaired' });
+        refuse(socket, 503, 'too-many-unpaired');
+        return;
+      }
+      logger.log('info', 'unpaired-replaced', { connectionId: victim.id });
+      victim.evict();
+    }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const id = `conn-${randomBytes(4).toString('hex')}`;
-      const connection = new ClientConnection(id, ws, socket, context);
+      const connection = new ClientConnection(id, ws, socket, context, claimsPairing);
       connections.set(id, connection);
       sockets.set(id, ws);
       logger.log('info', 'connection-open', { connectionId: id, origin: request.headers.origin ?? null });
@@ -241,12 +272,14 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   port = listeners.port;
   const url = `ws://${options.host}:${port}`;
   const urls = listeners.hosts.map((host) => `ws://${host}:${port}`);
+  if (options.pairingOpenAtStart) pairing.open();
   logger.log('info', 'listening', { url, urls, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
 
   let closed: Promise<void> | null = null;
   const closeAsync = async (): Promise<void> => {
     closing = true;
     reporter.dispose();
+    pairing.dispose();
     logger.log('info', 'shutdown-start', { connections: connections.size, running: queue.running !== null, queued: queue.waitingJobs.length });
     await Promise.race([queue.closeAsync(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     const drained = new Promise<void>((resolve) => {
@@ -277,7 +310,9 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     port,
     url,
     urls,
-    pairingCode: () => pairing.current,
+    pairingCode: () => pairing.state.code,
+    pairing: () => pairing.state,
+    openPairing: () => pairing.open(),
     state: () => reporter.current,
     reportState(state) {
       if (reporter.isFinal) return;

@@ -13,6 +13,7 @@ export { revokeAllTokensAsync, listTokensAsync, TokenStoreError, type TokenRecor
 export { createJsonLogger, createMemoryLogger, type Logger, type LogLevel, type LogFields, type LogLine } from './logger.ts';
 export { CLOSE_CODES } from './connection.ts';
 export { ListenError } from './listen-loopback-async.ts';
+export type { PairingWindowState } from './pairing.ts';
 export type { DaemonStateInfo } from '../../protocol/index.ts';
 export * as SERVER_LIMITS from './limits.ts';
 export { DEFAULT_DAEMON_PORT } from './limits.ts';

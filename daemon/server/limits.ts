@@ -53,11 +53,28 @@ export const DEFAULT_PREVIEW_MAX_SIDE = 256;
 /** Previews are skipped while this many bytes are still unsent to a client (slow link). */
 export const PREVIEW_BACKPRESSURE_BYTES = 4 * 1024 * 1024;
 
-/** Wrong pairing codes in a row before the code is replaced and pairing pauses. */
-export const DEFAULT_PAIRING_MAX_FAILURES = 5;
-/** First pause after too many wrong codes; each further lockout doubles it, up to the max. */
-export const DEFAULT_PAIRING_LOCKOUT_MS = 30_000;
-export const MAX_PAIRING_LOCKOUT_MS = 15 * 60_000;
+/**
+ * Pairing (see pairing.ts and the README's security model): a window the designer opens (at
+ * start, from the tray or the terminal) lasts PAIRING_WINDOW_MS with one code; attempts from
+ * all connections are checked one at a time, at most one per PAIRING_ATTEMPT_INTERVAL_MS, so
+ * a window allows at most 300 guesses of the 10^6 codes, and wrong codes never lock pairing.
+ */
+export const DEFAULT_PAIRING_WINDOW_MS = 5 * 60_000;
+export const DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS = 1000;
+/** Wrong codes one connection may try before it is closed (a designer's typos fit). */
+export const PAIRING_MAX_FAILURES_PER_CONNECTION = 3;
+
+/**
+ * Connections not yet paired (past hello or not): at most this many at once; a new one
+ * replaces the oldest, so sockets held open by a web page or another program cannot keep a
+ * paired plugin (paired within one round trip of its hello) or the designer's pairing out.
+ * The rest of `maxConnections` is in effect reserved for paired plugins.
+ */
+export const DEFAULT_MAX_UNPAIRED_CONNECTIONS = 8;
+/** A connection this young that has not said hello yet keeps its slot (its hello is on the way). */
+export const UNPAIRED_MIN_LIFE_MS = 1000;
+/** An unpaired connection that has not tried a code for this long is closed (the plugin reconnects). */
+export const DEFAULT_UNPAIRED_IDLE_MS = 60_000;
 
 /** After cutting a client off (reading paused), how long its close frame has to get out. */
 export const CUT_OFF_GRACE_MS = 1000;

@@ -7,8 +7,10 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_QUEUED_JOBS,
   DEFAULT_MAX_QUEUED_JOBS_PER_CLIENT,
-  DEFAULT_PAIRING_LOCKOUT_MS,
-  DEFAULT_PAIRING_MAX_FAILURES,
+  DEFAULT_MAX_UNPAIRED_CONNECTIONS,
+  DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS,
+  DEFAULT_PAIRING_WINDOW_MS,
+  DEFAULT_UNPAIRED_IDLE_MS,
   DEFAULT_PREVIEW_EVERY,
   DEFAULT_PREVIEW_MAX_SIDE,
   LISTEN_HOST,
@@ -34,8 +36,13 @@ export const serverOptionsSchema = z.object({
   helloTimeoutMs: z.number().int().min(100).max(600_000).default(DEFAULT_HELLO_TIMEOUT_MS),
   previewEvery: z.number().int().min(0).max(LIMITS.MAX_PROGRESS_EVERY).default(DEFAULT_PREVIEW_EVERY),
   previewMaxSide: z.number().int().min(LIMITS.MIN_PREVIEW_SIDE).max(LIMITS.MAX_PREVIEW_SIDE).default(DEFAULT_PREVIEW_MAX_SIDE),
-  pairingMaxFailures: z.number().int().min(1).max(100).default(DEFAULT_PAIRING_MAX_FAILURES),
-  pairingLockoutMs: z.number().int().min(0).max(3_600_000).default(DEFAULT_PAIRING_LOCKOUT_MS),
+  pairingWindowMs: z.number().int().min(1000).max(3_600_000).default(DEFAULT_PAIRING_WINDOW_MS),
+  /** 0 only in tests: it lifts the bound on guesses per window. */
+  pairingAttemptIntervalMs: z.number().int().min(0).max(60_000).default(DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS),
+  /** Open a pairing window at start (the designer just started the daemon). */
+  pairingOpenAtStart: z.boolean().default(true),
+  maxUnpairedConnections: z.number().int().min(1).max(100).default(DEFAULT_MAX_UNPAIRED_CONNECTIONS),
+  unpairedIdleMs: z.number().int().min(100).max(3_600_000).default(DEFAULT_UNPAIRED_IDLE_MS),
   /** Reported in `welcome.daemon.version`. */
   daemonVersion: z.string().min(1).max(32).default('0.0.0'),
 });

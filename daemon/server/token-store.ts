@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LIMITS } from '../../protocol/index.ts';
 import { TOKENS_FILE_NAME } from './limits.ts';
 
 /**
@@ -135,6 +136,14 @@ export class TokenStore {
       throw error;
     }
     return { token, id: record.id };
+  }
+
+  /**
+   * Whether a paired plugin's upgrade hint (a SHA-256 prefix of its token, see protocol
+   * KEY_HINT_PARAM) names a known pairing. Only reserves a slot: the token proves it at hello.
+   */
+  knowsHint(hint: string): boolean {
+    return hint.length === LIMITS.KEY_HINT_HEX_LENGTH && this.records.some((r) => r.hash.startsWith(hint));
   }
 
   /** The id of the record matching `token`, or null. Compares every hash in constant time. */
