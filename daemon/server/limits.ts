@@ -90,3 +90,7 @@ export const TOKENS_FILE_NAME = 'tokens.json';
  * change of state is sent at once, and the latest progress is sent when the interval ends.
  */
 export const DAEMON_STATE_INTERVAL_MS = 500;
+
+/** Log lines of one event per LOG_RATE_WINDOW_MS; the rest are counted in one `log-suppressed` line. */
+export const LOG_MAX_LINES_PER_EVENT = 20;
+export const LOG_RATE_WINDOW_MS = 1000;
