@@ -173,7 +173,9 @@ export class ClientConnection {
     this.raw.pause();
     this.dropUnpairedGuard();
     this.close(code, reason);
-    // The peer's answer to the close is never read (reading is paused): do not wait for it.
+    // The peer's answer to the close is never read (reading is paused): send the close frame
+    // and the end of the stream at once, and drop the link if the peer lingers.
+    this.raw.end();
     setTimeout(() => this.socket.terminate(), CUT_OFF_GRACE_MS).unref();
   }
 
