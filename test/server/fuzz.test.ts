@@ -38,7 +38,10 @@ async function fuzzAsync(count: number, seed: number, paired: boolean): Promise<
       for (let i = 0; i < 50 && sent < count; i++, sent++) client.sendRaw(next());
       // A round trip per batch, so the daemon keeps up and replies are read.
       client.send({ type: 'get-status' });
-      await client.waitForAsync(paired ? 'status' : 'error', paired ? () => true : (m) => m.code === 'not-paired' || m.code === 'hello-required', 30_000).catch(() => undefined);
+      const answered = paired
+        ? client.waitForAsync('status', () => true, 30_000)
+        : client.waitForAsync('error', (m) => m.code === 'not-paired' || m.code === 'hello-required', 30_000);
+      await answered.catch(() => undefined);
     }
     for (const message of client.messages()) if (message.type === 'error' && message.code === 'internal') internal += 1;
     replies += client.messages().length;
