@@ -7,8 +7,7 @@
  * replies, crashes (`internal` replies or internal-error log lines), hangs (a round trip not
  * answered in 30 s), and RSS before and after.
  */
-import { createFuzzFrames } from '../test/support/fuzz-frames.ts';
-import { TestClient } from '../test/server/test-client.ts';
+import { emptyTally, fuzzDaemonAsync } from '../test/server/fuzz-client.ts';
 import { createTestEngineAsync, pairedClientAsync, smallStylizeAsync, startTestDaemonAsync } from '../test/server/test-daemon.ts';
 
 const [messages = 30_000, connections = 8, seed = 1] = process.argv.slice(2).map(Number);
@@ -18,37 +17,11 @@ const { engine, cleanupAsync } = await createTestEngineAsync();
 const daemon = await startTestDaemonAsync(engine, { pairingAttemptIntervalMs: 0 });
 globalThis.gc?.();
 const rssBefore = process.memoryUsage().rss;
-let sent = 0;
-let replies = 0;
-let crashes = 0;
-let hangs = 0;
-let invalid = 0;
+const tally = emptyTally();
 const started = performance.now();
-
-await Promise.all(
-  Array.from({ length: connections }, async (_, n) => {
-    const next = createFuzzFrames(seed * 1000 + n);
-    const paired = n % 4 === 3;
-    while (sent < messages) {
-      const client = paired ? (await pairedClientAsync(daemon.server)).client : await TestClient.connectAsync(daemon.server.url);
-      if (!paired) client.hello(undefined, ['daemon-state']);
-      while (sent < messages && client.closeCode === null) {
-        for (let i = 0; i < 50 && sent < messages; i++, sent++) client.sendRaw(next());
-        client.send({ type: 'get-status' });
-        const answered = paired
-          ? client.waitForAsync('status', () => true, 30_000)
-          : client.waitForAsync('error', (m) => m.code === 'not-paired' || m.code === 'hello-required', 30_000);
-        await answered.catch((e: unknown) => {
-          if (/timed out/.test(String(e))) hangs += 1;
-        });
-      }
-      replies += client.messages().length;
-      crashes += client.messages().filter((m) => m.type === 'error' && m.code === 'internal').length;
-      invalid += client.invalid.length;
-      client.close();
-    }
-  }),
-);
+// A quarter of the senders are paired.
+await Promise.all(Array.from({ length: connections }, (_, n) => fuzzDaemonAsync(daemon.server, messages, seed * 1000 + n, n % 4 === 3, tally)));
+let crashes = tally.internal;
 crashes += daemon.logger.lines.filter((l) => l.event === 'internal-error').length;
 
 const { client } = await pairedClientAsync(daemon.server);
@@ -62,14 +35,14 @@ globalThis.gc?.();
 const rssAfter = process.memoryUsage().rss;
 console.log(
   JSON.stringify({
-    messages: sent,
+    messages: tally.sent,
     connections,
     seed,
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
-    replies,
+    replies: tally.replies,
     crashes,
-    hangs,
-    invalidFrames: invalid,
+    hangs: tally.hangs,
+    invalidFrames: tally.invalid.length,
     jobAfter: 'completed',
     rssBefore: mib(rssBefore),
     rssAfter: mib(rssAfter),
