@@ -19,4 +19,11 @@ process.exitCode = await runDaemonAsync(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   onStopSignal: (listener) => listeners.push(listener),
+  // A line on the terminal (Enter) opens pairing: the designer is at the machine.
+  onPairRequest: (listener) => {
+    process.stdin.on('data', () => listener());
+    process.stdin.on('error', () => undefined);
+  },
 });
+// Reading the terminal would keep the process alive after the daemon stopped.
+process.stdin.destroy();

@@ -25,8 +25,10 @@ export const ERROR_CODES = [
   'bad-token',
   /** The pairing code is wrong. */
   'bad-pairing-code',
-  /** Too many wrong pairing codes: pairing is paused for a while. */
+  /** Too many wrong pairing codes: pairing is paused for a while (daemons before the pairing window). */
   'pairing-locked',
+  /** No pairing window is open: the designer opens one from the daemon's tray or terminal. */
+  'pairing-closed',
   /** An attached image is not a PNG or JPEG, is truncated, or cannot be decoded. */
   'bad-image',
   /** An attached image's real size or format differs from what the message declared. */
@@ -46,6 +48,8 @@ export const ERROR_CODES = [
   'cancelled',
   /** The engine failed while computing a job. */
   'engine-failed',
+  /** The daemon could not save something it must keep (a pairing); the sentence says which folder to fix. */
+  'storage-failed',
   /** The daemon is shutting down. */
   'shutting-down',
   /** A bug in the daemon; the log has details. */

@@ -109,9 +109,16 @@ function matchImages(refs: DeclaredImage[], images: Map<string, Uint8Array>): Pa
   return null;
 }
 
-function textByteLength(text: string): number {
-  // Upper bound without encoding: UTF-16 code units times 3 covers every UTF-8 expansion.
-  return text.length * 3 <= MAX_TEXT_MESSAGE_BYTES ? text.length : new TextEncoder().encode(text).byteLength;
+/**
+ * Whether a text frame is over the limit, encoding it only when that cannot be told from its
+ * length: UTF-8 takes at least one byte and at most three per UTF-16 code unit, so a string
+ * longer than the limit is over it (never encoded, however large), and one a third of it is
+ * under; only the band between is encoded, which is bounded by the limit itself.
+ */
+function isTextTooLarge(text: string): boolean {
+  if (text.length > MAX_TEXT_MESSAGE_BYTES) return true;
+  if (text.length * 3 <= MAX_TEXT_MESSAGE_BYTES) return false;
+  return new TextEncoder().encode(text).byteLength > MAX_TEXT_MESSAGE_BYTES;
 }
 
 function parseFrame<M extends ClientMessage | ServerMessage>(
@@ -121,7 +128,7 @@ function parseFrame<M extends ClientMessage | ServerMessage>(
   let raw: unknown;
   let images: Map<string, Uint8Array>;
   if (typeof data === 'string') {
-    if (textByteLength(data) > MAX_TEXT_MESSAGE_BYTES) {
+    if (isTextTooLarge(data)) {
       return parseFailure('too-large', `A text message may be at most ${MAX_TEXT_MESSAGE_BYTES} bytes; images travel in binary frames.`);
     }
     try {

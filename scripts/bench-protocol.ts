@@ -106,7 +106,7 @@ try {
   const send = (m: ClientMessage, images?: Map<string, Uint8Array>): void => socket.send(encodeMessage(m, images));
   send({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'bench', version: '1' } });
   await next();
-  send({ type: 'pair', code: server.pairingCode() });
+  send({ type: 'pair', code: server.pairingCode()! });
   await next();
 
   const content = await imageAsync('content', 'png');

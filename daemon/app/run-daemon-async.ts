@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
-import { createJsonLogger, startDaemonServerAsync, type DaemonActivity, type DaemonServer } from '../server/index.ts';
+import { createJsonLogger, startDaemonServerAsync, TokenStoreError, ListenError, type DaemonActivity, type PairingWindowState, type DaemonServer } from '../server/index.ts';
 import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type TrayStatus } from '../tray/index.ts';
 import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
 import { readDaemonVersion } from './daemon-version.ts';
@@ -10,7 +10,9 @@ import { copyToClipboardAsync, openWithDesktopAsync } from './desktop-actions.ts
 import { hasDesktop } from './has-desktop.ts';
 import { openLogFile } from './log-file.ts';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args.ts';
-import { acquireSingleInstanceAsync, type InstanceInfo } from './single-instance.ts';
+import { ensureWritableDirAsync } from './ensure-writable-dir-async.ts';
+import { acquireSingleInstanceAsync, type InstanceInfo, type InstanceLock } from './single-instance.ts';
+import { StartError } from './start-error.ts';
 import { isStartAtLoginEnabledAsync, setStartAtLoginAsync, type LoginCommand } from './start-at-login.ts';
 import { createTerminalProgress } from './terminal-progress.ts';
 import { daemonStateOfWeights } from './weights-state.ts';
@@ -21,6 +23,8 @@ export interface DaemonIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks the daemon to stop (Ctrl+C, SIGTERM). */
   onStopSignal(listener: () => void): void;
+  /** The designer asks to pair a plugin from the terminal (Enter); absent without one. */
+  onPairRequest?(listener: () => void): void;
 }
 
 /** Exit codes of `npm start`. */
@@ -40,7 +44,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     io.stdout.write(`${line}\n`);
   };
   const complain = (error: unknown): number => {
-    if (error instanceof ConfigError || error instanceof WeightsError || error instanceof EngineError) {
+    if (isCodedError(error)) {
       io.stderr.write(`Atelier could not start [${error.code}]: ${error.message}\n`);
       return error instanceof ConfigError && error.code === 'args_invalid' ? EXIT.usage : EXIT.failed;
     }
@@ -68,6 +72,9 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
   let config: AtelierConfig;
   let configFile: string;
   try {
+    // Both folders are checked now: a read-only one is a sentence here, not a stack at pairing.
+    await ensureWritableDirAsync(dirs.config, 'config_unwritable', 'settings');
+    await ensureWritableDirAsync(dirs.cache, 'cache_unwritable', 'cache');
     const loaded = await loadConfigAsync(dirs.config);
     configFile = loaded.file;
     config = applyOverrides(loaded.config, envOverrides(io.env), 'environment variables (ATELIER_*)');
@@ -96,7 +103,12 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     ui: useTray ? 'tray' : 'terminal',
     startedAt: new Date().toISOString(),
   };
-  const lock = await acquireSingleInstanceAsync(dirs.cache, info);
+  let lock: InstanceLock;
+  try {
+    lock = await acquireSingleInstanceAsync(dirs.cache, info, io.env);
+  } catch (error) {
+    return complain(error);
+  }
   if (lock.kind === 'running') {
     const other = lock.info;
     if (other === null) {
@@ -107,8 +119,8 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
         : other.state === 'starting'
           ? `at ${other.url}, still setting up (it may be downloading its weights)`
           : `at ${other.url}`;
-      const code = other.ui === 'tray' ? 'in its tray menu' : `in the terminal it runs in and in its log ${other.logFile}`;
-      say(`Atelier is already running (pid ${other.pid}) ${where}. Its pairing code is ${code}.`);
+      const code = other.ui === 'tray' ? 'choose “Pair a new plugin” in its tray menu' : 'press Enter in the terminal it runs in';
+      say(`Atelier is already running (pid ${other.pid}) ${where}. To pair a plugin, ${code}.`);
     }
     return EXIT.ok;
   }
@@ -128,6 +140,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     job: 'Idle',
     connections: 0,
     pairingCode: null,
+    pairingNote: null,
     startAtLogin: await isStartAtLoginEnabledAsync(),
   };
   const show = (change: Partial<TrayStatus>): void => {
@@ -158,13 +171,16 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     });
     const running = server;
     lock.update({ url: running.url });
-    say(`Listening on ${running.url}`);
-    say(`Pairing code: ${running.pairingCode()}`);
-    show({ pairingCode: running.pairingCode() });
-    running.on('pairing-code', (code) => {
-      say(`Pairing code: ${code}`);
-      show({ pairingCode: code });
-    });
+    say(`Listening on ${running.urls.join(' and ')}`);
+    const showPairing = (state: PairingWindowState, reason: 'opened' | 'used' | 'expired' | 'failure'): void => {
+      show({ pairingCode: state.code, pairingNote: pairingNote(state) });
+      if (reason === 'opened' && state.code) say(`Pairing code: ${state.code} (enter it in the Figma plugin; pairing is open for ${Math.ceil(state.secondsLeft / 60)} min)`);
+      else if (reason === 'failure') say(`Pairing: a wrong code was tried (${state.failures} in this window; more than your own typos means someone else is trying).`);
+      else if (reason !== 'opened') say(`Pairing closed (${reason === 'used' ? 'a plugin paired' : 'time is up'}). To pair a plugin, press Enter here or choose “Pair a new plugin” in the tray menu.`);
+    };
+    showPairing(running.pairing(), 'opened');
+    running.on('pairing', showPairing);
+    io.onPairRequest?.(() => running.openPairing());
     running.on('activity', (activity) => {
       const job = describeActivity(activity);
       if (job !== status.job && tray === undefined) say(`Job: ${job}`);
@@ -229,6 +245,9 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
 
   async function onTrayAction(action: TrayAction): Promise<void> {
     switch (action) {
+      case 'open-pairing':
+        server?.openPairing();
+        return;
       case 'copy-pairing-code':
         if (status.pairingCode && !(await copyToClipboardAsync(status.pairingCode))) {
           logger.log('warn', 'clipboard-unavailable');
@@ -256,6 +275,18 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
   }
 }
 
+/** The failures that carry a code and a designer's sentence: printed without a stack. */
+function isCodedError(error: unknown): error is ConfigError | WeightsError | EngineError | StartError | TokenStoreError | ListenError {
+  return (
+    error instanceof ConfigError ||
+    error instanceof WeightsError ||
+    error instanceof EngineError ||
+    error instanceof StartError ||
+    error instanceof TokenStoreError ||
+    error instanceof ListenError
+  );
+}
+
 /** ATELIER_WEIGHTS, ATELIER_WEIGHTS_URL, ATELIER_WEIGHTS_SHA256 (an MD5 is accepted too). */
 function envOverrides(env: DaemonIo['env']): Partial<AtelierConfigInput> {
   return {
@@ -267,8 +298,15 @@ function envOverrides(env: DaemonIo['env']): Partial<AtelierConfigInput> {
 
 /** The designer-facing reason a start failed (the code is for the log and the terminal). */
 function failureSentence(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof WeightsError || error instanceof EngineError) return `${error.message} [${error.code}]`;
+  if (isCodedError(error)) return `${error.message} [${error.code}]`;
   return 'Atelier hit an unexpected problem while starting; its log has the details.';
+}
+
+/** The tray's pairing line: time left and wrong codes while open. */
+function pairingNote(state: PairingWindowState): string | null {
+  if (!state.code) return null;
+  const minutes = Math.ceil(state.secondsLeft / 60);
+  return state.failures > 0 ? `${minutes} min left, ${state.failures} wrong code${state.failures === 1 ? '' : 's'}` : `${minutes} min left`;
 }
 
 function describeActivity(activity: DaemonActivity): string {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { StartError } from './start-error.ts';
 
 /** What a running daemon tells a second start about itself. */
 export const instanceInfoSchema = z.object({
@@ -21,21 +23,57 @@ export type InstanceLock =
   | { kind: 'acquired'; endpoint: string; update(info: Partial<InstanceInfo>): void; releaseAsync(): Promise<void> }
   | { kind: 'running'; endpoint: string; info: InstanceInfo | null };
 
-/** A Unix socket path is limited to ~104 bytes; longer cache paths fall back to the temp folder. */
+/** A Unix socket path is limited to ~104 bytes; longer cache paths use a per-user runtime folder. */
 const MAX_SOCKET_PATH = 100;
 /** How long a second start waits for the running one to describe itself. */
 const QUERY_TIMEOUT_MS = 2000;
 
+type Env = Readonly<Record<string, string | undefined>>;
+
 /**
  * The lock endpoint for a cache folder: a Unix socket inside it, or a named pipe on Windows.
  * One per cache folder, which is one per user (tests get their own by pointing XDG_CACHE_HOME
- * elsewhere).
+ * elsewhere). When the cache path is too long for a socket, the socket goes in a folder only
+ * this user can write: `$XDG_RUNTIME_DIR` (the session's own, 0700), else `<tmp>/atelier-<uid>`
+ * (created 0700 and checked by `checkPrivateDirAsync`), never straight in the shared /tmp,
+ * where another user could squat a predictable name and pose as the running daemon.
  */
-export function instanceEndpoint(cacheDir: string, platform: NodeJS.Platform = process.platform): string {
+export function instanceEndpoint(cacheDir: string, platform: NodeJS.Platform = process.platform, env: Env = process.env): string {
   const key = createHash('sha256').update(cacheDir).digest('hex').slice(0, 16);
   if (platform === 'win32') return `\\\\.\\pipe\\atelier-${key}`;
   const inCache = join(cacheDir, 'daemon.sock');
-  return Buffer.byteLength(inCache) <= MAX_SOCKET_PATH ? inCache : join('/tmp', `atelier-${key}.sock`);
+  if (Buffer.byteLength(inCache) <= MAX_SOCKET_PATH) return inCache;
+  return join(runtimeDir(env), `atelier-${key}.sock`);
+}
+
+/** `$XDG_RUNTIME_DIR` when set (absolute), else a per-user folder in the temp folder. */
+function runtimeDir(env: Env): string {
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && isAbsolute(runtime)) return runtime;
+  return join(env.TMPDIR || tmpdir(), `atelier-${process.getuid?.() ?? 'user'}`);
+}
+
+/**
+ * The folder holding the socket must be this user's alone: owned by them, a real folder (not
+ * a link someone else planted), and writable by nobody else. Created so when missing.
+ */
+async function checkPrivateDirAsync(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await lstat(dir);
+  const uid = process.getuid?.();
+  const problem = !info.isDirectory()
+    ? 'it is not a folder'
+    : uid !== undefined && info.uid !== uid
+      ? `it belongs to another user (uid ${info.uid})`
+      : (info.mode & 0o022) !== 0
+        ? 'others can write to it'
+        : null;
+  if (problem) {
+    throw new StartError(
+      'instance_dir_unsafe',
+      `Atelier will not put its lock in ${dir}: ${problem}, so another user could pose as Atelier. Remove that folder, or set XDG_RUNTIME_DIR to a folder only you can write, and start Atelier again.`,
+    );
+  }
 }
 
 /**
@@ -44,9 +82,9 @@ export function instanceEndpoint(cacheDir: string, platform: NodeJS.Platform = p
  * second start finds it taken, asks the running daemon where it is, and reports that.
  * A socket file left by a crashed daemon refuses connections and is replaced.
  */
-export async function acquireSingleInstanceAsync(cacheDir: string, info: InstanceInfo): Promise<InstanceLock> {
-  const endpoint = instanceEndpoint(cacheDir);
-  if (process.platform !== 'win32') await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+export async function acquireSingleInstanceAsync(cacheDir: string, info: InstanceInfo, env: Env = process.env): Promise<InstanceLock> {
+  const endpoint = instanceEndpoint(cacheDir, process.platform, env);
+  if (process.platform !== 'win32') await checkPrivateDirAsync(dirname(endpoint));
   let current = { ...info };
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());

@@ -30,7 +30,7 @@ export async function loadConfigAsync(configDir: string): Promise<LoadedConfig> 
   } catch (error) {
     if (isErrno(error, 'ENOENT')) {
       const config = configSchema.parse({});
-      await mkdir(dirname(file), { recursive: true });
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' }).catch((e: unknown) => {
         // Another process created it in the meantime: theirs is as good as ours.
         if (!isErrno(e, 'EEXIST')) throw e;

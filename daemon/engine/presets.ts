@@ -197,7 +197,8 @@ export function resolveOptions(
   content: { width: number; height: number },
 ): StyleOptions {
   const name = overrides.preset ?? DEFAULT_PRESET;
-  const preset = PRESETS[name];
+  // `name` comes from a client: only the table's own keys count ("constructor" is no preset).
+  const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!preset) {
     throw new EngineError('bad-options', `There is no preset "${name}"; choose one of ${PRESET_NAMES.join(', ')}.`);
   }

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import {
   DAEMON_STATE_CAPABILITY,
@@ -21,12 +22,13 @@ import { notReadySentence } from './not-ready-sentence.ts';
 import { probeImageAsync } from '../image/index.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Logger } from './logger.ts';
-import type { PairingCodes } from './pairing.ts';
-import { PREVIEW_BACKPRESSURE_BYTES } from './limits.ts';
+import type { PairingWindow } from './pairing.ts';
+import { CUT_OFF_GRACE_MS, MAX_BUFFERED_OUTGOING_BYTES, PAIRING_MAX_FAILURES_PER_CONNECTION, UNPAIRED_MIN_LIFE_MS, PREVIEW_BACKPRESSURE_BYTES, UNPAIRED_MAX_BYTES, UNPAIRED_MAX_FRAME_BYTES } from './limits.ts';
+import { UnpairedGuard } from './unpaired-guard.ts';
 import type { StylizeJob } from './run-job.ts';
 import type { ServerOptions } from './server-options.ts';
 import { styleCacheKey } from './style-cache-key.ts';
-import type { TokenStore } from './token-store.ts';
+import { TokenStoreError, type TokenStore } from './token-store.ts';
 
 export type ServerEngine = Pick<Engine, 'info' | 'stylize'>;
 
@@ -37,7 +39,7 @@ export interface ServerContext {
   engine(): ServerEngine | null;
   daemonState(): DaemonStateInfo;
   readonly queue: JobQueue<StylizeJob>;
-  readonly pairing: PairingCodes;
+  readonly pairing: PairingWindow;
   readonly tokens: TokenStore;
   readonly logger: Logger;
   welcome(paired: boolean): WelcomeMessage;
@@ -52,7 +54,17 @@ export const CLOSE_CODES = {
   unsupportedVersion: 4000,
   helloTimeout: 4001,
   tokenRevoked: 4002,
+  /** The client left too much unread (MAX_BUFFERED_OUTGOING_BYTES): its jobs were cancelled. */
+  notReading: 4003,
   shutdown: 1001,
+  /** A newer unpaired connection took this unpaired one's slot. */
+  replaced: 4004,
+  /** Unpaired, and no pairing code tried for `unpairedIdleMs`. */
+  unpairedIdle: 4005,
+  /** PAIRING_MAX_FAILURES_PER_CONNECTION wrong codes on this connection. */
+  tooManyCodes: 4006,
+  /** RFC 6455's "message too big": an unpaired client's frame over UNPAIRED_MAX_FRAME_BYTES. */
+  tooLarge: 1009,
 } as const;
 
 /** Older or newer hellos may not match today's schema: read the version before validating. */
@@ -64,6 +76,16 @@ function helloVersion(data: string): number | null {
     return type === 'hello' && typeof protocol === 'number' && Number.isInteger(protocol) ? protocol : null;
   } catch {
     return null;
+  }
+}
+
+/** A cheap look at a small unpaired text frame: is it a `pair`? (Validated properly in its turn.) */
+function looksLikePair(text: string): boolean {
+  try {
+    const raw: unknown = JSON.parse(text);
+    return typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'pair';
+  } catch {
+    return false;
   }
 }
 
@@ -90,23 +112,126 @@ export class ClientConnection {
   /** A welcome held back from an older client until the engine exists (see handleHello). */
   private heldWelcome: { paired: boolean; badToken: boolean } | null = null;
   private readonly helloTimer: NodeJS.Timeout;
+  private unpairedTimer: NodeJS.Timeout | undefined;
+  private wrongCodes = 0;
+  /** Being closed by the daemon: its slot is free already. */
+  private leaving = false;
+  /** Pairing attempts received and not yet answered (counted on receipt, before their turn). */
+  private pairInHand = 0;
+  private readonly openedAt = performance.now();
+  /** Watches the raw bytes until the connection is paired; removed then. */
+  private unpairedGuard: ((chunk: Buffer) => void) | null;
 
   constructor(
     readonly id: string,
     private readonly socket: WebSocket,
+    private readonly raw: Duplex,
     private readonly context: ServerContext,
+    /**
+     * Its upgrade named a known pairing: it takes a slot reserved for paired plugins, never
+     * an unpaired one, and must present that pairing's token in its hello.
+     */
+    private readonly claimsPairing = false,
   ) {
     this.helloTimer = setTimeout(() => {
       if (this.state === 'awaiting-hello') this.close(CLOSE_CODES.helloTimeout, 'no hello received in time');
     }, context.options.helloTimeoutMs);
+    const guard = new UnpairedGuard(UNPAIRED_MAX_FRAME_BYTES, UNPAIRED_MAX_BYTES);
+    this.unpairedGuard = (chunk: Buffer) => {
+      const verdict = guard.push(chunk);
+      if (verdict === null) return;
+      this.context.logger.log('warn', 'unpaired-too-large', { connectionId: this.id, reason: verdict });
+      this.cutOff(CLOSE_CODES.tooLarge, verdict === 'frame-too-large' ? 'frame too large before pairing' : 'too much data before pairing');
+    };
+    // Ahead of ws's own listener, so a huge frame is refused from its header, not once buffered.
+    raw.prependListener('data', this.unpairedGuard);
     socket.on('message', (data, isBinary) => {
-      const frame = isBinary ? toBytes(data) : toBytes(data).toString('utf8');
-      this.chain = this.chain.then(() => this.handleFrameAsync(frame)).catch((error: unknown) => this.internalError(error));
+      const bytes = toBytes(data);
+      if (!isBinary && bytes.byteLength > LIMITS.MAX_TEXT_MESSAGE_BYTES) {
+        // Measured as received, never decoded: the protocol's own limit for text.
+        this.chain = this.chain.then(() =>
+          this.sendError('too-large', `A text message may be at most ${LIMITS.MAX_TEXT_MESSAGE_BYTES} bytes; images travel in binary frames.`),
+        );
+        return;
+      }
+      const frame = isBinary ? bytes : bytes.toString('utf8');
+      // Counted now, not when its turn comes, so its connection is not evicted meanwhile.
+      const pairing = !isBinary && this.state !== 'paired' && looksLikePair(frame as string);
+      if (pairing) this.pairInHand += 1;
+      this.chain = this.chain
+        .then(() => this.handleFrameAsync(frame))
+        .catch((error: unknown) => this.internalError(error))
+        .finally(() => {
+          if (pairing) this.pairInHand -= 1;
+        });
     });
+  }
+
+  /** Stops reading at once (nothing more is buffered), says why, and drops the link soon after. */
+  private cutOff(code: number, reason: string): void {
+    this.leaving = true;
+    this.raw.pause();
+    this.dropUnpairedGuard();
+    this.close(code, reason);
+    // The peer's answer to the close is never read (reading is paused): send the close frame
+    // and the end of the stream at once, and drop the link if the peer lingers.
+    this.raw.end();
+    setTimeout(() => this.socket.terminate(), CUT_OFF_GRACE_MS).unref();
+  }
+
+  private dropUnpairedGuard(): void {
+    if (this.unpairedGuard) this.raw.off('data', this.unpairedGuard);
+    this.unpairedGuard = null;
+  }
+
+  /** Paired: full-size frames (images) from now on. */
+  private becomePaired(tokenId: string): void {
+    this.tokenId = tokenId;
+    this.state = 'paired';
+    clearTimeout(this.unpairedTimer);
+    this.dropUnpairedGuard();
   }
 
   get isPaired(): boolean {
     return this.state === 'paired';
+  }
+
+  /** Counts against the few unpaired slots: not paired, and not on its way out. */
+  get holdsUnpairedSlot(): boolean {
+    return !this.claimsPairing && this.state !== 'paired' && this.state !== 'closed' && !this.leaving;
+  }
+
+  /** Being closed by the daemon: it no longer takes a slot. */
+  get isLeaving(): boolean {
+    return this.leaving || this.state === 'closed';
+  }
+
+  /**
+   * Whether a newer unpaired connection may take this one's slot: 'idle' (past hello, no
+   * pairing attempt in hand), 'silent' (no hello after UNPAIRED_MIN_LIFE_MS), or no.
+   */
+  get evictable(): 'idle' | 'silent' | false {
+    if (!this.holdsUnpairedSlot || this.pairInHand > 0) return false;
+    if (this.state === 'unpaired') return 'idle';
+    return performance.now() - this.openedAt >= UNPAIRED_MIN_LIFE_MS ? 'silent' : false;
+  }
+
+  /** Makes room for a newer unpaired connection. */
+  evict(): void {
+    this.leaving = true;
+    this.dropUnpairedGuard();
+    this.close(CLOSE_CODES.replaced, 'replaced by a newer unpaired connection');
+    setTimeout(() => this.socket.terminate(), CUT_OFF_GRACE_MS).unref();
+  }
+
+  /** (Re)starts the clock of an unpaired connection: closed when it tries no code for a while. */
+  private armUnpairedTimer(): void {
+    clearTimeout(this.unpairedTimer);
+    this.unpairedTimer = setTimeout(() => {
+      if (this.state !== 'unpaired') return;
+      this.leaving = true;
+      this.close(CLOSE_CODES.unpairedIdle, 'no pairing code tried in time');
+    }, this.context.options.unpairedIdleMs);
   }
 
   get pairedTokenId(): string | null {
@@ -118,12 +243,20 @@ export class ClientConnection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.helloTimer);
+    clearTimeout(this.unpairedTimer);
     const cancelled = this.context.queue.cancelOwner(this.id, 'disconnect');
     this.context.logger.log('info', 'connection-close', { connectionId: this.id, code, cancelledJobs: cancelled });
   }
 
   send(message: ServerMessage, images?: ReadonlyMap<string, Uint8Array>): void {
     if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_OUTGOING_BYTES) {
+      // A client that never reads would otherwise hold every result and error in memory.
+      this.context.logger.log('warn', 'client-not-reading', { connectionId: this.id, bufferedBytes: this.socket.bufferedAmount });
+      this.context.queue.cancelOwner(this.id, 'disconnect');
+      this.cutOff(CLOSE_CODES.notReading, 'too much unread data');
+      return;
+    }
     this.socket.send(encodeMessage(message, images));
   }
 
@@ -146,6 +279,7 @@ export class ClientConnection {
 
   close(code: number, reason: string): void {
     clearTimeout(this.helloTimer);
+    clearTimeout(this.unpairedTimer);
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, reason);
     }
@@ -224,8 +358,18 @@ export class ClientConnection {
     clearTimeout(this.helloTimer);
     this.clientName = `${message.client.name}/${message.client.version}`;
     const tokenId = message.token ? this.context.tokens.verify(message.token) : null;
-    this.tokenId = tokenId;
-    this.state = tokenId ? 'paired' : 'unpaired';
+    if (tokenId) this.becomePaired(tokenId);
+    else if (this.claimsPairing) {
+      // A reserved slot taken with a hint and no matching token: not a paired plugin.
+      this.leaving = true;
+      this.context.logger.log('warn', 'hint-without-token', { connectionId: this.id });
+      this.sendError('bad-token', 'The daemon does not know this plugin any more (its pairing was revoked or the daemon was reinstalled); pair again with the code the daemon shows.');
+      this.close(CLOSE_CODES.tokenRevoked, 'unknown pairing');
+      return;
+    } else {
+      this.state = 'unpaired';
+      this.armUnpairedTimer();
+    }
     this.readsDaemonState = message.capabilities?.includes(DAEMON_STATE_CAPABILITY) ?? false;
     this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: tokenId !== null, tokenId, readsDaemonState: this.readsDaemonState });
     const badToken = message.token !== undefined && !tokenId;
@@ -246,17 +390,39 @@ export class ClientConnection {
   }
 
   private async handlePairAsync(code: string): Promise<void> {
-    const attempt = this.context.pairing.attempt(code);
+    this.armUnpairedTimer();
+    const attempt = await this.context.pairing.attemptAsync(code);
+    if (this.state === 'closed') {
+      if (attempt.ok) attempt.release();
+      return;
+    }
     if (!attempt.ok) {
       this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: attempt.code });
-      if (attempt.code === 'pairing-locked') {
-        return this.sendError('pairing-locked', `Too many wrong pairing codes; pairing is paused for ${attempt.retryInSeconds} s. Then use the new code the daemon shows.`);
+      if (attempt.code === 'pairing-closed') {
+        return this.sendError('pairing-closed', 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
       }
-      return this.sendError('bad-pairing-code', `That pairing code is wrong; check the code in the Atelier tray menu or log (${attempt.attemptsLeft} tries left before a pause).`);
+      this.wrongCodes += 1;
+      const left = PAIRING_MAX_FAILURES_PER_CONNECTION - this.wrongCodes;
+      if (left <= 0) {
+        this.sendError('bad-pairing-code', 'That pairing code is wrong too; check the code Atelier shows in its tray menu or terminal and try again.');
+        this.leaving = true;
+        this.close(CLOSE_CODES.tooManyCodes, 'too many wrong pairing codes');
+        return;
+      }
+      return this.sendError('bad-pairing-code', `That pairing code is wrong; check the code Atelier shows in its tray menu or terminal (${left} more ${left === 1 ? 'try' : 'tries'} on this connection).`);
     }
-    const { token, id } = await this.context.tokens.issueAsync(this.clientName);
-    this.tokenId = id;
-    this.state = 'paired';
+    let issued: { token: string; id: string };
+    try {
+      issued = await this.context.tokens.issueAsync(this.clientName);
+    } catch (error) {
+      attempt.release();
+      if (!(error instanceof TokenStoreError)) throw error;
+      this.context.logger.log('error', 'pairing-not-saved', { connectionId: this.id, code: error.code, detail: error.message });
+      return this.sendError('storage-failed', `${error.message} Then enter the same code again.`);
+    }
+    attempt.commit();
+    const { token, id } = issued;
+    this.becomePaired(id);
     this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: id, client: this.clientName });
     this.send({ type: 'paired', token });
   }
@@ -289,6 +455,9 @@ export class ClientConnection {
       const queued = this.context.queue.enqueue(job);
       if (!queued.ok) {
         if (queued.reason === 'closed') throw new RequestError('shutting-down', 'The Atelier daemon is shutting down; start it again and retry.');
+        if (queued.reason === 'owner-busy') {
+          throw new RequestError('busy', `You already have ${this.context.options.maxQueuedJobsPerClient} jobs waiting; send more when one has started.`);
+        }
         throw new RequestError('busy', `The daemon already has ${this.context.queue.maxQueued} jobs waiting; try again when one finishes.`);
       }
       this.context.logger.log('info', 'job-accepted', {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -16,9 +16,10 @@ import { PRESET_NAMES, type Engine } from '../engine/index.ts';
 import { CLOSE_CODES, ClientConnection, type ServerContext, type ServerEngine } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
 import { JobQueue } from './job-queue.ts';
+import { listenLoopbackAsync } from './listen-loopback-async.ts';
 import { DAEMON_STATE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
-import { PairingCodes } from './pairing.ts';
+import { PairingWindow, type PairingWindowState } from './pairing.ts';
 import { runStylizeJobAsync, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { serverOptionsSchema, type ServerOptionsInput } from './server-options.ts';
 import { StateReporter } from './state-reporter.ts';
@@ -42,8 +43,11 @@ export interface DaemonActivity {
 }
 
 export interface DaemonServerEvents {
-  /** A new pairing code (at start, after each pairing, after too many wrong codes): show it in the tray. */
-  'pairing-code': [code: string];
+  /**
+   * The pairing window opened (with its code), was used, expired, or saw a wrong code: show
+   * the code and the count of wrong codes in the tray and terminal (never in the log).
+   */
+  pairing: [state: PairingWindowState, reason: 'opened' | 'used' | 'expired' | 'failure'];
   /** The queue or the set of connections changed: e.g. a tray icon showing "busy". */
   activity: [activity: DaemonActivity];
 }
@@ -52,8 +56,14 @@ export interface DaemonServer {
   readonly port: number;
   /** ws://127.0.0.1:<port> */
   readonly url: string;
-  /** The current one-time pairing code. */
-  pairingCode(): string;
+  /** Every address it listens on: ws://127.0.0.1:<port> and, with IPv6, ws://[::1]:<port>. */
+  readonly urls: readonly string[];
+  /** The open pairing window's code, or null when pairing is closed. */
+  pairingCode(): string | null;
+  /** The pairing window: its code while open, time left, wrong codes seen. */
+  pairing(): PairingWindowState;
+  /** Opens a pairing window (the designer asked, from the tray or terminal), or extends the open one. */
+  openPairing(): void;
   on<E extends keyof DaemonServerEvents>(event: E, listener: (...args: DaemonServerEvents[E]) => void): () => void;
   /** Where the daemon stands (`ready` once it has an engine). */
   state(): DaemonStateInfo;
@@ -68,6 +78,14 @@ export interface DaemonServer {
   revokeAllTokensAsync(): Promise<number>;
   /** Cancels waiting and running jobs, tells every client, closes the sockets and stops listening. */
   close(): Promise<void>;
+}
+
+/** The paired plugin's hint from the upgrade URL (`/?k=…`), or '' (see protocol KEY_HINT_PARAM). */
+function keyHintOf(request: IncomingMessage): string {
+  const query = (request.url ?? '').split('?')[1];
+  if (!query || query.length > 200) return '';
+  const hint = new URLSearchParams(query).get(LIMITS.KEY_HINT_PARAM) ?? '';
+  return /^[0-9a-f]+$/.test(hint) ? hint : '';
 }
 
 /**
@@ -98,6 +116,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
 
   const queue: JobQueue<StylizeJob> = new JobQueue<StylizeJob>({
     maxQueued: options.maxQueuedJobs,
+    maxQueuedPerOwner: options.maxQueuedJobsPerClient,
     run: async (job, signal) => {
       Object.assign(progress, { contentIndex: 0, stage: 0, iteration: 0, startedAt: performance.now() });
       activity();
@@ -116,13 +135,13 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     onRunFailed: (job, error) => logger.log('error', 'internal-error', { jobId: job.id, detail: String(error) }),
   });
 
-  const pairing = new PairingCodes({
-    maxFailures: options.pairingMaxFailures,
-    lockoutMs: options.pairingLockoutMs,
-    onCode: (code, reason) => {
-      // The designer reads the code here (or in the tray); it is useless once used.
-      logger.log('info', 'pairing-code', { code, reason });
-      events.emit('pairing-code', code);
+  const pairing = new PairingWindow({
+    windowMs: options.pairingWindowMs,
+    attemptIntervalMs: options.pairingAttemptIntervalMs,
+    onChange: (state, reason) => {
+      // The code is for the designer's eyes (tray, terminal), never the log.
+      logger.log(reason === 'failure' ? 'warn' : 'info', 'pairing-window', { reason, open: state.code !== null, secondsLeft: state.secondsLeft, failures: state.failures });
+      events.emit('pairing', state, reason);
     },
   });
 
@@ -190,10 +209,10 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
-  const http = createServer((_request, response) => {
+  const onRequest = (_request: IncomingMessage, response: ServerResponse): void => {
     response.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
     response.end('The Atelier daemon speaks WebSocket only.\n');
-  });
+  };
 
   const refuse = (socket: Duplex, status: 403 | 503, reason: string): void => {
     const text = status === 403 ? 'Forbidden' : 'Service Unavailable';
@@ -201,11 +220,15 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   };
 
   let closing = false;
-  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
+    // Unpaired connections are few; the oldest makes room for a new one (see limits.ts).
+    const active = [...connections.values()].filter((c) => !c.isLeaving);
+    const unpaired = active.filter((c) => c.holdsUnpairedSlot);
+    const claimsPairing = tokens.knowsHint(keyHintOf(request));
     const verdict = closing
       ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
-      : connections.size >= options.maxConnections
+      : active.length >= options.maxConnections && unpaired.length === 0
         ? ({ ok: false, status: 503, reason: 'too-many-connections' } as const)
         : checkHandshake(request, { port, allowedOrigins: options.allowedOrigins });
     if (!verdict.ok) {
@@ -217,9 +240,21 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       refuse(socket, verdict.status, verdict.reason);
       return;
     }
+    if ((!claimsPairing && unpaired.length >= options.maxUnpairedConnections) || active.length >= options.maxConnections) {
+      // Idle past hello first, oldest first; never one with a pairing attempt in hand, nor one
+      // too young to have said hello (a plugin pairs within one round trip of its upgrade).
+      const victim = unpaired.find((c) => c.evictable === 'idle') ?? unpaired.find((c) => c.evictable === 'silent');
+      if (!victim) {
+        logger.log('warn', 'handshake-rejected', { reason: 'too-many-unpaired' });
+        refuse(socket, 503, 'too-many-unpaired');
+        return;
+      }
+      logger.log('info', 'unpaired-replaced', { connectionId: victim.id });
+      victim.evict();
+    }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const id = `conn-${randomBytes(4).toString('hex')}`;
-      const connection = new ClientConnection(id, ws, context);
+      const connection = new ClientConnection(id, ws, socket, context, claimsPairing);
       connections.set(id, connection);
       sockets.set(id, ws);
       logger.log('info', 'connection-open', { connectionId: id, origin: request.headers.origin ?? null });
@@ -233,24 +268,21 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
         if (connections.size === 0) allClosed?.();
       });
     });
-  });
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, options.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const address = http.address();
-  port = typeof address === 'object' && address ? address.port : options.port;
+  const listeners = await listenLoopbackAsync(options.port, onRequest);
+  for (const http of listeners.servers) http.on('upgrade', onUpgrade);
+  port = listeners.port;
   const url = `ws://${options.host}:${port}`;
-  logger.log('info', 'listening', { url, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
+  const urls = listeners.hosts.map((host) => `ws://${host}:${port}`);
+  if (options.pairingOpenAtStart) pairing.open();
+  logger.log('info', 'listening', { url, urls, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
 
   let closed: Promise<void> | null = null;
   const closeAsync = async (): Promise<void> => {
     closing = true;
     reporter.dispose();
+    pairing.dispose();
     logger.log('info', 'shutdown-start', { connections: connections.size, running: queue.running !== null, queued: queue.waitingJobs.length });
     await Promise.race([queue.closeAsync(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     const drained = new Promise<void>((resolve) => {
@@ -264,10 +296,15 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     // Clients normally answer the close at once; one that does not is cut off.
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     for (const ws of sockets.values()) ws.terminate();
-    await new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      http.closeAllConnections();
-    });
+    await Promise.all(
+      listeners.servers.map(
+        (http) =>
+          new Promise<void>((resolve) => {
+            http.close(() => resolve());
+            http.closeAllConnections();
+          }),
+      ),
+    );
     wss.close();
     logger.log('info', 'shutdown-end', {});
   };
@@ -275,7 +312,10 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   return {
     port,
     url,
-    pairingCode: () => pairing.current,
+    urls,
+    pairingCode: () => pairing.state.code,
+    pairing: () => pairing.state,
+    openPairing: () => pairing.open(),
     state: () => reporter.current,
     reportState(state) {
       if (reporter.isFinal) return;

@@ -15,6 +15,8 @@ export interface QueueJob {
 export interface JobQueueOptions<J extends QueueJob> {
   /** Waiting jobs (besides the running one) before `enqueue` answers busy. */
   maxQueued: number;
+  /** Waiting jobs of one owner (its running one aside) before `enqueue` answers owner-busy. */
+  maxQueuedPerOwner?: number;
   /** Computes a job. `signal.reason` is the CancelReason when it is aborted. Should not throw. */
   run: (job: J, signal: AbortSignal) => Promise<void>;
   /** A job's place changed: 0 means it is computing now. */
@@ -25,7 +27,7 @@ export interface JobQueueOptions<J extends QueueJob> {
   onRunFailed?: (job: J, error: unknown) => void;
 }
 
-export type EnqueueResult = { ok: true; position: number } | { ok: false; reason: 'busy' | 'closed' };
+export type EnqueueResult = { ok: true; position: number } | { ok: false; reason: 'busy' | 'owner-busy' | 'closed' };
 
 export class JobQueue<J extends QueueJob> {
   private readonly waiting: J[] = [];
@@ -61,6 +63,12 @@ export class JobQueue<J extends QueueJob> {
     // Without a running job, the first waiting one is about to start and does not count.
     const waitingAfter = this.current ? this.waiting.length + 1 : this.waiting.length;
     if (waitingAfter > this.options.maxQueued) return { ok: false, reason: 'busy' };
+    const perOwner = this.options.maxQueuedPerOwner;
+    if (perOwner !== undefined) {
+      // As for the whole queue, a job about to start (nothing running) is not waiting.
+      const line = this.current ? [...this.waiting, job] : [...this.waiting, job].slice(1);
+      if (line.filter((j) => j.ownerId === job.ownerId).length > perOwner) return { ok: false, reason: 'owner-busy' };
+    }
     this.waiting.push(job);
     const position = this.position(job.id)!;
     this.reported.set(job.id, position);

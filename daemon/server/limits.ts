@@ -2,10 +2,19 @@
  * Defaults and bounds of the daemon server, in one place. Each can be overridden through
  * `startDaemonServerAsync` options (see `server-options.ts`), within the bounds given there.
  */
+import { LIMITS } from '../../protocol/index.ts';
+
 export { DEFAULT_DAEMON_PORT } from '../../protocol/index.ts';
 
-/** The only interface the daemon listens on: never reachable from another machine. */
+/** The main interface the daemon listens on (and names in `url`): never reachable from another machine. */
 export const LISTEN_HOST = '127.0.0.1';
+/**
+ * Every loopback address the daemon listens on, all with the same checks: `localhost` means
+ * ::1 first to browsers, so it must be ours too. ::1 is skipped where the machine has no IPv6.
+ */
+export const LOOPBACK_HOSTS = [LISTEN_HOST, '::1'] as const;
+/** With port 0 (tests), tries at finding one port free on every loopback address. */
+export const LISTEN_PORT_ATTEMPTS = 5;
 
 /**
  * Largest WebSocket message accepted (ws `maxPayload`). A larger one makes ws close the
@@ -16,6 +25,23 @@ export const LISTEN_HOST = '127.0.0.1';
 export const DEFAULT_MAX_PAYLOAD_BYTES = 128 * 1024 * 1024;
 /** Jobs waiting behind the running one before new requests get `busy`. */
 export const DEFAULT_MAX_QUEUED_JOBS = 8;
+/** Jobs one client may have waiting (its running one aside), so one client cannot fill the queue. */
+export const DEFAULT_MAX_QUEUED_JOBS_PER_CLIENT = 2;
+
+/**
+ * Until a connection is paired, no frame may be larger than the protocol's text limit (pairing
+ * needs only small text messages), and all it sends together at most UNPAIRED_MAX_BYTES.
+ * Checked on the raw bytes, from each frame's header, before `ws` buffers the frame: an
+ * unpaired client is cut off (close 1009) after at most one read's worth of a huge frame.
+ */
+export const UNPAIRED_MAX_FRAME_BYTES = LIMITS.MAX_TEXT_MESSAGE_BYTES;
+export const UNPAIRED_MAX_BYTES = 1024 * 1024;
+/**
+ * Bytes queued for a client that does not read them (`bufferedAmount`): past this, its jobs
+ * are cancelled and it is disconnected (close 4003). Previews stop well before, at
+ * PREVIEW_BACKPRESSURE_BYTES. Room for a few full-size results.
+ */
+export const MAX_BUFFERED_OUTGOING_BYTES = 96 * 1024 * 1024;
 /** Open connections; more are refused at the handshake with HTTP 503. */
 export const DEFAULT_MAX_CONNECTIONS = 16;
 /** A connection that has not sent `hello` within this time is closed. */
@@ -27,11 +53,31 @@ export const DEFAULT_PREVIEW_MAX_SIDE = 256;
 /** Previews are skipped while this many bytes are still unsent to a client (slow link). */
 export const PREVIEW_BACKPRESSURE_BYTES = 4 * 1024 * 1024;
 
-/** Wrong pairing codes in a row before the code is replaced and pairing pauses. */
-export const DEFAULT_PAIRING_MAX_FAILURES = 5;
-/** First pause after too many wrong codes; each further lockout doubles it, up to the max. */
-export const DEFAULT_PAIRING_LOCKOUT_MS = 30_000;
-export const MAX_PAIRING_LOCKOUT_MS = 15 * 60_000;
+/**
+ * Pairing (see pairing.ts and the README's security model): a window the designer opens (at
+ * start, from the tray or the terminal) lasts PAIRING_WINDOW_MS with one code; attempts from
+ * all connections are checked one at a time, at most one per PAIRING_ATTEMPT_INTERVAL_MS, so
+ * a window allows at most 300 guesses of the 10^6 codes, and wrong codes never lock pairing.
+ */
+export const DEFAULT_PAIRING_WINDOW_MS = 5 * 60_000;
+export const DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS = 1000;
+/** Wrong codes one connection may try before it is closed (a designer's typos fit). */
+export const PAIRING_MAX_FAILURES_PER_CONNECTION = 3;
+
+/**
+ * Connections not yet paired (past hello or not): at most this many at once; a new one
+ * replaces the oldest, so sockets held open by a web page or another program cannot keep a
+ * paired plugin (paired within one round trip of its hello) or the designer's pairing out.
+ * The rest of `maxConnections` is in effect reserved for paired plugins.
+ */
+export const DEFAULT_MAX_UNPAIRED_CONNECTIONS = 8;
+/** A connection this young that has not said hello yet keeps its slot (its hello is on the way). */
+export const UNPAIRED_MIN_LIFE_MS = 1000;
+/** An unpaired connection that has not tried a code for this long is closed (the plugin reconnects). */
+export const DEFAULT_UNPAIRED_IDLE_MS = 60_000;
+
+/** After cutting a client off (reading paused), how long its close frame has to get out. */
+export const CUT_OFF_GRACE_MS = 1000;
 
 /** How long `close()` waits for the running job to notice its cancellation. */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -44,3 +90,7 @@ export const TOKENS_FILE_NAME = 'tokens.json';
  * change of state is sent at once, and the latest progress is sent when the interval ends.
  */
 export const DAEMON_STATE_INTERVAL_MS = 500;
+
+/** Log lines of one event per LOG_RATE_WINDOW_MS; the rest are counted in one `log-suppressed` line. */
+export const LOG_MAX_LINES_PER_EVENT = 20;
+export const LOG_RATE_WINDOW_MS = 1000;

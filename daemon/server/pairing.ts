@@ -1,17 +1,29 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { LIMITS } from '../../protocol/index.ts';
-import { MAX_PAIRING_LOCKOUT_MS } from './limits.ts';
 
 export type PairingAttempt =
-  | { ok: true }
-  | { ok: false; code: 'bad-pairing-code'; attemptsLeft: number }
-  | { ok: false; code: 'pairing-locked'; retryInSeconds: number };
+  /** Right code: `commit()` once the pairing is saved (the window then closes), `release()` if it could not be. */
+  | { ok: true; commit(): void; release(): void }
+  | { ok: false; code: 'bad-pairing-code' }
+  | { ok: false; code: 'pairing-closed' };
+
+/** What the tray and terminal show about pairing. */
+export interface PairingWindowState {
+  /** The code while the window is open, else null. */
+  code: string | null;
+  /** Seconds until the window closes (0 when closed). */
+  secondsLeft: number;
+  /** Wrong codes tried in this window: more than the designer's typos means someone else is trying. */
+  failures: number;
+}
 
 export interface PairingOptions {
-  maxFailures: number;
-  lockoutMs: number;
-  /** Called with each new code, so the log and tray can show it. */
-  onCode: (code: string, reason: 'start' | 'used' | 'too-many-failures') => void;
+  /** How long a window stays open. */
+  windowMs: number;
+  /** Least time between two attempts checked, across all connections. */
+  attemptIntervalMs: number;
+  /** A window opened, was used, expired, or its count changed: the tray and log show it. */
+  onChange: (state: PairingWindowState, reason: 'opened' | 'used' | 'expired' | 'failure') => void;
   now?: () => number;
 }
 
@@ -20,55 +32,101 @@ function newCode(): string {
 }
 
 /**
- * The one-time pairing code. It is replaced after each successful pairing and after
- * `maxFailures` wrong guesses in a row, which also pause pairing (doubling each time), so
- * guessing the 10^6 codes is hopeless. Failures count across connections: reconnecting
- * does not reset them.
+ * Pairing happens only inside a window the designer opens (at start, or from the tray or the
+ * terminal), with one code for the window's whole life. Attempts from every connection are
+ * checked one at a time, at most one per `attemptIntervalMs`, so a window can see at most
+ * windowMs / attemptIntervalMs guesses (300 by default: 3 in 10,000 to hit a 6-digit code)
+ * however many sockets a guesser opens. Wrong codes never close the window or lock anyone out:
+ * the designer's own attempt waits at most for the few attempts queued before it (one per
+ * unpaired connection), and the window's count of wrong codes is shown to the designer.
  */
-export class PairingCodes {
-  private code = newCode();
+export class PairingWindow {
+  private code: string | null = null;
+  private closesAt = 0;
   private failures = 0;
-  private lockouts = 0;
-  private lockedUntil = 0;
+  private inUse = false;
+  private nextCheckAt = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private expiry: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: PairingOptions) {
     this.now = options.now ?? Date.now;
-    options.onCode(this.code, 'start');
   }
 
-  get current(): string {
-    return this.code;
+  get state(): PairingWindowState {
+    const open = this.isOpen;
+    return { code: open ? this.code : null, secondsLeft: open ? Math.ceil((this.closesAt - this.now()) / 1000) : 0, failures: this.failures };
   }
 
-  attempt(candidate: string): PairingAttempt {
-    const now = this.now();
-    if (now < this.lockedUntil) {
-      return { ok: false, code: 'pairing-locked', retryInSeconds: Math.ceil((this.lockedUntil - now) / 1000) };
+  get isOpen(): boolean {
+    return this.code !== null && this.now() < this.closesAt;
+  }
+
+  /** Opens a window with a fresh code (or restarts the open one's clock, keeping its code). */
+  open(): void {
+    if (!this.isOpen) {
+      this.code = newCode();
+      this.failures = 0;
     }
+    this.closesAt = this.now() + this.options.windowMs;
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => this.close('expired'), this.options.windowMs);
+    this.expiry.unref();
+    this.options.onChange(this.state, 'opened');
+  }
+
+  /** Checked in turn with every other connection's attempts, at most one per interval. */
+  attemptAsync(candidate: string): Promise<PairingAttempt> {
+    const result = this.chain.then(async () => {
+      const wait = this.nextCheckAt - this.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.nextCheckAt = this.now() + this.options.attemptIntervalMs;
+      return this.check(candidate);
+    });
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  dispose(): void {
+    clearTimeout(this.expiry);
+  }
+
+  private check(candidate: string): PairingAttempt {
+    if (!this.isOpen || this.code === null) return { ok: false, code: 'pairing-closed' };
     const expected = Buffer.from(this.code, 'utf8');
     const given = Buffer.from(candidate, 'utf8');
     const match = given.length === expected.length && timingSafeEqual(given, expected);
-    if (match) {
-      this.failures = 0;
-      this.lockouts = 0;
-      this.rotate('used');
-      return { ok: true };
+    // The right code while its pairing is being saved: one code, one plugin (not a guess).
+    if (match && this.inUse) return { ok: false, code: 'bad-pairing-code' };
+    if (!match) {
+      this.failures += 1;
+      this.options.onChange(this.state, 'failure');
+      return { ok: false, code: 'bad-pairing-code' };
     }
-    this.failures += 1;
-    if (this.failures >= this.options.maxFailures) {
-      this.failures = 0;
-      const pause = Math.min(this.options.lockoutMs * 2 ** this.lockouts, MAX_PAIRING_LOCKOUT_MS);
-      this.lockouts += 1;
-      this.lockedUntil = now + pause;
-      this.rotate('too-many-failures');
-      return { ok: false, code: 'pairing-locked', retryInSeconds: Math.ceil(pause / 1000) };
-    }
-    return { ok: false, code: 'bad-pairing-code', attemptsLeft: this.options.maxFailures - this.failures };
+    // Held, not yet used up: a pairing that cannot be saved must not burn the code.
+    this.inUse = true;
+    let settled = false;
+    return {
+      ok: true,
+      commit: () => {
+        if (settled) return;
+        settled = true;
+        this.inUse = false;
+        this.close('used');
+      },
+      release: () => {
+        if (settled) return;
+        settled = true;
+        this.inUse = false;
+      },
+    };
   }
 
-  private rotate(reason: 'used' | 'too-many-failures'): void {
-    this.code = newCode();
-    this.options.onCode(this.code, reason);
+  private close(reason: 'used' | 'expired'): void {
+    clearTimeout(this.expiry);
+    this.code = null;
+    this.closesAt = 0;
+    this.options.onChange(this.state, reason);
   }
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LIMITS } from '../../protocol/index.ts';
 import { TOKENS_FILE_NAME } from './limits.ts';
 
 /**
@@ -22,8 +23,21 @@ const fileSchema = z.object({ version: z.literal(1), tokens: z.array(recordSchem
 
 export type TokenRecord = z.infer<typeof recordSchema>;
 
+export type TokenStoreErrorCode = 'tokens_unreadable' | 'tokens_unwritable';
+
+/** The paired-clients file cannot be read or written; the sentence says what to do. */
 export class TokenStoreError extends Error {
-  readonly code = 'token-store-unreadable';
+  constructor(
+    readonly code: TokenStoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenStoreError';
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 }
 
 function sha256(token: string): Buffer {
@@ -40,29 +54,34 @@ async function readRecordsAsync(configDir: string): Promise<TokenRecord[]> {
     text = await readFile(tokensPath(configDir), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+    throw new TokenStoreError('tokens_unreadable', `Atelier cannot read its paired-plugins file ${tokensPath(configDir)} (${reasonOf(error)}); make it readable by you, or delete it and pair again.`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new TokenStoreError(`The paired-clients file ${tokensPath(configDir)} is not JSON; delete it and pair again.`);
+    throw new TokenStoreError('tokens_unreadable', `The paired-plugins file ${tokensPath(configDir)} is not JSON; delete it and pair again.`);
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
-    throw new TokenStoreError(`The paired-clients file ${tokensPath(configDir)} is damaged; delete it and pair again.`);
+    throw new TokenStoreError('tokens_unreadable', `The paired-plugins file ${tokensPath(configDir)} is damaged; delete it and pair again.`);
   }
   return parsed.data.tokens;
 }
 
 async function writeRecordsAsync(configDir: string, tokens: TokenRecord[]): Promise<void> {
-  await mkdir(configDir, { recursive: true, mode: 0o700 });
   const path = tokensPath(configDir);
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, JSON.stringify({ version: 1, tokens }, null, 2) + '\n', { mode: 0o600 });
-  // writeFile's mode is filtered by the umask; make sure nobody else can read it.
-  await chmod(temporary, 0o600);
-  await rename(temporary, path);
+  try {
+    await mkdir(configDir, { recursive: true, mode: 0o700 });
+    await writeFile(temporary, JSON.stringify({ version: 1, tokens }, null, 2) + '\n', { mode: 0o600 });
+    // writeFile's mode is filtered by the umask; make sure nobody else can read it.
+    await chmod(temporary, 0o600);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw new TokenStoreError('tokens_unwritable', `Atelier cannot save its paired-plugins file ${path} (${reasonOf(error)}); make the folder ${configDir} writable by you.`);
+  }
 }
 
 /** Forgets every paired client (they must pair again). Works whether or not a daemon runs. */
@@ -109,8 +128,22 @@ export class TokenStore {
       createdAt: new Date().toISOString(),
     };
     this.records = [...this.records, record];
-    await this.persistAsync();
+    try {
+      await this.persistAsync();
+    } catch (error) {
+      // Not saved: not paired either, or the plugin would lose its pairing at the next start.
+      this.records = this.records.filter((r) => r !== record);
+      throw error;
+    }
     return { token, id: record.id };
+  }
+
+  /**
+   * Whether a paired plugin's upgrade hint (a SHA-256 prefix of its token, see protocol
+   * KEY_HINT_PARAM) names a known pairing. Only reserves a slot: the token proves it at hello.
+   */
+  knowsHint(hint: string): boolean {
+    return hint.length === LIMITS.KEY_HINT_HEX_LENGTH && this.records.some((r) => r.hash.startsWith(hint));
   }
 
   /** The id of the record matching `token`, or null. Compares every hash in constant time. */

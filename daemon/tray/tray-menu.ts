@@ -7,12 +7,14 @@ export interface TrayStatus {
   /** The running job and the queue: `Idle`, `Running a job, 2 waiting`. */
   job: string;
   connections: number;
-  /** The one-time code a plugin pairs with; null until the server listens. */
+  /** The open pairing window's code; null while pairing is closed (or before the server listens). */
   pairingCode: string | null;
+  /** While pairing is open: time left and wrong codes seen (`4 min left, 2 wrong codes`). */
+  pairingNote: string | null;
   startAtLogin: boolean;
 }
 
-export type TrayAction = 'copy-pairing-code' | 'revoke-clients' | 'open-log' | 'toggle-start-at-login' | 'quit';
+export type TrayAction = 'open-pairing' | 'copy-pairing-code' | 'revoke-clients' | 'open-log' | 'toggle-start-at-login' | 'quit';
 
 /** One menu row. Rows without an action are read-only status lines (shown disabled). */
 export interface TrayMenuRow {
@@ -45,10 +47,17 @@ export function trayMenuRows(status: TrayStatus): TrayMenuRow[] {
     separator('sep-1'),
     {
       key: 'pairing-code',
-      title: code ? `Pairing code: ${code}` : 'Pairing code: (starting…)',
+      title: code ? `Pairing code: ${code}${status.pairingNote ? ` (${status.pairingNote})` : ''}` : 'Pairing: closed',
       tooltip: 'Enter this code in the Figma plugin to pair it; click to copy',
       enabled: code !== null,
       action: 'copy-pairing-code',
+    },
+    {
+      key: 'pair',
+      title: code ? 'Keep pairing open longer' : 'Pair a new plugin…',
+      tooltip: 'Open pairing for a few minutes, with a code to enter in the Figma plugin',
+      enabled: true,
+      action: 'open-pairing',
     },
     {
       key: 'revoke',

@@ -10,6 +10,7 @@ import {
   type WelcomeMessage,
 } from '../../protocol/index.ts';
 import { backoffMs, type ConnectionState } from './connection-state.ts';
+import { urlWithHint } from './key-hint.ts';
 import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';
 
 /** Messages about jobs, passed on as the daemon sent them (already validated). */
@@ -119,12 +120,13 @@ export class DaemonClient {
     this.options.onState(state);
   }
 
-  private connect(reconnecting: boolean): void {
+  /** `quiet`: keep the panel the designer sees (pairing) while the new socket opens. */
+  private connect(reconnecting: boolean, quiet = false): void {
     if (this.stopped) return;
-    this.setState({ kind: 'connecting', reconnecting });
+    if (!quiet) this.setState({ kind: 'connecting', reconnecting });
     let socket: SocketLike;
     try {
-      socket = this.options.createSocket(this.options.url);
+      socket = this.options.createSocket(urlWithHint(this.options.url, this.token));
     } catch {
       this.retryLater(false);
       return;
@@ -157,6 +159,12 @@ export class DaemonClient {
       if (wasReady || this.state.kind === 'pairing') this.options.onConnectionLost();
       // 4002: the daemon revoked this plugin's token; the next hello will ask to pair again.
       if (event.code === 4002) this.forgetToken();
+      // 4004/4005: an unpaired connection made room or sat idle; the pairing panel stays while
+      // a fresh one opens (it is in the pairing-needed state again at the next welcome).
+      if (this.state.kind === 'pairing-needed' && (event.code === 4004 || event.code === 4005)) {
+        this.cancelRetry = this.schedule(() => this.connect(true, true), backoffMs(1));
+        return;
+      }
       this.retryLater(opened);
     };
   }
@@ -263,6 +271,7 @@ export class DaemonClient {
         return;
       case 'bad-pairing-code':
       case 'pairing-locked':
+      case 'storage-failed':
         this.setState({ kind: 'pairing-needed', error: message.message });
         return;
       case 'not-paired':

@@ -102,13 +102,16 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
     assert.equal(welcomeBack.paired, true);
     second.ws.close();
 
-    // The used code is gone; the daemon printed the next one.
+    // The used code is gone and pairing closed; Enter on the terminal opens it again, with a new code.
+    await daemon.waitForAsync(/Pairing closed \(a plugin paired\)\. To pair a plugin, press Enter here/);
+    daemon.child.stdin.write('\n');
     const [, nextCode] = await daemon.waitForAsync(/Pairing code: (\d{6})[\s\S]*Pairing code: (\d{6})/).then((m) => [m[0], m[2]]);
     assert.notEqual(nextCode, code);
+    assert.ok(!(await readFile(join(env.XDG_CACHE_HOME, 'atelier', 'logs', 'daemon.log'), 'utf8')).includes(code!), 'the code is not in the log');
 
     const again = spawnDaemon(['--headless', '--port', '0'], env);
     assert.equal(await again.exitedAsync(), 0, again.stderr());
-    assert.match(again.stdout(), new RegExp(`already running \\(pid ${daemon.child.pid}\\) at ${url.replace(/[.]/g, '\\.')}`));
+    assert.match(again.stdout(), new RegExp(`already running \\(pid ${daemon.child.pid}\\) at ${url.replace(/[.]/g, '\\.')}.*press Enter in the terminal`));
 
     daemon.child.kill('SIGTERM');
     assert.equal(await daemon.exitedAsync(), 0, daemon.stderr());

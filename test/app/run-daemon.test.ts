@@ -102,3 +102,35 @@ test('an offline first run exits 1 and explains --weights and ATELIER_WEIGHTS', 
   assert.match(io.err(), /--weights <path>/);
   assert.match(io.err(), /ATELIER_WEIGHTS=<path>/);
 });
+
+/** A file where a folder must be: unwritable for every user, root included (root ignores modes). */
+async function fileInTheWayAsync(path: string): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, 'not a folder');
+}
+
+test('an unwritable settings or cache folder stops the start with a code and a sentence, no stack', async () => {
+  for (const [which, code] of [['config', 'config_unwritable'], ['cache', 'cache_unwritable']] as const) {
+    const base = join(root, `unwritable-${which}`);
+    const env = { XDG_CONFIG_HOME: join(base, 'config'), XDG_CACHE_HOME: join(base, 'cache'), HOME: root };
+    await fileInTheWayAsync(join(base, which, 'atelier'));
+    const io = captureIo(env);
+    assert.equal(await runDaemonAsync(['--headless', '--port', '0'], io), EXIT.failed);
+    assert.match(io.err(), new RegExp(`\\[${code}\\]: Atelier cannot write its (settings|cache) folder .*atelier \\(`));
+    assert.doesNotMatch(io.err(), /\n\s+at /, 'no stack');
+  }
+});
+
+test('a damaged tokens.json stops the start with a code and no stack; the settings folder is made 0700', { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
+  const base = join(root, 'bad-tokens');
+  const configDir = join(base, 'config', 'atelier');
+  await mkdir(configDir, { recursive: true, mode: 0o755 });
+  const { chmod } = await import('node:fs/promises');
+  await chmod(configDir, 0o755);
+  await writeFile(join(configDir, 'tokens.json'), '{"version":1,"tokens":[{"id":"zz"}]}');
+  const io = captureIo({ XDG_CONFIG_HOME: join(base, 'config'), XDG_CACHE_HOME: join(base, 'cache'), HOME: root });
+  assert.equal(await runDaemonAsync(['--headless', '--port', '0'], io), EXIT.failed);
+  assert.match(io.err(), /\[tokens_unreadable\]: The paired-plugins file .*tokens\.json is damaged; delete it and pair again/);
+  assert.doesNotMatch(io.err(), /\n\s+at /, 'no stack');
+  assert.equal((await stat(configDir)).mode & 0o777, 0o700);
+});

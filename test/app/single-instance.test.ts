@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { acquireSingleInstanceAsync, instanceEndpoint, type InstanceInfo } from '../../daemon/app/index.ts';
+import { acquireSingleInstanceAsync, instanceEndpoint, StartError, type InstanceInfo } from '../../daemon/app/index.ts';
 
 let root: string;
 before(async () => {
@@ -75,8 +75,33 @@ test('the socket left by a killed daemon is taken over', { skip: process.platfor
   if (lock.kind === 'acquired') await lock.releaseAsync();
 });
 
-test('a very long cache path falls back to a short socket path', () => {
-  const endpoint = instanceEndpoint(`/tmp/${'x'.repeat(200)}`, 'linux');
-  assert.ok(Buffer.byteLength(endpoint) < 100, endpoint);
+test('a very long cache path puts the socket in a per-user folder, never straight in the shared temp folder', () => {
+  const long = `/tmp/${'x'.repeat(200)}`;
+  const inRuntime = instanceEndpoint(long, 'linux', { XDG_RUNTIME_DIR: '/run/user/1000' });
+  assert.match(inRuntime, /^\/run\/user\/1000\/atelier-[0-9a-f]{16}\.sock$/);
+  const fallback = instanceEndpoint(long, 'linux', { TMPDIR: '/tmp' });
+  assert.equal(fallback.split('/').slice(0, 3).join('/'), `/tmp/atelier-${process.getuid?.() ?? 'user'}`, fallback);
+  assert.ok(Buffer.byteLength(fallback) < 100, fallback);
   assert.match(instanceEndpoint('C:\\Users\\d\\AppData\\Local\\Atelier\\Cache', 'win32'), /^\\\\\.\\pipe\\atelier-[0-9a-f]{16}$/);
+});
+
+test('a squatted per-user lock folder (another owner, or writable by others) is refused with a code', { skip: process.platform === 'win32' && 'POSIX folders' }, async () => {
+  const { chmod, chown } = await import('node:fs/promises');
+  const tmp = join(root, 'shared-tmp');
+  const squatted = join(tmp, `atelier-${process.getuid?.() ?? 'user'}`);
+  await mkdir(squatted, { recursive: true });
+  // What another user can do to a predictable name in a shared folder: make it theirs, or open it to all.
+  if (process.getuid?.() === 0) await chown(squatted, 65534, 65534);
+  else await chmod(squatted, 0o777);
+  const long = join(root, 'y'.repeat(120));
+  await assert.rejects(
+    acquireSingleInstanceAsync(long, info(777), { TMPDIR: tmp }),
+    (e: unknown) => e instanceof StartError && e.code === 'instance_dir_unsafe' && /another user could pose as Atelier/.test(e.message),
+  );
+  // Its own folder is taken and works.
+  await rm(squatted, { recursive: true });
+  const lock = await acquireSingleInstanceAsync(long, info(778), { TMPDIR: tmp });
+  assert.equal(lock.kind, 'acquired');
+  assert.equal((await stat(squatted)).mode & 0o777, 0o700);
+  if (lock.kind === 'acquired') await lock.releaseAsync();
 });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trayMenuRows, trayTooltip, type TrayStatus } from '../../daemon/tray/index.ts';
 
-const starting: TrayStatus = { line: 'Downloading weights 41%', engine: null, job: 'Idle', connections: 0, pairingCode: null, startAtLogin: false };
-const ready: TrayStatus = { line: 'Ready', engine: 'tfjs cpu · CPU', job: 'Running a job, 2 waiting', connections: 1, pairingCode: '123456', startAtLogin: true };
+const starting: TrayStatus = { line: 'Downloading weights 41%', engine: null, job: 'Idle', connections: 0, pairingCode: null, pairingNote: null, startAtLogin: false };
+const ready: TrayStatus = { line: 'Ready', engine: 'tfjs cpu · CPU', job: 'Running a job, 2 waiting', connections: 1, pairingCode: '123456', pairingNote: '4 min left, 2 wrong codes', startAtLogin: true };
 
 test('the menu shows status, engine, job and queue, pairing code, and every action', () => {
   const rows = trayMenuRows(ready);
@@ -13,7 +13,8 @@ test('the menu shows status, engine, job and queue, pairing code, and every acti
     'Engine: tfjs cpu · CPU',
     'Job: Running a job, 2 waiting',
     'Plugins connected: 1',
-    'Pairing code: 123456',
+    'Pairing code: 123456 (4 min left, 2 wrong codes)',
+    'Keep pairing open longer',
     'Revoke paired plugins',
     'Open log',
     'Start at login',
@@ -21,7 +22,7 @@ test('the menu shows status, engine, job and queue, pairing code, and every acti
   ]);
   assert.deepEqual(
     rows.filter((r) => r.action).map((r) => r.action),
-    ['copy-pairing-code', 'revoke-clients', 'open-log', 'toggle-start-at-login', 'quit'],
+    ['copy-pairing-code', 'open-pairing', 'revoke-clients', 'open-log', 'toggle-start-at-login', 'quit'],
   );
   assert.ok(rows.filter((r) => !r.action && !r.separator).every((r) => !r.enabled), 'status lines are not clickable');
   assert.equal(rows.find((r) => r.key === 'start-at-login')?.checked, true);

@@ -54,6 +54,8 @@ test('bad presets and impossible sizes are refused with a sentence', () => {
   const bad = (o: Parameters<typeof resolveOptions>[0]) =>
     assert.throws(() => resolveOptions(o, 'caffe', landscape), (e: unknown) => e instanceof EngineError && e.code === 'bad-options');
   bad({ preset: 'nope' });
+  // Names of Object.prototype's members are no presets either.
+  for (const preset of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) bad({ preset });
   bad({ maxSide: 40, stages: 3 });
   bad({ contentLayers: ['relu9_1'] });
   bad({ learningRate: -1 });

@@ -109,7 +109,7 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     await ui.locator('#pair-code').fill('000000');
     await ui.locator('#pair-submit').click();
     await ui.locator('#pair-error', { hasText: 'wrong' }).waitFor();
-    await ui.locator('#pair-code').fill(daemon.pairingCode());
+    await ui.locator('#pair-code').fill(daemon.pairingCode()!);
     await ui.locator('#pair-submit').click();
     await ui.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
     assert.equal(await ui.locator('#panel-pairing').isHidden(), true);

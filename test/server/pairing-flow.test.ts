@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '../../protocol/index.ts';
 import { CLOSE_CODES } from '../../daemon/server/index.ts';
 import type { Engine } from '../../daemon/engine/index.ts';
 import { TestClient } from './test-client.ts';
-import { createTestEngineAsync, pairedClientAsync, smallStylizeAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
+import { createTestEngineAsync, openPairingCode, pairedClientAsync, smallStylizeAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
 
 let engine: Engine;
 let cleanupEngineAsync: () => Promise<void>;
@@ -14,7 +14,7 @@ let daemon: TestDaemon;
 
 before(async () => {
   ({ engine, cleanupAsync: cleanupEngineAsync } = await createTestEngineAsync());
-  daemon = await startTestDaemonAsync(engine, { pairingMaxFailures: 3, pairingLockoutMs: 60_000 });
+  daemon = await startTestDaemonAsync(engine);
 });
 
 after(async () => {
@@ -64,10 +64,10 @@ test('an unpaired client gets nothing but hello and pairing answered', async () 
 });
 
 test('the right code pairs and yields a token that later connections present', async () => {
-  const code = daemon.server.pairingCode();
-  assert.ok(daemon.logger.lines.some((l) => l.event === 'pairing-code' && l.code === code), 'the code is in the log');
+  const code = openPairingCode(daemon.server);
   const { client, token } = await pairedClientAsync(daemon.server);
-  assert.notEqual(daemon.server.pairingCode(), code, 'a used code is replaced');
+  assert.equal(daemon.server.pairingCode(), null, 'a used window closes');
+  assert.ok(!daemon.logger.lines.some((l) => JSON.stringify(l).includes(`"${code}"`)), 'the code is never logged');
   client.send({ type: 'get-status' });
   assert.equal((await client.nextAsync()).message.type, 'status');
   client.close();
@@ -88,43 +88,43 @@ test('a wrong code fails, and a wrong token is refused and leaves the client unp
   client.hello('A'.repeat(43));
   assert.equal((await client.waitForAsync('welcome')).message.paired, false);
   assert.equal((await client.waitForAsync('error')).message.code, 'bad-token');
-  client.send({ type: 'pair', code: wrongCode(daemon.server.pairingCode()) });
+  client.send({ type: 'pair', code: wrongCode(openPairingCode(daemon.server)) });
   const wrong = (await client.nextAsync()).message;
   assert.equal(wrong.type === 'error' && wrong.code, 'bad-pairing-code');
   client.send({ type: 'get-status' });
   const refused = (await client.nextAsync()).message;
   assert.equal(refused.type === 'error' && refused.code, 'not-paired');
   // The right code still works after one wrong try.
-  client.send({ type: 'pair', code: daemon.server.pairingCode() });
+  client.send({ type: 'pair', code: daemon.server.pairingCode()! });
   assert.equal((await client.nextAsync()).message.type, 'paired');
   client.close();
 });
 
-test('too many wrong codes, even across reconnections, rotate the code and lock pairing', async () => {
-  const before = daemon.server.pairingCode();
-  const codes: string[] = [];
-  const off = daemon.server.on('pairing-code', (code) => codes.push(code));
-  const replies: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const client = await TestClient.connectAsync(daemon.server.url);
-    client.hello();
-    await client.waitForAsync('welcome');
-    client.send({ type: 'pair', code: wrongCode(daemon.server.pairingCode()) });
-    const { message } = await client.waitForAsync('error');
-    replies.push(message.code);
-    client.close();
-  }
-  off();
-  assert.deepEqual(replies, ['bad-pairing-code', 'bad-pairing-code', 'pairing-locked', 'pairing-locked']);
-  assert.equal(codes.length, 1);
-  assert.notEqual(daemon.server.pairingCode(), before);
-  // While locked, even the shown code is refused.
+test('three wrong codes close that connection; the window stays open and its code still pairs; a closed window says how to open one', async () => {
+  const code = openPairingCode(daemon.server);
   const client = await TestClient.connectAsync(daemon.server.url);
   client.hello();
   await client.waitForAsync('welcome');
-  client.send({ type: 'pair', code: daemon.server.pairingCode() });
-  assert.equal((await client.waitForAsync('error')).message.code, 'pairing-locked');
-  client.close();
+  const replies: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    client.send({ type: 'pair', code: wrongCode(code) });
+    replies.push((await client.waitForAsync('error')).message.message);
+  }
+  assert.match(replies[0]!, /2 more tries on this connection/);
+  assert.equal(await client.closedAsync(), CLOSE_CODES.tooManyCodes);
+  assert.equal(daemon.server.pairingCode(), code, 'the window and its code are unchanged');
+  assert.equal(daemon.server.pairing().failures, 3, 'and the designer is shown the wrong codes');
+  const { client: paired } = await pairedClientAsync(daemon.server);
+  paired.close();
+
+  const late = await TestClient.connectAsync(daemon.server.url);
+  late.hello();
+  await late.waitForAsync('welcome');
+  late.send({ type: 'pair', code });
+  const closed = (await late.waitForAsync('error')).message;
+  assert.equal(closed.code, 'pairing-closed');
+  assert.match(closed.message, /Pair a new plugin/);
+  late.close();
 });
 
 test('an incompatible protocol version gets a clear error and the connection is closed', async () => {
@@ -159,5 +159,48 @@ test('a client that never says hello is disconnected', async () => {
     assert.equal(await client.closedAsync(), CLOSE_CODES.helloTimeout);
   } finally {
     await quiet.stopAsync();
+  }
+});
+
+test('a pairing the daemon cannot save is refused with storage-failed, and the code is not burnt', async () => {
+  const own = await startTestDaemonAsync(engine);
+  const { mkdir, rm: remove } = await import('node:fs/promises');
+  // A folder where tokens.json must go makes the save fail for any user (root ignores modes).
+  const blocker = join(own.configDir, 'tokens.json');
+  try {
+    await mkdir(join(blocker, 'in-the-way'), { recursive: true });
+    const code = openPairingCode(own.server);
+    const client = await TestClient.connectAsync(own.server.url);
+    client.hello();
+    await client.waitForAsync('welcome');
+    client.send({ type: 'pair', code });
+    const { message } = await client.waitForAsync('error');
+    assert.equal(message.code, 'storage-failed');
+    assert.match(message.message, /cannot save its paired-plugins file .*tokens\.json/);
+    assert.equal(own.server.pairingCode(), code, 'the code is still the one shown');
+    client.send({ type: 'get-status' });
+    assert.equal((await client.waitForAsync('error')).message.code, 'not-paired');
+    await remove(blocker, { recursive: true });
+    client.send({ type: 'pair', code });
+    assert.equal((await client.waitForAsync('paired')).message.type, 'paired');
+    client.close();
+  } finally {
+    await own.stopAsync();
+  }
+});
+
+test('an unpaired client that tries no code for a while is closed (4005), and a paired one is not', async () => {
+  const idle = await startTestDaemonAsync(engine, { unpairedIdleMs: 200 });
+  try {
+    const { client: paired } = await pairedClientAsync(idle.server);
+    const client = await TestClient.connectAsync(idle.server.url);
+    client.hello();
+    await client.waitForAsync('welcome');
+    assert.equal(await client.closedAsync(), CLOSE_CODES.unpairedIdle);
+    paired.send({ type: 'get-status' });
+    assert.equal((await paired.waitForAsync('status')).message.type, 'status', 'still connected');
+    paired.close();
+  } finally {
+    await idle.stopAsync();
   }
 });

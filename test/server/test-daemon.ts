@@ -37,7 +37,7 @@ export async function startTestDaemonAsync(
 ): Promise<TestDaemon> {
   const configDir = await mkdtemp(join(tmpdir(), 'atelier-config-'));
   const logger = createMemoryLogger();
-  const server = await startDaemonServerAsync({ port: 0, configDir, ...(engine ? { engine } : {}), logger, pairingLockoutMs: 0, ...options });
+  const server = await startDaemonServerAsync({ port: 0, configDir, ...(engine ? { engine } : {}), logger, pairingAttemptIntervalMs: 0, ...options });
   return {
     server,
     logger,
@@ -49,12 +49,18 @@ export async function startTestDaemonAsync(
   };
 }
 
+/** Opens the pairing window, as the designer does from the tray, and returns its code. */
+export function openPairingCode(server: DaemonServer): string {
+  server.openPairing();
+  return server.pairingCode()!;
+}
+
 /** Connects, says hello and pairs with the daemon's current code; returns the client and its token. */
 export async function pairedClientAsync(server: DaemonServer, capabilities?: string[]): Promise<{ client: TestClient; token: string }> {
   const client = await TestClient.connectAsync(server.url);
   client.hello(undefined, capabilities);
   await client.waitForAsync('welcome');
-  client.send({ type: 'pair', code: server.pairingCode() });
+  client.send({ type: 'pair', code: openPairingCode(server) });
   const { message } = await client.waitForAsync('paired');
   return { client, token: message.token };
 }

@@ -1,0 +1,52 @@
+/**
+ * The long fuzz and load run (the suite has a bounded one, test/server/fuzz.test.ts):
+ *   node --import tsx --expose-gc scripts/fuzz-daemon.ts [messages=30000] [connections=8] [seed=1]
+ * Starts the real daemon server in this process on generated weights; `connections` clients
+ * at once send schema-driven fuzz frames (unpaired, and a quarter of them paired), reconnecting
+ * whenever the daemon closes them; then a paired job must complete. Prints messages sent,
+ * replies, crashes (`internal` replies or internal-error log lines), hangs (a round trip not
+ * answered in 30 s), and RSS before and after.
+ */
+import { emptyTally, fuzzDaemonAsync } from '../test/server/fuzz-client.ts';
+import { createTestEngineAsync, pairedClientAsync, smallStylizeAsync, startTestDaemonAsync } from '../test/server/test-daemon.ts';
+
+const [messages = 30_000, connections = 8, seed = 1] = process.argv.slice(2).map(Number);
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+const { engine, cleanupAsync } = await createTestEngineAsync();
+const daemon = await startTestDaemonAsync(engine, { pairingAttemptIntervalMs: 0 });
+globalThis.gc?.();
+const rssBefore = process.memoryUsage().rss;
+const tally = emptyTally();
+const started = performance.now();
+// A quarter of the senders are paired.
+await Promise.all(Array.from({ length: connections }, (_, n) => fuzzDaemonAsync(daemon.server, messages, seed * 1000 + n, n % 4 === 3, tally)));
+let crashes = tally.internal;
+crashes += daemon.logger.lines.filter((l) => l.event === 'internal-error').length;
+
+const { client } = await pairedClientAsync(daemon.server);
+const job = await smallStylizeAsync('after-fuzz');
+client.send(job.message, job.images);
+await client.waitForAsync('completed', () => true, 120_000);
+client.close();
+// The memory logger keeps every line in memory; drop it before measuring the daemon.
+daemon.logger.lines.length = 0;
+globalThis.gc?.();
+const rssAfter = process.memoryUsage().rss;
+console.log(
+  JSON.stringify({
+    messages: tally.sent,
+    connections,
+    seed,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    replies: tally.replies,
+    crashes,
+    hangs: tally.hangs,
+    invalidFrames: tally.invalid.length,
+    jobAfter: 'completed',
+    rssBefore: mib(rssBefore),
+    rssAfter: mib(rssAfter),
+  }),
+);
+await daemon.stopAsync();
+await cleanupAsync();

@@ -1,0 +1,151 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Engine } from '../../daemon/engine/index.ts';
+import { urlWithHint } from '../../plugin/ui/key-hint.ts';
+import { TestClient } from './test-client.ts';
+import { createTestEngineAsync, openPairingCode, pairedClientAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
+
+/**
+ * A web page (Origin: null, as a sandboxed iframe sends) or another program holding sockets
+ * and guessing codes must keep neither a paired plugin nor the designer out.
+ */
+let engine: Engine;
+let cleanupEngineAsync: () => Promise<void>;
+let daemon: TestDaemon;
+
+before(async () => {
+  ({ engine, cleanupAsync: cleanupEngineAsync } = await createTestEngineAsync());
+  // The real pacing of attempts (one per 50 ms here, one per second by default).
+  daemon = await startTestDaemonAsync(engine, { maxConnections: 16, pairingAttemptIntervalMs: 50 });
+});
+
+after(async () => {
+  await daemon.stopAsync();
+  await cleanupEngineAsync();
+});
+
+const hostileHeaders = { Origin: 'null' };
+
+/** Holds `count` sockets open past hello (reopening any the daemon closes, with `reopen`), until stopped. */
+function holdSockets(count: number, reopen: boolean): { stopAsync(): Promise<void>; opened(): number } {
+  let stopped = false;
+  let opened = 0;
+  const live = new Set<TestClient>();
+  const loops = Array.from({ length: count }, async () => {
+    while (!stopped) {
+      const client = await TestClient.connectAsync(daemon.server.url, hostileHeaders).catch(() => null);
+      if (!client) {
+        // Refused (every unpaired slot busy): a page would try again.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      opened += 1;
+      live.add(client);
+      client.hello();
+      await client.closedAsync();
+      live.delete(client);
+      if (!reopen) return;
+    }
+  });
+  return {
+    opened: () => opened,
+    async stopAsync() {
+      stopped = true;
+      for (const client of live) client.close();
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** Guesses codes on `count` connections, reconnecting when closed, until stopped. */
+function guessCodes(count: number): { stopAsync(): Promise<void>; guesses(): number } {
+  let stopped = false;
+  let guesses = 0;
+  const live = new Set<TestClient>();
+  const loops = Array.from({ length: count }, async (_, n) => {
+    while (!stopped) {
+      const client = await TestClient.connectAsync(daemon.server.url, hostileHeaders).catch(() => null);
+      if (!client) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      live.add(client);
+      client.hello();
+      while (!stopped && client.closeCode === null) {
+        client.send({ type: 'pair', code: String((guesses * 7 + n) % 1_000_000).padStart(6, '0') });
+        guesses += 1;
+        const reply = await client.nextAsync().catch(() => null);
+        if (reply === null) break;
+      }
+      client.close();
+      live.delete(client);
+    }
+  });
+  return {
+    guesses: () => guesses,
+    async stopAsync() {
+      stopped = true;
+      for (const client of live) client.close();
+      await Promise.all(loops);
+    },
+  };
+}
+
+async function pluginGetsInAsync(token: string, tries: number): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    // As the plugin does: its upgrade URL names its pairing, for a slot reserved for paired plugins.
+    const plugin = await TestClient.connectAsync(urlWithHint(daemon.server.url, token), hostileHeaders);
+    plugin.hello(token);
+    assert.equal((await plugin.waitForAsync('welcome')).message.paired, true, `try ${i + 1}: the paired plugin got in`);
+    plugin.send({ type: 'get-status' });
+    assert.equal((await plugin.waitForAsync('status')).message.type, 'status');
+    plugin.close();
+  }
+}
+
+test('16 sockets held past hello and codes guessed all along keep out neither a paired plugin nor the designer pairing a new one', async () => {
+  const { client: first, token } = await pairedClientAsync(daemon.server);
+  first.close();
+  const holders = holdSockets(16, false);
+  const guessers = guessCodes(4);
+  try {
+    while (holders.opened() < 8 || guessers.guesses() < 8) await new Promise((resolve) => setTimeout(resolve, 20));
+    await pluginGetsInAsync(token, 5);
+
+    // The designer opens pairing (tray or terminal) and types the code into a new plugin,
+    // which sends it right after its hello.
+    const code = openPairingCode(daemon.server);
+    let answer: string | null = null;
+    for (let tries = 0; answer === null && tries < 50; tries++) {
+      const fresh = await TestClient.connectAsync(daemon.server.url, hostileHeaders).catch(() => null);
+      if (!fresh) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        continue;
+      }
+      fresh.hello();
+      fresh.send({ type: 'pair', code });
+      const reply = await fresh.waitForAsync('paired').then(
+        () => 'paired',
+        (e: unknown) => String(e),
+      );
+      if (reply === 'paired' || !/closed \(4004\)/.test(reply)) answer = reply;
+      fresh.close();
+    }
+    assert.equal(answer, 'paired');
+    assert.ok(guessers.guesses() > 8, 'the guessing went on meanwhile');
+  } finally {
+    await Promise.all([holders.stopAsync(), guessers.stopAsync()]);
+  }
+});
+
+test('sockets reopened as fast as the daemon closes them never keep a paired plugin out (its slots are reserved)', async () => {
+  const { client: first, token } = await pairedClientAsync(daemon.server);
+  first.close();
+  const holders = holdSockets(32, true);
+  try {
+    while (holders.opened() < 32) await new Promise((resolve) => setTimeout(resolve, 20));
+    await pluginGetsInAsync(token, 5);
+  } finally {
+    await holders.stopAsync();
+  }
+});
