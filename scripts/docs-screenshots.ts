@@ -91,7 +91,10 @@ async function harnessShotsAsync(): Promise<void> {
     const ui = light.frameLocator('#plugin');
     await ui.locator('#panel-pairing').waitFor({ state: 'visible', timeout: 30_000 });
     await shot(light, 'plugin-pairing.png');
-    await ui.locator('#pair-code').fill(daemon.pairingCode());
+    // The daemon opens its pairing window at start, so a code must be there.
+    const code = daemon.pairingCode();
+    if (code === null) throw new Error('The daemon has no open pairing window to take a screenshot of.');
+    await ui.locator('#pair-code').fill(code);
     await ui.locator('#pair-submit').click();
     await ui.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
     await ui.locator(`#style-grid button[title^="${HARNESS.styles[0][0]}"]`).click();
