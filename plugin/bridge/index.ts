@@ -9,5 +9,5 @@ export {
   type SelectionTarget,
   type StyleLayer,
 } from './main-to-ui.ts';
-export { jobOptionsSchema, DEFAULT_JOB_OPTIONS, type JobOptions } from './job-options.ts';
+export { jobOptionsSchema, DEFAULT_JOB_OPTIONS, type JobOptions } from '../../client/job-options.ts';
 export { bytesSchema } from './bytes.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bytesSchema } from './bytes.ts';
-import { jobOptionsSchema } from './job-options.ts';
+import { jobOptionsSchema } from '../../client/job-options.ts';
 
 /** Messages the main (sandbox) code sends to the UI iframe. */
 

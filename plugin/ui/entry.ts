@@ -2,7 +2,7 @@
  * Entry point of the UI bundle inlined into plugin/dist/ui.html.
  */
 import { onMainMessage, postToMain } from './main-bridge.ts';
-import { openBrowserSocket } from './socket-like.ts';
+import { openBrowserSocket } from '../../client/socket-like.ts';
 import { UiApp } from './ui-app.ts';
 
 declare const ATELIER_PLUGIN_VERSION: string;

@@ -1,13 +1,13 @@
 import type { ServerMessage, WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi, SelectionSummary, StyleLayer, UiToMain } from '../bridge/index.ts';
 import { MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS, type QualityName } from '../limits.ts';
-import type { ConnectionState } from './connection-state.ts';
-import { DaemonClient, type JobMessage } from './daemon-client.ts';
-import { byId, pngUrl, releasePng, setBackgroundPng } from './dom.ts';
-import { formatEta, frameFraction } from './format-eta.ts';
-import type { SocketLike } from './socket-like.ts';
-import { describeSetup } from './setup-text.ts';
-import { buildStylizeRequest, colorsApply, strengthApplies } from './style-request.ts';
+import type { ConnectionState } from '../../client/connection-state.ts';
+import { DaemonClient, type JobMessage } from '../../client/daemon-client.ts';
+import { byId, pngUrl, releasePng, setBackgroundPng } from '../../client/dom.ts';
+import { formatEta, frameFraction } from '../../client/format-eta.ts';
+import type { SocketLike } from '../../client/socket-like.ts';
+import { describeSetup } from '../../client/setup-text.ts';
+import { buildStylizeRequest, colorsApply, strengthApplies } from '../../client/style-request.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 

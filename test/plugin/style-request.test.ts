@@ -5,8 +5,8 @@ import { LIMITS, parseClientFrame, encodeMessage, validFixtureSchema, type Welco
 import { PRESETS } from '../../daemon/engine/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions, type MainToUi } from '../../plugin/bridge/index.ts';
 import { encodePng, paintPattern } from './fake-figma/index.ts';
-import { DEFAULT_ENGINE_PRESET, QUALITY_PRESETS } from '../../plugin/limits.ts';
-import { buildStylizeRequest, formatEta, frameFraction, strengthOverride, styleScaleFor } from '../../plugin/ui/index.ts';
+import { DEFAULT_ENGINE_PRESET, QUALITY_PRESETS } from '../../client/limits.ts';
+import { buildStylizeRequest, formatEta, frameFraction, strengthOverride, styleScaleFor } from '../../client/index.ts';
 
 const fixture = (name: string) =>
   validFixtureSchema.parse(JSON.parse(readFileSync(new URL(`../../protocol/fixtures/valid/${name}`, import.meta.url), 'utf8'))).message as WelcomeMessage;

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Engine } from '../../daemon/engine/index.ts';
-import { urlWithHint } from '../../plugin/ui/key-hint.ts';
+import { urlWithHint } from '../../client/key-hint.ts';
 import { TestClient } from './test-client.ts';
 import { createTestEngineAsync, openPairingCode, pairedClientAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
 

@@ -1,5 +1,5 @@
-import type { DaemonStateInfo, WelcomeMessage } from '../../protocol/index.ts';
-import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from '../limits.ts';
+import type { DaemonStateInfo, WelcomeMessage } from '../protocol/index.ts';
+import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from './limits.ts';
 
 /**
  * Where the plugin stands with the daemon. The UI shows one panel per kind:

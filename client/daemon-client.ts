@@ -8,7 +8,7 @@ import {
   type ServerMessage,
   type StylizeMessage,
   type WelcomeMessage,
-} from '../../protocol/index.ts';
+} from '../protocol/index.ts';
 import { backoffMs, type ConnectionState } from './connection-state.ts';
 import { urlWithHint } from './key-hint.ts';
 import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';

@@ -1,7 +1,7 @@
 /**
  * A scripted WebSocket for the daemon client's tests: the test opens, feeds frames, closes.
  */
-import type { SocketLike } from '../../plugin/ui/index.ts';
+import type { SocketLike } from '../../client/index.ts';
 
 export class FakeSocket implements SocketLike {
   binaryType = 'blob';

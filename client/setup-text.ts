@@ -1,4 +1,4 @@
-import type { DaemonStateInfo } from '../../protocol/index.ts';
+import type { DaemonStateInfo } from '../protocol/index.ts';
 
 export interface SetupDescription {
   /** The status pill, short: "Setting up… 45%". */

@@ -1,8 +1,21 @@
-import { LIMITS, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../../protocol/index.ts';
-import type { JobOptions, MainToUi } from '../bridge/index.ts';
-import { COLORS_CAPABILITY, DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from '../limits.ts';
+import { LIMITS, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../protocol/index.ts';
+import type { JobOptions } from './job-options.ts';
+import { COLORS_CAPABILITY, DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from './limits.ts';
 
-type JobFromMain = Extract<MainToUi, { type: 'job' }>;
+/** A PNG the editor exported, with its size in pixels. */
+export interface ExportedImage {
+  width: number;
+  height: number;
+  png: Uint8Array;
+}
+
+/** One frame's job as any editor's plugin hands it to the client: its id, images and options. */
+export interface StyleJob {
+  jobId: string;
+  content: ExportedImage;
+  style: ExportedImage;
+  options: JobOptions;
+}
 
 /** Whether the daemon takes a relative style strength (daemons before `styleScale` do not). */
 export function strengthApplies(welcome: WelcomeMessage | null): boolean {
@@ -45,7 +58,7 @@ export function presetFor(options: JobOptions, welcome: WelcomeMessage | null): 
  * The stylize request for one frame of a batch. The request id is the main code's job id, so
  * every answer can be matched to the frame it belongs to. Output size = the exported size.
  */
-export function buildStylizeRequest(job: JobFromMain, welcome: WelcomeMessage | null): { message: StylizeMessage; images: Map<string, Uint8Array> } {
+export function buildStylizeRequest(job: StyleJob, welcome: WelcomeMessage | null): { message: StylizeMessage; images: Map<string, Uint8Array> } {
   const contentId = `${job.jobId}.content`;
   const styleId = `${job.jobId}.style`;
   const preset = presetFor(job.options, welcome);

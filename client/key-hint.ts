@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { LIMITS } from '../../protocol/index.ts';
+import { LIMITS } from '../protocol/index.ts';
 
 /**
  * The hint a paired plugin puts in its upgrade URL (see protocol/limits.ts, KEY_HINT_PARAM):

@@ -12,8 +12,8 @@ import {
   type InvalidFixture,
   type WelcomeMessage,
 } from '../../protocol/index.ts';
-import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from '../../plugin/limits.ts';
-import { DaemonClient, describeSetup, type ConnectionState, type JobMessage } from '../../plugin/ui/index.ts';
+import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from '../../client/limits.ts';
+import { DaemonClient, describeSetup, type ConnectionState, type JobMessage } from '../../client/index.ts';
 import { SocketFactory } from './fake-socket.ts';
 
 const fixturesDir = new URL('../../protocol/fixtures/', import.meta.url);

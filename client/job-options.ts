@@ -5,21 +5,21 @@ import {
   DEFAULT_STYLE_STRENGTH,
   MAX_STYLE_STRENGTH,
   MAX_UI_ITERATIONS,
-  MAX_WORKING_SIDE,
+  MAX_CLIENT_SIDE,
   MIN_ITERATIONS,
   MIN_STYLE_STRENGTH,
   MIN_WORKING_SIDE,
   QUALITY_PRESETS,
-} from '../limits.ts';
+} from './limits.ts';
 
 /**
  * What the designer chose for a run. `size` is the longest side of the working image; sizes
- * above Figma's 4096 px are accepted here and capped (with a note) when the job is built, so
- * a remembered setting never becomes invalid.
+ * above the editor's own cap (Figma's 4096 px) are accepted here and capped (with a note) when
+ * the job is built, so a remembered setting never becomes invalid.
  */
 export const jobOptionsSchema = z.object({
   quality: z.enum(['draft', 'balanced', 'best', 'custom']),
-  size: z.number().int().min(MIN_WORKING_SIDE).max(MAX_WORKING_SIDE * 4),
+  size: z.number().int().min(MIN_WORKING_SIDE).max(MAX_CLIENT_SIDE * 4),
   iterations: z.number().int().min(MIN_ITERATIONS).max(MAX_UI_ITERATIONS),
   styleStrength: z.number().min(MIN_STYLE_STRENGTH).max(MAX_STYLE_STRENGTH),
   preset: z.string().regex(/^[a-z0-9-]{1,32}$/),

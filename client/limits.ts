@@ -1,0 +1,53 @@
+/**
+ * Limits and defaults that every editor's plugin shares (Figma, Photopea): what the designer can
+ * choose and how the client talks to the daemon. Editor-specific bounds (Figma's 4096 px image
+ * cap, panel sizes, storage keys) stay in each plugin's own limits file. No DOM and no Node here:
+ * Figma's sandboxed main code imports this file.
+ */
+import { LIMITS } from '../protocol/sandbox.ts';
+
+/** The largest working size any plugin asks for: the daemon's own output cap. */
+export const MAX_CLIENT_SIDE = LIMITS.MAX_OUTPUT_SIDE;
+
+/** Smallest working size offered; below this style transfer shows nothing recognisable. */
+export const MIN_WORKING_SIDE = 64;
+
+/** Iteration bounds offered in the advanced panel (the protocol allows more). */
+export const MIN_ITERATIONS = 1;
+export const MAX_UI_ITERATIONS = 2000;
+
+/**
+ * Style strength is a 0..100 slider sent as the protocol's relative `styleScale` (so the
+ * plugin needs no copy of any preset's weights): 50 leaves the preset as it is, and the scale
+ * grows geometrically to the protocol's bounds at the ends, 0 → MIN_STYLE_SCALE (1/20) and
+ * 100 → MAX_STYLE_SCALE (20); 75 is about 4.5 times the style (client/style-request.ts).
+ */
+export const DEFAULT_STYLE_STRENGTH = 50;
+export const MIN_STYLE_STRENGTH = 0;
+export const MAX_STYLE_STRENGTH = 100;
+/** The welcome capability of daemons that take `styleScale`; older ones get no strength. */
+export const STYLE_SCALE_CAPABILITY = 'style-scale';
+
+/** The welcome capability of daemons that take `colors` ("Keep original colours"). */
+export const COLORS_CAPABILITY = 'colors';
+
+/** Engine preset used when the designer has not picked one (the daemon's default). */
+export const DEFAULT_ENGINE_PRESET = 'classic';
+
+/**
+ * Quality presets: what "Draft / Balanced / Best" mean in working size (longest side, px) and
+ * iterations per stage (the classic preset runs two stages with L-BFGS, which converges in
+ * tens of iterations).
+ */
+export const QUALITY_PRESETS = {
+  draft: { label: 'Draft', size: 256, iterations: 20 },
+  balanced: { label: 'Balanced', size: 512, iterations: 60 },
+  best: { label: 'Best', size: 1024, iterations: 120 },
+} as const;
+export type QualityName = keyof typeof QUALITY_PRESETS;
+export const DEFAULT_QUALITY: QualityName = 'balanced';
+
+/** Reconnect backoff when the daemon is not reachable (doubles up to the max). */
+export const RECONNECT_INITIAL_MS = 500;
+export const RECONNECT_MAX_MS = 8000;
+
