@@ -15,6 +15,7 @@ import {
 import { PRESET_NAMES, type Engine } from '../engine/index.ts';
 import { CLOSE_CODES, ClientConnection, type ServerContext, type ServerEngine } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
+import { createPhotopeaPageHandler, pageOrigins } from './photopea-page.ts';
 import { JobQueue } from './job-queue.ts';
 import { listenLoopbackAsync } from './listen-loopback-async.ts';
 import { DAEMON_STATE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './limits.ts';
@@ -209,10 +210,11 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
-  const onRequest = (_request: IncomingMessage, response: ServerResponse): void => {
-    response.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
-    response.end('The Atelier daemon speaks WebSocket only.\n');
-  };
+  // Plain HTTP serves the Photopea plugin page and nothing else (photopea-page.ts).
+  const onRequest: (request: IncomingMessage, response: ServerResponse) => void = createPhotopeaPageHandler(
+    { pageFile: options.photopeaPageFile, iconFile: options.photopeaIconFile, frameAncestors: options.photopeaFrameAncestors, logger },
+    () => port,
+  );
 
   const refuse = (socket: Duplex, status: 403 | 503, reason: string): void => {
     const text = status === 403 ? 'Forbidden' : 'Service Unavailable';
@@ -230,7 +232,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
       : active.length >= options.maxConnections && unpaired.length === 0
         ? ({ ok: false, status: 503, reason: 'too-many-connections' } as const)
-        : checkHandshake(request, { port, allowedOrigins: options.allowedOrigins });
+        : checkHandshake(request, { port, allowedOrigins: [...options.allowedOrigins, ...pageOrigins(port)] });
     if (!verdict.ok) {
       logger.log('warn', 'handshake-rejected', {
         reason: verdict.reason,

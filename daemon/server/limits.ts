@@ -94,3 +94,13 @@ export const DAEMON_STATE_INTERVAL_MS = 500;
 /** Log lines of one event per LOG_RATE_WINDOW_MS; the rest are counted in one `log-suppressed` line. */
 export const LOG_MAX_LINES_PER_EVENT = 20;
 export const LOG_RATE_WINDOW_MS = 1000;
+
+/**
+ * The Photopea plugin page (photopea-page.ts): the only paths the daemon's HTTP surface
+ * answers, and the origins allowed to frame it (Photopea's, with and without www).
+ */
+export const PHOTOPEA_PAGE_PATH = '/photopea/';
+export const PHOTOPEA_ICON_PATH = '/photopea/icon.svg';
+export const DEFAULT_PHOTOPEA_FRAME_ANCESTORS = ['https://www.photopea.com', 'https://photopea.com'];
+/** The loopback names a browser may use for the page (each is its own origin), as URL hosts. */
+export const LOCAL_PAGE_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LIMITS } from '../../protocol/index.ts';
 import {
@@ -13,8 +14,13 @@ import {
   DEFAULT_UNPAIRED_IDLE_MS,
   DEFAULT_PREVIEW_EVERY,
   DEFAULT_PREVIEW_MAX_SIDE,
+  DEFAULT_PHOTOPEA_FRAME_ANCESTORS,
   LISTEN_HOST,
 } from './limits.ts';
+
+const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port]');
+/** The built Photopea page and its icon, next to this file in the repository. */
+const PHOTOPEA_DIR = new URL('../../photopea/', import.meta.url);
 
 /**
  * The plain-data options of `startDaemonServerAsync` (they usually come from the daemon's
@@ -28,7 +34,12 @@ export const serverOptionsSchema = z.object({
   /** Where the hashed tokens file lives (e.g. ~/.config/atelier). */
   configDir: z.string().min(1),
   /** Browser origins allowed besides "null" (Figma's plugin iframe) and no Origin (CLI). */
-  allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port]')).default([]),
+  allowedOrigins: z.array(origin).default([]),
+  /** Origins that may frame the Photopea plugin page (tests add their own HTTPS page). */
+  photopeaFrameAncestors: z.array(origin).min(1).default(DEFAULT_PHOTOPEA_FRAME_ANCESTORS),
+  /** The built plugin page served at /photopea/ (`npm run build` writes it). */
+  photopeaPageFile: z.string().min(1).default(fileURLToPath(new URL('dist/index.html', PHOTOPEA_DIR))),
+  photopeaIconFile: z.string().min(1).default(fileURLToPath(new URL('icon.svg', PHOTOPEA_DIR))),
   maxPayloadBytes: z.number().int().min(LIMITS.MAX_TEXT_MESSAGE_BYTES).max(1024 * 1024 * 1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
   maxQueuedJobs: z.number().int().min(0).max(1000).default(DEFAULT_MAX_QUEUED_JOBS),
   maxQueuedJobsPerClient: z.number().int().min(0).max(1000).default(DEFAULT_MAX_QUEUED_JOBS_PER_CLIENT),

@@ -73,7 +73,7 @@ test('Origin null (Figma) and allow-listed origins pass; any other origin is ref
   assert.equal(await statusOfHandshakeAsync({ Origin: 'http://localhost:3000' }), 403);
 });
 
-test('plain HTTP requests get 426 and no information', async () => {
+test('plain HTTP requests outside the Photopea page get 404 and no information', async () => {
   const status = await new Promise<number>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: daemon.server.port, path: '/' }, (res) => {
       res.resume();
@@ -82,7 +82,7 @@ test('plain HTTP requests get 426 and no information', async () => {
     req.on('error', reject);
     req.end();
   });
-  assert.equal(status, 426);
+  assert.equal(status, 404);
 });
 
 test('connections beyond the limit are refused with 503 and the daemon keeps serving', async () => {
