@@ -4,9 +4,9 @@ import { MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS,
 import type { ConnectionState } from '../../client/connection-state.ts';
 import { DaemonClient, type JobMessage } from '../../client/daemon-client.ts';
 import { byId, pngUrl, releasePng, setBackgroundPng } from '../../client/dom.ts';
-import { formatEta, frameFraction } from '../../client/format-eta.ts';
+import { renderConnectionPanels, wireConnectionPanels } from '../../client/connection-view.ts';
+import { describeJobStep, plural } from '../../client/job-progress.ts';
 import type { SocketLike } from '../../client/socket-like.ts';
-import { describeSetup } from '../../client/setup-text.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../../client/style-request.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
@@ -36,10 +36,6 @@ export interface UiAppOptions {
   post(message: UiToMain): void;
   createSocket(url: string): SocketLike;
   clientVersion: string;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**
@@ -167,27 +163,19 @@ export class UiApp {
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
     const active = this.active;
     if (!active || !this.isActive(message as ServerMessage & { requestId?: string; jobId?: string })) return;
-    switch (message.type) {
-      case 'accepted':
+    const step = describeJobStep(message);
+    if (step) {
+      if (message.type === 'accepted') {
         active.daemonJobId = message.jobId;
         if (active.cancelRequested) this.client?.cancel(message.jobId);
-        this.progress.detail = message.position > 0 ? `Waiting for ${plural(message.position, 'other job')} to finish…` : 'Starting…';
-        return;
-      case 'queue-position':
-        this.progress.detail = message.position > 0 ? `Waiting for ${plural(message.position, 'other job')} to finish…` : 'Starting…';
-        return;
-      case 'started':
-        this.progress.detail = `Running on ${message.device}…`;
-        return;
-      case 'progress': {
-        const fraction = frameFraction(message.stage, message.stages, message.iteration, message.iterations);
-        this.progress.fraction = (active.index + fraction) / active.total;
-        const stage = message.stages > 1 ? `Pass ${message.stage} of ${message.stages} · ` : '';
-        this.progress.detail = `${stage}step ${message.iteration} of ${message.iterations} · ${formatEta(message.etaSeconds)}`;
-        const preview = message.preview ? images.get(message.preview.id) : undefined;
-        if (preview) this.showPreview(preview);
-        return;
       }
+      this.progress.detail = step.detail;
+      if (step.fraction !== undefined) this.progress.fraction = (active.index + step.fraction) / active.total;
+      const preview = step.previewId ? images.get(step.previewId) : undefined;
+      if (preview) this.showPreview(preview);
+      return;
+    }
+    switch (message.type) {
       case 'result': {
         const png = images.get(message.image.id);
         if (!png) return;
@@ -264,21 +252,7 @@ export class UiApp {
   }
 
   private wire(): void {
-    byId('retry-now').addEventListener('click', () => this.client?.retryNow());
-    byId('version-retry').addEventListener('click', () => this.client?.retryNow());
-    const code = byId<HTMLInputElement>('pair-code');
-    const submitCode = () => {
-      const value = code.value.replace(/\D/g, '');
-      if (value.length !== 6) {
-        this.showPairError('The code has 6 digits.');
-        return;
-      }
-      if (this.client?.pair(value)) code.value = '';
-    };
-    byId('pair-submit').addEventListener('click', submitCode);
-    code.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') submitCode();
-    });
+    wireConnectionPanels(() => this.client);
     byId('use-selection').addEventListener('click', () => this.deps.post({ type: 'use-selection-as-style' }));
     byId('refresh-styles').addEventListener('click', () => this.deps.post({ type: 'refresh-styles' }));
     byId('style-grid').addEventListener('click', (event) => {
@@ -320,67 +294,15 @@ export class UiApp {
     });
   }
 
-  private showPairError(text: string | null): void {
-    const error = byId('pair-error');
-    error.hidden = !text;
-    error.textContent = text ?? '';
-  }
-
   // ---- rendering ----
 
   render(): void {
-    this.renderConnection();
+    renderConnectionPanels(this.connection);
     this.renderSelection();
     this.renderStyle();
     this.renderOptions();
     this.renderProgress();
     this.renderApply();
-  }
-
-  private renderConnection(): void {
-    const c = this.connection;
-    const [dot, text] = ((): [string, string] => {
-      switch (c.kind) {
-        case 'connecting':
-          return ['warn', c.reconnecting ? 'Reconnecting…' : 'Connecting…'];
-        case 'not-running':
-          return ['bad', 'Can’t reach Atelier'];
-        case 'setting-up': {
-          const setup = describeSetup(c.setup);
-          return [setup.failed ? 'bad' : 'warn', setup.pill];
-        }
-        case 'pairing-needed':
-        case 'pairing':
-          return ['warn', 'Pairing needed'];
-        case 'ready':
-          return ['ok', c.welcome.engine ? `Connected · ${c.welcome.engine.backend}` : 'Connected'];
-        case 'version-mismatch':
-          return ['bad', 'Update needed'];
-      }
-    })();
-    byId('status-dot').className = `dot ${dot}`;
-    byId('status-text').textContent = text;
-    byId('panel-not-running').hidden = c.kind !== 'not-running';
-    if (c.kind === 'not-running') {
-      byId('retry-text').textContent = `Trying again in ${Math.max(1, Math.round(c.retryInMs / 1000))} s…`;
-      byId('not-running-failure').hidden = !c.lastFailure;
-      byId('not-running-failure').textContent = c.lastFailure ? `It stopped while setting up: ${c.lastFailure}` : '';
-    }
-    const setupPanel = byId('panel-setup');
-    setupPanel.hidden = c.kind !== 'setting-up';
-    if (c.kind === 'setting-up') {
-      const setup = describeSetup(c.setup);
-      setupPanel.className = setup.failed ? 'card bad' : 'card';
-      byId('setup-headline').textContent = setup.headline;
-      byId('setup-detail').textContent = setup.detail;
-      byId('setup-progress').hidden = setup.fraction === null;
-      byId('setup-bar').style.width = `${Math.round((setup.fraction ?? 0) * 100)}%`;
-    }
-    byId('panel-pairing').hidden = c.kind !== 'pairing-needed' && c.kind !== 'pairing';
-    byId<HTMLButtonElement>('pair-submit').disabled = c.kind === 'pairing';
-    if (c.kind === 'pairing-needed') this.showPairError(c.error);
-    byId('panel-version').hidden = c.kind !== 'version-mismatch';
-    if (c.kind === 'version-mismatch') byId('version-text').textContent = c.message;
   }
 
   private renderSelection(): void {

@@ -1,0 +1,79 @@
+import type { ConnectionState } from './connection-state.ts';
+import type { DaemonClient } from './daemon-client.ts';
+import { byId } from './dom.ts';
+import { describeSetup } from './setup-text.ts';
+
+/**
+ * The connection panels every editor's window shows (status pill, daemon not running, setting
+ * up, pairing, version mismatch), by element id: each window's HTML has the same ids and its
+ * own wording (what to check differs between Figma and Photopea).
+ */
+export function renderConnectionPanels(c: ConnectionState): void {
+  const [dot, text] = ((): [string, string] => {
+    switch (c.kind) {
+      case 'connecting':
+        return ['warn', c.reconnecting ? 'Reconnecting…' : 'Connecting…'];
+      case 'not-running':
+        return ['bad', 'Can’t reach Atelier'];
+      case 'setting-up': {
+        const setup = describeSetup(c.setup);
+        return [setup.failed ? 'bad' : 'warn', setup.pill];
+      }
+      case 'pairing-needed':
+      case 'pairing':
+        return ['warn', 'Pairing needed'];
+      case 'ready':
+        return ['ok', c.welcome.engine ? `Connected · ${c.welcome.engine.backend}` : 'Connected'];
+      case 'version-mismatch':
+        return ['bad', 'Update needed'];
+    }
+  })();
+  byId('status-dot').className = `dot ${dot}`;
+  byId('status-text').textContent = text;
+  byId('panel-not-running').hidden = c.kind !== 'not-running';
+  if (c.kind === 'not-running') {
+    byId('retry-text').textContent = `Trying again in ${Math.max(1, Math.round(c.retryInMs / 1000))} s…`;
+    byId('not-running-failure').hidden = !c.lastFailure;
+    byId('not-running-failure').textContent = c.lastFailure ? `It stopped while setting up: ${c.lastFailure}` : '';
+  }
+  const setupPanel = byId('panel-setup');
+  setupPanel.hidden = c.kind !== 'setting-up';
+  if (c.kind === 'setting-up') {
+    const setup = describeSetup(c.setup);
+    setupPanel.className = setup.failed ? 'card bad' : 'card';
+    byId('setup-headline').textContent = setup.headline;
+    byId('setup-detail').textContent = setup.detail;
+    byId('setup-progress').hidden = setup.fraction === null;
+    byId('setup-bar').style.width = `${Math.round((setup.fraction ?? 0) * 100)}%`;
+  }
+  byId('panel-pairing').hidden = c.kind !== 'pairing-needed' && c.kind !== 'pairing';
+  byId<HTMLButtonElement>('pair-submit').disabled = c.kind === 'pairing';
+  if (c.kind === 'pairing-needed') showPairError(c.error);
+  byId('panel-version').hidden = c.kind !== 'version-mismatch';
+  if (c.kind === 'version-mismatch') byId('version-text').textContent = c.message;
+}
+
+export function showPairError(text: string | null): void {
+  const error = byId('pair-error');
+  error.hidden = !text;
+  error.textContent = text ?? '';
+}
+
+/** The buttons of the connection panels: retry, and the pairing code field (6 digits, Enter submits). */
+export function wireConnectionPanels(client: () => DaemonClient | null): void {
+  byId('retry-now').addEventListener('click', () => client()?.retryNow());
+  byId('version-retry').addEventListener('click', () => client()?.retryNow());
+  const code = byId<HTMLInputElement>('pair-code');
+  const submitCode = () => {
+    const value = code.value.replace(/\D/g, '');
+    if (value.length !== 6) {
+      showPairError('The code has 6 digits.');
+      return;
+    }
+    if (client()?.pair(value)) code.value = '';
+  };
+  byId('pair-submit').addEventListener('click', submitCode);
+  code.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') submitCode();
+  });
+}

@@ -1,0 +1,403 @@
+import { tokenSchema, type WelcomeMessage } from '../protocol/index.ts';
+import type { ConnectionState } from '../client/connection-state.ts';
+import { renderConnectionPanels, wireConnectionPanels } from '../client/connection-view.ts';
+import { DaemonClient, type JobMessage } from '../client/daemon-client.ts';
+import { byId, pngUrl, releasePng } from '../client/dom.ts';
+import { describeJobStep } from '../client/job-progress.ts';
+import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, type JobOptions } from '../client/job-options.ts';
+import type { SocketLike } from '../client/socket-like.ts';
+import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
+import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
+import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, TOKEN_KEY, type QualityName } from './limits.ts';
+import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
+import { closedSchema, exportedSchema, finishedSchema, placedSchema, readFile, readReply, summarySchema } from './replies.ts';
+import { closeTemporaryScript, describeDocumentScript, exportLayerScript, finishResultScript, placeResultScript, type DocumentSummary, type LayerRef } from './scripts.ts';
+
+type Style = { kind: 'layer'; layer: LayerRef } | { kind: 'file'; name: string; image: Png };
+
+interface ActiveJob {
+  requestId: string;
+  daemonJobId: string | null;
+  cancelRequested: boolean;
+  document: string;
+  source: LayerRef;
+  styleName: string;
+}
+
+type Outcome = { kind: 'added'; name: string } | { kind: 'cancelled' } | { kind: 'failed'; message: string };
+
+export interface PhotopeaAppOptions {
+  photopea: PhotopeaBridge;
+  createSocket(url: string): SocketLike;
+  /** ws://<the page's own host>/: the daemon that served this page. */
+  daemonUrl: string;
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  clientVersion: string;
+}
+
+/**
+ * The Photopea panel: connection and pairing (shared with Figma through client/), the active
+ * layer as the source, a style from another layer or a dropped image, the options, and a run:
+ * export → daemon → a new layer above the source. Photopea is only ever talked to through
+ * the bridge, one script at a time.
+ */
+export class PhotopeaApp {
+  private connection: ConnectionState = { kind: 'connecting', reconnecting: false };
+  private welcome: WelcomeMessage | null = null;
+  private client: DaemonClient | null = null;
+  private summary: DocumentSummary | null = null;
+  private photopeaProblem: string | null = null;
+  private style: Style | null = null;
+  private options: JobOptions;
+  private phase: 'idle' | 'exporting' | 'running' | 'placing' = 'idle';
+  private active: ActiveJob | null = null;
+  private progress = { fraction: 0, detail: '', preview: null as Uint8Array | null };
+  private outcome: Outcome | null = null;
+  private counter = 0;
+
+  constructor(private readonly deps: PhotopeaAppOptions) {
+    const saved = this.readStored(OPTIONS_KEY);
+    const parsed = saved === null ? null : jobOptionsSchema.safeParse(saved);
+    this.options = parsed?.success ? parsed.data : DEFAULT_JOB_OPTIONS;
+    this.wire();
+  }
+
+  start(): void {
+    const token = this.deps.storage.getItem(TOKEN_KEY);
+    this.client = new DaemonClient({
+      url: this.deps.daemonUrl,
+      token: tokenSchema.safeParse(token).success ? token : null,
+      clientVersion: this.deps.clientVersion,
+      createSocket: this.deps.createSocket,
+      onState: (state) => {
+        this.connection = state;
+        if (state.kind === 'ready' || state.kind === 'setting-up') this.welcome = state.welcome;
+        this.render();
+      },
+      onToken: (next) => (next ? this.deps.storage.setItem(TOKEN_KEY, next) : this.deps.storage.removeItem(TOKEN_KEY)),
+      onJobMessage: (message, images) => {
+        this.handleJobMessage(message, images);
+        this.render();
+      },
+      onConnectionLost: () => {
+        if (this.active && this.phase === 'running') this.finish({ kind: 'failed', message: 'The connection to Atelier was lost, so nothing was added. Apply again once it is back.' });
+      },
+      onProtocolError: (text) => console.warn('Atelier panel: daemon message ignored:', text),
+    });
+    this.client.start();
+    void this.refreshAsync();
+    this.render();
+  }
+
+  // ---- Photopea ----
+
+  /** Reads the active document again (Photopea tells plugins nothing about selection changes). */
+  async refreshAsync(): Promise<void> {
+    if (this.phase !== 'idle') return;
+    try {
+      this.summary = readReply(await this.deps.photopea.run(describeDocumentScript(MAX_LISTED_LAYERS)), summarySchema);
+      this.photopeaProblem = null;
+      const style = this.style;
+      // A style layer that is gone (or renamed) is dropped from the choice.
+      if (style?.kind === 'layer' && !this.summary.layers.some((l) => sameLayer(l, style.layer))) this.style = null;
+    } catch (error) {
+      this.summary = null;
+      this.photopeaProblem = error instanceof PhotopeaError ? error.message : String(error);
+    }
+    this.render();
+  }
+
+  private async exportAsync(document: string, layer: LayerRef): Promise<ArrayBuffer> {
+    const outputs = await this.deps.photopea.run(exportLayerScript(document, layer));
+    try {
+      readReply(outputs, exportedSchema);
+      return readFile(outputs);
+    } catch (error) {
+      // The script closes its temporary document itself; this catches one left by a script Photopea stopped half-way.
+      await this.deps.photopea.run(closeTemporaryScript()).then((o) => readReply(o, closedSchema)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  // ---- a run ----
+
+  private canApply(): boolean {
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource();
+  }
+
+  private isStyleTheSource(): boolean {
+    const active = this.summary?.active;
+    return !!active && this.style?.kind === 'layer' && sameLayer(this.style.layer, active);
+  }
+
+  private async applyAsync(): Promise<void> {
+    if (!this.canApply()) return;
+    this.phase = 'exporting';
+    this.outcome = null;
+    this.setPreview(null);
+    this.progress = { fraction: 0, detail: 'Exporting the layer from Photopea…', preview: null };
+    this.render();
+    try {
+      // The active layer now, not when the panel last looked.
+      this.phase = 'idle';
+      await this.refreshAsync();
+      this.phase = 'exporting';
+      const summary = this.summary;
+      const source = summary?.active;
+      const style = this.style;
+      if (!summary || !source || !style || this.isStyleTheSource()) {
+        this.phase = 'idle';
+        this.render();
+        return;
+      }
+      const styleName = style.kind === 'layer' ? style.layer.name : style.name;
+      const requestId = `pp-${Date.now().toString(36)}-${++this.counter}`;
+      this.active = { requestId, daemonJobId: null, cancelRequested: false, document: summary.document, source, styleName };
+      this.render();
+      const working = Math.min(this.options.size, MAX_CLIENT_SIDE);
+      const content = await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, source)), fitWithin(working));
+      const styleImage =
+        style.kind === 'file' ? style.image : await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, style.layer)), fitWithin(STYLE_MAX_SIDE));
+      if (this.active?.cancelRequested) {
+        this.finish({ kind: 'cancelled' });
+        return;
+      }
+      this.phase = 'running';
+      this.progress.detail = 'Sending to Atelier…';
+      const request = buildStylizeRequest({ jobId: requestId, content, style: styleImage, options: this.options }, this.welcome);
+      if (!this.client?.stylize(request.message, request.images)) {
+        this.finish({ kind: 'failed', message: 'Atelier is not connected, so nothing was added. Reconnect and apply again.' });
+      }
+    } catch (error) {
+      this.finish({ kind: 'failed', message: error instanceof PhotopeaError ? error.message : `Exporting from Photopea failed (${String(error)}).` });
+    }
+    this.render();
+  }
+
+  private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
+    const active = this.active;
+    if (!active || this.phase !== 'running') return;
+    const mine = ('requestId' in message && message.requestId === active.requestId) || ('jobId' in message && message.jobId !== undefined && message.jobId === active.daemonJobId);
+    if (!mine) return;
+    const step = describeJobStep(message);
+    if (step) {
+      if (message.type === 'accepted') {
+        active.daemonJobId = message.jobId;
+        if (active.cancelRequested) this.client?.cancel(message.jobId);
+      }
+      this.progress.detail = step.detail;
+      if (step.fraction !== undefined) this.progress.fraction = step.fraction;
+      const preview = step.previewId ? images.get(step.previewId) : undefined;
+      if (preview) this.setPreview(preview.slice());
+      return;
+    }
+    switch (message.type) {
+      case 'result': {
+        const png = images.get(message.image.id);
+        if (png) void this.placeAsync(active, png.slice());
+        return;
+      }
+      case 'cancelled':
+        this.finish(active.cancelRequested ? { kind: 'cancelled' } : { kind: 'failed', message: 'Atelier cancelled the run, so nothing was added.' });
+        return;
+      case 'error':
+        this.finish({ kind: 'failed', message: message.message });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The result, scaled back to the source's size, becomes a layer directly above the source. */
+  private async placeAsync(active: ActiveJob, png: Uint8Array): Promise<void> {
+    this.phase = 'placing';
+    this.progress = { ...this.progress, fraction: 1, detail: 'Adding the layer in Photopea…' };
+    this.setPreview(png);
+    this.render();
+    try {
+      const [left, top, right, bottom] = active.source.box;
+      const sized = await resizeToPngAsync(pngBlob(png), () => ({ width: right - left, height: bottom - top }));
+      readReply(await this.deps.photopea.run(placeResultScript(active.document, active.source, await dataUrlAsync(sized.png))), placedSchema);
+      const name = `${active.source.name}${RESULT_NAME_SEPARATOR}${active.styleName}`;
+      const done = readReply(await this.deps.photopea.run(finishResultScript(active.document, active.source, name)), finishedSchema);
+      this.finish({ kind: 'added', name: done.name });
+    } catch (error) {
+      this.finish({ kind: 'failed', message: error instanceof PhotopeaError ? error.message : `Adding the layer failed (${String(error)}).` });
+    }
+  }
+
+  private finish(outcome: Outcome): void {
+    this.phase = 'idle';
+    this.active = null;
+    this.outcome = outcome;
+    this.render();
+    void this.refreshAsync();
+  }
+
+  private cancel(): void {
+    const active = this.active;
+    if (!active) return;
+    active.cancelRequested = true;
+    if (active.daemonJobId) this.client?.cancel(active.daemonJobId);
+    this.progress.detail = 'Cancelling…';
+  }
+
+  private async chooseFileAsync(file: File): Promise<void> {
+    if (file.size > MAX_DROPPED_FILE_BYTES || !/^image\/(png|jpeg|webp)$/.test(file.type)) {
+      this.outcome = { kind: 'failed', message: 'Drop a PNG, JPEG or WebP image (at most 48 MB) to use it as the style.' };
+      this.render();
+      return;
+    }
+    try {
+      const image = await resizeToPngAsync(file, fitWithin(STYLE_MAX_SIDE));
+      this.style = { kind: 'file', name: file.name.replace(/\.[a-z0-9]+$/i, '').slice(0, 100) || 'Dropped image', image };
+      this.outcome = null;
+    } catch {
+      this.outcome = { kind: 'failed', message: `The browser could not read “${file.name}” as an image.` };
+    }
+    this.render();
+  }
+
+  // ---- storage and options ----
+
+  private readStored(key: string): unknown {
+    try {
+      const raw = this.deps.storage.getItem(key);
+      return raw === null ? null : (JSON.parse(raw) as unknown);
+    } catch {
+      return null;
+    }
+  }
+
+  private setOptions(patch: Partial<JobOptions>): void {
+    this.options = { ...this.options, ...patch };
+    try {
+      this.deps.storage.setItem(OPTIONS_KEY, JSON.stringify(this.options));
+    } catch {
+      // Storage refused (private window): the choice lasts until the panel closes.
+    }
+    this.render();
+  }
+
+  private setPreview(png: Uint8Array | null): void {
+    if (this.progress.preview !== png) releasePng(this.progress.preview);
+    this.progress.preview = png;
+  }
+
+  // ---- the page ----
+
+  private wire(): void {
+    wireConnectionPanels(() => this.client);
+    byId('refresh').addEventListener('click', () => void this.refreshAsync());
+    // Photopea sends no selection events: look again whenever the designer comes to the panel.
+    document.addEventListener('pointerenter', () => void this.refreshAsync());
+    window.addEventListener('focus', () => void this.refreshAsync());
+    byId<HTMLSelectElement>('style-layer').addEventListener('change', (event) => {
+      const value = (event.target as HTMLSelectElement).value;
+      const layer = this.summary?.layers.find((l) => l.path.join('/') === value);
+      this.style = layer ? { kind: 'layer', layer } : null;
+      this.render();
+    });
+    const drop = byId('style-drop');
+    drop.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      drop.classList.add('over');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (event) => {
+      event.preventDefault();
+      drop.classList.remove('over');
+      const file = event.dataTransfer?.files[0];
+      if (file) void this.chooseFileAsync(file);
+    });
+    byId<HTMLInputElement>('style-file').addEventListener('change', (event) => {
+      const file = (event.target as HTMLInputElement).files?.[0];
+      if (file) void this.chooseFileAsync(file);
+    });
+    for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
+      button.addEventListener('click', () => {
+        const quality = button.dataset.quality as QualityName;
+        this.setOptions({ quality, size: QUALITY_PRESETS[quality].size, iterations: QUALITY_PRESETS[quality].iterations });
+      });
+    }
+    byId<HTMLInputElement>('opt-strength').addEventListener('change', (event) => this.setOptions({ styleStrength: Number((event.target as HTMLInputElement).value) }));
+    byId<HTMLInputElement>('opt-keep-colors').addEventListener('change', (event) => this.setOptions({ keepColors: (event.target as HTMLInputElement).checked }));
+    byId('apply').addEventListener('click', () => void this.applyAsync());
+    byId('cancel').addEventListener('click', () => {
+      this.cancel();
+      this.render();
+    });
+  }
+
+  render(): void {
+    renderConnectionPanels(this.connection);
+    const summary = this.summary;
+    const source = summary?.active ?? null;
+    byId('source-title').textContent = source ? source.name : 'No layer selected';
+    byId('source-detail').textContent = source
+      ? `${summary!.document} · ${source.box[2] - source.box[0]}×${source.box[3] - source.box[1]}`
+      : (this.photopeaProblem ?? 'Select a layer in Photopea’s Layers panel, then come back here.');
+
+    const select = byId<HTMLSelectElement>('style-layer');
+    const layers = summary?.layers ?? [];
+    const key = layers.map((l) => `${l.path.join('/')}=${l.name}`).join('|');
+    if (select.dataset.key !== key) {
+      select.dataset.key = key;
+      select.replaceChildren(new Option('Choose a layer…', ''), ...layers.map((l) => new Option(l.name, l.path.join('/'))));
+    }
+    select.value = this.style?.kind === 'layer' ? this.style.layer.path.join('/') : '';
+    const style = this.style;
+    byId('style-title').textContent = style ? (style.kind === 'layer' ? `Layer “${style.layer.name}”` : `Image “${style.name}”`) : 'No style chosen';
+    const thumb = byId('style-thumb');
+    thumb.style.backgroundImage = style?.kind === 'file' ? `url("${pngUrl(style.image.png)}")` : '';
+    byId('style-note').hidden = !this.isStyleTheSource();
+
+    const o = this.options;
+    for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
+      button.setAttribute('aria-pressed', String(button.dataset.quality === o.quality));
+    }
+    byId('quality-summary').textContent = `${Math.min(o.size, MAX_CLIENT_SIDE)} px · ${o.iterations} steps`;
+    byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
+    byId<HTMLInputElement>('opt-keep-colors').checked = o.keepColors;
+    byId('strength-note').hidden = this.welcome === null || strengthApplies(this.welcome);
+    byId('colors-note').hidden = this.welcome === null || !o.keepColors || colorsApply(this.welcome);
+
+    const running = this.phase !== 'idle';
+    byId('options-section').hidden = running;
+    byId('progress-section').hidden = !running;
+    if (running) {
+      const a = this.active;
+      byId('progress-title').textContent = a ? `Stylising “${a.source.name}” with “${a.styleName}”` : 'Preparing…';
+      byId('progress-bar').style.width = `${Math.round(this.progress.fraction * 100)}%`;
+      byId('progress-detail').textContent = this.progress.detail;
+      const preview = byId<HTMLImageElement>('preview');
+      preview.hidden = !this.progress.preview;
+      if (this.progress.preview) preview.src = pngUrl(this.progress.preview);
+      byId<HTMLButtonElement>('cancel').disabled = (a?.cancelRequested ?? false) || this.phase === 'placing';
+    }
+    const outcome = this.outcome;
+    byId('done-section').hidden = running || outcome === null;
+    byId('done-text').className = outcome?.kind === 'failed' ? 'error' : '';
+    byId('done-text').textContent =
+      outcome === null ? '' : outcome.kind === 'added' ? `Done: added “${outcome.name}” above the original.` : outcome.kind === 'cancelled' ? 'Cancelled. Nothing was added.' : outcome.message;
+
+    const apply = byId<HTMLButtonElement>('apply');
+    apply.disabled = !this.canApply();
+    apply.textContent = running ? 'Stylising…' : 'Apply style';
+    byId('apply-hint').textContent = running
+      ? ''
+      : this.connection.kind !== 'ready'
+        ? 'Connect to Atelier to apply a style.'
+        : !source
+          ? 'Select the layer to stylise in Photopea.'
+          : !style
+            ? 'Choose a style layer, or drop an image above.'
+            : this.isStyleTheSource()
+              ? 'The style is the layer being stylised; choose another.'
+              : 'The original stays untouched; the result is a new layer above it.';
+  }
+}
+
+function sameLayer(a: LayerRef, b: LayerRef): boolean {
+  return a.name === b.name && a.path.join('/') === b.path.join('/');
+}

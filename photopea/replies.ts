@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { PhotopeaError, type PhotopeaOutput } from './photopea-bridge.ts';
+import type { DocumentSummary } from './scripts.ts';
+
+const boxSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+const layerSchema = z.object({ name: z.string().max(1000), path: z.array(z.number().int().min(0)).max(64), box: boxSchema });
+const errorSchema = z.object({ error: z.string(), code: z.string() });
+
+export const summarySchema: z.ZodType<DocumentSummary> = z.object({
+  document: z.string(),
+  active: layerSchema.extend({ kind: z.string() }).nullable(),
+  layers: z.array(layerSchema),
+});
+export const exportedSchema = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
+export const placedSchema = z.object({ placed: z.literal(true) });
+export const finishedSchema = layerSchema;
+export const closedSchema = z.object({ closed: z.literal(true) });
+
+const SENTENCES: Record<string, string> = {
+  'no-document': 'Open an image in Photopea first (or the document was closed while Atelier worked).',
+  'layer-moved': 'The layer was moved, renamed or deleted while Atelier worked. Select it again and apply again.',
+  'empty-layer': 'That layer has no pixels. Select a layer with an image on it.',
+};
+
+/**
+ * Photopea's replies are parsed, never trusted: the last JSON line a script echoed, checked
+ * with `schema`; an {"error"} line becomes a PhotopeaError with a sentence for the designer.
+ */
+export function readReply<T>(outputs: PhotopeaOutput[], schema: z.ZodType<T>): T {
+  const lines = outputs.filter((o): o is string => typeof o === 'string');
+  const last = lines[lines.length - 1];
+  let json: unknown;
+  try {
+    json = last === undefined ? undefined : JSON.parse(last);
+  } catch {
+    json = undefined;
+  }
+  const failed = errorSchema.safeParse(json);
+  if (failed.success) {
+    const code = failed.data.code in SENTENCES ? (failed.data.code as 'no-document' | 'layer-moved' | 'empty-layer') : 'script-failed';
+    throw new PhotopeaError(code, SENTENCES[code] ?? `Photopea refused Atelier's script (${failed.data.error.slice(0, 200)}). Nothing was changed.`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new PhotopeaError('unexpected-reply', 'Photopea answered something Atelier did not expect. Reload the Atelier panel and try again.');
+  return parsed.data;
+}
+
+/** The one file a script sent (saveToOE), or an error. */
+export function readFile(outputs: PhotopeaOutput[]): ArrayBuffer {
+  const file = outputs.find((o): o is ArrayBuffer => o instanceof ArrayBuffer);
+  if (!file) throw new PhotopeaError('unexpected-reply', 'Photopea sent no image back. Reload the Atelier panel and try again.');
+  return file;
+}
