@@ -98,8 +98,12 @@ export class PhotopeaApp {
       this.summary = readReply(await this.deps.photopea.run(describeDocumentScript(MAX_LISTED_LAYERS)), summarySchema);
       this.photopeaProblem = null;
       const style = this.style;
-      // A style layer that is gone (or renamed) is dropped from the choice.
-      if (style?.kind === 'layer' && !this.summary.layers.some((l) => sameLayer(l, style.layer))) this.style = null;
+      // A style layer keeps its place in the choice when layers above it come and go (found
+      // by its name when that is unique); one that is gone or renamed is dropped.
+      if (style?.kind === 'layer' && !this.summary.layers.some((l) => sameLayer(l, style.layer))) {
+        const named = this.summary.layers.filter((l) => l.name === style.layer.name);
+        this.style = named.length === 1 ? { kind: 'layer', layer: named[0]! } : null;
+      }
     } catch (error) {
       this.summary = null;
       this.photopeaProblem = error instanceof PhotopeaError ? error.message : String(error);

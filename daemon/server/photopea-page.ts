@@ -43,7 +43,9 @@ function inlineScriptHashes(html: string): string[] {
  * this daemon's WebSocket, and loads nothing from anywhere (images are blobs and data URLs).
  */
 export function pageHeaders(html: string, port: number, frameAncestors: readonly string[]): Record<string, string> {
-  const sockets = LOCAL_PAGE_HOSTS.map((host) => `ws://${host}:${port}`).join(' ');
+  // 'self' is the page's own origin with ws: (CSP3), which covers [::1] too: an IPv6
+  // literal is not a valid CSP host source, so it cannot be listed.
+  const sockets = ["'self'", ...LOCAL_PAGE_HOSTS.filter((host) => !host.startsWith('[')).map((host) => `ws://${host}:${port}`)].join(' ');
   const csp = [
     "default-src 'none'",
     `script-src ${inlineScriptHashes(html).join(' ') || "'none'"}`,
