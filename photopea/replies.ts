@@ -38,7 +38,7 @@ export function readReply<T>(outputs: PhotopeaOutput[], schema: z.ZodType<T>): T
   const failed = errorSchema.safeParse(json);
   if (failed.success) {
     const code = failed.data.code in SENTENCES ? (failed.data.code as 'no-document' | 'layer-moved' | 'empty-layer') : 'script-failed';
-    throw new PhotopeaError(code, SENTENCES[code] ?? `Photopea refused Atelier's script (${failed.data.error.slice(0, 200)}). Nothing was changed.`);
+    throw new PhotopeaError(code, SENTENCES[code] ?? `Photopea could not finish Atelier's step (${failed.data.error.slice(0, 200)}). Nothing was changed.`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new PhotopeaError('unexpected-reply', 'Photopea answered something Atelier did not expect. Reload the Atelier panel and try again.');

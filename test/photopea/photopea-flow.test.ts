@@ -204,7 +204,7 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     await panel.locator('#apply:not([disabled])').click();
     await panel.locator('#done-text.error').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(screenshotDir, 'photopea-6-failed.png') });
-    assert.match((await panel.locator('#done-text').textContent()) ?? '', /Photopea refused Atelier's script \(export failed/);
+    assert.match((await panel.locator('#done-text').textContent()) ?? '', /Photopea could not finish Atelier's step \(export failed/);
     assert.deepEqual(await photopea.documents(), ['Poster.psd'], 'no temporary document left behind');
     assert.deepEqual((await photopea.layers()).map((l) => l.name), afterApply);
     assert.deepEqual(await photopea.refusals(), []);
