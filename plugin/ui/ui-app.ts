@@ -1,7 +1,8 @@
 import type { ServerMessage, WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi, SelectionSummary, StyleLayer, UiToMain } from '../bridge/index.ts';
 import { MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS, type QualityName } from '../limits.ts';
-import type { ConnectionState } from '../../client/connection-state.ts';
+import { IMPOSTOR_TITLE, type ConnectionState } from '../../client/connection-state.ts';
+import { hostKeyStore, type StoredKey } from '../../client/key-store.ts';
 import { DaemonClient, type JobMessage } from '../../client/daemon-client.ts';
 import { byId, pngUrl, releasePng, setBackgroundPng } from '../../client/dom.ts';
 import { formatEta, frameFraction } from '../../client/format-eta.ts';
@@ -74,7 +75,7 @@ export class UiApp {
         this.options = message.options;
         this.style = message.style;
         this.autoStart = message.autoStart;
-        this.startClient(message.daemonUrl, message.token);
+        this.startClient(message.daemonUrl, message.key);
         break;
       case 'selection':
         this.selection = message.selection;
@@ -109,11 +110,12 @@ export class UiApp {
 
   // ---- the daemon ----
 
-  private startClient(url: string, token: string | null): void {
+  private startClient(url: string, key: StoredKey | null): void {
     this.client?.stop();
     this.client = new DaemonClient({
       url,
-      token,
+      // Kept by the main code in clientStorage; the crypto happens here, in the UI iframe.
+      keyStore: hostKeyStore(key, (next) => this.deps.post({ type: 'store-key', key: next })),
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
       onState: (state) => {
@@ -122,7 +124,6 @@ export class UiApp {
         this.maybeAutoStart();
         this.render();
       },
-      onToken: (next) => this.deps.post({ type: 'store-token', token: next }),
       onJobMessage: (message, images) => {
         this.handleJobMessage(message, images);
         this.render();
@@ -266,6 +267,7 @@ export class UiApp {
   private wire(): void {
     byId('retry-now').addEventListener('click', () => this.client?.retryNow());
     byId('version-retry').addEventListener('click', () => this.client?.retryNow());
+    byId('impostor-retry').addEventListener('click', () => this.client?.retryNow());
     const code = byId<HTMLInputElement>('pair-code');
     const submitCode = () => {
       const value = code.value.replace(/\D/g, '');
@@ -356,6 +358,8 @@ export class UiApp {
           return ['ok', c.welcome.engine ? `Connected · ${c.welcome.engine.backend}` : 'Connected'];
         case 'version-mismatch':
           return ['bad', 'Update needed'];
+        case 'impostor':
+          return ['bad', 'Not your Atelier app'];
       }
     })();
     byId('status-dot').className = `dot ${dot}`;
@@ -379,6 +383,11 @@ export class UiApp {
     byId('panel-pairing').hidden = c.kind !== 'pairing-needed' && c.kind !== 'pairing';
     byId<HTMLButtonElement>('pair-submit').disabled = c.kind === 'pairing';
     if (c.kind === 'pairing-needed') this.showPairError(c.error);
+    byId('panel-impostor').hidden = c.kind !== 'impostor';
+    if (c.kind === 'impostor') {
+      byId('impostor-title').textContent = IMPOSTOR_TITLE;
+      byId('impostor-text').textContent = c.message;
+    }
     byId('panel-version').hidden = c.kind !== 'version-mismatch';
     if (c.kind === 'version-mismatch') byId('version-text').textContent = c.message;
   }
