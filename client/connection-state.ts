@@ -11,7 +11,9 @@ import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from './limits.ts';
  * - setting-up: paired, but the daemon is still setting up (first run: downloading its style
  *   model) or failed to; `setup` is its latest `daemon-state`; jobs cannot be sent yet;
  * - ready: paired and the daemon has its engine: jobs can be sent;
- * - version-mismatch: plugin and daemon speak different protocol versions; one must be updated.
+ * - version-mismatch: plugin and daemon speak different protocol versions; one must be updated;
+ * - impostor: what answered claimed to know this plugin's pairing but could not prove it: not the
+ *   Atelier app it paired with. Not retried on its own (only "Retry now").
  */
 export type ConnectionState =
   | { kind: 'connecting'; reconnecting: boolean }
@@ -20,7 +22,17 @@ export type ConnectionState =
   | { kind: 'pairing' }
   | { kind: 'setting-up'; welcome: WelcomeMessage; setup: DaemonStateInfo }
   | { kind: 'ready'; welcome: WelcomeMessage }
-  | { kind: 'version-mismatch'; message: string };
+  | { kind: 'version-mismatch'; message: string }
+  | { kind: 'impostor'; message: string };
+
+/** The impostor panel's title (the designer-facing words of the issue). */
+export const IMPOSTOR_TITLE = 'This is not your Atelier app';
+/** What the designer can do about it. */
+export const IMPOSTOR_SENTENCE =
+  'Another program answered on Atelier’s port and could not prove it is the Atelier app this plugin paired with. Quit programs you do not know, start Atelier from its tray or terminal, then choose Retry; nothing was sent to it.';
+/** The daemon's confirmation did not match the code: a typo, or not the Atelier app. */
+export const WRONG_CODE_SENTENCE =
+  'That code is wrong (Atelier’s answer did not match it). Check the code Atelier shows in its tray menu or terminal and enter it again; if it is right, this may not be your Atelier app (quit programs you do not know and restart Atelier).';
 
 /** Delay before reconnect attempt `attempt` (1-based): doubling, capped. */
 export function backoffMs(attempt: number): number {

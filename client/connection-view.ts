@@ -1,11 +1,11 @@
-import type { ConnectionState } from './connection-state.ts';
+import { IMPOSTOR_TITLE, type ConnectionState } from './connection-state.ts';
 import type { DaemonClient } from './daemon-client.ts';
 import { byId } from './dom.ts';
 import { describeSetup } from './setup-text.ts';
 
 /**
  * The connection panels every editor's window shows (status pill, daemon not running, setting
- * up, pairing, version mismatch), by element id: each window's HTML has the same ids and its
+ * up, pairing, not your Atelier app, version mismatch), by element id: each window's HTML has the same ids and its
  * own wording (what to check differs between Figma and Photopea).
  */
 export function renderConnectionPanels(c: ConnectionState): void {
@@ -26,6 +26,8 @@ export function renderConnectionPanels(c: ConnectionState): void {
         return ['ok', c.welcome.engine ? `Connected · ${c.welcome.engine.backend}` : 'Connected'];
       case 'version-mismatch':
         return ['bad', 'Update needed'];
+      case 'impostor':
+        return ['bad', 'Not your Atelier app'];
     }
   })();
   byId('status-dot').className = `dot ${dot}`;
@@ -49,6 +51,11 @@ export function renderConnectionPanels(c: ConnectionState): void {
   byId('panel-pairing').hidden = c.kind !== 'pairing-needed' && c.kind !== 'pairing';
   byId<HTMLButtonElement>('pair-submit').disabled = c.kind === 'pairing';
   if (c.kind === 'pairing-needed') showPairError(c.error);
+  byId('panel-impostor').hidden = c.kind !== 'impostor';
+  if (c.kind === 'impostor') {
+    byId('impostor-title').textContent = IMPOSTOR_TITLE;
+    byId('impostor-text').textContent = c.message;
+  }
   byId('panel-version').hidden = c.kind !== 'version-mismatch';
   if (c.kind === 'version-mismatch') byId('version-text').textContent = c.message;
 }
@@ -63,6 +70,7 @@ export function showPairError(text: string | null): void {
 export function wireConnectionPanels(client: () => DaemonClient | null): void {
   byId('retry-now').addEventListener('click', () => client()?.retryNow());
   byId('version-retry').addEventListener('click', () => client()?.retryNow());
+  byId('impostor-retry').addEventListener('click', () => client()?.retryNow());
   const code = byId<HTMLInputElement>('pair-code');
   const submitCode = () => {
     const value = code.value.replace(/\D/g, '');

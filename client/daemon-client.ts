@@ -1,7 +1,17 @@
 import {
+  AUTH_NONCE_BYTES,
   DAEMON_STATE_CAPABILITY,
   PROTOCOL_VERSION,
+  Spake2Client,
+  bytesToHex,
   encodeMessage,
+  equalBytes,
+  hexToBytes,
+  keyProof,
+  spake2Context,
+  type AuthChallengeMessage,
+  type PairResponseMessage,
+  type ProofContext,
   parseServerFrame,
   type ClientMessage,
   type DaemonStateMessage,
@@ -9,23 +19,26 @@ import {
   type StylizeMessage,
   type WelcomeMessage,
 } from '../protocol/index.ts';
-import { backoffMs, type ConnectionState } from './connection-state.ts';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { IMPOSTOR_SENTENCE, WRONG_CODE_SENTENCE, backoffMs, type ConnectionState } from './connection-state.ts';
 import { urlWithHint } from './key-hint.ts';
+import type { KeyStore, StoredKey } from './key-store.ts';
 import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';
 
 /** Messages about jobs, passed on as the daemon sent them (already validated). */
-export type JobMessage = Exclude<ServerMessage, { type: 'welcome' | 'paired' | 'shutdown' | 'status' | 'daemon-state' }>;
+export type JobMessage = Exclude<ServerMessage, { type: 'welcome' | 'paired' | 'pair-response' | 'auth-challenge' | 'shutdown' | 'status' | 'daemon-state' }>;
 
 export interface DaemonClientOptions {
   url: string;
-  token: string | null;
+  /** Where the pairing key lives between sessions (client/key-store.ts). */
+  keyStore: KeyStore;
+  /** The client's name in hello and in both sides' proofs, e.g. "atelier-figma" (the default). */
+  clientName?: string;
   clientVersion: string;
   createSocket(url: string): SocketLike;
   /** Timer seam for tests; returns a cancel function. */
   schedule?(callback: () => void, ms: number): () => void;
   onState(state: ConnectionState): void;
-  /** A new token to remember (after pairing), or null to forget a revoked one. */
-  onToken(token: string | null): void;
   /** Job traffic; `images` holds the PNGs its frame carried, by id. */
   onJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void;
   /** The connection dropped while paired: jobs in flight will not finish. */
@@ -39,15 +52,33 @@ const defaultSchedule = (callback: () => void, ms: number): (() => void) => {
   return () => clearTimeout(handle);
 };
 
+/** What this connection has established about the peer that answered. */
+type Trust =
+  /** Nothing yet (or it does not know our key): it may welcome us unpaired, nothing more. */
+  | { kind: 'none' }
+  /** We named our key with this nonce; its proof must come next. */
+  | { kind: 'challenged'; clientNonce: Uint8Array }
+  /** It proved our key (auth-challenge) and we answered with our proof. */
+  | { kind: 'proven' }
+  /** A SPAKE2 exchange on the code the designer typed is in flight. */
+  | { kind: 'pairing'; spake: Spake2Client }
+  /** Its confirmation matched the code: we confirmed and wait for `paired` with the key's id. */
+  | { kind: 'confirmed'; key: Uint8Array };
+
 /**
- * The plugin's WebSocket client: hello, pairing, reconnection with backoff, and typed job
- * traffic. Every frame from the daemon goes through the protocol's parser; nothing else is
- * trusted.
+ * The plugin's WebSocket client: hello, pairing (SPAKE2 on the code: the code never travels),
+ * the mutual challenge–response on every later connection (the daemon proves itself first),
+ * reconnection with backoff, and typed job traffic. Every frame from the daemon goes through the
+ * protocol's parser; nothing else is trusted, and "paired" is believed only from a daemon that
+ * proved the key on this very connection.
  */
 export class DaemonClient {
   private socket: SocketLike | null = null;
   private state: ConnectionState = { kind: 'connecting', reconnecting: false };
-  private token: string | null;
+  private key: StoredKey | null = null;
+  private keyLoaded = false;
+  private trust: Trust = { kind: 'none' };
+  private readonly clientName: string;
   private failedAttempts = 0;
   private cancelRetry: (() => void) | null = null;
   private stopped = false;
@@ -58,8 +89,8 @@ export class DaemonClient {
   private readonly schedule: (callback: () => void, ms: number) => () => void;
 
   constructor(private readonly options: DaemonClientOptions) {
-    this.token = options.token;
     this.schedule = options.schedule ?? defaultSchedule;
+    this.clientName = options.clientName ?? 'atelier-figma';
   }
 
   get current(): ConnectionState {
@@ -68,6 +99,20 @@ export class DaemonClient {
 
   start(): void {
     this.stopped = false;
+    if (this.keyLoaded) return this.connect(false);
+    const loaded = this.options.keyStore.load();
+    if (loaded instanceof Promise) {
+      this.setState({ kind: 'connecting', reconnecting: false });
+      loaded.then(
+        (key) => this.keyReady(key),
+        () => this.keyReady(null),
+      );
+    } else this.keyReady(loaded);
+  }
+
+  private keyReady(key: StoredKey | null): void {
+    this.key = key;
+    this.keyLoaded = true;
     this.connect(false);
   }
 
@@ -80,7 +125,7 @@ export class DaemonClient {
     socket?.close(1000, 'plugin closed');
   }
 
-  /** Skips the backoff wait (the "Retry now" button). */
+  /** Skips the backoff wait (the "Retry now" button; also leaves the impostor panel). */
   retryNow(): void {
     if (this.socket) return;
     this.cancelRetry?.();
@@ -88,9 +133,12 @@ export class DaemonClient {
     this.connect(false);
   }
 
+  /** Starts a SPAKE2 exchange on the code the designer typed; the code itself is never sent. */
   pair(code: string): boolean {
     if (this.state.kind !== 'pairing-needed' || !this.isOpen()) return false;
-    this.send({ type: 'pair', code });
+    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, this.clientName));
+    this.trust = { kind: 'pairing', spake };
+    this.send({ type: 'pair', share: bytesToHex(spake.share) });
     this.setState({ kind: 'pairing' });
     return true;
   }
@@ -125,8 +173,9 @@ export class DaemonClient {
     if (this.stopped) return;
     if (!quiet) this.setState({ kind: 'connecting', reconnecting });
     let socket: SocketLike;
+    this.trust = { kind: 'none' };
     try {
-      socket = this.options.createSocket(urlWithHint(this.options.url, this.token));
+      socket = this.options.createSocket(urlWithHint(this.options.url, this.key?.keyId ?? null));
     } catch {
       this.retryLater(false);
       return;
@@ -136,11 +185,14 @@ export class DaemonClient {
     let opened = false;
     socket.onopen = () => {
       opened = true;
+      // Only the key's id and a fresh nonce: nothing derived from the key before the daemon's proof.
+      const clientNonce = randomBytes(AUTH_NONCE_BYTES);
+      if (this.key) this.trust = { kind: 'challenged', clientNonce };
       const hello: ClientMessage = {
         type: 'hello',
         protocol: PROTOCOL_VERSION,
-        client: { name: 'atelier-figma', version: this.options.clientVersion },
-        ...(this.token ? { token: this.token } : {}),
+        client: { name: this.clientName, version: this.options.clientVersion },
+        ...(this.key ? { auth: { keyId: this.key.keyId, nonce: bytesToHex(clientNonce) } } : {}),
         // Lets the daemon welcome us while it is still downloading its weights.
         capabilities: [DAEMON_STATE_CAPABILITY],
       };
@@ -155,10 +207,10 @@ export class DaemonClient {
       if (this.socket !== socket) return;
       this.socket = null;
       const wasReady = this.state.kind === 'ready';
-      if (this.state.kind === 'version-mismatch' || this.stopped) return;
+      if (this.state.kind === 'version-mismatch' || this.state.kind === 'impostor' || this.stopped) return;
       if (wasReady || this.state.kind === 'pairing') this.options.onConnectionLost();
-      // 4002: the daemon revoked this plugin's token; the next hello will ask to pair again.
-      if (event.code === 4002) this.forgetToken();
+      // 4002: the daemon (proven on this connection) revoked our pairing: pair again.
+      if (event.code === 4002 && this.trust.kind === 'proven') this.forgetKey();
       // 4004/4005: an unpaired connection made room or sat idle; the pairing panel stays while
       // a fresh one opens (it is in the pairing-needed state again at the next welcome).
       if (this.state.kind === 'pairing-needed' && (event.code === 4004 || event.code === 4005)) {
@@ -187,10 +239,47 @@ export class DaemonClient {
     }, retryInMs);
   }
 
-  private forgetToken(): void {
-    if (this.token === null) return;
-    this.token = null;
-    this.options.onToken(null);
+  /** Only on the word of a daemon that proved our key: an impostor must not make us forget it. */
+  private forgetKey(): void {
+    if (this.key === null) return;
+    this.key = null;
+    void this.options.keyStore.save(null);
+  }
+
+  /** The peer could not prove it is the daemon we paired with: say so, send nothing more, no retry loop. */
+  private impostor(): void {
+    this.trust = { kind: 'none' };
+    this.setState({ kind: 'impostor', message: IMPOSTOR_SENTENCE });
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000, 'not the paired daemon');
+  }
+
+  private proofContext(daemonNonce: Uint8Array, clientNonce: Uint8Array, keyId: string): ProofContext {
+    return { protocol: PROTOCOL_VERSION, keyId, host: hostOf(this.options.url), clientName: this.clientName, clientNonce, daemonNonce };
+  }
+
+  private handleAuthChallenge(message: AuthChallengeMessage): void {
+    const key = this.key;
+    if (this.trust.kind !== 'challenged' || !key) return this.impostor();
+    const context = this.proofContext(hexToBytes(message.nonce), this.trust.clientNonce, key.keyId);
+    const secret = hexToBytes(key.key);
+    if (!equalBytes(keyProof(secret, 'daemon', context), hexToBytes(message.proof))) return this.impostor();
+    this.trust = { kind: 'proven' };
+    this.send({ type: 'auth', proof: bytesToHex(keyProof(secret, 'plugin', context)) });
+  }
+
+  private handlePairResponse(message: PairResponseMessage): void {
+    if (this.trust.kind !== 'pairing') return;
+    const done = this.trust.spake.finish(hexToBytes(message.share), hexToBytes(message.confirm));
+    if (!done) {
+      // A wrong code, or someone who does not have it: nothing more goes out for this exchange.
+      this.trust = { kind: 'none' };
+      this.setState({ kind: 'pairing-needed', error: WRONG_CODE_SENTENCE });
+      return;
+    }
+    this.trust = { kind: 'confirmed', key: done.key };
+    this.send({ type: 'pair-confirm', confirm: bytesToHex(done.confirm) });
   }
 
   private handleFrame(data: unknown): void {
@@ -215,6 +304,8 @@ export class DaemonClient {
           this.socket?.close(1000, 'version mismatch');
           return;
         }
+        // "Paired" only from a daemon that proved our key here, or that we just paired with.
+        if (message.paired && this.trust.kind !== 'proven') return this.impostor();
         this.welcome = message;
         this.paired = message.paired;
         this.failedAttempts = 0;
@@ -222,13 +313,22 @@ export class DaemonClient {
         if (message.paired) this.setPairedState();
         else this.setState({ kind: 'pairing-needed', error: null });
         return;
-      case 'paired':
-        this.token = message.token;
-        this.options.onToken(message.token);
+      case 'auth-challenge':
+        this.handleAuthChallenge(message);
+        return;
+      case 'pair-response':
+        this.handlePairResponse(message);
+        return;
+      case 'paired': {
+        if (this.trust.kind !== 'confirmed') return this.impostor();
+        this.key = { keyId: message.keyId, key: bytesToHex(this.trust.key) };
+        this.trust = { kind: 'proven' };
+        void this.options.keyStore.save(this.key);
         this.paired = true;
         if (this.welcome) this.welcome = { ...this.welcome, paired: true };
         this.setPairedState();
         return;
+      }
       case 'daemon-state':
         this.handleDaemonState(message);
         return;
@@ -266,16 +366,20 @@ export class DaemonClient {
         this.setState({ kind: 'version-mismatch', message: message.message });
         return;
       case 'bad-token':
-        this.forgetToken();
+        // From a daemon that proved our key and then refused our proof, the key is no good;
+        // from one that proved nothing ("unknown key"), keep it: it may not be our daemon.
+        if (this.trust.kind === 'proven') this.forgetKey();
+        this.trust = { kind: 'none' };
         this.setState({ kind: 'pairing-needed', error: null });
         return;
       case 'bad-pairing-code':
       case 'pairing-locked':
+      case 'pairing-closed':
       case 'storage-failed':
+        if (this.trust.kind === 'pairing' || this.trust.kind === 'confirmed') this.trust = { kind: 'none' };
         this.setState({ kind: 'pairing-needed', error: message.message });
         return;
       case 'not-paired':
-        this.forgetToken();
         this.setState({ kind: 'pairing-needed', error: null });
         if (message.requestId || message.jobId) this.options.onJobMessage(message, images);
         return;
@@ -283,5 +387,14 @@ export class DaemonClient {
         if (message.requestId || message.jobId) this.options.onJobMessage(message, images);
         else this.options.onProtocolError?.(message.message);
     }
+  }
+}
+
+/** The Host the browser sends for `url` ("localhost:7878"), bound into both proofs. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
   }
 }

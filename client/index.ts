@@ -4,7 +4,8 @@
  * progress. Each editor's own UI and bridge stay in its folder (plugin/ui, photopea/).
  */
 export { DaemonClient, type DaemonClientOptions, type JobMessage } from './daemon-client.ts';
-export { backoffMs, type ConnectionState } from './connection-state.ts';
+export { backoffMs, IMPOSTOR_TITLE, IMPOSTOR_SENTENCE, WRONG_CODE_SENTENCE, type ConnectionState } from './connection-state.ts';
+export { hostKeyStore, webStorageKeyStore, storedKeySchema, type KeyStore, type StoredKey, type StorageLike } from './key-store.ts';
 export {
   buildStylizeRequest,
   colorsApply,

@@ -2,6 +2,7 @@
  * Entry point of the panel bundle inlined into photopea/dist/index.html, which the daemon
  * serves at http://localhost:<port>/photopea/ and Photopea frames as a plugin panel.
  */
+import type { StorageLike } from '../client/key-store.ts';
 import { openBrowserSocket } from '../client/socket-like.ts';
 import { PhotopeaApp } from './photopea-app.ts';
 import { PhotopeaBridge } from './photopea-bridge.ts';
@@ -9,7 +10,7 @@ import { PhotopeaBridge } from './photopea-bridge.ts';
 declare const ATELIER_PLUGIN_VERSION: string;
 
 /** The panel's storage; a browser that blocks it (third-party storage off) still runs, unpaired each time. */
-function panelStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
+function panelStorage(): StorageLike {
   try {
     window.localStorage.getItem('atelier.probe');
     return window.localStorage;

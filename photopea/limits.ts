@@ -30,5 +30,5 @@ export const STYLE_MAX_SIDE = 1024;
 export const MAX_DROPPED_FILE_BYTES = LIMITS.MAX_IMAGE_BYTES;
 
 /** localStorage keys (the panel's storage, partitioned under photopea.com by the browser). */
-export const TOKEN_KEY = 'atelier.photopea.token.v1';
+export const KEY_STORAGE_NAME = 'atelier.photopea.key.v1';
 export const OPTIONS_KEY = 'atelier.photopea.options.v1';

@@ -1,14 +1,15 @@
-import { tokenSchema, type WelcomeMessage } from '../protocol/index.ts';
+import type { WelcomeMessage } from '../protocol/index.ts';
 import type { ConnectionState } from '../client/connection-state.ts';
 import { renderConnectionPanels, wireConnectionPanels } from '../client/connection-view.ts';
 import { DaemonClient, type JobMessage } from '../client/daemon-client.ts';
+import { webStorageKeyStore, type StorageLike } from '../client/key-store.ts';
 import { byId, pngUrl, releasePng } from '../client/dom.ts';
 import { describeJobStep } from '../client/job-progress.ts';
 import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, type JobOptions } from '../client/job-options.ts';
 import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
 import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
-import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, TOKEN_KEY, type QualityName } from './limits.ts';
+import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, KEY_STORAGE_NAME, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
 import { closedSchema, exportedSchema, finishedSchema, placedSchema, readFile, readReply, summarySchema } from './replies.ts';
 import { closeTemporaryScript, describeDocumentScript, exportLayerScript, finishResultScript, placeResultScript, type DocumentSummary, type LayerRef } from './scripts.ts';
@@ -31,7 +32,7 @@ export interface PhotopeaAppOptions {
   createSocket(url: string): SocketLike;
   /** ws://<the page's own host>/: the daemon that served this page. */
   daemonUrl: string;
-  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  storage: StorageLike;
   clientVersion: string;
 }
 
@@ -63,10 +64,11 @@ export class PhotopeaApp {
   }
 
   start(): void {
-    const token = this.deps.storage.getItem(TOKEN_KEY);
     this.client = new DaemonClient({
       url: this.deps.daemonUrl,
-      token: tokenSchema.safeParse(token).success ? token : null,
+      // The pairing key lives in the panel's localStorage (partitioned under photopea.com).
+      keyStore: webStorageKeyStore(this.deps.storage, KEY_STORAGE_NAME),
+      clientName: 'atelier-photopea',
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
       onState: (state) => {
@@ -74,7 +76,6 @@ export class PhotopeaApp {
         if (state.kind === 'ready' || state.kind === 'setting-up') this.welcome = state.welcome;
         this.render();
       },
-      onToken: (next) => (next ? this.deps.storage.setItem(TOKEN_KEY, next) : this.deps.storage.removeItem(TOKEN_KEY)),
       onJobMessage: (message, images) => {
         this.handleJobMessage(message, images);
         this.render();

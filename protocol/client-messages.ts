@@ -1,26 +1,30 @@
 import { z } from 'zod';
 import { idSchema, imageRefSchema } from './image-ref.ts';
-import { MAX_CLIENT_CAPABILITIES, MAX_CONTENT_IMAGES, MAX_STYLE_IMAGES, PAIRING_CODE_DIGITS, TOKEN_LENGTH } from './limits.ts';
+import { KEY_HINT_HEX_LENGTH, MAX_CLIENT_CAPABILITIES, MAX_CONTENT_IMAGES, MAX_STYLE_IMAGES } from './limits.ts';
 import { styleOptionsSchema } from './style-options.ts';
 
 /** Messages a client (the Figma plugin, the CLI, a test) sends to the daemon. */
 
-export const tokenSchema = z
-  .string()
-  .length(TOKEN_LENGTH)
-  .regex(/^[A-Za-z0-9_-]+$/, 'tokens are base64url');
+/** 32 bytes (a SPAKE2 share, a confirmation, a nonce, a proof) as 64 lower-case hex digits. */
+export const bytes32Schema = z.string().regex(/^[0-9a-f]{64}$/, '32 bytes as 64 lower-case hex digits');
+
+/** A pairing's lookup id: random, chosen by the daemon, safe to show and log (not derived from the key). */
+export const keyIdSchema = z.string().regex(new RegExp(`^[0-9a-f]{${KEY_HINT_HEX_LENGTH}}$`), `key ids are ${KEY_HINT_HEX_LENGTH} hex digits`);
 
 const clientInfoSchema = z.object({
   name: z.string().min(1).max(64),
   version: z.string().min(1).max(32),
 });
 
-/** First message on every connection; `token` is omitted until the client is paired. */
+/**
+ * First message on every connection. A paired client names its key and sends a fresh nonce in
+ * `auth` (nothing derived from the key: the daemon proves itself first, in `auth-challenge`).
+ */
 export const helloSchema = z.object({
   type: z.literal('hello'),
   protocol: z.number().int().min(0),
   client: clientInfoSchema,
-  token: tokenSchema.optional(),
+  auth: z.object({ keyId: keyIdSchema, nonce: bytes32Schema }).optional(),
   /**
    * Protocol features this client understands beyond version 1's first release, e.g.
    * "daemon-state" (it can read a welcome without an engine and `daemon-state` messages).
@@ -29,10 +33,25 @@ export const helloSchema = z.object({
   capabilities: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).max(MAX_CLIENT_CAPABILITIES).optional(),
 });
 
-/** The one-time code the daemon shows in its log and tray. */
+/**
+ * Pairing by SPAKE2 on the code the daemon shows (protocol/spake2.ts): the client's share pA.
+ * The code itself never travels. Answered by `pair-response` (or an error).
+ */
 export const pairSchema = z.object({
   type: z.literal('pair'),
-  code: z.string().regex(new RegExp(`^[0-9]{${PAIRING_CODE_DIGITS}}$`), `the pairing code has ${PAIRING_CODE_DIGITS} digits`),
+  share: bytes32Schema,
+});
+
+/** The client's key confirmation cA, sent only once the daemon's confirmation checked out. */
+export const pairConfirmSchema = z.object({
+  type: z.literal('pair-confirm'),
+  confirm: bytes32Schema,
+});
+
+/** The client's proof of its key, sent only once the daemon's proof (`auth-challenge`) checked out. */
+export const authSchema = z.object({
+  type: z.literal('auth'),
+  proof: bytes32Schema,
 });
 
 export const styleInputSchema = z.object({
@@ -74,6 +93,8 @@ export const getStatusSchema = z.object({
 export const CLIENT_MESSAGE_SCHEMAS = {
   hello: helloSchema,
   pair: pairSchema,
+  'pair-confirm': pairConfirmSchema,
+  auth: authSchema,
   stylize: stylizeSchema,
   cancel: cancelSchema,
   'get-status': getStatusSchema,
@@ -81,9 +102,11 @@ export const CLIENT_MESSAGE_SCHEMAS = {
 
 export type HelloMessage = z.infer<typeof helloSchema>;
 export type PairMessage = z.infer<typeof pairSchema>;
+export type PairConfirmMessage = z.infer<typeof pairConfirmSchema>;
+export type AuthMessage = z.infer<typeof authSchema>;
 export type StyleInputRef = z.infer<typeof styleInputSchema>;
 export type StylizeMessage = z.infer<typeof stylizeSchema>;
 export type CancelMessage = z.infer<typeof cancelSchema>;
 export type GetStatusMessage = z.infer<typeof getStatusSchema>;
-export type ClientMessage = HelloMessage | PairMessage | StylizeMessage | CancelMessage | GetStatusMessage;
+export type ClientMessage = HelloMessage | PairMessage | PairConfirmMessage | AuthMessage | StylizeMessage | CancelMessage | GetStatusMessage;
 export type ClientMessageType = keyof typeof CLIENT_MESSAGE_SCHEMAS;

@@ -21,7 +21,7 @@ export const ERROR_CODES = [
   'hello-required',
   /** The connection is not paired: only `hello` and `pair` are answered. */
   'not-paired',
-  /** The token presented in `hello` is unknown or revoked. */
+  /** The key named in `hello` is unknown or revoked, or the client's proof of it failed. */
   'bad-token',
   /** The pairing code is wrong. */
   'bad-pairing-code',

@@ -41,6 +41,18 @@ export {
 } from './parse.ts';
 export { encodeMessage } from './encode.ts';
 export {
+  Spake2Client,
+  spake2Respond,
+  spake2Context,
+  equalBytes,
+  bytesToHex,
+  hexToBytes,
+  SPAKE2_M_SEED,
+  SPAKE2_N_SEED,
+  PAIRING_KEY_BYTES,
+} from './spake2.ts';
+export { keyProof, AUTH_NONCE_BYTES, type ProofContext, type ProofRole } from './key-proof.ts';
+export {
   validFixtureSchema,
   invalidFixtureSchema,
   fixtureToFrame,

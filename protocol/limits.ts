@@ -55,12 +55,11 @@ export const MAX_CLIENT_CAPABILITIES = 16;
 /** Pairing codes are this many decimal digits. */
 export const PAIRING_CODE_DIGITS = 6;
 /**
- * A paired plugin names its pairing in the upgrade URL (`/?k=<hint>`), so the daemon can give
- * it a slot reserved for paired plugins before any message: the first KEY_HINT_HEX_LENGTH hex
- * digits of SHA-256 of its token. The hint proves nothing (the token still must, at hello) and
- * tells nothing usable about the token.
+ * A paired plugin names its pairing in the upgrade URL (`/?k=<keyId>`), so the daemon can give
+ * it a slot reserved for paired plugins before any message. The key id is random, chosen by
+ * the daemon at pairing, and not derived from the key: it is a lookup id only, proves nothing
+ * (the key does, in the challenge–response) and an observer who replays it gets a reserved
+ * slot for at most a hello timeout, a few per key (daemon/server/limits.ts), nothing more.
  */
 export const KEY_HINT_PARAM = 'k';
 export const KEY_HINT_HEX_LENGTH = 16;
-/** Tokens are 32 random bytes, base64url without padding. */
-export const TOKEN_LENGTH = 43;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorCodeSchema } from './error-codes.ts';
 import { idSchema, pngRefSchema } from './image-ref.ts';
-import { tokenSchema } from './client-messages.ts';
+import { bytes32Schema, keyIdSchema } from './client-messages.ts';
 import { daemonStateInfoSchema } from './daemon-state.ts';
 
 /** Messages the daemon sends to a client. */
@@ -37,7 +37,7 @@ const engineMatchesState = (m: { engine: unknown; state?: { state: string } | un
   m.engine === null ? m.state !== undefined && m.state.state !== 'ready' : m.state === undefined || m.state.state === 'ready';
 
 /**
- * Answer to `hello` when the versions match. `paired` says whether the token was accepted.
+ * Answer to `hello` when the versions match. `paired` says whether the client proved its key (`auth`).
  * `engine` is null while the daemon sets up (first run: downloading its weights); only clients
  * that announced the `daemon-state` capability get such a welcome, others get theirs once ready.
  */
@@ -69,10 +69,34 @@ export const daemonStateSchema = daemonStateInfoSchema
   })
   .refine((m) => (m.state === 'ready') === (m.engine !== null), { message: 'engine is set exactly when the state is ready', path: ['engine'] });
 
-/** Answer to a correct `pair`: store the token and present it in every later `hello`. */
+/**
+ * The daemon's SPAKE2 answer to `pair`: its share pB and its confirmation cB. The client checks
+ * cB with the code the designer typed; only if it matches does it send `pair-confirm`.
+ */
+export const pairResponseSchema = z.object({
+  type: z.literal('pair-response'),
+  share: bytes32Schema,
+  confirm: bytes32Schema,
+});
+
+/**
+ * The client's confirmation checked out and the pairing key (derived on both sides, never sent)
+ * is saved: `keyId` names it in later upgrades (`?k=`) and hellos.
+ */
 export const pairedSchema = z.object({
   type: z.literal('paired'),
-  token: tokenSchema,
+  keyId: keyIdSchema,
+});
+
+/**
+ * Answer to a hello that names a known key: the daemon's nonce and its proof of the key over
+ * both nonces and the connection's details (protocol/key-proof.ts). The client answers `auth`
+ * only when the proof checks out.
+ */
+export const authChallengeSchema = z.object({
+  type: z.literal('auth-challenge'),
+  nonce: bytes32Schema,
+  proof: bytes32Schema,
 });
 
 /** A stylize request was queued. `position` 0 means it is computing now. */
@@ -186,6 +210,8 @@ export const shutdownSchema = z.object({
 export const SERVER_MESSAGE_SCHEMAS = {
   welcome: welcomeSchema,
   paired: pairedSchema,
+  'pair-response': pairResponseSchema,
+  'auth-challenge': authChallengeSchema,
   accepted: acceptedSchema,
   'queue-position': queuePositionSchema,
   started: startedSchema,
@@ -204,6 +230,8 @@ export type DaemonLimits = z.infer<typeof limitsSchema>;
 export type EngineInfoMessage = z.infer<typeof engineInfoSchema>;
 export type WelcomeMessage = z.infer<typeof welcomeSchema>;
 export type PairedMessage = z.infer<typeof pairedSchema>;
+export type PairResponseMessage = z.infer<typeof pairResponseSchema>;
+export type AuthChallengeMessage = z.infer<typeof authChallengeSchema>;
 export type AcceptedMessage = z.infer<typeof acceptedSchema>;
 export type QueuePositionMessage = z.infer<typeof queuePositionSchema>;
 export type StartedMessage = z.infer<typeof startedSchema>;
@@ -218,6 +246,8 @@ export type DaemonStateMessage = z.infer<typeof daemonStateSchema>;
 export type ServerMessage =
   | WelcomeMessage
   | PairedMessage
+  | PairResponseMessage
+  | AuthChallengeMessage
   | AcceptedMessage
   | QueuePositionMessage
   | StartedMessage

@@ -2,7 +2,12 @@
  * The protocol version. Bump it on any change that an older peer would misread; additive,
  * optional fields do not need a bump (schemas ignore unknown keys).
  */
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2: pairing by SPAKE2 on the code (`pair { share }`, `pair-response`, `pair-confirm`,
+ * `paired { keyId }`) and a mutual challenge–response on every later connection (`hello.auth`,
+ * `auth-challenge`, `auth`); tokens are gone.
+ */
+export const PROTOCOL_VERSION = 2;
 
 export type VersionCheck =
   | { compatible: true }

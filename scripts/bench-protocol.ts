@@ -23,7 +23,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { BACKEND_NAMES, createEngineAsync, writeRandomWeightsAsync, type BackendName, type Engine, type StylizeEvent } from '../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync } from '../daemon/server/index.ts';
-import { PROTOCOL_VERSION, encodeMessage, parseServerFrame, type ClientMessage, type ServerMessage } from '../protocol/index.ts';
+import { PROTOCOL_VERSION, Spake2Client, bytesToHex, encodeMessage, hexToBytes, parseServerFrame, spake2Context, type ClientMessage, type ServerMessage } from '../protocol/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -106,7 +106,14 @@ try {
   const send = (m: ClientMessage, images?: Map<string, Uint8Array>): void => socket.send(encodeMessage(m, images));
   send({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'bench', version: '1' } });
   await next();
-  send({ type: 'pair', code: server.pairingCode()! });
+  // SPAKE2 on the code, as the plugin pairs (protocol/spake2.ts).
+  const spake = new Spake2Client(server.pairingCode()!, spake2Context(PROTOCOL_VERSION, 'bench'));
+  send({ type: 'pair', share: bytesToHex(spake.share) });
+  const response = (await next()).message;
+  if (response.type !== 'pair-response') throw new Error(`pairing refused: ${JSON.stringify(response)}`);
+  const done = spake.finish(hexToBytes(response.share), hexToBytes(response.confirm));
+  if (!done) throw new Error('pairing failed');
+  send({ type: 'pair-confirm', confirm: bytesToHex(done.confirm) });
   await next();
 
   const content = await imageAsync('content', 'png');

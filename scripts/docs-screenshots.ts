@@ -108,11 +108,11 @@ async function harnessShotsAsync(): Promise<void> {
     await ui.locator('#done-section').waitFor({ state: 'visible', timeout: 300_000 });
     await light.waitForTimeout(400);
     await shot(light, 'plugin-done.png');
-    const token = await light.evaluate(() => (window as unknown as { harness: { token(): string | null } }).harness.token());
+    const token = await light.evaluate(() => (window as unknown as { harness: { key(): string | null } }).harness.key());
 
     // Dark theme, already paired: the other style, in progress and done.
     const dark = await browser.newPage({ viewport: { width: 1180, height: 700 } });
-    await dark.goto(base + query({ theme: 'dark', token: token ?? '' }));
+    await dark.goto(base + query({ theme: 'dark', key: token ?? '' }));
     const darkUi = dark.frameLocator('#plugin');
     await darkUi.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
     await darkUi.locator(`#style-grid button[title^="${HARNESS.styles[1][0]}"]`).click();

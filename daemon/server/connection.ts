@@ -5,11 +5,20 @@ import {
   LIMITS,
   PROTOCOL_VERSION,
   checkProtocolVersion,
+  bytesToHex,
   encodeMessage,
+  equalBytes,
+  hexToBytes,
+  keyProof,
   parseClientFrame,
+  spake2Context,
+  spake2Respond,
+  AUTH_NONCE_BYTES,
+  type ProofContext,
   type DaemonStateInfo,
   type DaemonStateMessage,
   type ErrorCode,
+  type AuthMessage,
   type HelloMessage,
   type ImageRef,
   type ServerMessage,
@@ -22,7 +31,8 @@ import { notReadySentence } from './not-ready-sentence.ts';
 import { probeImageAsync } from '../image/index.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { Logger } from './logger.ts';
-import type { PairingWindow } from './pairing.ts';
+import type { PairingTurn, PairingWindow } from './pairing.ts';
+import { randomBytes } from 'node:crypto';
 import { CUT_OFF_GRACE_MS, MAX_BUFFERED_OUTGOING_BYTES, PAIRING_MAX_FAILURES_PER_CONNECTION, UNPAIRED_MIN_LIFE_MS, PREVIEW_BACKPRESSURE_BYTES, UNPAIRED_MAX_BYTES, UNPAIRED_MAX_FRAME_BYTES } from './limits.ts';
 import { UnpairedGuard } from './unpaired-guard.ts';
 import type { StylizeJob } from './run-job.ts';
@@ -47,7 +57,8 @@ export interface ServerContext {
   newJobId(): string;
 }
 
-type State = 'awaiting-hello' | 'unpaired' | 'paired' | 'closed';
+/** authenticating: its hello named a known key; the daemon sent its proof and awaits the client's. */
+type State = 'awaiting-hello' | 'authenticating' | 'unpaired' | 'paired' | 'closed';
 
 /** WebSocket close codes of our own (4000-4999 are free for applications). */
 export const CLOSE_CODES = {
@@ -63,6 +74,8 @@ export const CLOSE_CODES = {
   unpairedIdle: 4005,
   /** PAIRING_MAX_FAILURES_PER_CONNECTION wrong codes on this connection. */
   tooManyCodes: 4006,
+  /** The client's proof of its key was wrong, or it claimed a key in its upgrade and named none. */
+  authFailed: 4007,
   /** RFC 6455's "message too big": an unpaired client's frame over UNPAIRED_MAX_FRAME_BYTES. */
   tooLarge: 1009,
 } as const;
@@ -109,11 +122,17 @@ export class ClientConnection {
   private chain: Promise<void> = Promise.resolve();
   /** The client announced it reads `daemon-state` (and a welcome without an engine). */
   private readsDaemonState = false;
+  /** The welcome went out: state changes may follow it. */
+  private welcomed = false;
   /** A welcome held back from an older client until the engine exists (see handleHello). */
   private heldWelcome: { paired: boolean; badToken: boolean } | null = null;
   private readonly helloTimer: NodeJS.Timeout;
   private unpairedTimer: NodeJS.Timeout | undefined;
   private wrongCodes = 0;
+  /** A SPAKE2 exchange answered, waiting for the client's confirmation. */
+  private pendingPair: { turn: Extract<PairingTurn, { ok: true }>; key: Uint8Array; expected: Uint8Array } | null = null;
+  /** The challenge sent to a client that named a known key. */
+  private pendingAuth: { keyId: string; key: Uint8Array; context: ProofContext; capabilities: boolean } | null = null;
   /** Being closed by the daemon: its slot is free already. */
   private leaving = false;
   /** Pairing attempts received and not yet answered (counted on receipt, before their turn). */
@@ -127,11 +146,8 @@ export class ClientConnection {
     private readonly socket: WebSocket,
     private readonly raw: Duplex,
     private readonly context: ServerContext,
-    /**
-     * Its upgrade named a known pairing: it takes a slot reserved for paired plugins, never
-     * an unpaired one, and must present that pairing's token in its hello.
-     */
-    private readonly claimsPairing = false,
+    /** What the upgrade said: its Host (bound into key proofs) and the known key id it named, if any. */
+    private readonly upgrade: { host: string; claimsKeyId: string | null } = { host: '', claimsKeyId: null },
   ) {
     this.helloTimer = setTimeout(() => {
       if (this.state === 'awaiting-hello') this.close(CLOSE_CODES.helloTimeout, 'no hello received in time');
@@ -196,6 +212,19 @@ export class ClientConnection {
     return this.state === 'paired';
   }
 
+  /**
+   * Its upgrade named a known pairing: it takes a slot reserved for paired plugins, never an
+   * unpaired one, and must prove that pairing's key.
+   */
+  private get claimsPairing(): boolean {
+    return this.upgrade.claimsKeyId !== null;
+  }
+
+  /** The key id its upgrade named while it has not proven the key yet (see MAX_PENDING_CLAIMS_PER_KEY). */
+  get pendingClaim(): string | null {
+    return this.claimsPairing && this.state !== 'paired' && !this.isLeaving ? this.upgrade.claimsKeyId : null;
+  }
+
   /** Counts against the few unpaired slots: not paired, and not on its way out. */
   get holdsUnpairedSlot(): boolean {
     return !this.claimsPairing && this.state !== 'paired' && this.state !== 'closed' && !this.leaving;
@@ -208,15 +237,15 @@ export class ClientConnection {
 
   /**
    * Whether a newer unpaired connection may take this one's slot: 'idle' (past hello, no
-   * pairing attempt in hand), 'silent' (no hello after UNPAIRED_MIN_LIFE_MS), or no.
+   * pairing attempt in hand nor a pairing exchange awaiting its confirmation), 'silent' (no hello after UNPAIRED_MIN_LIFE_MS), or no.
    */
   get evictable(): 'idle' | 'silent' | false {
-    if (!this.holdsUnpairedSlot || this.pairInHand > 0) return false;
+    if (!this.holdsUnpairedSlot || this.pairInHand > 0 || this.pendingPair !== null) return false;
     if (this.state === 'unpaired') return 'idle';
     return performance.now() - this.openedAt >= UNPAIRED_MIN_LIFE_MS ? 'silent' : false;
   }
 
-  /** Makes room for a newer unpaired connection. */
+  /** Makes room for a newer unpaired connection (or a newer claim of the same key). */
   evict(): void {
     this.leaving = true;
     this.dropUnpairedGuard();
@@ -244,6 +273,8 @@ export class ClientConnection {
     this.state = 'closed';
     clearTimeout(this.helloTimer);
     clearTimeout(this.unpairedTimer);
+    // Gone after the daemon's confirmation: its one guess was made (it may have checked it).
+    this.failPendingPair();
     const cancelled = this.context.queue.cancelOwner(this.id, 'disconnect');
     this.context.logger.log('info', 'connection-close', { connectionId: this.id, code, cancelledJobs: cancelled });
   }
@@ -262,7 +293,7 @@ export class ClientConnection {
 
   /** Passes a state change on to a client past hello that reads them. */
   sendDaemonState(message: DaemonStateMessage): void {
-    if (this.readsDaemonState && (this.state === 'unpaired' || this.state === 'paired')) this.send(message);
+    if (this.readsDaemonState && (this.state === 'unpaired' || this.state === 'paired') && this.welcomed) this.send(message);
   }
 
   /** The engine now exists: an older client gets the welcome it has been waiting for. */
@@ -321,12 +352,21 @@ export class ClientConnection {
       if (message.type !== 'hello') return this.sendError('hello-required', 'Send hello first: the daemon needs to know the protocol version.');
       return this.handleHello(message);
     }
+    if (this.state === 'authenticating') {
+      if (message.type !== 'auth') return this.sendError('bad-message', 'Answer the daemon’s auth-challenge first.');
+      return this.handleAuth(message);
+    }
     switch (message.type) {
       case 'hello':
         return this.sendError('bad-message', 'hello was already received on this connection.');
+      case 'auth':
+        return this.sendError('bad-message', 'No auth-challenge is waiting for an answer on this connection.');
       case 'pair':
         if (this.state === 'paired') return this.sendError('bad-message', 'This connection is already paired.');
-        return this.handlePairAsync(message.code);
+        return this.handlePairAsync(message.share);
+      case 'pair-confirm':
+        if (this.state === 'paired') return this.sendError('bad-message', 'This connection is already paired.');
+        return this.handlePairConfirmAsync(message.confirm);
       default:
         break;
     }
@@ -357,74 +397,158 @@ export class ClientConnection {
   private handleHello(message: HelloMessage): void {
     clearTimeout(this.helloTimer);
     this.clientName = `${message.client.name}/${message.client.version}`;
-    const tokenId = message.token ? this.context.tokens.verify(message.token) : null;
-    if (tokenId) this.becomePaired(tokenId);
-    else if (this.claimsPairing) {
-      // A reserved slot taken with a hint and no matching token: not a paired plugin.
-      this.leaving = true;
-      this.context.logger.log('warn', 'hint-without-token', { connectionId: this.id });
-      this.sendError('bad-token', 'The daemon does not know this plugin any more (its pairing was revoked or the daemon was reinstalled); pair again with the code the daemon shows.');
-      this.close(CLOSE_CODES.tokenRevoked, 'unknown pairing');
-      return;
-    } else {
-      this.state = 'unpaired';
-      this.armUnpairedTimer();
-    }
     this.readsDaemonState = message.capabilities?.includes(DAEMON_STATE_CAPABILITY) ?? false;
-    this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: tokenId !== null, tokenId, readsDaemonState: this.readsDaemonState });
-    const badToken = message.token !== undefined && !tokenId;
-    // A client from before daemon-state cannot read a welcome without an engine: it waits for
-    // its welcome (showing "connecting") until the engine exists, rather than misreading one.
-    if (!this.readsDaemonState && this.context.engine() === null) {
-      this.heldWelcome = { paired: tokenId !== null, badToken };
+    const claimed = this.upgrade.claimsKeyId;
+    const key = message.auth ? this.context.tokens.keyFor(message.auth.keyId) : null;
+    if (claimed !== null && message.auth?.keyId !== claimed) {
+      // A reserved slot taken with a key id, and that key not named in hello: not that plugin.
+      return this.refuseAuth('hint-without-key');
+    }
+    if (message.auth && key) {
+      // Prove the daemon first, over both nonces: the client sends nothing derived from its key
+      // until this checks out, and neither proof is valid on another connection.
+      const context: ProofContext = {
+        protocol: PROTOCOL_VERSION,
+        keyId: message.auth.keyId,
+        host: this.upgrade.host,
+        clientName: message.client.name,
+        clientNonce: hexToBytes(message.auth.nonce),
+        daemonNonce: new Uint8Array(randomBytes(AUTH_NONCE_BYTES)),
+      };
+      this.state = 'authenticating';
+      this.pendingAuth = { keyId: message.auth.keyId, key, context, capabilities: this.readsDaemonState };
+      // The proof must come back as promptly as the hello did.
+      this.unpairedTimer = setTimeout(() => {
+        if (this.state === 'authenticating') this.refuseAuth('auth-timeout');
+      }, this.context.options.helloTimeoutMs);
+      this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, keyId: message.auth.keyId, readsDaemonState: this.readsDaemonState });
+      this.send({ type: 'auth-challenge', nonce: bytesToHex(context.daemonNonce), proof: bytesToHex(keyProof(key, 'daemon', context)) });
       return;
     }
-    this.sendWelcome(tokenId !== null, badToken);
+    this.state = 'unpaired';
+    this.armUnpairedTimer();
+    this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: false, unknownKey: message.auth !== undefined, readsDaemonState: this.readsDaemonState });
+    this.welcomeOrHold(false, message.auth !== undefined);
+  }
+
+  /** The client proved its key: paired. */
+  private handleAuth(message: AuthMessage): void {
+    const pending = this.pendingAuth;
+    this.pendingAuth = null;
+    clearTimeout(this.unpairedTimer);
+    if (!pending) return;
+    const expected = keyProof(pending.key, 'plugin', pending.context);
+    if (!equalBytes(expected, hexToBytes(message.proof))) return this.refuseAuth('bad-proof');
+    this.becomePaired(pending.keyId);
+    this.context.logger.log('info', 'authenticated', { connectionId: this.id, client: this.clientName, tokenId: pending.keyId });
+    this.welcomeOrHold(true, false);
+  }
+
+  private refuseAuth(reason: 'hint-without-key' | 'auth-timeout' | 'bad-proof'): void {
+    this.leaving = true;
+    this.pendingAuth = null;
+    this.context.logger.log('warn', 'auth-failed', { connectionId: this.id, reason });
+    this.sendError('bad-token', 'The daemon could not confirm this plugin’s pairing; pair again with the code the daemon shows.');
+    this.close(CLOSE_CODES.authFailed, 'authentication failed');
+  }
+
+  /**
+   * A client from before daemon-state cannot read a welcome without an engine: it waits for
+   * its welcome (showing "connecting") until the engine exists, rather than misreading one.
+   */
+  private welcomeOrHold(paired: boolean, badToken: boolean): void {
+    if (!this.readsDaemonState && this.context.engine() === null) {
+      this.heldWelcome = { paired, badToken };
+      return;
+    }
+    this.sendWelcome(paired, badToken);
   }
 
   private sendWelcome(paired: boolean, badToken: boolean): void {
+    this.welcomed = true;
     this.send(this.context.welcome(paired));
     if (badToken) {
-      this.sendError('bad-token', 'The daemon does not know this plugin any more (its pairing was revoked or the daemon was reinstalled); pair again with the code the daemon shows.');
+      this.sendError('bad-token', 'The daemon does not know this plugin’s pairing (it was revoked or the daemon was reinstalled); pair again with the code the daemon shows.');
     }
   }
 
-  private async handlePairAsync(code: string): Promise<void> {
+  /** The SPAKE2 exchange in flight counts as a wrong code: its peer made its one guess. */
+  private failPendingPair(): boolean {
+    const pending = this.pendingPair;
+    if (!pending) return false;
+    this.pendingPair = null;
+    pending.turn.fail();
+    this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: 'no-confirmation' });
+    return true;
+  }
+
+  /** One SPAKE2 share: answered in its turn with the window's code, one guess per share. */
+  private async handlePairAsync(share: string): Promise<void> {
     this.armUnpairedTimer();
-    const attempt = await this.context.pairing.attemptAsync(code);
-    if (this.state === 'closed') {
-      if (attempt.ok) attempt.release();
+    // A new share before confirming the last: that exchange was a guess, and a wrong one (the
+    // client saw so from our confirmation and says nothing; only the last allowed is announced).
+    if (this.failPendingPair() && this.countWrongCode(true)) return;
+    const turn = await this.context.pairing.beginAsync();
+    if (this.state === 'closed') return;
+    if (!turn.ok) {
+      this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: turn.code });
+      return this.sendError('pairing-closed', 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
+    }
+    const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, this.clientName.split('/')[0]!), hexToBytes(share));
+    if (!answer) {
+      // Not a group element: no guess was made, and nothing about the code was sent.
+      turn.claim()?.release();
+      return this.sendError('bad-message', 'That pairing share is not a valid ristretto255 element.');
+    }
+    this.pendingPair = { turn, key: answer.key, expected: answer.expectedConfirm };
+    this.send({ type: 'pair-response', share: bytesToHex(answer.share), confirm: bytesToHex(answer.confirm) });
+  }
+
+  /** Counts a wrong code on this connection; true when that was its last and it is closed. */
+  private countWrongCode(quiet = false): boolean {
+    this.wrongCodes += 1;
+    const left = PAIRING_MAX_FAILURES_PER_CONNECTION - this.wrongCodes;
+    if (left <= 0) {
+      this.sendError('bad-pairing-code', 'That pairing code is wrong too; check the code Atelier shows in its tray menu or terminal and try again.');
+      this.leaving = true;
+      this.close(CLOSE_CODES.tooManyCodes, 'too many wrong pairing codes');
+      return true;
+    }
+    if (quiet) return false;
+    this.sendError('bad-pairing-code', `That pairing code is wrong; check the code Atelier shows in its tray menu or terminal (${left} more ${left === 1 ? 'try' : 'tries'} on this connection).`);
+    return false;
+  }
+
+  private async handlePairConfirmAsync(confirm: string): Promise<void> {
+    this.armUnpairedTimer();
+    const pending = this.pendingPair;
+    this.pendingPair = null;
+    if (!pending) return this.sendError('bad-message', 'No pairing exchange is waiting for a confirmation; send pair first.');
+    if (!equalBytes(pending.expected, hexToBytes(confirm))) {
+      pending.turn.fail();
+      this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: 'bad-pairing-code' });
+      this.countWrongCode();
       return;
     }
-    if (!attempt.ok) {
-      this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: attempt.code });
-      if (attempt.code === 'pairing-closed') {
-        return this.sendError('pairing-closed', 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
-      }
-      this.wrongCodes += 1;
-      const left = PAIRING_MAX_FAILURES_PER_CONNECTION - this.wrongCodes;
-      if (left <= 0) {
-        this.sendError('bad-pairing-code', 'That pairing code is wrong too; check the code Atelier shows in its tray menu or terminal and try again.');
-        this.leaving = true;
-        this.close(CLOSE_CODES.tooManyCodes, 'too many wrong pairing codes');
-        return;
-      }
-      return this.sendError('bad-pairing-code', `That pairing code is wrong; check the code Atelier shows in its tray menu or terminal (${left} more ${left === 1 ? 'try' : 'tries'} on this connection).`);
+    const claim = pending.turn.claim();
+    if (!claim) {
+      // Right code, but the window closed or another plugin is pairing with it right now.
+      return this.sendError('pairing-closed', 'That code was just used or its pairing window closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the new code.');
     }
-    let issued: { token: string; id: string };
+    let issued: { id: string };
     try {
-      issued = await this.context.tokens.issueAsync(this.clientName);
+      issued = await this.context.tokens.issueAsync(this.clientName, pending.key);
     } catch (error) {
-      attempt.release();
+      claim.release();
       if (!(error instanceof TokenStoreError)) throw error;
       this.context.logger.log('error', 'pairing-not-saved', { connectionId: this.id, code: error.code, detail: error.message });
       return this.sendError('storage-failed', `${error.message} Then enter the same code again.`);
     }
-    attempt.commit();
-    const { token, id } = issued;
-    this.becomePaired(id);
-    this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: id, client: this.clientName });
-    this.send({ type: 'paired', token });
+    claim.commit();
+    if (this.state === 'closed') return;
+    this.becomePaired(issued.id);
+    this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: issued.id, client: this.clientName });
+    this.send({ type: 'paired', keyId: issued.id });
   }
 
   private async handleStylizeAsync(message: StylizeMessage, images: Map<string, Uint8Array>): Promise<void> {

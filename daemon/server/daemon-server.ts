@@ -18,7 +18,7 @@ import { checkHandshake } from './handshake.ts';
 import { createPhotopeaPageHandler, pageOrigins } from './photopea-page.ts';
 import { JobQueue } from './job-queue.ts';
 import { listenLoopbackAsync } from './listen-loopback-async.ts';
-import { DAEMON_STATE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './limits.ts';
+import { DAEMON_STATE_INTERVAL_MS, MAX_PENDING_CLAIMS_PER_KEY, SHUTDOWN_GRACE_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
 import { PairingWindow, type PairingWindowState } from './pairing.ts';
 import { runStylizeJobAsync, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
@@ -227,7 +227,11 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     // Unpaired connections are few; the oldest makes room for a new one (see limits.ts).
     const active = [...connections.values()].filter((c) => !c.isLeaving);
     const unpaired = active.filter((c) => c.holdsUnpairedSlot);
-    const claimsPairing = tokens.knowsHint(keyHintOf(request));
+    const hint = keyHintOf(request);
+    // A key id is a lookup id, not a proof, and anyone who saw one can replay it: a few claims
+    // per key wait for their proof at a time; more compete for unpaired slots like anyone else.
+    const claimsPairing =
+      tokens.knowsHint(hint) && active.filter((c) => c.pendingClaim === hint).length < MAX_PENDING_CLAIMS_PER_KEY;
     const verdict = closing
       ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
       : active.length >= options.maxConnections && unpaired.length === 0
@@ -256,7 +260,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const id = `conn-${randomBytes(4).toString('hex')}`;
-      const connection = new ClientConnection(id, ws, socket, context, claimsPairing);
+      const connection = new ClientConnection(id, ws, socket, context, { host: request.headers.host ?? '', claimsKeyId: claimsPairing ? hint : null });
       connections.set(id, connection);
       sockets.set(id, ws);
       logger.log('info', 'connection-open', { connectionId: id, origin: request.headers.origin ?? null });

@@ -9,7 +9,7 @@ export {
   type StartDaemonServerOptions,
 } from './daemon-server.ts';
 export { serverOptionsSchema, type ServerOptions, type ServerOptionsInput } from './server-options.ts';
-export { revokeAllTokensAsync, listTokensAsync, TokenStoreError, type TokenRecord } from './token-store.ts';
+export { revokeAllTokensAsync, listTokensAsync, TokenStoreError, type KeyRecord } from './token-store.ts';
 export { createJsonLogger, createMemoryLogger, type Logger, type LogLevel, type LogFields, type LogLine } from './logger.ts';
 export { CLOSE_CODES } from './connection.ts';
 export { ListenError } from './listen-loopback-async.ts';

@@ -71,6 +71,13 @@ export const PAIRING_MAX_FAILURES_PER_CONNECTION = 3;
  * The rest of `maxConnections` is in effect reserved for paired plugins.
  */
 export const DEFAULT_MAX_UNPAIRED_CONNECTIONS = 8;
+/**
+ * Connections whose upgrade named the same known key id (`?k=`) and have not proven the key
+ * yet: at most this many take reserved slots; later ones take unpaired slots (with their
+ * eviction rules). The id is no secret, so this is what keeps one who replays it from filling
+ * the reserved slots; a paired plugin proves its key within one round trip.
+ */
+export const MAX_PENDING_CLAIMS_PER_KEY = 2;
 /** A connection this young that has not said hello yet keeps its slot (its hello is on the way). */
 export const UNPAIRED_MIN_LIFE_MS = 1000;
 /** An unpaired connection that has not tried a code for this long is closed (the plugin reconnects). */

@@ -7,6 +7,23 @@ export type PairingAttempt =
   | { ok: false; code: 'bad-pairing-code' }
   | { ok: false; code: 'pairing-closed' };
 
+/**
+ * One turn of the window, taken in order with every other connection's: the daemon answers the
+ * plugin's SPAKE2 share with the window's `secret` (the code) and, when the plugin's
+ * confirmation arrives, either `claim()`s the code (right confirmation; null when the window
+ * closed or another plugin holds the code meanwhile) or calls `fail()` (wrong confirmation, or
+ * none: the peer may have checked its one guess against the daemon's confirmation either way).
+ */
+export type PairingTurn =
+  | { ok: true; secret: string; fail(): void; claim(): PairingClaim | null }
+  | { ok: false; code: 'pairing-closed' };
+
+/** The code held for one plugin: `commit()` once its pairing is saved, `release()` if it could not be. */
+export interface PairingClaim {
+  commit(): void;
+  release(): void;
+}
+
 /** What the tray and terminal show about pairing. */
 export interface PairingWindowState {
   /** The code while the window is open, else null. */
@@ -45,6 +62,8 @@ export class PairingWindow {
   private closesAt = 0;
   private failures = 0;
   private inUse = false;
+  /** Bumped with every new code, so a turn of an earlier window cannot claim a later code. */
+  private generation = 0;
   private nextCheckAt = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private expiry: NodeJS.Timeout | undefined;
@@ -68,6 +87,7 @@ export class PairingWindow {
     if (!this.isOpen) {
       this.code = newCode();
       this.failures = 0;
+      this.generation += 1;
     }
     this.closesAt = this.now() + this.options.windowMs;
     clearTimeout(this.expiry);
@@ -76,39 +96,63 @@ export class PairingWindow {
     this.options.onChange(this.state, 'opened');
   }
 
-  /** Checked in turn with every other connection's attempts, at most one per interval. */
-  attemptAsync(candidate: string): Promise<PairingAttempt> {
+  /** A turn, in order with every other connection's, at most one per interval. */
+  beginAsync(): Promise<PairingTurn> {
     const result = this.chain.then(async () => {
       const wait = this.nextCheckAt - this.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       this.nextCheckAt = this.now() + this.options.attemptIntervalMs;
-      return this.check(candidate);
+      return this.turn();
     });
     this.chain = result.catch(() => undefined);
     return result;
+  }
+
+  /** A turn for a caller that holds the candidate code itself (the same rules as beginAsync). */
+  async attemptAsync(candidate: string): Promise<PairingAttempt> {
+    const turn = await this.beginAsync();
+    if (!turn.ok) return turn;
+    const expected = Buffer.from(turn.secret, 'utf8');
+    const given = Buffer.from(candidate, 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      turn.fail();
+      return { ok: false, code: 'bad-pairing-code' };
+    }
+    const claim = turn.claim();
+    // The right code while its pairing is being saved: one code, one plugin (not a guess).
+    return claim ? { ok: true, ...claim } : { ok: false, code: 'bad-pairing-code' };
   }
 
   dispose(): void {
     clearTimeout(this.expiry);
   }
 
-  private check(candidate: string): PairingAttempt {
+  private turn(): PairingTurn {
     if (!this.isOpen || this.code === null) return { ok: false, code: 'pairing-closed' };
-    const expected = Buffer.from(this.code, 'utf8');
-    const given = Buffer.from(candidate, 'utf8');
-    const match = given.length === expected.length && timingSafeEqual(given, expected);
-    // The right code while its pairing is being saved: one code, one plugin (not a guess).
-    if (match && this.inUse) return { ok: false, code: 'bad-pairing-code' };
-    if (!match) {
-      this.failures += 1;
-      this.options.onChange(this.state, 'failure');
-      return { ok: false, code: 'bad-pairing-code' };
-    }
-    // Held, not yet used up: a pairing that cannot be saved must not burn the code.
-    this.inUse = true;
+    const generation = this.generation;
     let settled = false;
     return {
       ok: true,
+      secret: this.code,
+      fail: () => {
+        if (settled) return;
+        settled = true;
+        this.failures += 1;
+        this.options.onChange(this.state, 'failure');
+      },
+      claim: () => {
+        if (settled || !this.isOpen || this.generation !== generation || this.inUse) return null;
+        settled = true;
+        return this.hold();
+      },
+    };
+  }
+
+  /** Held, not yet used up: a pairing that cannot be saved must not burn the code. */
+  private hold(): PairingClaim {
+    this.inUse = true;
+    let settled = false;
+    return {
       commit: () => {
         if (settled) return;
         settled = true;

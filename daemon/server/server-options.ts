@@ -31,7 +31,7 @@ export const serverOptionsSchema = z.object({
   host: z.literal(LISTEN_HOST).default(LISTEN_HOST),
   /** 0 picks a free port (tests). */
   port: z.number().int().min(0).max(65535).default(DEFAULT_DAEMON_PORT),
-  /** Where the hashed tokens file lives (e.g. ~/.config/atelier). */
+  /** Where the paired-plugins key file lives (e.g. ~/.config/atelier). */
   configDir: z.string().min(1),
   /** Browser origins allowed besides "null" (Figma's plugin iframe) and no Origin (CLI). */
   allowedOrigins: z.array(origin).default([]),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -6,22 +6,31 @@ import { LIMITS } from '../../protocol/index.ts';
 import { TOKENS_FILE_NAME } from './limits.ts';
 
 /**
- * Paired clients' tokens, stored only as SHA-256 hashes in `<configDir>/tokens.json`
- * (directory 0700, file 0600). A token is 32 random bytes, base64url; it is shown once, to the
- * client that paired, and never logged.
+ * Paired plugins' keys in `<configDir>/tokens.json` (directory 0700, file 0600, replaced
+ * atomically). Each key is the 32-byte result of a SPAKE2 pairing (protocol/spake2.ts): it
+ * never crossed the wire and is never logged. Unlike protocol 1's tokens, which were kept as
+ * SHA-256 hashes because the plugin sent the token itself, the daemon must keep the key as it
+ * is: it proves itself with it (HMAC, protocol/key-proof.ts) before the plugin proves anything,
+ * and an HMAC cannot be checked against a hash. The file's protection is therefore its
+ * permissions (only the user, who can read the plugin's storage anyway). A protocol-1 file
+ * (token hashes) is read as no pairings: those plugins cannot prove a key and pair again.
  */
 
 const recordSchema = z.object({
-  /** Short random id, safe to log and to show in a "paired clients" list. */
-  id: z.string().regex(/^[0-9a-f]{8,32}$/),
-  /** SHA-256 of the token, hex. */
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Random lookup id (the upgrade hint), safe to log and to show in a "paired clients" list. */
+  id: z.string().regex(new RegExp(`^[0-9a-f]{${LIMITS.KEY_HINT_HEX_LENGTH}}$`)),
+  /** The pairing key, hex. */
+  key: z.string().regex(/^[0-9a-f]{64}$/),
   clientName: z.string().max(64),
   createdAt: z.string(),
 });
-const fileSchema = z.object({ version: z.literal(1), tokens: z.array(recordSchema) });
+const fileSchema = z.union([
+  z.object({ version: z.literal(2), keys: z.array(recordSchema) }),
+  /** Protocol 1's token hashes: no longer usable. */
+  z.object({ version: z.literal(1), tokens: z.array(z.unknown()) }),
+]);
 
-export type TokenRecord = z.infer<typeof recordSchema>;
+export type KeyRecord = z.infer<typeof recordSchema>;
 
 export type TokenStoreErrorCode = 'tokens_unreadable' | 'tokens_unwritable';
 
@@ -40,15 +49,11 @@ function reasonOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 }
 
-function sha256(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
-}
-
 function tokensPath(configDir: string): string {
   return join(configDir, TOKENS_FILE_NAME);
 }
 
-async function readRecordsAsync(configDir: string): Promise<TokenRecord[]> {
+async function readRecordsAsync(configDir: string): Promise<KeyRecord[]> {
   let text: string;
   try {
     text = await readFile(tokensPath(configDir), 'utf8');
@@ -66,15 +71,15 @@ async function readRecordsAsync(configDir: string): Promise<TokenRecord[]> {
   if (!parsed.success) {
     throw new TokenStoreError('tokens_unreadable', `The paired-plugins file ${tokensPath(configDir)} is damaged; delete it and pair again.`);
   }
-  return parsed.data.tokens;
+  return parsed.data.version === 2 ? parsed.data.keys : [];
 }
 
-async function writeRecordsAsync(configDir: string, tokens: TokenRecord[]): Promise<void> {
+async function writeRecordsAsync(configDir: string, tokens: KeyRecord[]): Promise<void> {
   const path = tokensPath(configDir);
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(configDir, { recursive: true, mode: 0o700 });
-    await writeFile(temporary, JSON.stringify({ version: 1, tokens }, null, 2) + '\n', { mode: 0o600 });
+    await writeFile(temporary, JSON.stringify({ version: 2, keys: tokens }, null, 2) + '\n', { mode: 0o600 });
     // writeFile's mode is filtered by the umask; make sure nobody else can read it.
     await chmod(temporary, 0o600);
     await rename(temporary, path);
@@ -91,18 +96,18 @@ export async function revokeAllTokensAsync(configDir: string): Promise<number> {
   return tokens.length;
 }
 
-/** Paired clients, without their hashes. */
-export async function listTokensAsync(configDir: string): Promise<Array<Omit<TokenRecord, 'hash'>>> {
-  return (await readRecordsAsync(configDir)).map(({ hash: _hash, ...rest }) => rest);
+/** Paired clients, without their keys. */
+export async function listTokensAsync(configDir: string): Promise<Array<Omit<KeyRecord, 'key'>>> {
+  return (await readRecordsAsync(configDir)).map(({ key: _key, ...rest }) => rest);
 }
 
-/** The in-memory view of the tokens file used by a running daemon; writes are serialised. */
+/** The in-memory view of the keys file used by a running daemon; writes are serialised. */
 export class TokenStore {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly configDir: string,
-    private records: TokenRecord[],
+    private records: KeyRecord[],
   ) {}
 
   static async openAsync(configDir: string): Promise<TokenStore> {
@@ -118,12 +123,11 @@ export class TokenStore {
     return this.records.length;
   }
 
-  /** Creates a token for a newly paired client and persists its hash. */
-  async issueAsync(clientName: string): Promise<{ token: string; id: string }> {
-    const token = randomBytes(32).toString('base64url');
-    const record: TokenRecord = {
-      id: randomBytes(6).toString('hex'),
-      hash: sha256(token).toString('hex'),
+  /** Saves the key of a newly paired client under a fresh random id; not paired if not saved. */
+  async issueAsync(clientName: string, key: Uint8Array): Promise<{ id: string }> {
+    const record: KeyRecord = {
+      id: randomBytes(LIMITS.KEY_HINT_HEX_LENGTH / 2).toString('hex'),
+      key: Buffer.from(key).toString('hex'),
       clientName: clientName.slice(0, 64),
       createdAt: new Date().toISOString(),
     };
@@ -135,26 +139,21 @@ export class TokenStore {
       this.records = this.records.filter((r) => r !== record);
       throw error;
     }
-    return { token, id: record.id };
+    return { id: record.id };
   }
 
   /**
-   * Whether a paired plugin's upgrade hint (a SHA-256 prefix of its token, see protocol
-   * KEY_HINT_PARAM) names a known pairing. Only reserves a slot: the token proves it at hello.
+   * Whether a paired plugin's upgrade hint (its key id, see protocol KEY_HINT_PARAM) names a
+   * known pairing. Only reserves a slot: the key proves it, in the challenge–response.
    */
   knowsHint(hint: string): boolean {
-    return hint.length === LIMITS.KEY_HINT_HEX_LENGTH && this.records.some((r) => r.hash.startsWith(hint));
+    return hint.length === LIMITS.KEY_HINT_HEX_LENGTH && this.records.some((r) => r.id === hint);
   }
 
-  /** The id of the record matching `token`, or null. Compares every hash in constant time. */
-  verify(token: string): string | null {
-    const presented = sha256(token);
-    let match: string | null = null;
-    for (const record of this.records) {
-      const stored = Buffer.from(record.hash, 'hex');
-      if (timingSafeEqual(stored, presented) && match === null) match = record.id;
-    }
-    return match;
+  /** The key saved under `id`, or null (a lookup by a client-given id: exact match only). */
+  keyFor(id: string): Uint8Array | null {
+    const record = this.records.find((r) => r.id === id);
+    return record ? new Uint8Array(Buffer.from(record.key, 'hex')) : null;
   }
 
   async revokeAsync(id: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bytesSchema } from './bytes.ts';
 import { jobOptionsSchema } from '../../client/job-options.ts';
+import { storedKeySchema } from '../../client/key-store.ts';
 
 /** Messages the main (sandbox) code sends to the UI iframe. */
 
@@ -41,7 +42,8 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     command: z.string(),
     options: jobOptionsSchema,
     style: styleLayerSchema.nullable(),
-    token: z.string().nullable(),
+    /** The stored pairing key, or null (not paired yet). */
+    key: storedKeySchema.nullable(),
     daemonUrl: z.string(),
     /** Start as soon as the daemon is ready (the relaunch button). */
     autoStart: z.boolean(),

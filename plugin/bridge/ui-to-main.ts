@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bytesSchema } from './bytes.ts';
 import { jobOptionsSchema } from '../../client/job-options.ts';
+import { storedKeySchema } from '../../client/key-store.ts';
 
 /** Messages the UI iframe sends to the main (sandbox) code. */
 
@@ -25,8 +26,8 @@ export const uiToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job-failed'), jobId: id, code: z.string().max(64), message: z.string().max(2000) }),
   /** Stop the batch: the running job's result is discarded and nothing further is inserted. */
   z.object({ type: z.literal('cancel') }),
-  /** Persist (or forget, with null) the daemon pairing token. */
-  z.object({ type: z.literal('store-token'), token: z.string().max(200).nullable() }),
+  /** Persist (or forget, with null) the daemon pairing key, in clientStorage. */
+  z.object({ type: z.literal('store-key'), key: storedKeySchema.nullable() }),
   /** Select and zoom to a layer (a result). */
   z.object({ type: z.literal('focus-node'), nodeId: id }),
   z.object({ type: z.literal('close') }),

@@ -135,7 +135,7 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
           command,
           options: relaunch?.options ?? settings.options,
           style: await describeStyleAsync(styleNodeId),
-          token: settings.token,
+          key: settings.key,
           daemonUrl: `ws://localhost:${settings.daemonPort ?? DEFAULT_DAEMON_PORT}`,
           autoStart: relaunch !== null && relaunch.targets.length > 0,
         });
@@ -178,8 +178,8 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
       case 'cancel':
         runner.cancel();
         return;
-      case 'store-token':
-        await saveSettingsAsync(api, { token: message.token });
+      case 'store-key':
+        await saveSettingsAsync(api, { key: message.key });
         return;
       case 'focus-node': {
         const node = await sceneNodeByIdAsync(api, message.nodeId);

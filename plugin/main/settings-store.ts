@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, type JobOptions } from '../bridge/index.ts';
 import { SETTINGS_KEY } from '../limits.ts';
+import { storedKeySchema } from '../../client/key-store.ts';
 import type { HostApi } from './figma-host.ts';
 
 /**
@@ -11,7 +12,8 @@ import type { HostApi } from './figma-host.ts';
 const storedSettingsSchema = z.object({
   options: jobOptionsSchema.catch(DEFAULT_JOB_OPTIONS),
   styleNodeId: z.string().nullable().catch(null),
-  token: z.string().nullable().catch(null),
+  /** The pairing key (client/key-store.ts); the UI iframe does all crypto with it. */
+  key: storedKeySchema.nullable().catch(null),
   /** Only for development setups whose daemon listens elsewhere (the manifest must allow it). */
   daemonPort: z.number().int().min(1).max(65535).nullable().catch(null),
 });
@@ -20,7 +22,7 @@ export type StoredSettings = z.infer<typeof storedSettingsSchema>;
 export const DEFAULT_SETTINGS: StoredSettings = {
   options: DEFAULT_JOB_OPTIONS,
   styleNodeId: null,
-  token: null,
+  key: null,
   daemonPort: null,
 };
 

@@ -2,6 +2,7 @@ import type { ServerMessage, WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi, SelectionSummary, StyleLayer, UiToMain } from '../bridge/index.ts';
 import { MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS, type QualityName } from '../limits.ts';
 import type { ConnectionState } from '../../client/connection-state.ts';
+import { hostKeyStore, type StoredKey } from '../../client/key-store.ts';
 import { DaemonClient, type JobMessage } from '../../client/daemon-client.ts';
 import { byId, pngUrl, releasePng, setBackgroundPng } from '../../client/dom.ts';
 import { renderConnectionPanels, wireConnectionPanels } from '../../client/connection-view.ts';
@@ -70,7 +71,7 @@ export class UiApp {
         this.options = message.options;
         this.style = message.style;
         this.autoStart = message.autoStart;
-        this.startClient(message.daemonUrl, message.token);
+        this.startClient(message.daemonUrl, message.key);
         break;
       case 'selection':
         this.selection = message.selection;
@@ -105,11 +106,12 @@ export class UiApp {
 
   // ---- the daemon ----
 
-  private startClient(url: string, token: string | null): void {
+  private startClient(url: string, key: StoredKey | null): void {
     this.client?.stop();
     this.client = new DaemonClient({
       url,
-      token,
+      // Kept by the main code in clientStorage; the crypto happens here, in the UI iframe.
+      keyStore: hostKeyStore(key, (next) => this.deps.post({ type: 'store-key', key: next })),
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
       onState: (state) => {
@@ -118,7 +120,6 @@ export class UiApp {
         this.maybeAutoStart();
         this.render();
       },
-      onToken: (next) => this.deps.post({ type: 'store-token', token: next }),
       onJobMessage: (message, images) => {
         this.handleJobMessage(message, images);
         this.render();

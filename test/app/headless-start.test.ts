@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, Spake2Client, bytesToHex, equalBytes, hexToBytes, keyProof, spake2Context } from '../../protocol/index.ts';
 import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
 import { writeKerasVgg19H5Async } from '../weights-download/keras-h5-fixture.ts';
 import { serveGatedWeightsAsync } from './gated-weights-server.ts';
@@ -65,8 +65,21 @@ async function connectAsync(url: string): Promise<{ ws: WebSocket; nextAsync(): 
   };
 }
 
-const hello = (token?: string, capabilities?: string[]): string =>
-  JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'atelier-test', version: '1.0.0' }, ...(token ? { token } : {}), ...(capabilities ? { capabilities } : {}) });
+const CLIENT_NAME = 'atelier-test';
+const hello = (auth?: { keyId: string; nonce: string }, capabilities?: string[]): string =>
+  JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: CLIENT_NAME, version: '1.0.0' }, ...(auth ? { auth } : {}), ...(capabilities ? { capabilities } : {}) });
+
+/** SPAKE2 on the code, as the plugin pairs (the code itself never travels). */
+async function pairAsync(client: Awaited<ReturnType<typeof connectAsync>>, code: string): Promise<{ keyId: string; key: Uint8Array }> {
+  const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, CLIENT_NAME));
+  client.ws.send(JSON.stringify({ type: 'pair', share: bytesToHex(spake.share) }));
+  const response = await client.waitForAsync('pair-response');
+  const done = spake.finish(hexToBytes(String(response.share)), hexToBytes(String(response.confirm)));
+  assert.ok(done, 'the daemon confirmed the code');
+  client.ws.send(JSON.stringify({ type: 'pair-confirm', confirm: bytesToHex(done.confirm) }));
+  const paired = await client.waitForAsync('paired');
+  return { keyId: String(paired.keyId), key: done.key };
+}
 
 test('headless start prints the pairing code, pairs a client, refuses a second instance, and stops on SIGTERM', async () => {
   const weights = join(root, 'weights');
@@ -88,15 +101,19 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
     const welcome = await first.nextAsync();
     assert.equal(welcome.type, 'welcome');
     assert.equal(welcome.paired, false);
-    first.ws.send(JSON.stringify({ type: 'pair', code }));
-    const paired = await first.nextAsync();
-    assert.equal(paired.type, 'paired', JSON.stringify(paired));
-    assert.equal(typeof paired.token, 'string');
+    const { keyId, key } = await pairAsync(first, code!);
+    const done = { key };
     first.ws.close();
 
-    // The token outlives the connection: a new one says hello with it and is paired at once.
+    // The key outlives the connection: a new one names it, the daemon proves it, then the client does.
     const second = await connectAsync(url);
-    second.ws.send(hello(String(paired.token)));
+    const clientNonce = randomBytes(32);
+    second.ws.send(hello({ keyId, nonce: bytesToHex(clientNonce) }));
+    const challenge = await second.nextAsync();
+    assert.equal(challenge.type, 'auth-challenge', JSON.stringify(challenge));
+    const context = { protocol: PROTOCOL_VERSION, keyId, host: new URL(url).host, clientName: CLIENT_NAME, clientNonce, daemonNonce: hexToBytes(String(challenge.nonce)) };
+    assert.ok(equalBytes(keyProof(done.key, 'daemon', context), hexToBytes(String(challenge.proof))), 'the daemon proves the key');
+    second.ws.send(JSON.stringify({ type: 'auth', proof: bytesToHex(keyProof(done.key, 'plugin', context)) }));
     const welcomeBack = await second.nextAsync();
     assert.equal(welcomeBack.type, 'welcome');
     assert.equal(welcomeBack.paired, true);
@@ -144,8 +161,7 @@ test('first run: the daemon listens and pairs at once, and plugins see the downl
     assert.equal(welcome.engine, null, 'no engine while the weights download');
     const welcomeState = (welcome.state as { state: string }).state;
     assert.ok(['starting', 'downloading-weights'].includes(welcomeState), welcomeState);
-    plugin.ws.send(JSON.stringify({ type: 'pair', code }));
-    assert.equal((await plugin.waitForAsync('paired')).type, 'paired', 'pairing works before the engine exists');
+    await pairAsync(plugin, code!); // pairing works before the engine exists
     assert.doesNotMatch(daemon.stdout(), /Engine:/, 'still downloading');
 
     server.release();

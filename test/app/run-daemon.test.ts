@@ -127,7 +127,7 @@ test('a damaged tokens.json stops the start with a code and no stack; the settin
   await mkdir(configDir, { recursive: true, mode: 0o755 });
   const { chmod } = await import('node:fs/promises');
   await chmod(configDir, 0o755);
-  await writeFile(join(configDir, 'tokens.json'), '{"version":1,"tokens":[{"id":"zz"}]}');
+  await writeFile(join(configDir, 'tokens.json'), '{"version":2,"keys":[{"id":"zz"}]}');
   const io = captureIo({ XDG_CONFIG_HOME: join(base, 'config'), XDG_CACHE_HOME: join(base, 'cache'), HOME: root });
   assert.equal(await runDaemonAsync(['--headless', '--port', '0'], io), EXIT.failed);
   assert.match(io.err(), /\[tokens_unreadable\]: The paired-plugins file .*tokens\.json is damaged; delete it and pair again/);

@@ -3,6 +3,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   PROTOCOL_VERSION,
+  bytesToHex,
+  equalBytes,
+  hexToBytes,
+  keyProof,
+  spake2Context,
+  spake2Respond,
   fixtureToFrame,
   invalidFixtureSchema,
   parseClientFrame,
@@ -13,8 +19,8 @@ import {
   type WelcomeMessage,
 } from '../../protocol/index.ts';
 import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from '../../client/limits.ts';
-import { DaemonClient, describeSetup, type ConnectionState, type JobMessage } from '../../client/index.ts';
-import { SocketFactory } from './fake-socket.ts';
+import { DaemonClient, IMPOSTOR_SENTENCE, describeSetup, hostKeyStore, type ConnectionState, type JobMessage, type StoredKey } from '../../client/index.ts';
+import { SocketFactory, type FakeSocket } from './fake-socket.ts';
 
 const fixturesDir = new URL('../../protocol/fixtures/', import.meta.url);
 
@@ -42,38 +48,71 @@ function sentMessages(frames: (string | Uint8Array)[]): ClientMessage[] {
   });
 }
 
-function setup(token: string | null = null) {
+const KEY: StoredKey = { keyId: '0123456789abcdef', key: '11'.repeat(32) };
+
+function setup(key: StoredKey | null = null) {
   const factory = new SocketFactory();
   const states: ConnectionState[] = [];
-  const tokens: (string | null)[] = [];
+  const saved: (StoredKey | null)[] = [];
   const jobs: { message: JobMessage; images: Map<string, Uint8Array> }[] = [];
   const protocolErrors: string[] = [];
   let lost = 0;
   const client = new DaemonClient({
     url: 'ws://localhost:7878',
-    token,
+    keyStore: hostKeyStore(key, (k) => saved.push(k)),
     clientVersion: '0.1.0',
     createSocket: factory.create,
     schedule: factory.schedule,
     onState: (s) => states.push(s),
-    onToken: (t) => tokens.push(t),
     onJobMessage: (message, images) => jobs.push({ message, images }),
     onConnectionLost: () => lost++,
     onProtocolError: (m) => protocolErrors.push(m),
   });
-  return { client, factory, states, tokens, jobs, protocolErrors, lostCount: () => lost, state: () => states.at(-1)! };
+  return { client, factory, states, saved, jobs, protocolErrors, lostCount: () => lost, state: () => states.at(-1)! };
+}
+
+/**
+ * Plays the daemon's side of the challenge–response on `socket` (as daemon/server/connection.ts
+ * does): answers the client's hello with a nonce and the daemon's proof of `key` (or of `proveWith`,
+ * an impostor's guess), and returns what the client answered, checked against the plugin proof.
+ */
+function challenge(socket: FakeSocket, key: StoredKey, proveWith: StoredKey = key): { answered: boolean; proofOk: boolean } {
+  const hello = sentMessages(socket.sent).find((m) => m.type === 'hello');
+  assert.ok(hello?.type === 'hello' && hello.auth, 'the hello names the key');
+  assert.equal(hello.auth.keyId, key.keyId);
+  const daemonNonce = new Uint8Array(32).map((_, i) => (i * 7 + socket.sent.length) & 0xff);
+  const context = { protocol: PROTOCOL_VERSION, keyId: key.keyId, host: 'localhost:7878', clientName: 'atelier-figma', clientNonce: hexToBytes(hello.auth.nonce), daemonNonce };
+  const before = socket.sent.length;
+  socket.receive(JSON.stringify({ type: 'auth-challenge', nonce: bytesToHex(daemonNonce), proof: bytesToHex(keyProof(hexToBytes(proveWith.key), 'daemon', context)) }));
+  const answer = sentMessages(socket.sent.slice(before)).find((m) => m.type === 'auth');
+  if (answer?.type !== 'auth') return { answered: socket.sent.length > before, proofOk: false };
+  return { answered: true, proofOk: equalBytes(hexToBytes(answer.proof), keyProof(hexToBytes(key.key), 'plugin', context)) };
+}
+
+/** Plays the daemon's side of one SPAKE2 pairing on `code`; returns the key the daemon derived. */
+function respondToPair(socket: FakeSocket, code: string, keyId = KEY.keyId): { key: string; confirmed: boolean } {
+  const pair = sentMessages(socket.sent).filter((m) => m.type === 'pair').at(-1);
+  assert.ok(pair?.type === 'pair');
+  const answer = spake2Respond(code, spake2Context(PROTOCOL_VERSION, 'atelier-figma'), hexToBytes(pair.share))!;
+  const before = socket.sent.length;
+  socket.receive(JSON.stringify({ type: 'pair-response', share: bytesToHex(answer.share), confirm: bytesToHex(answer.confirm) }));
+  const confirm = sentMessages(socket.sent.slice(before)).find((m) => m.type === 'pair-confirm');
+  const confirmed = confirm?.type === 'pair-confirm' && equalBytes(hexToBytes(confirm.confirm), answer.expectedConfirm);
+  if (confirmed) socket.receive(JSON.stringify({ type: 'paired', keyId }));
+  return { key: bytesToHex(answer.key), confirmed };
 }
 
 function readyClient() {
-  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  const t = setup(KEY);
   t.client.start();
   t.factory.last.open();
+  assert.deepEqual(challenge(t.factory.last, KEY), { answered: true, proofOk: true });
   t.factory.last.receive(welcome(true));
   assert.equal(t.state().kind, 'ready');
   return t;
 }
 
-test('first contact: hello without token, pairing needed, pair, token stored, ready', () => {
+test('first contact: hello without a key, pairing needed, SPAKE2 on the code (never sent), key stored, ready', () => {
   const t = setup();
   t.client.start();
   assert.equal(t.state().kind, 'connecting');
@@ -81,42 +120,91 @@ test('first contact: hello without token, pairing needed, pair, token stored, re
   t.factory.last.open();
   const [hello] = sentMessages(t.factory.last.sent);
   assert.equal(hello!.type, 'hello');
-  assert.ok(hello!.type === 'hello' && hello.protocol === PROTOCOL_VERSION && hello.token === undefined);
+  assert.ok(hello!.type === 'hello' && hello.protocol === PROTOCOL_VERSION && hello.auth === undefined);
 
   t.factory.last.receive(welcome(false));
   assert.deepEqual(t.state(), { kind: 'pairing-needed', error: null });
 
   assert.equal(t.client.pair('123456'), true);
   assert.equal(t.state().kind, 'pairing');
-  const pair = sentMessages(t.factory.last.sent)[1]!;
-  assert.deepEqual(pair, { type: 'pair', code: '123456' });
-
-  t.factory.last.receive(fixtureToFrame(loadValid('daemon-paired.json')));
-  assert.deepEqual(t.tokens, ['q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe']);
+  assert.ok(!t.factory.last.sent.some((f) => typeof f === 'string' && f.includes('123456')), 'the code never goes out');
+  const { key, confirmed } = respondToPair(t.factory.last, '123456');
+  assert.equal(confirmed, true);
+  assert.deepEqual(t.saved, [{ keyId: KEY.keyId, key }]);
+  assert.ok(!t.factory.last.sent.some((f) => typeof f === 'string' && f.includes(key)), 'the key never goes out');
   assert.equal(t.state().kind, 'ready');
 });
 
-test('a wrong pairing code keeps the pairing panel with the daemon\'s explanation', () => {
+test('a wrong code: the daemon\'s confirmation does not match, nothing more is sent, the panel explains', () => {
   const t = setup();
   t.client.start();
   t.factory.last.open();
   t.factory.last.receive(welcome(false));
   t.client.pair('000000');
-  t.factory.last.receive(JSON.stringify({ type: 'error', code: 'bad-pairing-code', message: 'That pairing code is wrong.' }));
-  assert.deepEqual(t.state(), { kind: 'pairing-needed', error: 'That pairing code is wrong.' });
-  assert.deepEqual(t.tokens, []);
+  const { confirmed } = respondToPair(t.factory.last, '123456');
+  assert.equal(confirmed, false);
+  assert.ok(!sentMessages(t.factory.last.sent).some((m) => m.type === 'pair-confirm'), 'no confirmation for a wrong code');
+  const state = t.state();
+  assert.ok(state.kind === 'pairing-needed' && /wrong/.test(state.error ?? ''));
+  assert.deepEqual(t.saved, []);
+  // Another try on the same connection works.
+  assert.equal(t.client.pair('123456'), true);
+  assert.equal(respondToPair(t.factory.last, '123456').confirmed, true);
+  assert.equal(t.state().kind, 'ready');
 });
 
-test('a stored token is presented; a revoked one is forgotten and pairing is asked again', () => {
-  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+test('a stored key is named (with a fresh nonce, nothing derived from the key) and proven only after the daemon proves itself', () => {
+  const t = setup(KEY);
   t.client.start();
+  assert.equal(t.factory.last.url, `ws://localhost:7878/?k=${KEY.keyId}`);
   t.factory.last.open();
   const [hello] = sentMessages(t.factory.last.sent);
-  assert.ok(hello!.type === 'hello' && hello.token === 'q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  assert.ok(hello!.type === 'hello' && hello.auth?.keyId === KEY.keyId && /^[0-9a-f]{64}$/.test(hello.auth.nonce));
+  assert.equal(t.factory.last.sent.length, 1, 'nothing else before the daemon\'s proof');
+  assert.deepEqual(challenge(t.factory.last, KEY), { answered: true, proofOk: true });
+  t.factory.last.receive(welcome(true));
+  assert.equal(t.state().kind, 'ready');
+  // Each connection's nonce is fresh.
+  t.factory.last.drop(1001);
+  t.factory.fireTimer();
+  t.factory.last.open();
+  const again = sentMessages(t.factory.last.sent)[0]!;
+  assert.ok(again.type === 'hello' && again.auth && again.auth.nonce !== hello!.auth!.nonce);
+});
+
+test('an impostor: a wrong daemon proof, or "paired" without one, shows "not your Atelier app", sends nothing and does not retry', () => {
+  const impostorKey: StoredKey = { keyId: KEY.keyId, key: '22'.repeat(32) };
+  const t = setup(KEY);
+  t.client.start();
+  t.factory.last.open();
+  assert.deepEqual(challenge(t.factory.last, KEY, impostorKey), { answered: false, proofOk: false });
+  assert.deepEqual(t.state(), { kind: 'impostor', message: IMPOSTOR_SENTENCE });
+  assert.ok(t.factory.last.closedWith, 'the connection is closed');
+  t.factory.last.drop(1000);
+  assert.equal(t.factory.pendingTimers, 0, 'no blind retry');
+  assert.deepEqual(t.saved, [], 'the key is kept');
+  // Retry (the designer's button) connects again; a welcome that claims "paired" without any proof is an impostor too.
+  t.client.retryNow();
+  t.factory.last.open();
+  t.factory.last.receive(welcome(true));
+  assert.equal(t.state().kind, 'impostor');
+  // A peer that says it does not know the key cannot make the plugin forget it.
+  t.client.retryNow();
+  t.factory.last.open();
   t.factory.last.receive(welcome(false));
   t.factory.last.receive(JSON.stringify({ type: 'error', code: 'bad-token', message: 'pair again' }));
-  assert.deepEqual(t.tokens, [null]);
   assert.equal(t.state().kind, 'pairing-needed');
+  assert.deepEqual(t.saved, []);
+  // Nor can a "paired" with no pairing exchange behind it.
+  t.factory.last.receive(JSON.stringify({ type: 'paired', keyId: 'ffffffffffffffff' }));
+  assert.equal(t.state().kind, 'impostor');
+  assert.deepEqual(t.saved, []);
+});
+
+test('a daemon that proved the key and then revokes it (4002) makes the plugin forget it', () => {
+  const t = readyClient();
+  t.factory.last.drop(4002);
+  assert.deepEqual(t.saved, [null]);
 });
 
 test('a version mismatch is shown and not retried in a loop', () => {
@@ -162,6 +250,7 @@ test('when the daemon restarts, the client reconnects quickly and is ready again
   assert.deepEqual(t.state(), { kind: 'connecting', reconnecting: true });
   assert.equal(t.factory.fireTimer(), RECONNECT_INITIAL_MS);
   t.factory.last.open();
+  challenge(t.factory.last, KEY);
   t.factory.last.receive(welcome(true));
   assert.equal(t.state().kind, 'ready');
   assert.equal(t.factory.sockets.length, 2);
@@ -199,10 +288,11 @@ test('every invalid fixture is refused: no job event, no state change', () => {
 });
 
 test('stylize and cancel go out as valid protocol frames, only when ready', () => {
-  const t = setup();
+  const t = setup(KEY);
   t.client.start();
   assert.equal(t.client.cancel('job-1'), false, 'nothing is sent before the daemon is ready');
   t.factory.last.open();
+  challenge(t.factory.last, KEY);
   t.factory.last.receive(welcome(true));
   assert.equal(t.client.cancel('job-1'), true);
   const sent = sentMessages(t.factory.last.sent);
@@ -229,9 +319,10 @@ test('the hello announces daemon-state, so a daemon still downloading its model 
 });
 
 test('paired while the daemon sets up: progress is shown, nothing can be sent, then ready', () => {
-  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  const t = setup(KEY);
   t.client.start();
   t.factory.last.open();
+  challenge(t.factory.last, KEY);
   t.factory.last.receive(settingUpWelcome(true));
   const first = t.state();
   assert.equal(first.kind, 'setting-up');
@@ -268,7 +359,7 @@ test('unpaired while the daemon sets up: pairing works at once, then the setup p
   t.factory.last.receive(daemonState('downloading-weights', { progress: { bytes: 40_000_000, total: 80_000_000 } }));
   assert.deepEqual(t.state(), { kind: 'pairing-needed', error: null }, 'the pairing panel stays');
   assert.equal(t.client.pair('123456'), true);
-  t.factory.last.receive(fixtureToFrame(loadValid('daemon-paired.json')));
+  assert.equal(respondToPair(t.factory.last, '123456').confirmed, true);
   const after = t.state();
   assert.ok(after.kind === 'setting-up');
   assert.deepEqual(after.setup.progress, { bytes: 40_000_000, total: 80_000_000 }, 'the latest progress, kept while pairing');
@@ -277,9 +368,10 @@ test('unpaired while the daemon sets up: pairing works at once, then the setup p
 });
 
 test('a failed setup is shown, and stays shown as the reason while the daemon is gone', () => {
-  const t = setup('q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe');
+  const t = setup(KEY);
   t.client.start();
   t.factory.last.open();
+  challenge(t.factory.last, KEY);
   t.factory.last.receive(settingUpWelcome(true));
   t.factory.last.receive(fixtureToFrame(loadValid('daemon-state-failed.json')));
   const failed = t.state();
@@ -296,6 +388,7 @@ test('a failed setup is shown, and stays shown as the reason while the daemon is
   // A daemon that then starts cleanly clears it.
   t.factory.fireTimer();
   t.factory.last.open();
+  challenge(t.factory.last, KEY);
   t.factory.last.receive(welcome(true));
   assert.equal(t.state().kind, 'ready');
   t.factory.last.drop();

@@ -32,7 +32,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * This Chromium blocks third-party storage by default (third-party cookie phase-out); the
  * flag restores what Chrome does for most designers: the panel's localStorage, partitioned
- * under the Photopea site, which keeps its token. (With storage blocked the panel still works
+ * under the Photopea site, which keeps its pairing key. (With storage blocked the panel still works
  * and asks for a code each time it loads: photopea/README.md.)
  */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--ignore-certificate-errors', '--disable-features=ThirdPartyCookieDeprecationTrial,TrackingProtection3pcd,TpcdSupportSettings'];
@@ -186,7 +186,7 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
       localStorage.setItem(key!, JSON.stringify({ ...saved, quality: 'custom', iterations: 2000 }));
     }, [OPTIONS_KEY]);
     await photopea.reloadPlugin();
-    // The token was kept: no second pairing after the panel reloads.
+    // The pairing key was kept: no second pairing after the panel reloads.
     await panel.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
     assert.equal(await panel.locator('#panel-pairing').isHidden(), true);
     assert.equal(await panel.locator('#opt-keep-colors').isChecked(), true, 'options are remembered');

@@ -45,7 +45,7 @@ interface HarnessWindow {
     undo(): void;
     layerNames(): string[];
     resultBuffers(): { byteOffset: number; byteLength: number; bufferLength: number }[];
-    token(): string | null;
+    key(): string | null;
   };
 }
 
@@ -191,11 +191,11 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     assert.equal(consoleErrors.length, 0, consoleErrors.join('\n'));
 
     // Figma in dark theme: the same plugin, already paired, with Figma's dark variables.
-    const token = await page.evaluate(() => (window as unknown as HarnessWindow).harness.token());
-    assert.ok(token, 'the plugin stored its token');
+    const token = await page.evaluate(() => (window as unknown as HarnessWindow).harness.key());
+    assert.ok(token, 'the plugin stored its key');
     const dark = await browser.newPage({ viewport: { width: 1180, height: 700 } });
     dark.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await dark.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/?port=${port}&iterations=${ITERATIONS}&theme=dark&token=${encodeURIComponent(token)}`);
+    await dark.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/?port=${port}&iterations=${ITERATIONS}&theme=dark&key=${encodeURIComponent(token)}`);
     const darkUi = dark.frameLocator('#plugin');
     await darkUi.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
     assert.equal(await darkUi.locator('html').getAttribute('class'), 'figma-dark');

@@ -124,16 +124,17 @@ test('options and style are remembered in clientStorage; unreadable storage fall
   assert.deepEqual(first.options, DEFAULT_JOB_OPTIONS);
   assert.equal(first.daemonUrl, `ws://localhost:${DEFAULT_DAEMON_PORT}`);
   ui.send({ type: 'save-options', options: chosen });
-  ui.send({ type: 'store-token', token: 'tok' });
+  const key = { keyId: '0123456789abcdef', key: 'ab'.repeat(32) };
+  ui.send({ type: 'store-key', key });
   await ui.settle();
   const second = await (await startPluginAsync(figma)).next('init');
   assert.deepEqual(second.options, chosen);
-  assert.equal(second.token, 'tok');
+  assert.deepEqual(second.key, key);
 
-  figma.storage.set(SETTINGS_KEY, { options: { quality: 'ultra' }, token: 12, styleNodeId: style.id });
+  figma.storage.set(SETTINGS_KEY, { options: { quality: 'ultra' }, key: { keyId: 12 }, styleNodeId: style.id });
   const third = await (await startPluginAsync(figma)).next('init');
   assert.deepEqual(third.options, DEFAULT_JOB_OPTIONS);
-  assert.equal(third.token, null);
+  assert.equal(third.key, null);
   assert.equal(third.style?.id, style.id, 'valid fields survive next to broken ones');
 });
 

@@ -3,7 +3,8 @@
  * Kept beside the tests because it needs sharp and node:fs, which protocol/ may not import.
  */
 import sharp from 'sharp';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { PROTOCOL_VERSION } from '../../protocol/index.ts';
 const dir = new URL('../../protocol/fixtures', import.meta.url).pathname;
 const raw = Buffer.alloc(4 * 4 * 3);
 for (let i = 0; i < 16; i++) { raw[i * 3] = 200; raw[i * 3 + 1] = (i * 16) & 255; raw[i * 3 + 2] = 40; }
@@ -12,7 +13,12 @@ const jpeg = await sharp(raw, { raw: { width: 4, height: 4, channels: 3 } }).jpe
 const png64 = png.toString('base64');
 const jpeg64 = jpeg.toString('base64');
 console.log(png.length, jpeg.length);
-const TOKEN = 'q9X3mZ0bV7tYwR2kLp8sNc4hJ6fGd1aEu5oIx-_TzWe';
+const P = PROTOCOL_VERSION;
+/** 32 bytes as hex: shares, confirmations, nonces and proofs (their values are arbitrary here). */
+const H = (byte: string) => byte.repeat(32);
+const KEY_ID = '3f9a0c2e71b4d856';
+// Files no longer written (protocol 1's tokens and plain codes) must not linger.
+for (const gone of ['valid/client-hello-with-token', 'invalid/hello-short-token', 'invalid/hello-token-bad-chars', 'invalid/pair-letters', 'invalid/pair-short', 'invalid/pair-number']) rmSync(`${dir}/${gone}.json`, { force: true });
 const write = (kind: string, name: string, obj: object) => writeFileSync(`${dir}/${kind}/${name}.json`, JSON.stringify(obj, null, 2) + '\n');
 const v = (name: string, from: string, description: string, rest: object) => write('valid', name, { description, from, ...rest });
 const inv = (name: string, code: string, description: string, rest: object, from = 'client') => write('invalid', name, { description, from, expectedCode: code, ...rest });
@@ -21,10 +27,12 @@ const s0 = { id: 's0', mime: 'image/jpeg', width: 4, height: 4 };
 const stylize = (over: object = {}) => ({ type: 'stylize', requestId: 'req-1', content: [c0], styles: [{ image: s0, weight: 1 }], options: { preset: 'fast', width: 32, height: 32, iterations: 4 }, ...over });
 const att = { c0: png64, s0: jpeg64 };
 // valid, client
-v('client-hello-unpaired', 'client', 'First hello of a client that has no token yet.', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.1.0' } } });
-v('client-hello-with-token', 'client', 'Hello of a paired client presenting its stored token.', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.1.0' }, token: TOKEN } });
-v('client-hello-capabilities', 'client', 'A hello announcing that the client reads daemon-state (and a welcome without an engine).', { message: { type: 'hello', protocol: 1, client: { name: 'atelier-figma', version: '0.2.0' }, token: TOKEN, capabilities: ['daemon-state'] } });
-v('client-pair', 'client', 'The six-digit code the designer read from the daemon.', { message: { type: 'pair', code: '042917' } });
+v('client-hello-unpaired', 'client', 'First hello of a client that has no key yet.', { message: { type: 'hello', protocol: P, client: { name: 'atelier-figma', version: '0.1.0' } } });
+v('client-hello-with-key', 'client', 'Hello of a paired client naming its key and sending a fresh nonce (nothing derived from the key).', { message: { type: 'hello', protocol: P, client: { name: 'atelier-figma', version: '0.1.0' }, auth: { keyId: KEY_ID, nonce: H('a1') } } });
+v('client-hello-capabilities', 'client', 'A hello announcing that the client reads daemon-state (and a welcome without an engine).', { message: { type: 'hello', protocol: P, client: { name: 'atelier-figma', version: '0.2.0' }, auth: { keyId: KEY_ID, nonce: H('b2') }, capabilities: ['daemon-state'] } });
+v('client-pair', 'client', 'SPAKE2 share pA on the code the designer read from the daemon (the code never travels).', { message: { type: 'pair', share: H('c3') } });
+v('client-pair-confirm', 'client', 'The client\'s key confirmation cA, once the daemon\'s cB matched.', { message: { type: 'pair-confirm', confirm: H('d4') } });
+v('client-auth', 'client', 'The client\'s proof of its key, once the daemon\'s proof checked out.', { message: { type: 'auth', proof: H('e5') } });
 v('client-stylize', 'client', 'One PNG content frame, one JPEG style, a preset and overrides, in a binary envelope.', { message: stylize(), attachments: att });
 v('client-stylize-multi', 'client', 'Two content frames and a blend of two styles with every kind of option.', {
   message: {
@@ -42,9 +50,9 @@ v('client-cancel', 'client', 'Cancel a queued or running job.', { message: { typ
 v('client-get-status', 'client', 'Ask for the queue and the running job.', { message: { type: 'get-status' } });
 // valid, daemon
 const limits = { maxOutputSide: 4096, maxInputSide: 8192, maxInputPixels: 40000000, maxImageBytes: 50331648, maxContentImages: 16, maxStyleImages: 4, maxPayloadBytes: 134217728, maxQueuedJobs: 8 };
-v('daemon-welcome', 'daemon', 'Answer to hello: versions, engine, capabilities and limits.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status'], presets: ['classic', 'reference'], limits, paired: false } });
+v('daemon-welcome', 'daemon', 'Answer to hello: versions, engine, capabilities and limits.', { message: { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status'], presets: ['classic', 'reference'], limits, paired: false } });
 const engineInfo = { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' };
-const welcomeMessage = { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: engineInfo, state: { state: 'ready', message: 'Atelier is ready.' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status', 'daemon-state', 'style-scale'], presets: ['classic', 'reference'], limits, paired: true };
+const welcomeMessage = { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: engineInfo, state: { state: 'ready', message: 'Atelier is ready.' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status', 'daemon-state', 'style-scale'], presets: ['classic', 'reference'], limits, paired: true };
 v('daemon-welcome-ready', 'daemon', 'Answer to hello of a paired client, the daemon ready: its state says so.', { message: welcomeMessage });
 const downloading = { state: 'downloading-weights', progress: { bytes: 36000000, total: 80134624 }, message: 'Downloading the style model (36.0 of 80.1 MB)' };
 v('daemon-welcome-setting-up', 'daemon', 'Answer to hello during the first run\'s weights download: no engine yet, the state says why (only to clients announcing daemon-state).', { message: { ...welcomeMessage, engine: null, state: downloading, paired: false } });
@@ -54,7 +62,9 @@ v('daemon-state-converting', 'daemon', 'The download is converted into the engin
 v('daemon-state-ready', 'daemon', 'The engine exists: stylize requests are accepted.', { message: { type: 'daemon-state', state: 'ready', message: 'Atelier is ready.', engine: engineInfo } });
 v('daemon-state-failed', 'daemon', 'Setting up failed; a shutdown follows.', { message: { type: 'daemon-state', state: 'failed', message: 'Atelier needs the VGG-19 weights (about 80 MB) on its first run but cannot reach storage.googleapis.com (ENOTFOUND).', engine: null } });
 v('daemon-error-not-ready', 'daemon', 'A stylize request before the engine is ready.', { message: { type: 'error', code: 'not-ready', message: 'Atelier is still downloading its style model (45%); try again in a minute.', requestId: 'req-1' } });
-v('daemon-paired', 'daemon', 'Answer to a correct pair: the token to store.', { message: { type: 'paired', token: TOKEN } });
+v('daemon-paired', 'daemon', 'The client\'s confirmation matched and the key is saved: its lookup id.', { message: { type: 'paired', keyId: KEY_ID } });
+v('daemon-pair-response', 'daemon', 'SPAKE2 answer: the daemon\'s share pB and confirmation cB.', { message: { type: 'pair-response', share: H('f6'), confirm: H('07') } });
+v('daemon-auth-challenge', 'daemon', 'Answer to a hello naming a known key: the daemon\'s nonce and its proof.', { message: { type: 'auth-challenge', nonce: H('18'), proof: H('29') } });
 v('daemon-accepted', 'daemon', 'The request is queued behind one other job.', { message: { type: 'accepted', requestId: 'req-1', jobId: 'job-3', position: 1 } });
 v('daemon-queue-position', 'daemon', 'The job is next in line.', { message: { type: 'queue-position', jobId: 'job-3', position: 0 } });
 v('daemon-started', 'daemon', 'The engine started on the first content image.', { message: { type: 'started', jobId: 'job-3', contentIndex: 0, contentCount: 1, backend: 'cpu', device: 'cpu', stages: [{ width: 32, height: 32, iterations: 4 }] } });
@@ -76,20 +86,21 @@ inv('json-array', 'bad-message', 'A JSON array instead of an object.', { text: '
 inv('json-null', 'bad-message', 'JSON null.', { text: 'null' });
 inv('json-number', 'bad-message', 'A bare JSON number.', { text: '42' });
 inv('json-string', 'bad-message', 'A bare JSON string.', { text: '"hello"' });
-inv('no-type', 'bad-message', 'An object without a type.', { message: { protocol: 1 } });
+inv('no-type', 'bad-message', 'An object without a type.', { message: { protocol: P } });
 inv('type-number', 'bad-message', 'A numeric type.', { message: { type: 7 } });
 inv('unknown-type', 'unknown-type', 'A type this protocol does not know.', { message: { type: 'delete-everything' } });
 inv('type-proto', 'unknown-type', 'A type naming an Object prototype member.', { message: { type: '__proto__' } });
 inv('type-constructor', 'unknown-type', 'A type naming an Object prototype member.', { message: { type: 'constructor' } });
 inv('server-type-from-client', 'unknown-type', 'A daemon-only message sent by a client.', { message: { type: 'welcome' } });
 inv('hello-protocol-string', 'bad-message', 'Protocol version as a string.', { message: { type: 'hello', protocol: '1', client: { name: 'x', version: '1' } } });
-inv('hello-no-client', 'bad-message', 'Hello without client info.', { message: { type: 'hello', protocol: 1 } });
-inv('hello-short-token', 'bad-message', 'A token of the wrong length.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, token: 'abc' } });
-inv('hello-token-bad-chars', 'bad-message', 'A token with characters outside base64url.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, token: '+'.repeat(43) } });
-inv('hello-bad-capability', 'bad-message', 'A capability name with spaces and capitals.', { message: { type: 'hello', protocol: 1, client: { name: 'x', version: '1' }, capabilities: ['Daemon State'] } });
-inv('pair-letters', 'bad-message', 'A pairing code with letters.', { message: { type: 'pair', code: '12a456' } });
-inv('pair-short', 'bad-message', 'A five-digit pairing code.', { message: { type: 'pair', code: '12345' } });
-inv('pair-number', 'bad-message', 'A pairing code as a number.', { message: { type: 'pair', code: 123456 } });
+inv('hello-no-client', 'bad-message', 'Hello without client info.', { message: { type: 'hello', protocol: P } });
+inv('hello-short-nonce', 'bad-message', 'An auth nonce of the wrong length.', { message: { type: 'hello', protocol: P, client: { name: 'x', version: '1' }, auth: { keyId: KEY_ID, nonce: 'abc' } } });
+inv('hello-key-id-prefix', 'bad-message', 'A key id shorter than an id (no prefix lookups).', { message: { type: 'hello', protocol: P, client: { name: 'x', version: '1' }, auth: { keyId: 'constructor', nonce: H('a1') } } });
+inv('hello-bad-capability', 'bad-message', 'A capability name with spaces and capitals.', { message: { type: 'hello', protocol: P, client: { name: 'x', version: '1' }, capabilities: ['Daemon State'] } });
+inv('pair-plain-code', 'bad-message', 'Protocol 1\'s plain code: the code never travels any more.', { message: { type: 'pair', code: '042917' } });
+inv('pair-upper-hex', 'bad-message', 'A share in upper-case hex.', { message: { type: 'pair', share: H('AB') } });
+inv('pair-confirm-short', 'bad-message', 'A confirmation of 31 bytes.', { message: { type: 'pair-confirm', confirm: 'ab'.repeat(31) } });
+inv('auth-no-proof', 'bad-message', 'An auth without its proof.', { message: { type: 'auth' } });
 inv('cancel-no-job', 'bad-message', 'Cancel without a job id.', { message: { type: 'cancel' } });
 inv('cancel-bad-id', 'bad-message', 'A job id with spaces.', { message: { type: 'cancel', jobId: 'job 3; rm -rf' } });
 inv('cancel-long-id', 'bad-message', 'A job id longer than 64 characters.', { message: { type: 'cancel', jobId: 'j'.repeat(65) } });
@@ -150,9 +161,9 @@ const hdr4 = JSON.stringify({ message: stylize(), attachments: [{ id: 'c0', byte
 inv('binary-duplicate-attachment', 'bad-frame', 'Two attachments with the same id.', { binaryBase64: frame(Buffer.byteLength(hdr4), hdr4, Buffer.concat([png, jpeg])) });
 inv('binary-unknown-type', 'unknown-type', 'A binary envelope around an unknown message.', { message: { type: 'upload' }, attachments: { c0: png64 } });
 // invalid, daemon
-inv('daemon-welcome-no-limits', 'bad-message', 'A welcome without limits.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: [], presets: [], paired: false } }, 'daemon');
-inv('daemon-welcome-no-engine-no-state', 'bad-message', 'A welcome without an engine that does not say why.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: null, capabilities: [], presets: [], limits, paired: false } }, 'daemon');
-inv('daemon-welcome-ready-no-engine', 'bad-message', 'A welcome whose state is ready but has no engine.', { message: { type: 'welcome', protocol: 1, daemon: { name: 'atelier', version: '0.1.0' }, engine: null, state: { state: 'ready', message: 'ready' }, capabilities: [], presets: [], limits, paired: false } }, 'daemon');
+inv('daemon-welcome-no-limits', 'bad-message', 'A welcome without limits.', { message: { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: [], presets: [], paired: false } }, 'daemon');
+inv('daemon-welcome-no-engine-no-state', 'bad-message', 'A welcome without an engine that does not say why.', { message: { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: null, capabilities: [], presets: [], limits, paired: false } }, 'daemon');
+inv('daemon-welcome-ready-no-engine', 'bad-message', 'A welcome whose state is ready but has no engine.', { message: { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: null, state: { state: 'ready', message: 'ready' }, capabilities: [], presets: [], limits, paired: false } }, 'daemon');
 inv('daemon-state-ready-no-engine', 'bad-message', 'A ready state without the engine.', { message: { type: 'daemon-state', state: 'ready', message: 'Atelier is ready.', engine: null } }, 'daemon');
 inv('daemon-state-engine-while-downloading', 'bad-message', 'An engine while still downloading.', { message: { type: 'daemon-state', ...downloading, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' } } }, 'daemon');
 inv('daemon-state-unknown-state', 'bad-message', 'A state this protocol does not know.', { message: { type: 'daemon-state', state: 'sleeping', message: 'zzz', engine: null } }, 'daemon');

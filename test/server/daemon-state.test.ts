@@ -22,7 +22,7 @@ test('before the engine exists: pairing works, state updates arrive (throttled),
   const daemon = await startTestDaemonAsync(undefined);
   try {
     assert.equal(daemon.server.state().state, 'starting');
-    const { client, token } = await pairedClientAsync(daemon.server, READS_STATE);
+    const { client, key } = await pairedClientAsync(daemon.server, READS_STATE);
     const welcome = client.messages()[0]!;
     assert.ok(welcome.type === 'welcome');
     assert.equal(welcome.engine, null, 'no engine yet');
@@ -30,7 +30,7 @@ test('before the engine exists: pairing works, state updates arrive (throttled),
 
     // An older client (no capabilities) cannot read that welcome: it gets its welcome once ready.
     const legacy = await TestClient.connectAsync(daemon.server.url);
-    legacy.hello(token);
+    await legacy.answerChallengeAsync(key, legacy.hello(key));
 
     daemon.server.reportState({ state: 'downloading-weights', progress: { bytes: 0, total: 1000 }, message: 'Downloading the style model' });
     for (const bytes of [100, 200, 300, 400]) {
@@ -66,7 +66,7 @@ test('before the engine exists: pairing works, state updates arrive (throttled),
     const held = (await legacy.waitForAsync('welcome')).message;
     assert.equal(held.paired, true);
     assert.equal(held.engine?.backend, 'cpu', 'the held welcome carries the engine');
-    assert.deepEqual(legacy.messages().map((m) => m.type), ['welcome'], 'an older client never sees daemon-state');
+    assert.deepEqual(legacy.messages().map((m) => m.type), ['auth-challenge', 'welcome'], 'an older client never sees daemon-state');
 
     const late = await TestClient.connectAsync(daemon.server.url);
     late.hello(undefined, READS_STATE);

@@ -47,9 +47,8 @@ async function pairRetryingAsync(server: DaemonServer): Promise<TestClient> {
     const client = await TestClient.connectAsync(server.url);
     client.hello(undefined, ['daemon-state']);
     await client.waitForAsync('welcome');
-    client.send({ type: 'pair', code: openPairingCode(server) });
-    const reply = await client.nextAsync().catch(() => null);
-    if (reply?.message.type === 'paired') return client;
+    const key = await client.pairAsync(openPairingCode(server)).catch(() => null);
+    if (key) return client;
     client.close();
   }
 }

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Engine } from '../../daemon/engine/index.ts';
 import { urlWithHint } from '../../client/key-hint.ts';
-import { TestClient } from './test-client.ts';
+import { PROTOCOL_VERSION, Spake2Client, bytesToHex, spake2Context } from '../../protocol/index.ts';
+import { TEST_CLIENT_NAME, TestClient, type TestKey } from './test-client.ts';
 import { createTestEngineAsync, openPairingCode, pairedClientAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
 
 /**
@@ -72,7 +73,8 @@ function guessCodes(count: number): { stopAsync(): Promise<void>; guesses(): num
       live.add(client);
       client.hello();
       while (!stopped && client.closeCode === null) {
-        client.send({ type: 'pair', code: String((guesses * 7 + n) % 1_000_000).padStart(6, '0') });
+        const spake = new Spake2Client(String((guesses * 7 + n) % 1_000_000).padStart(6, '0'), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME));
+        client.send({ type: 'pair', share: bytesToHex(spake.share) });
         guesses += 1;
         const reply = await client.nextAsync().catch(() => null);
         if (reply === null) break;
@@ -91,12 +93,11 @@ function guessCodes(count: number): { stopAsync(): Promise<void>; guesses(): num
   };
 }
 
-async function pluginGetsInAsync(token: string, tries: number): Promise<void> {
+async function pluginGetsInAsync(key: TestKey, tries: number): Promise<void> {
   for (let i = 0; i < tries; i++) {
     // As the plugin does: its upgrade URL names its pairing, for a slot reserved for paired plugins.
-    const plugin = await TestClient.connectAsync(urlWithHint(daemon.server.url, token), hostileHeaders);
-    plugin.hello(token);
-    assert.equal((await plugin.waitForAsync('welcome')).message.paired, true, `try ${i + 1}: the paired plugin got in`);
+    const plugin = await TestClient.connectAsync(urlWithHint(daemon.server.url, key.keyId), hostileHeaders);
+    assert.equal((await plugin.authenticateAsync(key)).message.paired, true, `try ${i + 1}: the paired plugin got in`);
     plugin.send({ type: 'get-status' });
     assert.equal((await plugin.waitForAsync('status')).message.type, 'status');
     plugin.close();
@@ -104,13 +105,13 @@ async function pluginGetsInAsync(token: string, tries: number): Promise<void> {
 }
 
 test('16 sockets held past hello and codes guessed all along keep out neither a paired plugin nor the designer pairing a new one', async () => {
-  const { client: first, token } = await pairedClientAsync(daemon.server);
+  const { client: first, key } = await pairedClientAsync(daemon.server);
   first.close();
   const holders = holdSockets(16, false);
   const guessers = guessCodes(4);
   try {
     while (holders.opened() < 8 || guessers.guesses() < 8) await new Promise((resolve) => setTimeout(resolve, 20));
-    await pluginGetsInAsync(token, 5);
+    await pluginGetsInAsync(key, 5);
 
     // The designer opens pairing (tray or terminal) and types the code into a new plugin,
     // which sends it right after its hello.
@@ -123,9 +124,8 @@ test('16 sockets held past hello and codes guessed all along keep out neither a 
         continue;
       }
       fresh.hello();
-      fresh.send({ type: 'pair', code });
-      const reply = await fresh.waitForAsync('paired').then(
-        () => 'paired',
+      const reply = await fresh.pairAsync(code).then(
+        (paired) => (paired ? 'paired' : 'wrong code'),
         (e: unknown) => String(e),
       );
       if (reply === 'paired' || !/closed \(4004\)/.test(reply)) answer = reply;
@@ -139,12 +139,12 @@ test('16 sockets held past hello and codes guessed all along keep out neither a 
 });
 
 test('sockets reopened as fast as the daemon closes them never keep a paired plugin out (its slots are reserved)', async () => {
-  const { client: first, token } = await pairedClientAsync(daemon.server);
+  const { client: first, key } = await pairedClientAsync(daemon.server);
   first.close();
   const holders = holdSockets(32, true);
   try {
     while (holders.opened() < 32) await new Promise((resolve) => setTimeout(resolve, 20));
-    await pluginGetsInAsync(token, 5);
+    await pluginGetsInAsync(key, 5);
   } finally {
     await holders.stopAsync();
   }

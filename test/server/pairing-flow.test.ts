@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, Spake2Client, bytesToHex } from '../../protocol/index.ts';
 import { CLOSE_CODES } from '../../daemon/server/index.ts';
 import type { Engine } from '../../daemon/engine/index.ts';
 import { TestClient } from './test-client.ts';
@@ -63,40 +63,37 @@ test('an unpaired client gets nothing but hello and pairing answered', async () 
   client.close();
 });
 
-test('the right code pairs and yields a token that later connections present', async () => {
+test('the right code pairs by SPAKE2: the code never travels, the key is never sent, and later connections prove it', async () => {
   const code = openPairingCode(daemon.server);
-  const { client, token } = await pairedClientAsync(daemon.server);
+  const { client, key } = await pairedClientAsync(daemon.server);
   assert.equal(daemon.server.pairingCode(), null, 'a used window closes');
   assert.ok(!daemon.logger.lines.some((l) => JSON.stringify(l).includes(`"${code}"`)), 'the code is never logged');
   client.send({ type: 'get-status' });
   assert.equal((await client.nextAsync()).message.type, 'status');
+  const wire = JSON.stringify(client.messages());
+  assert.ok(!wire.includes(key.key), 'the key never crossed the wire');
   client.close();
-  const file = await readFile(join(daemon.configDir, 'tokens.json'), 'utf8');
-  assert.ok(!file.includes(token));
-  assert.ok(!daemon.logger.lines.some((l) => JSON.stringify(l).includes(token)), 'the token is never logged');
+  assert.ok(!daemon.logger.lines.some((l) => JSON.stringify(l).includes(key.key)), 'the key is never logged');
 
   const again = await TestClient.connectAsync(daemon.server.url);
-  again.hello(token);
-  assert.equal((await again.waitForAsync('welcome')).message.paired, true);
+  assert.equal((await again.authenticateAsync(key)).message.paired, true);
   again.send({ type: 'get-status' });
   assert.equal((await again.nextAsync()).message.type, 'status');
   again.close();
 });
 
-test('a wrong code fails, and a wrong token is refused and leaves the client unpaired', async () => {
+test('a wrong code fails without a word from the client, and an unknown key id leaves the client unpaired', async () => {
   const client = await TestClient.connectAsync(daemon.server.url);
-  client.hello('A'.repeat(43));
+  client.hello({ keyId: '0123456789abcdef', key: '00'.repeat(32) });
   assert.equal((await client.waitForAsync('welcome')).message.paired, false);
   assert.equal((await client.waitForAsync('error')).message.code, 'bad-token');
-  client.send({ type: 'pair', code: wrongCode(openPairingCode(daemon.server)) });
-  const wrong = (await client.nextAsync()).message;
-  assert.equal(wrong.type === 'error' && wrong.code, 'bad-pairing-code');
+  assert.equal(await client.pairAsync(wrongCode(openPairingCode(daemon.server))), null, 'the daemon\'s confirmation does not match a wrong code');
   client.send({ type: 'get-status' });
-  const refused = (await client.nextAsync()).message;
-  assert.equal(refused.type === 'error' && refused.code, 'not-paired');
-  // The right code still works after one wrong try.
-  client.send({ type: 'pair', code: daemon.server.pairingCode()! });
-  assert.equal((await client.nextAsync()).message.type, 'paired');
+  const refused = (await client.waitForAsync('error')).message;
+  assert.equal(refused.code, 'not-paired');
+  // The right code still works after one wrong try (which the window counts).
+  const key = await client.pairAsync(daemon.server.pairingCode()!);
+  assert.ok(key);
   client.close();
 });
 
@@ -105,12 +102,10 @@ test('three wrong codes close that connection; the window stays open and its cod
   const client = await TestClient.connectAsync(daemon.server.url);
   client.hello();
   await client.waitForAsync('welcome');
-  const replies: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    client.send({ type: 'pair', code: wrongCode(code) });
-    replies.push((await client.waitForAsync('error')).message.message);
-  }
-  assert.match(replies[0]!, /2 more tries on this connection/);
+  for (let i = 0; i < 3; i++) assert.equal(await client.pairAsync(wrongCode(code)), null);
+  // The next share settles the third exchange as a wrong code: the connection is closed.
+  client.send({ type: 'pair', share: bytesToHex(new Spake2Client(code, 'x').share) });
+  assert.match((await client.waitForAsync('error')).message.message, /wrong too/);
   assert.equal(await client.closedAsync(), CLOSE_CODES.tooManyCodes);
   assert.equal(daemon.server.pairingCode(), code, 'the window and its code are unchanged');
   assert.equal(daemon.server.pairing().failures, 3, 'and the designer is shown the wrong codes');
@@ -120,10 +115,7 @@ test('three wrong codes close that connection; the window stays open and its cod
   const late = await TestClient.connectAsync(daemon.server.url);
   late.hello();
   await late.waitForAsync('welcome');
-  late.send({ type: 'pair', code });
-  const closed = (await late.waitForAsync('error')).message;
-  assert.equal(closed.code, 'pairing-closed');
-  assert.match(closed.message, /Pair a new plugin/);
+  await assert.rejects(late.pairAsync(code), /^Error: pairing-closed: .*Pair a new plugin/);
   late.close();
 });
 
@@ -139,11 +131,11 @@ test('an incompatible protocol version gets a clear error and the connection is 
 test('revoking tokens disconnects paired clients and their tokens stop working', async () => {
   const revokeDaemon = await startTestDaemonAsync(engine);
   try {
-    const { client, token } = await pairedClientAsync(revokeDaemon.server);
+    const { client, key } = await pairedClientAsync(revokeDaemon.server);
     assert.equal(await revokeDaemon.server.revokeAllTokensAsync(), 1);
     assert.equal(await client.closedAsync(), CLOSE_CODES.tokenRevoked);
     const again = await TestClient.connectAsync(revokeDaemon.server.url);
-    again.hello(token);
+    again.hello(key);
     assert.equal((await again.waitForAsync('welcome')).message.paired, false);
     assert.equal((await again.waitForAsync('error')).message.code, 'bad-token');
     again.close();
@@ -173,16 +165,12 @@ test('a pairing the daemon cannot save is refused with storage-failed, and the c
     const client = await TestClient.connectAsync(own.server.url);
     client.hello();
     await client.waitForAsync('welcome');
-    client.send({ type: 'pair', code });
-    const { message } = await client.waitForAsync('error');
-    assert.equal(message.code, 'storage-failed');
-    assert.match(message.message, /cannot save its paired-plugins file .*tokens\.json/);
+    await assert.rejects(client.pairAsync(code), /^Error: storage-failed: .*cannot save its paired-plugins file .*tokens\.json/);
     assert.equal(own.server.pairingCode(), code, 'the code is still the one shown');
     client.send({ type: 'get-status' });
     assert.equal((await client.waitForAsync('error')).message.code, 'not-paired');
     await remove(blocker, { recursive: true });
-    client.send({ type: 'pair', code });
-    assert.equal((await client.waitForAsync('paired')).message.type, 'paired');
+    assert.ok(await client.pairAsync(code), 'the same code pairs once the file can be saved');
     client.close();
   } finally {
     await own.stopAsync();

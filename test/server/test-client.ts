@@ -1,11 +1,39 @@
 import WebSocket from 'ws';
+import { randomBytes } from 'node:crypto';
 import {
+  AUTH_NONCE_BYTES,
   PROTOCOL_VERSION,
+  Spake2Client,
+  bytesToHex,
   encodeMessage,
+  equalBytes,
+  hexToBytes,
+  keyProof,
   parseServerFrame,
+  spake2Context,
+  type ProofContext,
   type ClientMessage,
   type ServerMessage,
 } from '../../protocol/index.ts';
+
+/** A paired client's key, as a plugin keeps it (client/key-store.ts). */
+export interface TestKey {
+  keyId: string;
+  key: string;
+}
+
+/** The daemon answered a pairing step with an error. */
+export class PairingRefused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** The client name TestClient says hello with (bound into SPAKE2 and the proofs). */
+export const TEST_CLIENT_NAME = 'test';
 
 export interface Received {
   message: ServerMessage;
@@ -27,7 +55,11 @@ export class TestClient {
   private cursor = 0;
   private wake: (() => void) | null = null;
 
-  private constructor(readonly socket: WebSocket) {
+  private constructor(
+    readonly socket: WebSocket,
+    /** The Host header the upgrade sent (bound into key proofs). */
+    readonly host: string,
+  ) {
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       const parsed = parseServerFrame(isBinary ? new Uint8Array(data) : data.toString('utf8'));
       if (parsed.ok) this.received.push(parsed.value);
@@ -43,7 +75,7 @@ export class TestClient {
   static connectAsync(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, { headers, perMessageDeflate: false });
-      socket.once('open', () => resolve(new TestClient(socket)));
+      socket.once('open', () => resolve(new TestClient(socket, headers.host ?? headers.Host ?? new URL(url).host)));
       socket.once('error', reject);
       socket.once('unexpected-response', (_request, response) => {
         reject(Object.assign(new Error(`handshake refused: ${response.statusCode}`), { statusCode: response.statusCode }));
@@ -59,9 +91,66 @@ export class TestClient {
     this.socket.send(frame);
   }
 
-  /** `capabilities` as the client announces them; none (an older client) by default. */
-  hello(token?: string, capabilities?: string[]): void {
-    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'test', version: '1' }, ...(token ? { token } : {}), ...(capabilities ? { capabilities } : {}) });
+  /**
+   * `capabilities` as the client announces them; none (an older client) by default. With a
+   * key, names it and returns the nonce sent (answer the challenge with `answerChallengeAsync`).
+   */
+  hello(key?: TestKey, capabilities?: string[]): Uint8Array {
+    const nonce = new Uint8Array(randomBytes(AUTH_NONCE_BYTES));
+    this.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      client: { name: TEST_CLIENT_NAME, version: '1' },
+      ...(key ? { auth: { keyId: key.keyId, nonce: bytesToHex(nonce) } } : {}),
+      ...(capabilities ? { capabilities } : {}),
+    });
+    return nonce;
+  }
+
+  /** The proof context of this connection for `key`, as both sides compute it. */
+  proofContext(key: TestKey, clientNonce: Uint8Array, daemonNonce: Uint8Array): ProofContext {
+    return { protocol: PROTOCOL_VERSION, keyId: key.keyId, host: this.host, clientName: TEST_CLIENT_NAME, clientNonce, daemonNonce };
+  }
+
+  /**
+   * Waits for the daemon's auth-challenge, checks its proof as the plugin does (throws when it
+   * is wrong), and answers with ours. Resolves once sent (the welcome follows).
+   */
+  async answerChallengeAsync(key: TestKey, clientNonce: Uint8Array): Promise<void> {
+    const { message } = await this.waitForAsync('auth-challenge');
+    const context = this.proofContext(key, clientNonce, hexToBytes(message.nonce));
+    const secret = hexToBytes(key.key);
+    if (!equalBytes(keyProof(secret, 'daemon', context), hexToBytes(message.proof))) throw new Error('the daemon\'s proof is wrong');
+    this.send({ type: 'auth', proof: bytesToHex(keyProof(secret, 'plugin', context)) });
+  }
+
+  /** hello with `key`, the challenge–response, and the welcome. */
+  async authenticateAsync(key: TestKey, capabilities?: string[]): Promise<Received & { message: Of<'welcome'> }> {
+    const nonce = this.hello(key, capabilities);
+    await this.answerChallengeAsync(key, nonce);
+    return this.waitForAsync('welcome');
+  }
+
+  /**
+   * One SPAKE2 exchange on `code`, as the plugin runs it: null when the daemon's confirmation
+   * does not match (nothing more is sent), else the key once the daemon says `paired`.
+   */
+  async pairAsync(code: string): Promise<TestKey | null> {
+    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME));
+    this.send({ type: 'pair', share: bytesToHex(spake.share) });
+    const response = await this.replyAsync('pair-response');
+    const done = spake.finish(hexToBytes(response.share), hexToBytes(response.confirm));
+    if (!done) return null;
+    this.send({ type: 'pair-confirm', confirm: bytesToHex(done.confirm) });
+    const paired = await this.replyAsync('paired');
+    return { keyId: paired.keyId, key: bytesToHex(done.key) };
+  }
+
+  /** The next `type` message, or throws `PairingRefused` when an error comes first. */
+  private async replyAsync<T extends 'pair-response' | 'paired'>(type: T): Promise<Of<T>> {
+    const { message } = await this.waitAsync((m) => m.type === type || m.type === 'error', WAIT_MS);
+    if (message.type === 'error') throw new PairingRefused(message.code, message.message);
+    return message as Of<T>;
   }
 
   /** The next unread message, whatever it is. */

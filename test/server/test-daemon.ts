@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { createEngineAsync, writeRandomWeightsAsync, type Engine, type EngineName } from '../../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer, type StartDaemonServerOptions } from '../../daemon/server/index.ts';
 import type { ImageRef, StylizeMessage } from '../../protocol/index.ts';
-import { TestClient } from './test-client.ts';
+import { TestClient, type TestKey } from './test-client.ts';
 
 /** A real engine on small generated weights (few channels: jobs at 32x32 take well under a second). */
 export async function createTestEngineAsync(
@@ -55,14 +55,14 @@ export function openPairingCode(server: DaemonServer): string {
   return server.pairingCode()!;
 }
 
-/** Connects, says hello and pairs with the daemon's current code; returns the client and its token. */
-export async function pairedClientAsync(server: DaemonServer, capabilities?: string[]): Promise<{ client: TestClient; token: string }> {
+/** Connects, says hello and pairs (SPAKE2) with the daemon's current code; returns the client and its key. */
+export async function pairedClientAsync(server: DaemonServer, capabilities?: string[]): Promise<{ client: TestClient; key: TestKey }> {
   const client = await TestClient.connectAsync(server.url);
   client.hello(undefined, capabilities);
   await client.waitForAsync('welcome');
-  client.send({ type: 'pair', code: openPairingCode(server) });
-  const { message } = await client.waitForAsync('paired');
-  return { client, token: message.token };
+  const key = await client.pairAsync(openPairingCode(server));
+  if (!key) throw new Error('pairing with the daemon\'s own code failed');
+  return { client, key };
 }
 
 /** Deterministic test pictures: a gradient (content) and stripes (style). */

@@ -131,7 +131,7 @@ function render(): void {
     canvas.width = doc.width;
     canvas.height = doc.height;
     const pixels = composite(doc);
-    context.putImageData(new ImageData(pixels.data, pixels.width, pixels.height), 0, 0);
+    context.putImageData(new ImageData(new Uint8ClampedArray(pixels.data), pixels.width, pixels.height), 0, 0);
   }
   const list = document.getElementById('layers')!;
   list.replaceChildren();

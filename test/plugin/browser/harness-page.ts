@@ -20,7 +20,8 @@ const params = new URLSearchParams(location.search);
 const daemonPort = Number(params.get('port'));
 const iterations = Number(params.get('iterations') ?? '30');
 const theme: FigmaTheme = params.get('theme') === 'dark' ? 'dark' : 'light';
-const token = params.get('token');
+/** A stored pairing key (JSON of client/key-store.ts's StoredKey), as a paired plugin starts with. */
+const storedKey: unknown = params.get('key') ? JSON.parse(params.get('key')!) : null;
 const size = Number(params.get('size') ?? '64');
 document.body.classList.toggle('dark', theme === 'dark');
 
@@ -42,7 +43,7 @@ figma.select(hero);
 figma.storage.set(SETTINGS_KEY, {
   options: { quality: 'custom', size, iterations, styleStrength: 50, preset: 'classic' },
   styleNodeId: null,
-  token,
+  key: storedKey,
   daemonPort,
 });
 
@@ -99,7 +100,11 @@ g.harness = {
     figma.undo();
   },
   resultBuffers: () => resultBuffers,
-  token: () => (figma.storage.get(SETTINGS_KEY) as { token?: string | null } | undefined)?.token ?? null,
+  /** The pairing key the plugin stored in clientStorage, as JSON, or null. */
+  key: () => {
+    const key = (figma.storage.get(SETTINGS_KEY) as { key?: unknown } | undefined)?.key;
+    return key ? JSON.stringify(key) : null;
+  },
   layerNames(): string[] {
     return board.childList.map((n) => n.name);
   },
