@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 
 /**
- * Opens a file with the desktop's default application; resolves false (never throws) when no
+ * Opens a file or a URL with the desktop's default application (the browser for a URL); resolves false (never throws) when no
  * opener is available, e.g. on a server without a desktop.
  */
 export function openWithDesktopAsync(file: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {

@@ -7,6 +7,7 @@ import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type Tr
 import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
 import { readDaemonVersion } from './daemon-version.ts';
 import { copyToClipboardAsync, openWithDesktopAsync } from './desktop-actions.ts';
+import { photopeaLaunchUrl } from './photopea-launch.ts';
 import { hasDesktop } from './has-desktop.ts';
 import { openLogFile } from './log-file.ts';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args.ts';
@@ -256,6 +257,11 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
       case 'revoke-clients': {
         const revoked = (await server?.revokeAllTokensAsync()) ?? 0;
         say(`Revoked ${revoked} paired plugin${revoked === 1 ? '' : 's'}; they must pair again.`);
+        return;
+      }
+      case 'open-photopea': {
+        const url = photopeaLaunchUrl(server?.port ?? config.port);
+        if (!(await openWithDesktopAsync(url))) say(`Open this link in your browser for Photopea with Atelier: ${url}`);
         return;
       }
       case 'open-log':

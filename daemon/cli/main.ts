@@ -1,4 +1,5 @@
 import { runDoctorCommandAsync } from './doctor-command.ts';
+import { runPhotopeaCommandAsync } from './photopea-command.ts';
 import { runStylizeCommandAsync } from './stylize-command.ts';
 
 const USAGE = `Usage: atelier <command> [options]
@@ -6,6 +7,7 @@ const USAGE = `Usage: atelier <command> [options]
 Commands:
   stylize <content> <style> [<style> ...] -o out.png   stylise one image (atelier stylize --help)
   doctor [--json]                                     what this machine can run: engines, GPU, weights
+  photopea [--port N] [--print]                       open Photopea with Atelier (the plugin configured)
 `;
 
 /** The `atelier` command line: dispatches on the first word. */
@@ -20,6 +22,8 @@ export async function mainAsync(argv: string[]): Promise<number> {
       return runStylizeCommandAsync(rest, io);
     case 'doctor':
       return runDoctorCommandAsync(rest, io);
+    case 'photopea':
+      return runPhotopeaCommandAsync(rest, io);
     case undefined:
     case '-h':
     case '--help':

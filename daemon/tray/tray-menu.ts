@@ -14,7 +14,7 @@ export interface TrayStatus {
   startAtLogin: boolean;
 }
 
-export type TrayAction = 'open-pairing' | 'copy-pairing-code' | 'revoke-clients' | 'open-log' | 'toggle-start-at-login' | 'quit';
+export type TrayAction = 'open-pairing' | 'copy-pairing-code' | 'revoke-clients' | 'open-photopea' | 'open-log' | 'toggle-start-at-login' | 'quit';
 
 /** One menu row. Rows without an action are read-only status lines (shown disabled). */
 export interface TrayMenuRow {
@@ -67,6 +67,13 @@ export function trayMenuRows(status: TrayStatus): TrayMenuRow[] {
       action: 'revoke-clients',
     },
     separator('sep-2'),
+    {
+      key: 'open-photopea',
+      title: 'Open Photopea with Atelier',
+      tooltip: 'Open www.photopea.com in your browser with the Atelier plugin on its right side',
+      enabled: true,
+      action: 'open-photopea',
+    },
     { key: 'open-log', title: 'Open log', tooltip: "Show the daemon's log file", enabled: true, action: 'open-log' },
     {
       key: 'start-at-login',

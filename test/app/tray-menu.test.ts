@@ -16,13 +16,14 @@ test('the menu shows status, engine, job and queue, pairing code, and every acti
     'Pairing code: 123456 (4 min left, 2 wrong codes)',
     'Keep pairing open longer',
     'Revoke paired plugins',
+    'Open Photopea with Atelier',
     'Open log',
     'Start at login',
     'Quit Atelier',
   ]);
   assert.deepEqual(
     rows.filter((r) => r.action).map((r) => r.action),
-    ['copy-pairing-code', 'open-pairing', 'revoke-clients', 'open-log', 'toggle-start-at-login', 'quit'],
+    ['copy-pairing-code', 'open-pairing', 'revoke-clients', 'open-photopea', 'open-log', 'toggle-start-at-login', 'quit'],
   );
   assert.ok(rows.filter((r) => !r.action && !r.separator).every((r) => !r.enabled), 'status lines are not clickable');
   assert.equal(rows.find((r) => r.key === 'start-at-login')?.checked, true);
