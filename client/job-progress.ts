@@ -37,3 +37,29 @@ export function describeJobStep(message: JobMessage): JobStep | null {
       return null;
   }
 }
+
+/** What a window remembers of its running job, as far as progress messages touch it. */
+export interface TrackedJob {
+  daemonJobId: string | null;
+  cancelRequested: boolean;
+}
+
+/**
+ * One progress message for the window's job: remembers the daemon's job id on `accepted`
+ * (and cancels at once if the designer already asked), and returns the step with its preview
+ * image. Null for messages that are not progress.
+ */
+export function trackJobStep(
+  message: JobMessage,
+  images: Map<string, Uint8Array>,
+  job: TrackedJob,
+  cancel: (jobId: string) => void,
+): (JobStep & { preview: Uint8Array | null }) | null {
+  const step = describeJobStep(message);
+  if (!step) return null;
+  if (message.type === 'accepted') {
+    job.daemonJobId = message.jobId;
+    if (job.cancelRequested) cancel(message.jobId);
+  }
+  return { ...step, preview: (step.previewId && images.get(step.previewId)) || null };
+}

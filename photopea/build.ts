@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { inlineSharedHtmlAsync } from '../client/shared-html.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCRIPT_MARKER = '<!-- ATELIER_PANEL_SCRIPT -->';
@@ -30,7 +31,7 @@ export async function buildPhotopeaAsync(options: { outDir?: string; minify?: bo
     define: { ATELIER_PLUGIN_VERSION: JSON.stringify(typeof pkg.version === 'string' ? pkg.version : '0.0.0') },
     logLevel: 'warning',
   });
-  const template = await readFile(join(here, 'index.html'), 'utf8');
+  const template = await inlineSharedHtmlAsync(await readFile(join(here, 'index.html'), 'utf8'));
   if (!template.includes(SCRIPT_MARKER)) throw new Error(`photopea/index.html lacks ${SCRIPT_MARKER}`);
   // `</script` inside the code would end the tag early.
   const script = bundle.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');

@@ -4,7 +4,7 @@ import { renderConnectionPanels, wireConnectionPanels } from '../client/connecti
 import { DaemonClient, type JobMessage } from '../client/daemon-client.ts';
 import { webStorageKeyStore, type StorageLike } from '../client/key-store.ts';
 import { byId, pngUrl, releasePng } from '../client/dom.ts';
-import { describeJobStep } from '../client/job-progress.ts';
+import { trackJobStep } from '../client/job-progress.ts';
 import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, type JobOptions } from '../client/job-options.ts';
 import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
@@ -184,16 +184,11 @@ export class PhotopeaApp {
     if (!active || this.phase !== 'running') return;
     const mine = ('requestId' in message && message.requestId === active.requestId) || ('jobId' in message && message.jobId !== undefined && message.jobId === active.daemonJobId);
     if (!mine) return;
-    const step = describeJobStep(message);
+    const step = trackJobStep(message, images, active, (jobId) => this.client?.cancel(jobId));
     if (step) {
-      if (message.type === 'accepted') {
-        active.daemonJobId = message.jobId;
-        if (active.cancelRequested) this.client?.cancel(message.jobId);
-      }
       this.progress.detail = step.detail;
       if (step.fraction !== undefined) this.progress.fraction = step.fraction;
-      const preview = step.previewId ? images.get(step.previewId) : undefined;
-      if (preview) this.setPreview(preview.slice());
+      if (step.preview) this.setPreview(step.preview.slice());
       return;
     }
     switch (message.type) {

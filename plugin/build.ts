@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { inlineSharedHtmlAsync } from '../client/shared-html.ts';
 
 const pluginDir = dirname(fileURLToPath(import.meta.url));
 const SCRIPT_MARKER = '<!-- ATELIER_UI_SCRIPT -->';
@@ -56,7 +57,7 @@ function uiOptions(version: string, minify: boolean): esbuild.BuildOptions & { w
 
 /** Inlines the UI script; `</script` inside the code would end the tag early, so it is escaped. */
 export async function writeUiHtmlAsync(outDir: string, script: string): Promise<void> {
-  const template = await readFile(join(pluginDir, 'ui', 'ui.html'), 'utf8');
+  const template = await inlineSharedHtmlAsync(await readFile(join(pluginDir, 'ui', 'ui.html'), 'utf8'));
   if (!template.includes(SCRIPT_MARKER)) throw new Error(`ui/ui.html lacks ${SCRIPT_MARKER}`);
   const safe = script.replace(/<\/script/gi, '<\\/script');
   await writeFile(join(outDir, 'ui.html'), template.replace(SCRIPT_MARKER, () => `<script>\n${safe}</script>`));

@@ -6,7 +6,7 @@ import { hostKeyStore, type StoredKey } from '../../client/key-store.ts';
 import { DaemonClient, type JobMessage } from '../../client/daemon-client.ts';
 import { byId, pngUrl, releasePng, setBackgroundPng } from '../../client/dom.ts';
 import { renderConnectionPanels, wireConnectionPanels } from '../../client/connection-view.ts';
-import { describeJobStep, plural } from '../../client/job-progress.ts';
+import { plural, trackJobStep } from '../../client/job-progress.ts';
 import type { SocketLike } from '../../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../../client/style-request.ts';
 
@@ -164,16 +164,11 @@ export class UiApp {
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
     const active = this.active;
     if (!active || !this.isActive(message as ServerMessage & { requestId?: string; jobId?: string })) return;
-    const step = describeJobStep(message);
+    const step = trackJobStep(message, images, active, (jobId) => this.client?.cancel(jobId));
     if (step) {
-      if (message.type === 'accepted') {
-        active.daemonJobId = message.jobId;
-        if (active.cancelRequested) this.client?.cancel(message.jobId);
-      }
       this.progress.detail = step.detail;
       if (step.fraction !== undefined) this.progress.fraction = (active.index + step.fraction) / active.total;
-      const preview = step.previewId ? images.get(step.previewId) : undefined;
-      if (preview) this.showPreview(preview);
+      if (step.preview) this.showPreview(step.preview);
       return;
     }
     switch (message.type) {

@@ -27,6 +27,7 @@ import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../d
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
 import { buildPhotopeaAsync } from '../../photopea/build.ts';
 import { OPTIONS_KEY } from '../../photopea/limits.ts';
+import { staticFiles, type StaticFiles } from '../support/static-files.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
@@ -68,23 +69,11 @@ interface FakePhotopeaWindow {
   };
 }
 
-async function serveHttpsAsync(work: string, files: Record<string, { type: string; body: string }>): Promise<Server> {
+async function serveHttpsAsync(work: string, files: StaticFiles): Promise<Server> {
   const key = join(work, 'key.pem');
   const cert = join(work, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-  const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (request, response) => {
-    const path = new URL(request.url ?? '/', 'https://127.0.0.1').pathname;
-    const file = files[path];
-    if (path === '/favicon.ico') {
-      response.writeHead(204).end();
-      return;
-    }
-    if (!file) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
-  });
+  const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, staticFiles(files));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }

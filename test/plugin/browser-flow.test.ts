@@ -19,6 +19,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
 import { buildPluginAsync } from '../../plugin/index.ts';
+import { staticFiles, type StaticFiles } from '../support/static-files.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -49,20 +50,8 @@ interface HarnessWindow {
   };
 }
 
-async function serveAsync(files: Record<string, { type: string; body: string }>): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = files[path];
-    if (path === '/favicon.ico') {
-      response.writeHead(204).end();
-      return;
-    }
-    if (!file) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
-  });
+async function serveAsync(files: StaticFiles): Promise<Server> {
+  const server = createServer(staticFiles(files));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }

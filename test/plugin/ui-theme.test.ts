@@ -19,7 +19,7 @@ test('every colour in the UI comes from Figma\'s --figma-color-* variables (them
 });
 
 test('when the daemon cannot be reached the panel says what to check, browser permission included', () => {
-  const panel = html.slice(html.indexOf('id="panel-not-running"'), html.indexOf('id="panel-setup"'));
+  const panel = html.slice(html.indexOf('id="panel-not-running"'), html.indexOf('<!-- ATELIER_SHARED:connection-panels -->'));
   assert.match(panel, /npm start/);
   assert.match(panel, /local network access/);
   assert.match(panel, /figma\.com/);
