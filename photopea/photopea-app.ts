@@ -290,7 +290,7 @@ export class PhotopeaApp {
     wireConnectionPanels(() => this.client);
     byId('refresh').addEventListener('click', () => void this.refreshAsync());
     // Photopea sends no selection events: look again whenever the designer comes to the panel.
-    document.addEventListener('pointerenter', () => void this.refreshAsync());
+    document.documentElement.addEventListener('pointerenter', () => void this.refreshAsync());
     window.addEventListener('focus', () => void this.refreshAsync());
     byId<HTMLSelectElement>('style-layer').addEventListener('change', (event) => {
       const value = (event.target as HTMLSelectElement).value;

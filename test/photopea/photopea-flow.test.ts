@@ -28,6 +28,7 @@ import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '.
 import { buildPhotopeaAsync } from '../../photopea/build.ts';
 import { OPTIONS_KEY } from '../../photopea/limits.ts';
 import { staticFiles, type StaticFiles } from '../support/static-files.ts';
+import { testImageAsync } from '../server/test-daemon.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
@@ -64,6 +65,8 @@ interface FakePhotopeaWindow {
     refusals(): string[];
     scriptErrors(): string[];
     messages(): number;
+    overlaps(): number;
+    selectLayer(name: string): void;
     failNextExport(): void;
     reloadPlugin(): void;
   };
@@ -85,6 +88,8 @@ const fake = (page: Page) => ({
   scriptErrors: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.scriptErrors()),
   failNextExport: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.failNextExport()),
   reloadPlugin: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.reloadPlugin()),
+  overlaps: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.overlaps()),
+  selectLayer: (name: string) => page.evaluate((n) => (window as unknown as FakePhotopeaWindow).fakePhotopea.selectLayer(n), name),
 });
 
 test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cancel, a failed export', { skip, timeout: 300_000 }, async () => {
@@ -197,6 +202,24 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     assert.deepEqual(await photopea.documents(), ['Poster.psd'], 'no temporary document left behind');
     assert.deepEqual((await photopea.layers()).map((l) => l.name), afterApply);
     assert.deepEqual(await photopea.refusals(), []);
+
+    // A style from an image file (dropped, or chosen with the panel's file link), on the
+    // designer's next pick of a source layer: the result again goes directly above it.
+    await photopea.selectLayer('Hero');
+    await panel.locator('#refresh').click();
+    await panel.locator('#source-title', { hasText: /^Hero$/ }).waitFor();
+    await panel.locator('#style-file').setInputFiles({ name: 'wave.png', mimeType: 'image/png', buffer: Buffer.from(await testImageAsync('style', 48, 48)) });
+    await panel.locator('#style-title', { hasText: 'Image “wave”' }).waitFor();
+    await panel.locator('#quality button[data-quality="draft"]').click();
+    await page.screenshot({ path: join(screenshotDir, 'photopea-7-file-style.png') });
+    await panel.locator('#apply:not([disabled])').click();
+    await panel.locator('#done-text', { hasText: 'Hero · wave' }).waitFor({ timeout: 120_000 });
+    const withFile = await photopea.layers();
+    assert.deepEqual(withFile.map((l) => l.name), ['Caption', 'Extras', 'Great Wave', 'Hero · Starry Night', 'Hero · wave', 'Hero', 'Starry Night', 'Background']);
+    assert.deepEqual(withFile.find((l) => l.name === 'Hero · wave')!.bounds, withFile.find((l) => l.name === 'Hero')!.bounds);
+    assert.deepEqual(await photopea.documents(), ['Poster.psd']);
+    assert.deepEqual(await photopea.refusals(), []);
+    assert.equal(await photopea.overlaps(), 0, 'every message waited for the previous "done"');
     assert.deepEqual(consoleErrors, []);
 
     // An HTTPS origin the daemon does not list cannot frame the panel (frame-ancestors).

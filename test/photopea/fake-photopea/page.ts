@@ -15,6 +15,9 @@ const app = new FakeApp();
 const refusals: string[] = [];
 const scriptErrors: string[] = [];
 let messages = 0;
+/** Messages posted while an earlier one was still unanswered: a plugin must wait for "done" (api/live: "done" names no request). */
+let overlaps = 0;
+let unanswered = 0;
 
 function gradient(width: number, height: number): Pixels {
   const data = new Uint8ClampedArray(width * height * 4);
@@ -93,6 +96,8 @@ window.addEventListener('message', (event) => {
   if (event.source !== frame.contentWindow) return;
   const data: unknown = event.data;
   const target = event.source as Window;
+  if (unanswered > 0) overlaps++;
+  unanswered++;
   queue = queue.then(async () => {
     messages++;
     if (typeof data === 'string') {
@@ -113,6 +118,7 @@ window.addEventListener('message', (event) => {
     } else {
       refusals.push(`a message of type ${typeof data} (Photopea takes strings and ArrayBuffers)`);
     }
+    unanswered--;
     target.postMessage('done', '*');
     render();
   });
@@ -170,6 +176,7 @@ function flatLayers(doc: FakeDocument): { name: string; bounds: number[]; width:
   refusals: () => [...refusals],
   scriptErrors: () => [...scriptErrors],
   messages: () => messages,
+  overlaps: () => overlaps,
   failNextExport: () => {
     app.failNextSaveToOE = true;
   },
