@@ -95,6 +95,10 @@ export class PhotopeaApp {
   /** Reads the active document again (Photopea tells plugins nothing about selection changes). */
   async refreshAsync(): Promise<void> {
     if (this.phase !== 'idle') return;
+    await this.readSummaryAsync();
+  }
+
+  private async readSummaryAsync(): Promise<void> {
     try {
       this.summary = readReply(await this.deps.photopea.run(describeDocumentScript(MAX_LISTED_LAYERS)), summarySchema);
       this.photopeaProblem = null;
@@ -144,9 +148,7 @@ export class PhotopeaApp {
     this.render();
     try {
       // The active layer now, not when the panel last looked.
-      this.phase = 'idle';
-      await this.refreshAsync();
-      this.phase = 'exporting';
+      await this.readSummaryAsync();
       const summary = this.summary;
       const source = summary?.active;
       const style = this.style;
