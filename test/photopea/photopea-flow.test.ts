@@ -220,6 +220,17 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     assert.deepEqual(await photopea.documents(), ['Poster.psd']);
     assert.deepEqual(await photopea.refusals(), []);
     assert.equal(await photopea.overlaps(), 0, 'every message waited for the previous "done"');
+
+    // Dropping an image on the panel chooses it as the style, the same way.
+    const dropped = Array.from(await testImageAsync('content', 40, 30));
+    await page.frame({ url: /\/photopea\/$/ })!.evaluate((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped sketch.png', { type: 'image/png' }));
+      const zone = document.getElementById('style-drop')!;
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, dropped);
+    await panel.locator('#style-title', { hasText: 'Image “dropped sketch”' }).waitFor();
     assert.deepEqual(consoleErrors, []);
 
     // An HTTPS origin the daemon does not list cannot frame the panel (frame-ancestors).
