@@ -50,7 +50,13 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
       url: DEFAULT_WEIGHTS_URL,
       expectedHash: DEFAULT_WEIGHTS_HASH,
     });
-    engine = await createEngineAsync({ weightsDir: weights.dir, engine: args.engine, backend: args.backend, executionProvider: args.executionProvider });
+    engine = await createEngineAsync({
+      weightsDir: weights.dir,
+      engine: args.engine,
+      backend: args.backend,
+      executionProvider: args.executionProvider,
+      memoryBudgetMB: args.memoryBudgetMB,
+    });
     const { engine: engineName, backend, device, convention } = engine.info;
     if (!args.json) io.stderr.write(`atelier: engine ${engineName}, backend ${backend}, device ${device}, weights ${convention} convention\n`);
     const output = resolve(args.output);

@@ -89,9 +89,12 @@ interface AxisPlan {
   bounds: number[];
 }
 
-/** The smallest window side that still owns something past its halos. */
+/**
+ * The smallest window side that owns something past its halos whatever the image's length:
+ * two halos, one aligned step, and up to one more for the window's size ≡ length (mod align).
+ */
 export function minimumWindowSide(halo: number, align: number): number {
-  return 2 * halo + align;
+  return 2 * halo + 2 * align;
 }
 
 function planAxis(length: number, maxWindow: number, halo: number, align: number): AxisPlan {

@@ -1,0 +1,122 @@
+import { freemem } from 'node:os';
+import { EngineError } from './engine-error.ts';
+import { deepestOf, exactHalo, minimumWindowSide, planTiles, tapStride, type TilePlan } from './tile-plan.ts';
+import type { StyleOptions } from './types.ts';
+import { tapOrder, VGG19_CONV_LAYERS } from './vgg-layers.ts';
+
+/**
+ * How a stage fits a memory budget: whole or in windows (tiled-loss.ts), and how long an
+ * L-BFGS history it can keep. Every constant of the estimate lives here.
+ */
+export const MEMORY_LIMITS = {
+  /**
+   * Share of the free memory (os.freemem() when the job starts) a job plans for when no
+   * budget is given: the rest is left to the designer's other applications.
+   */
+  defaultFreeFraction: 0.6,
+  /** A budget below this is refused as a setting (the runtime alone needs about this much). */
+  minBudgetMB: 1024,
+  maxBudgetMB: 1024 * 1024,
+  /**
+   * What does not grow with the image: Node, TensorFlow.js, onnxruntime, the weights and two
+   * sessions' copies of them. Measured (issue 11): a 48×64 classic job peaks at 1.06 GB.
+   */
+  fixedBytes: 1100 * 2 ** 20,
+  /**
+   * Loss-graph bytes per activation value of the forward pass (4 bytes each): the forward
+   * activations kept for the backward pass, the backward pass' own, pool masks. Measured
+   * (issue 11): a 384×512 stage to relu5_1 (290 values per pixel) peaks ~1.0 GB above the
+   * fixed part, ≈ 4.4 copies; 5 leaves a margin.
+   */
+  activationCopies: 5,
+  /**
+   * Image-sized float32 RGB arrays a stage holds besides the L-BFGS history: the variable,
+   * its gradient (tiled sum, tensor, transfer copies), the optimiser's direction, previous
+   * gradient and temporaries, the content and style images in network units.
+   */
+  imageVectors: 12,
+  /** The shortest L-BFGS history a budget may impose (below it, L-BFGS is barely L-BFGS). */
+  minHistory: 3,
+  /**
+   * Below this window side the halos (2 × 96 px at relu5_1) cost more compute than the owned
+   * region does, so the history is shortened before the windows shrink below it.
+   */
+  preferredWindowSide: 512,
+} as const;
+
+export const MB = 2 ** 20;
+
+/** The budget a job plans for when none is configured, in MB. */
+export function defaultMemoryBudgetMB(free: number = freemem()): number {
+  return Math.max(MEMORY_LIMITS.minBudgetMB, Math.floor((free * MEMORY_LIMITS.defaultFreeFraction) / MB));
+}
+
+/** Forward activation values per input pixel up to the deepest tap (VGG-19's channels). */
+export function activationValuesPerPixel(taps: readonly string[]): number {
+  const deepest = tapOrder(deepestOf(taps));
+  let values = 0;
+  for (const l of VGG19_CONV_LAYERS) {
+    if (tapOrder(l.conv) > deepest) break;
+    const stride = 2 ** (l.block - 1);
+    // The conv's output and its ReLU's: two tensors per layer.
+    values += (2 * l.channels) / (stride * stride);
+  }
+  return values;
+}
+
+export interface StageMemoryPlan {
+  /** Windows, or undefined: the stage is evaluated whole. */
+  tiles?: TilePlan;
+  historySize: number;
+  /** The estimated peak, in bytes. */
+  estimatedBytes: number;
+}
+
+/**
+ * The stage's plan under `budgetMB`: whole with the options' history where that fits; else
+ * windows, as large as the budget allows, with the history shortened (down to
+ * MEMORY_LIMITS.minHistory) where windows of preferredWindowSide would not fit. Throws
+ * EngineError('memory-budget') with the megabytes needed when not even the smallest window fits.
+ */
+export function planStageMemory(height: number, width: number, o: StyleOptions, budgetMB: number): StageMemoryPlan {
+  const taps = [...o.contentLayers, ...o.styleLayers];
+  const perActivationPixel = activationValuesPerPixel(taps) * 4 * MEMORY_LIMITS.activationCopies;
+  const contentPerPixel = o.contentLayers.reduce((sum, l) => {
+    const c = VGG19_CONV_LAYERS.find((v) => v.conv === l || v.relu === l)!.channels;
+    return sum + (4 * c) / tapStride(l) ** 2;
+  }, 0);
+  const pixels = height * width;
+  const history = o.optimizer === 'lbfgs' ? o.historySize : 0;
+  const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel);
+  const budget = budgetMB * MB;
+  const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * perActivationPixel;
+  if (whole <= budget) return { historySize: o.historySize, estimatedBytes: whole };
+
+  const halo = exactHalo(taps);
+  const align = tapStride(deepestOf(taps));
+  const minSide = minimumWindowSide(halo, align);
+  const windowPixels = (h: number): number => (budget - MEMORY_LIMITS.fixedBytes - imageBytes(h)) / perActivationPixel;
+  const preferred = Math.min(MEMORY_LIMITS.preferredWindowSide, height) * Math.min(MEMORY_LIMITS.preferredWindowSide, width);
+  let h = history;
+  const floor = o.optimizer === 'lbfgs' ? Math.min(history, MEMORY_LIMITS.minHistory) : 0;
+  while (h > floor && windowPixels(h) < preferred) h -= 1;
+  const smallest = Math.min(minSide, height) * Math.min(minSide, width);
+  const room = windowPixels(h);
+  if (!(room >= smallest)) {
+    const needed = Math.ceil((MEMORY_LIMITS.fixedBytes + imageBytes(floor) + smallest * perActivationPixel) / MB);
+    throw new EngineError(
+      'memory-budget',
+      `A ${width}×${height} stage needs at least ${needed} MB and the memory budget is ${budgetMB} MB; raise memoryBudgetMB (--memory-budget) to ${needed} or more, or choose a smaller size.`,
+    );
+  }
+  // Square where both sides exceed the window; else the whole of the short side.
+  const side = Math.floor(Math.sqrt(room));
+  let windowHeight = Math.min(height, side);
+  let windowWidth = Math.min(width, side);
+  if (height <= side) windowWidth = Math.min(width, Math.floor(room / height));
+  else if (width <= side) windowHeight = Math.min(height, Math.floor(room / width));
+  const tiles = planTiles(height, width, windowHeight, windowWidth, halo, align);
+  const estimatedBytes =
+    MEMORY_LIMITS.fixedBytes + imageBytes(h) + tiles.windowHeight * tiles.windowWidth * perActivationPixel;
+  return { tiles, historySize: o.optimizer === 'lbfgs' ? h : o.historySize, estimatedBytes };
+}
