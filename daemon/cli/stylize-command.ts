@@ -74,7 +74,7 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
       } else if (ev.type === 'progress') {
         if (args.json) {
           io.stdout.write(
-            `${JSON.stringify({ type: 'progress', stage: ev.stage, stages: ev.stages, iteration: ev.iteration, iterations: ev.iterations, ...ev.losses, learningRate: ev.learningRate, seconds: ev.seconds, etaSeconds: ev.etaSeconds })}\n`,
+            `${JSON.stringify({ type: 'progress', stage: ev.stage, stages: ev.stages, iteration: ev.iteration, iterations: ev.iterations, ...ev.losses, learningRate: ev.learningRate, seconds: ev.seconds, etaSeconds: ev.etaSeconds, stageSeconds: ev.stageSeconds, secondsPerIteration: ev.secondsPerIteration })}\n`,
           );
         } else {
           if (bar) io.stderr.write('\r\x1b[K');

@@ -321,6 +321,8 @@ class DriverEngine implements Engine {
             learningRate: lr,
             seconds: (performance.now() - started) / 1000,
             etaSeconds: eta,
+            stageSeconds: (performance.now() - stageStarted) / 1000,
+            secondsPerIteration: perIteration,
             ...(wantPreview ? { preview: await this.previewAsync(x, o.previewMaxSide) } : {}),
           };
         }
