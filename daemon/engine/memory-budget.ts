@@ -18,17 +18,21 @@ export const MEMORY_LIMITS = {
   minBudgetMB: 1024,
   maxBudgetMB: 1024 * 1024,
   /**
-   * What does not grow with the image: Node, TensorFlow.js, onnxruntime, the weights and two
-   * sessions' copies of them. Measured (issue 11): a 48×64 classic job peaks at 1.06 GB.
+   * What does not grow with the image: Node, TensorFlow.js, onnxruntime, the weights and the
+   * sessions' copies of them. Measured (issue 11, `npm run bench -- --memory`, top stage of a
+   * classic job): 512×384 whole 1470 MB and 1024×768 whole 2971 MB peak RSS, a line through
+   * which meets 0 pixels at ≈ 970 MB.
    */
-  fixedBytes: 1100 * 2 ** 20,
+  fixedBytes: 1000 * 2 ** 20,
   /**
-   * Loss-graph bytes per activation value of the forward pass (4 bytes each): the forward
+   * Loss-graph bytes per forward activation value (4 bytes each) of a window: the forward
    * activations kept for the backward pass, the backward pass' own, pool masks. Measured
-   * (issue 11): a 384×512 stage to relu5_1 (290 values per pixel) peaks ~1.0 GB above the
-   * fixed part, ≈ 4.4 copies; 5 leaves a margin.
+   * (the same two runs): 2.54 KB per pixel whole, of which ~0.6 KB the image-sized arrays
+   * below, leaving ~1.9 KB for 580 activation values per pixel (to relu5_1, conv and ReLU
+   * outputs) ≈ 0.83 copies of 4 bytes; a 1024×768 stage in 320×320 windows peaked at
+   * 1093 MB for an estimate of 1240 MB with 1 copy.
    */
-  activationCopies: 5,
+  activationCopies: 1,
   /**
    * Image-sized float32 RGB arrays a stage holds besides the L-BFGS history: the variable,
    * its gradient (tiled sum, tensor, transfer copies), the optimiser's direction, previous
@@ -38,10 +42,12 @@ export const MEMORY_LIMITS = {
   /** The shortest L-BFGS history a budget may impose (below it, L-BFGS is barely L-BFGS). */
   minHistory: 3,
   /**
-   * Below this window side the halos (2 × 96 px at relu5_1) cost more compute than the owned
-   * region does, so the history is shortened before the windows shrink below it.
+   * The history is shortened before windows shrink below this side: a window's two halos
+   * (2 × 96 px at relu5_1) are computed but not owned, so smaller windows cost time fast
+   * (1024×768 in 320×320 windows: 39 s per iteration against 7.8 s whole), and the top stages
+   * of a pyramid only refine, where a short history does.
    */
-  preferredWindowSide: 512,
+  preferredWindowSide: 1024,
 } as const;
 
 export const MB = 2 ** 20;
