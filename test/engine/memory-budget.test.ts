@@ -50,3 +50,28 @@ test('the engine refuses such a job before it starts, and still runs the next on
     engine.dispose();
   }
 });
+
+test('a stage the budget tiles gives the image the whole stage gives (engine wiring)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-budget-'));
+  await writeRandomWeightsAsync(dir, { seed: 5 });
+  const [h, w] = [250, 300];
+  const options = { preset: 'classic', height: h, width: w, stages: 1, iterations: 3 };
+  const tiledPlan = planStageMemory(h, w, classic(h, w), 1150);
+  assert.ok(tiledPlan.tiles && tiledPlan.tiles.windows.length > 1, 'the small budget tiles this stage');
+  const images: Uint8Array[] = [];
+  for (const memoryBudgetMB of [1150, 16_000]) {
+    const engine = await createEngineAsync({ weightsDir: dir, engine: 'onnx', executionProvider: 'cpu', memoryBudgetMB });
+    try {
+      for await (const ev of engine.stylize({ content: testImage(1, h, w), styles: [{ image: testImage(2, h, w), weight: 1 }], options })) {
+        if (ev.type === 'result') images.push(ev.image.data);
+      }
+    } finally {
+      engine.dispose();
+    }
+  }
+  const [tiled, whole] = images;
+  let worst = 0;
+  for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(tiled[i] - whole[i]));
+  // Three L-BFGS steps from equal gradients (within float rounding) end within a level or two.
+  assert.ok(worst <= 2, `tiled and whole results differ by ${worst} levels`);
+});
