@@ -39,6 +39,15 @@ export const MEMORY_LIMITS = {
    * gradient and temporaries, the content and style images in network units.
    */
   imageVectors: 12,
+  /**
+   * The optimiser's arrays (variable, gradient, L-BFGS direction, previous gradient, history,
+   * temporaries) live in TensorFlow.js, whose wasm backend's heap cannot grow past 4 GB
+   * (tfjs-backend-wasm 4.22: Emscripten getHeapMax() = 4294901760): the history is capped so
+   * that `optimizerVectors + 2 × history` image-sized arrays stay inside this share of it.
+   * At 4096×3072 (151 MB an array) that allows a history of 6.
+   */
+  optimizerHeapBytes: 3 * 2 ** 30,
+  optimizerVectors: 8,
   /** The shortest L-BFGS history a budget may impose (below it, L-BFGS is barely L-BFGS). */
   minHistory: 3,
   /**
@@ -92,11 +101,12 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
     return sum + (4 * c) / tapStride(l) ** 2;
   }, 0);
   const pixels = height * width;
-  const history = o.optimizer === 'lbfgs' ? o.historySize : 0;
+  const heapHistory = Math.floor((MEMORY_LIMITS.optimizerHeapBytes / (12 * pixels) - MEMORY_LIMITS.optimizerVectors) / 2);
+  const history = o.optimizer === 'lbfgs' ? Math.max(1, Math.min(o.historySize, heapHistory)) : 0;
   const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel);
   const budget = budgetMB * MB;
   const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * perActivationPixel;
-  if (whole <= budget) return { historySize: o.historySize, estimatedBytes: whole };
+  if (whole <= budget) return { historySize: o.optimizer === 'lbfgs' ? history : o.historySize, estimatedBytes: whole };
 
   const halo = exactHalo(taps);
   const align = tapStride(deepestOf(taps));
