@@ -14,6 +14,14 @@ export const MEMORY_LIMITS = {
    * budget is given: the rest is left to the designer's other applications.
    */
   defaultFreeFraction: 0.6,
+  /**
+   * The share of the budget a plan may fill: memory freed by an earlier stage's sessions is
+   * not all returned to the system (allocator fragmentation across onnxruntime's threads), so
+   * a job's later stages start above the fixed part. Measured (issue 11): a 2-stage 2048×1536
+   * job planned at 4064 MB (share 1) was seen at 4111 MB RSS in its top stage, where that
+   * stage alone peaked at 3557 MB.
+   */
+  planningShare: 0.85,
   /** A budget below this is refused as a setting (the runtime alone needs about this much). */
   minBudgetMB: 1024,
   maxBudgetMB: 1024 * 1024,
@@ -104,7 +112,7 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
   const heapHistory = Math.floor((MEMORY_LIMITS.optimizerHeapBytes / (12 * pixels) - MEMORY_LIMITS.optimizerVectors) / 2);
   const history = o.optimizer === 'lbfgs' ? Math.max(1, Math.min(o.historySize, heapHistory)) : 0;
   const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel);
-  const budget = budgetMB * MB;
+  const budget = budgetMB * MB * MEMORY_LIMITS.planningShare;
   const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * perActivationPixel;
   if (whole <= budget) return { historySize: o.optimizer === 'lbfgs' ? history : o.historySize, estimatedBytes: whole };
 
