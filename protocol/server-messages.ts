@@ -143,6 +143,12 @@ export const progressSchema = z.object({
   learningRate: z.number().finite(),
   seconds,
   etaSeconds: seconds,
+  /**
+   * Seconds this stage has run, and per iteration (daemons since issue 11; absent before): a
+   * pyramid's top stages cost many times its first per iteration, tiled ones more still.
+   */
+  stageSeconds: seconds.optional(),
+  secondsPerIteration: seconds.optional(),
   preview: pngRefSchema.optional(),
 });
 

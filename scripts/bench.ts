@@ -6,6 +6,8 @@
  *   npm run bench -- [--weights DIR] [--sizes 150x225,300x450] [--warmup 1] [--repeat 3]
  *                    [--engines tfjs,onnx] [--backend auto] [--no-torch]
  *
+ *   npm run bench -- --memory [...]   peak RSS and s/iteration at 512–4096 px (bench-memory.ts)
+ *
  * Timing goals live here, not in tests. Run it on an idle machine: other load skews the medians.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +16,12 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES, createEngineAsync, ENGINE_NAMES, type BackendName, type EngineName, type RgbImage } from '../daemon/engine/index.ts';
 import { readImageAsync, resizeRgbAsync } from '../daemon/image/index.ts';
+
+// `--memory`: peak RSS and time by output size, one child process per size (bench-memory.ts).
+if (process.argv.includes('--memory')) {
+  await import('./bench-memory.ts');
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -210,7 +210,13 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     stop.signal.throwIfAborted();
     show({ line: 'Loading the engine' });
     running.reportState({ state: 'loading-engine', message: 'Loading the engine' });
-    engine = await createEngineAsync({ weightsDir: weights.dir, engine: config.engine, backend: config.backend, executionProvider: config.executionProvider });
+    engine = await createEngineAsync({
+      weightsDir: weights.dir,
+      engine: config.engine,
+      backend: config.backend,
+      executionProvider: config.executionProvider,
+      memoryBudgetMB: config.memoryBudgetMB ?? undefined,
+    });
     const engineLine = `${engine.info.engine} ${engine.info.backend} · ${engine.info.device}`;
     say(`Engine: ${engineLine}`);
     stop.signal.throwIfAborted();

@@ -16,7 +16,7 @@ export function formatLossLine(ev: ProgressEvent): string {
   return (
     `stage ${ev.stage}/${ev.stages}  iter ${String(ev.iteration).padStart(width)}/${ev.iterations}  ` +
     `content ${e(ev.losses.content)}  style ${e(ev.losses.style)}  tv ${e(ev.losses.tv)}  total ${e(ev.losses.total)}  ` +
-    `${formatDuration(ev.seconds)} elapsed, ${formatDuration(ev.etaSeconds)} left`
+    `${formatDuration(ev.seconds)} elapsed, ${formatDuration(ev.etaSeconds)} left  (stage: ${formatDuration(ev.stageSeconds)}, ${ev.secondsPerIteration.toFixed(2)} s/iter)`
   );
 }
 

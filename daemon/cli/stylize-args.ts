@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BACKEND_NAMES, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
+import { BACKEND_NAMES, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES, MAX_OUTPUT_SIDE, MEMORY_LIMITS, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
 
 export const STYLIZE_USAGE = `Usage: atelier stylize <content> <style> [<style> ...] [-o out.png] [options]
 
@@ -11,7 +11,9 @@ Options:
                            the weights the daemon downloaded into its cache)
   --preset NAME            ${PRESET_NAMES.join(' | ')} (default: classic)
   --size HxW               output size, e.g. 300x450 (height first, as d2l)
-  --max-side N             output longest side, keeping the content's aspect ratio
+  --max-side N             output longest side, keeping the content's aspect ratio (at most ${MAX_OUTPUT_SIDE})
+  --memory-budget MB       memory the job may plan for (default: ${MEMORY_LIMITS.defaultFreeFraction * 100}% of the free memory):
+                           larger stages are computed in tiles, with a shorter L-BFGS history
   --iterations N           iterations per stage (times the schedule's factor)
   --iteration-schedule F,F per-stage factors on --iterations, smallest stage first (one per stage)
   --stages N               number of stages (each earlier one --scale times smaller)
@@ -52,7 +54,11 @@ const argsSchema = z.object({
     .regex(/^\d+x\d+$/, 'use HxW, e.g. 300x450')
     .transform((s) => s.split('x').map(Number) as [number, number])
     .optional(),
-  'max-side': int.positive().optional(),
+  'max-side': int.positive().max(MAX_OUTPUT_SIDE, `at most ${MAX_OUTPUT_SIDE} px (Figma's largest image)`).optional(),
+  'memory-budget': int
+    .min(MEMORY_LIMITS.minBudgetMB, `at least ${MEMORY_LIMITS.minBudgetMB} MB (the runtime alone needs about that)`)
+    .max(MEMORY_LIMITS.maxBudgetMB)
+    .optional(),
   iterations: int.positive().optional(),
   stages: int.positive().optional(),
   scale: number.min(1).optional(),
@@ -97,6 +103,8 @@ export interface StylizeArgs {
   backend: (typeof BACKEND_NAMES)[number];
   executionProvider: (typeof EXECUTION_PROVIDER_NAMES)[number];
   json: boolean;
+  /** Undefined: the engine's default (a share of the free memory). */
+  memoryBudgetMB?: number;
   options: Partial<StyleOptions>;
 }
 
@@ -115,6 +123,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         preset: { type: 'string' },
         size: { type: 'string' },
         'max-side': { type: 'string' },
+        'memory-budget': { type: 'string' },
         iterations: { type: 'string' },
         stages: { type: 'string' },
         scale: { type: 'string' },
@@ -191,6 +200,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     backend: a.backend,
     executionProvider: a['execution-provider'],
     json: a.json,
+    memoryBudgetMB: a['memory-budget'],
     options,
   };
 }

@@ -50,7 +50,13 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
       url: DEFAULT_WEIGHTS_URL,
       expectedHash: DEFAULT_WEIGHTS_HASH,
     });
-    engine = await createEngineAsync({ weightsDir: weights.dir, engine: args.engine, backend: args.backend, executionProvider: args.executionProvider });
+    engine = await createEngineAsync({
+      weightsDir: weights.dir,
+      engine: args.engine,
+      backend: args.backend,
+      executionProvider: args.executionProvider,
+      memoryBudgetMB: args.memoryBudgetMB,
+    });
     const { engine: engineName, backend, device, convention } = engine.info;
     if (!args.json) io.stderr.write(`atelier: engine ${engineName}, backend ${backend}, device ${device}, weights ${convention} convention\n`);
     const output = resolve(args.output);
@@ -68,7 +74,7 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
       } else if (ev.type === 'progress') {
         if (args.json) {
           io.stdout.write(
-            `${JSON.stringify({ type: 'progress', stage: ev.stage, stages: ev.stages, iteration: ev.iteration, iterations: ev.iterations, ...ev.losses, learningRate: ev.learningRate, seconds: ev.seconds, etaSeconds: ev.etaSeconds })}\n`,
+            `${JSON.stringify({ type: 'progress', stage: ev.stage, stages: ev.stages, iteration: ev.iteration, iterations: ev.iterations, ...ev.losses, learningRate: ev.learningRate, seconds: ev.seconds, etaSeconds: ev.etaSeconds, stageSeconds: ev.stageSeconds, secondsPerIteration: ev.secondsPerIteration })}\n`,
           );
         } else {
           if (bar) io.stderr.write('\r\x1b[K');

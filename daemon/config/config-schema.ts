@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DAEMON_PORT } from '../../protocol/limits.ts';
-import { BACKEND_NAMES, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES } from '../engine/index.ts';
+import { BACKEND_NAMES, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES, MEMORY_LIMITS } from '../engine/index.ts';
 import { SERVER_LIMITS } from '../server/index.ts';
 import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL } from '../weights-download/index.ts';
 
@@ -89,6 +89,19 @@ export const configSchema = z
       .min(0, 'must be 0 or more')
       .max(CONFIG_LIMITS.maxQueueLength, `must be at most ${CONFIG_LIMITS.maxQueueLength}`)
       .default(DEFAULT_QUEUE_LENGTH),
+    /**
+     * Memory (MB) a job may plan for: stages larger than it allows are computed in tiles, with
+     * a shorter L-BFGS history at the largest; a job that cannot fit even in the smallest
+     * tiles is refused with the megabytes it needs. null: 60% of the free memory when each job
+     * starts (the engine's MEMORY_LIMITS.defaultFreeFraction).
+     */
+    memoryBudgetMB: z
+      .number({ invalid_type_error: 'must be a whole number of megabytes, or null' })
+      .int('must be a whole number of megabytes')
+      .min(MEMORY_LIMITS.minBudgetMB, `must be at least ${MEMORY_LIMITS.minBudgetMB} MB (the runtime alone needs about that)`)
+      .max(MEMORY_LIMITS.maxBudgetMB, `must be at most ${MEMORY_LIMITS.maxBudgetMB} MB`)
+      .nullable()
+      .default(null),
   })
   .strict();
 

@@ -5,6 +5,8 @@ export type EngineErrorCode =
   | 'backend-unavailable'
   | 'bad-image'
   | 'bad-options'
+  /** The job cannot fit the memory budget even in the smallest windows; the sentence says how many MB it needs. */
+  | 'memory-budget'
   | 'cancelled';
 
 /** An error a designer can act on: `code` is stable, `message` is one plain sentence. */

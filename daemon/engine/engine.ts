@@ -3,7 +3,8 @@ import { matchColorStatistics, restoreChroma } from './color-transfer.ts';
 import { CONVENTIONS, postprocess, preprocess, type InputConvention } from './convention.ts';
 import { EngineError } from './engine-error.ts';
 import { fitStyleAsync } from './fit-style.ts';
-import type { LossBackend, StageLossFunction } from './loss-function.ts';
+import { defaultMemoryBudgetMB, planStageMemory, type StageMemoryPlan } from './memory-budget.ts';
+import type { LossBackend, StageInputs, StageLossFunction } from './loss-function.ts';
 import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
 import { Lbfgs } from './optim/lbfgs.ts';
@@ -13,6 +14,7 @@ import { createRandom } from './random.ts';
 import { imageToTensor, resizeImageAsync, resizePixels, tensorToImageAsync } from './resize-image.ts';
 import * as tf from './tf.ts';
 import { TfjsLossBackend } from './tfjs-loss-backend.ts';
+import { prepareTiledStageAsync } from './tiled-loss.ts';
 import type {
   EngineInfo,
   InputConventionName,
@@ -48,6 +50,12 @@ export interface EngineOptions {
    * path plugs in here); the engine owns and disposes what it returns.
    */
   lossBackendAsync?: (weights: VggWeights) => Promise<LossBackend>;
+  /**
+   * The memory a job may plan for, in MB: stages that would not fit whole are evaluated in
+   * windows (tiled-loss.ts) and the L-BFGS history is shortened at the largest (see
+   * memory-budget.ts). Default: a share of the free memory when each job starts.
+   */
+  memoryBudgetMB?: number;
 }
 
 /** Gram targets cached across jobs (see StyleInput.cacheKey). */
@@ -71,7 +79,10 @@ export async function createEngineAsync(options: EngineOptions): Promise<Engine>
     const loss = options.lossBackendAsync
       ? await options.lossBackendAsync(weights)
       : await chooseLossBackendAsync(options, weights, active);
-    return new DriverEngine(loss, weights);
+    // The ONNX sessions hold their own copies of the weights (re-laid, in the worker): the
+    // tfjs tensors would only be a second copy for the job's whole life (~80 MB for VGG-19).
+    if (!options.lossBackendAsync && loss.engine === 'onnx') disposeVggWeights(weights);
+    return new DriverEngine(loss, weights, options.memoryBudgetMB);
   } catch (error) {
     disposeVggWeights(weights);
     throw error;
@@ -128,6 +139,7 @@ class DriverEngine implements Engine {
   constructor(
     private readonly loss: LossBackend,
     private readonly weights: VggWeights,
+    private readonly memoryBudgetMB: number | undefined,
   ) {
     this.convention = CONVENTIONS[weights.convention];
     this.info = {
@@ -164,6 +176,9 @@ class DriverEngine implements Engine {
     // Colour matching and the recoloured init follow the style that weighs most in the blend.
     const dominant = styles.reduce((best, st) => (st.weight > best.weight ? st : best), styles[0]).image;
     const source = options.colors === 'luminance' ? matchColorStatistics(content, dominant) : content;
+    // Planned before any work, so a job that cannot fit fails at once.
+    const budgetMB = this.memoryBudgetMB ?? defaultMemoryBudgetMB();
+    const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB));
     const started = performance.now();
     yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages };
 
@@ -181,13 +196,10 @@ class DriverEngine implements Engine {
             cacheKey: st.cacheKey && `${st.cacheKey}|style-size ${options.styleSize}`,
           })),
         );
-        const lossFunction = await this.loss.prepareStageAsync({
-          content: contentImage,
-          styles: styleInputs,
-          options,
-          height: stage.height,
-          width: stage.width,
-        });
+        const lossFunction = await this.prepareStageAsync(
+          { content: contentImage, styles: styleInputs, options, height: stage.height, width: stage.width },
+          memory[s],
+        );
         try {
           const start =
             !x && options.init === 'content-recolored'
@@ -196,7 +208,7 @@ class DriverEngine implements Engine {
           const init = this.initialVariable(x, start, stage, options);
           x?.dispose();
           x = init;
-          const run = this.optimizeStage(x, lossFunction, options, stages, s, started, signal);
+          const run = this.optimizeStage(x, lossFunction, { ...options, historySize: memory[s].historySize }, stages, s, started, signal);
           for (;;) {
             const next = await run.next();
             if (next.done) {
@@ -218,6 +230,24 @@ class DriverEngine implements Engine {
       yield { type: 'result', image, seconds: (performance.now() - started) / 1000, losses: last };
     } finally {
       x?.dispose();
+    }
+  }
+
+  /** The stage's loss function: whole, or in the windows its memory plan chose, when the backend can tile. */
+  private async prepareStageAsync(inputs: StageInputs, plan: StageMemoryPlan): Promise<StageLossFunction> {
+    if (!plan.tiles || !this.loss.prepareTileKernelAsync) return this.loss.prepareStageAsync(inputs);
+    const { contentLayers, styleLayers } = inputs.options;
+    const kernel = await this.loss.prepareTileKernelAsync({
+      height: plan.tiles.windowHeight,
+      width: plan.tiles.windowWidth,
+      contentLayers,
+      styleLayers,
+    });
+    try {
+      return await prepareTiledStageAsync(kernel, plan.tiles, inputs, this.weights.convention);
+    } catch (error) {
+      kernel.dispose();
+      throw error;
     }
   }
 
@@ -291,6 +321,8 @@ class DriverEngine implements Engine {
             learningRate: lr,
             seconds: (performance.now() - started) / 1000,
             etaSeconds: eta,
+            stageSeconds: (performance.now() - stageStarted) / 1000,
+            secondsPerIteration: perIteration,
             ...(wantPreview ? { preview: await this.previewAsync(x, o.previewMaxSide) } : {}),
           };
         }

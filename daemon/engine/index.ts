@@ -23,7 +23,8 @@ export { createEngineAsync, ENGINE_NAMES, type Engine, type EngineName, type Eng
 export { BACKEND_NAMES, type BackendName } from './backend.ts';
 export { diagnoseEnginesAsync, type EngineDiagnosis, type ProviderDiagnosis, type BackendDiagnosis } from './diagnose-engines-async.ts';
 export { EXECUTION_PROVIDER_NAMES, type ExecutionProviderChoice } from './onnx/provider-names.ts';
-export { PRESETS, PRESET_NAMES, resolveOptions } from './presets.ts';
+export { MAX_OUTPUT_SIDE, PRESETS, PRESET_NAMES, resolveOptions, stagePlan } from './presets.ts';
+export { defaultMemoryBudgetMB, MEMORY_LIMITS, planStageMemory, type StageMemoryPlan } from './memory-budget.ts';
 export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';
 export { writeWeightsManifestAsync, type NamedWeight } from './weights/write-weights-manifest.ts';
 export { VGG19_CONV_LAYERS } from './vgg-layers.ts';

@@ -1,4 +1,5 @@
 import type * as tf from './tf.ts';
+import type { PixelRect } from './tile-plan.ts';
 import type { InputConventionName, RgbImage, StyleOptions } from './types.ts';
 
 /**
@@ -42,5 +43,44 @@ export interface LossBackend {
   prepareStageAsync(inputs: StageInputs): Promise<StageLossFunction>;
   /** Style targets kept across jobs, when the backend caches them (see StyleInput.cacheKey). */
   readonly styleCache?: { readonly size: number; clear(): void };
+  /**
+   * The per-window forward and backward passes of the tiled evaluation (tiled-loss.ts), for
+   * windows of one size; absent: this backend evaluates whole stages only.
+   */
+  prepareTileKernelAsync?(config: TileKernelConfig): Promise<TileKernel>;
+  dispose(): void;
+}
+
+export interface TileKernelConfig {
+  /** The window's size in pixels (every window of a stage has the same). */
+  height: number;
+  width: number;
+  contentLayers: readonly string[];
+  styleLayers: readonly string[];
+}
+
+/**
+ * What a backend computes on one window for the tiled evaluation; arrays are plain float32.
+ * Windows are NHWC [1, h, w, 3] in the network's units; `own` is the window's owned region
+ * (tile-plan.ts); features and targets are NCHW [c, h', w'] over the owned region at the
+ * tap's stride (tile-plan.ts' rectAtStride). Every sum runs over the owned region only.
+ */
+export interface TileKernel {
+  /** Per style layer Σ FᵀF ([c, c], not normalised); per content layer the features. */
+  forwardAsync(window: Float32Array, own: PixelRect): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
+  /**
+   * The gradient w.r.t. the window of
+   *   S = Σ_content s_l · Σ (F − Fc)²  +  Σ_style ½ · Σ ⟨F, D_l·F⟩
+   * (F as [c, positions]; D_l symmetric [c, c], so ∂S/∂F = D_l·F), and Σ (F − Fc)² per
+   * content layer. With D_l = 4·w_s/(c³·n)·(G − G_s) over the whole image's Gram G, S's
+   * gradient summed over windows is the style loss' gradient.
+   */
+  backwardAsync(
+    window: Float32Array,
+    own: PixelRect,
+    contentTargets: readonly Float32Array[],
+    styleCoefficients: readonly Float32Array[],
+    contentScales: readonly number[],
+  ): Promise<{ contentSums: number[]; grad: Float32Array }>;
   dispose(): void;
 }

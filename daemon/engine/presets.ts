@@ -183,6 +183,9 @@ export const styleOptionsSchema = z.object({
   previewMaxSide: z.number().int().min(8).max(2048),
 });
 
+/** The longest output side the CLI and the plugin offer: Figma's largest image. */
+export const MAX_OUTPUT_SIDE = 4096;
+
 /** The smallest stage must still survive VGG-19's four pools before conv5_1. */
 export const MIN_STAGE_SIDE = 16;
 

@@ -1,11 +1,12 @@
 import type { ActiveBackend } from './backend.ts';
 import { CONVENTIONS, preprocess } from './convention.ts';
 import { gramMatrix } from './gram-matrix.ts';
-import type { LossBackend, StageInputs, StageLossFunction } from './loss-function.ts';
+import type { LossBackend, StageInputs, StageLossFunction, TileKernel, TileKernelConfig } from './loss-function.ts';
 import { meanSquaredError, totalVariation } from './losses.ts';
 import { imageToTensor } from './resize-image.ts';
 import { StyleTargetCache, styleTargetKey } from './style-target-cache.ts';
 import * as tf from './tf.ts';
+import { rectAtStride, tapStride, type PixelRect } from './tile-plan.ts';
 import type { StyleOptions } from './types.ts';
 import { Vgg19 } from './vgg19.ts';
 import type { VggWeights } from './weights/load-weights.ts';
@@ -111,6 +112,73 @@ export class TfjsLossBackend implements LossBackend {
       return g;
     });
     return { parts: parts!, grad };
+  }
+
+  /** One window's passes for tiled-loss.ts, on tfjs tensors; crops are slices, so any window size goes. */
+  async prepareTileKernelAsync(cfg: TileKernelConfig): Promise<TileKernel> {
+    const taps = [...cfg.contentLayers, ...cfg.styleLayers];
+    this.vgg.checkTaps(taps);
+    const shape: [number, number, number, number] = [1, cfg.height, cfg.width, 3];
+    /** A tap's owned region as [1, h', w', c] NHWC. */
+    const crop = (f: tf.Tensor4D, tap: string, own: PixelRect): tf.Tensor4D => {
+      const r = rectAtStride(own, cfg.height, cfg.width, tapStride(tap));
+      return tf.slice(f, [0, r.top, r.left, 0], [1, r.bottom - r.top, r.right - r.left, -1]);
+    };
+    const toNchw = (t: tf.Tensor4D): tf.Tensor3D => tf.transpose(tf.squeeze(t, [0]), [2, 0, 1]) as tf.Tensor3D;
+    const flat = (t: tf.Tensor4D): tf.Tensor2D => tf.reshape(t, [-1, t.shape[3]]) as tf.Tensor2D;
+    return {
+      forwardAsync: async (window, own) => {
+        const outs = tf.tidy(() => {
+          const f = this.vgg.features(tf.tensor4d(window, shape), taps);
+          return [
+            ...cfg.styleLayers.map((l) => {
+              const v = flat(crop(f.get(l)!, l, own));
+              return tf.matMul(v, v, true, false);
+            }),
+            ...cfg.contentLayers.map((l) => toNchw(crop(f.get(l)!, l, own))),
+          ];
+        });
+        const arrays = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
+        outs.forEach((t) => t.dispose());
+        return { gramSums: arrays.slice(0, cfg.styleLayers.length), content: arrays.slice(cfg.styleLayers.length) };
+      },
+      backwardAsync: async (window, own, contentTargets, styleCoefficients, contentScales) => {
+        let sums: tf.Tensor1D | undefined;
+        const grad = tf.tidy(() => {
+          const targets = contentTargets.map((t, l) => {
+            const r = rectAtStride(own, cfg.height, cfg.width, tapStride(cfg.contentLayers[l]));
+            const [h, w] = [r.bottom - r.top, r.right - r.left];
+            return tf.transpose(tf.reshape(tf.tensor1d(t), [t.length / (h * w), h, w]), [1, 2, 0]).expandDims(0) as tf.Tensor4D;
+          });
+          const d = styleCoefficients.map((c) => {
+            const n = Math.round(Math.sqrt(c.length));
+            return tf.tensor2d(c, [n, n]);
+          });
+          return tf.grad((input: tf.Tensor) => {
+            const f = this.vgg.features(input as tf.Tensor4D, taps);
+            const contentParts = cfg.contentLayers.map((l, i) => tf.sum(tf.squaredDifference(crop(f.get(l)!, l, own), targets[i])));
+            sums = tf.keep((contentParts.length > 0 ? tf.stack(contentParts) : tf.zeros([0])) as tf.Tensor1D);
+            const terms = [
+              ...contentParts.map((p, i) => tf.mul(p, contentScales[i])),
+              // ½·⟨F, F·D⟩ with F as [positions, c]: its gradient is F·D (D symmetric).
+              ...cfg.styleLayers.map((l, i) => {
+                const v = flat(crop(f.get(l)!, l, own));
+                return tf.mul(tf.sum(tf.mul(v, tf.matMul(v, d[i]))), 0.5);
+              }),
+            ];
+            return tf.addN(terms) as tf.Scalar;
+          })(tf.tensor4d(window, shape)) as tf.Tensor4D;
+        });
+        try {
+          const contentSums = Array.from((await sums!.data()) as Float32Array);
+          return { contentSums, grad: ((await grad.data()) as Float32Array).slice() };
+        } finally {
+          sums?.dispose();
+          grad.dispose();
+        }
+      },
+      dispose: () => undefined,
+    };
   }
 
   dispose(): void {

@@ -145,6 +145,12 @@ export interface ProgressEvent {
   /** Seconds since the job started, and the estimated seconds left. */
   seconds: number;
   etaSeconds: number;
+  /**
+   * Seconds this stage has run so far and per iteration: a pyramid's top stages cost many
+   * times its first ones per iteration, so callers can show where the time goes.
+   */
+  stageSeconds: number;
+  secondsPerIteration: number;
   preview?: RgbImage;
 }
 

@@ -10,6 +10,8 @@ export function errorReply(error: unknown): { code: ErrorCode; message: string }
       case 'bad-image':
         return { code: 'bad-image', message: error.message };
       case 'bad-options':
+      // The designer acts on it as on an option: a smaller size, or a larger budget.
+      case 'memory-budget':
         return { code: 'bad-options', message: error.message };
       case 'cancelled':
         return { code: 'cancelled', message: error.message };

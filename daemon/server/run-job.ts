@@ -119,6 +119,8 @@ export async function runStylizeJobAsync(
             learningRate: event.learningRate,
             seconds: event.seconds,
             etaSeconds: Math.max(0, event.etaSeconds),
+            stageSeconds: event.stageSeconds,
+            secondsPerIteration: event.secondsPerIteration,
           };
           if (!due) {
             // Held back: sent anyway if it turns out to be a stage's last (L-BFGS converged early).

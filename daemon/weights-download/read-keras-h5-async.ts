@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import h5wasm from 'h5wasm/node';
+import type H5wasmModule from 'h5wasm/node';
 import { VGG19_CONV_LAYERS, type NamedWeight } from '../engine/index.ts';
 import { LOCAL_COPY_HINT, WeightsError } from './weights-error.ts';
 
@@ -19,8 +19,11 @@ export async function readKerasVgg19H5Async(file: string): Promise<NamedWeight[]
   // Checked first: h5wasm reports a non-HDF5 file late and noisily (an error page saved by a
   // captive portal is the usual case).
   if (!(await hasHdf5SignatureAsync(file))) throw invalid(file, 'it is not an HDF5 file');
+  // Loaded here, not at import: h5wasm's WebAssembly heap took ~480 MB of every process that
+  // imported this module (the CLI, the daemon), converting or not (issue 11).
+  h5wasm ??= (await import('h5wasm/node')).default;
   await h5wasm.ready;
-  let h5: InstanceType<typeof h5wasm.File>;
+  let h5: InstanceType<typeof H5wasmModule.File>;
   try {
     h5 = new h5wasm.File(file, 'r');
   } catch (error) {
@@ -76,8 +79,10 @@ async function hasHdf5SignatureAsync(file: string): Promise<boolean> {
   }
 }
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
-type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+let h5wasm: typeof H5wasmModule;
+
+type H5Group = InstanceType<typeof H5wasmModule.Group>;
+type H5Dataset = InstanceType<typeof H5wasmModule.Dataset>;
 
 function layerDatasets(group: H5Group): H5Dataset[] {
   const names = group.attrs.weight_names?.value;

@@ -95,3 +95,15 @@ test('--weights also takes the Keras .h5 file, converted once into the cache', a
   const second = atelier(args, { XDG_CACHE_HOME: cache });
   assert.equal(second.code, 0, second.stderr);
 });
+
+test('--max-side goes up to 4096 and --memory-budget takes megabytes; a budget too small for one tile exits 1 with its code', () => {
+  assert.equal((parseStylizeArgs([content, style, '--max-side', '4096']) as { options: { maxSide?: number } }).options.maxSide, 4096);
+  assert.throws(() => parseStylizeArgs([content, style, '--max-side', '4097']), (e: unknown) => e instanceof UsageError && /--max-side: at most 4096/.test(e.message));
+  assert.equal((parseStylizeArgs([content, style, '--memory-budget', '4096']) as { memoryBudgetMB?: number }).memoryBudgetMB, 4096);
+  assert.throws(() => parseStylizeArgs([content, style, '--memory-budget', '100']), (e: unknown) => e instanceof UsageError && /--memory-budget/.test(e.message));
+  const r = atelier(['stylize', content, style, '-o', join(dir, 'b.png'), '--weights', weights, '--max-side', '4096', '--memory-budget', '1100', '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(last.code, 'memory-budget');
+  assert.match(last.message, /needs at least \d+ MB/);
+});

@@ -4,7 +4,7 @@ import { PRESETS, resolveOptions } from '../../daemon/engine/index.ts';
 import { probeModel } from '../../daemon/engine/onnx/execution-provider.ts';
 import { OPSET } from '../../daemon/engine/onnx/limits.ts';
 import { toOnnxWeightsAsync } from '../../daemon/engine/onnx/onnx-weights.ts';
-import { buildLossModel, buildTargetModel } from '../../daemon/engine/onnx/vgg-graph.ts';
+import { buildLossModel, buildTargetModel, buildTileForwardModel, buildTileLossModel } from '../../daemon/engine/onnx/vgg-graph.ts';
 import { webGpuRefusal } from '../../daemon/engine/onnx/webgpu-ops.ts';
 import { disposeVggWeights } from '../../daemon/engine/weights/load-weights.ts';
 import { readOnnxModel } from '../support/onnx-model-reader.ts';
@@ -39,7 +39,9 @@ test('every generated graph uses only ops the WebGPU provider implements', async
         const o = resolveOptions({ preset, height, width, stages: 1 }, weights.convention, { width, height });
         const cfg = { height, width, contentLayers: o.contentLayers, styleLayers: o.styleLayers };
         problems.push(...refusals(`${preset} ${height}×${width} targets`, buildTargetModel(convs, cfg)));
-        graphs += 1;
+        problems.push(...refusals(`${preset} ${height}×${width} tile forward`, buildTileForwardModel(convs, cfg)));
+        problems.push(...refusals(`${preset} ${height}×${width} tile loss`, buildTileLossModel(convs, { ...cfg, backwardConv: 'flipped-conv' })));
+        graphs += 3;
         for (const backwardConv of ['flipped-conv', 'conv-transpose'] as const) {
           const label = `${preset} ${height}×${width} loss (${backwardConv})`;
           problems.push(...refusals(label, buildLossModel(convs, { ...cfg, backwardConv })));
@@ -47,7 +49,7 @@ test('every generated graph uses only ops the WebGPU provider implements', async
         }
       }
     }
-    assert.ok(graphs >= 13, 'the test saw the graphs it meant to');
+    assert.ok(graphs >= 19, 'the test saw the graphs it meant to');
     assert.deepEqual([...new Set(problems)], []);
   } finally {
     disposeVggWeights(weights);

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineError } from '../engine-error.ts';
 import { describeWebGpuAdapter } from './gpu-adapter.ts';
 import { GraphBuilder, ints } from './graph-builder.ts';
-import { INTRA_OP_SPINNING, WEBGPU_PREFERRED_LAYOUT } from './limits.ts';
+import { CPU_MEMORY_ARENA, GRAPH_OPTIMIZATION_LEVEL, INTRA_OP_SPINNING, WEBGPU_PREFERRED_LAYOUT } from './limits.ts';
 
 import type { ExecutionProviderChoice, ExecutionProviderName } from './provider-names.ts';
 
@@ -49,10 +49,11 @@ const HOW_TO_ENABLE: Record<Exclude<ExecutionProviderName, 'cpu'>, string> = {
 
 function sessionOptionsFor(name: ExecutionProviderName, threads: number, tuning: ProviderTuning): ort.InferenceSession.SessionOptions {
   const common: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: GRAPH_OPTIMIZATION_LEVEL,
     executionMode: 'sequential',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    enableCpuMemArena: CPU_MEMORY_ARENA,
     extra: { session: { intra_op: { allow_spinning: INTRA_OP_SPINNING ? '1' : '0' } } },
   };
   switch (name) {

@@ -9,10 +9,19 @@ export const IR_VERSION = 8;
 
 /**
  * Sessions kept per backend, least recently used dropped first. A two-stage job needs a loss
- * and a target session per stage size; a designer iterating on one frame reuses them, and each
- * session holds its own copy of the weights (~45–90 MB for the reference layers), so keep few.
+ * and a target session per stage size; each session holds its own copy of the weights (~45–90
+ * MB for the reference layers) and its planned buffers, so only one is kept: a job that comes
+ * back to a size rebuilds its session (1–2 s), which costs less than what four held (issue 11:
+ * 512×384 classic job, 3 iterations per stage, peak RSS 2.14 GB with 4, 1.93 GB with 1).
  */
-export const SESSION_CACHE_SIZE = 4;
+export const SESSION_CACHE_SIZE = 1;
+
+/**
+ * onnxruntime's CPU memory arena: with it, freed activation buffers stay with the process and
+ * the arena grows to the largest graph ever run. Off, buffers go back to the allocator after
+ * each run (issue 11: 512×384 classic job peak RSS 2.60 GB with the arena, 2.14 GB without).
+ */
+export const CPU_MEMORY_ARENA = false;
 
 /**
  * Whether onnxruntime's idle intra-op threads spin instead of sleeping. Off: measured on the
@@ -46,3 +55,12 @@ export const PARITY_CHECK = {
   lossTolerance: 1e-3,
   gradTolerance: 1e-3,
 } as const;
+
+/**
+ * onnxruntime's graph optimisation level. 'all' adds the CPU's NCHWc layout rewrites, which
+ * re-lay every convolution's weights into new initializers while the originals are still
+ * held: measured (issue 11, 2 shared cores, load ≈ 1.5–2.5) a 48×64 classic job peaked at
+ * 1.53 GB RSS with 'all' and 1.06 GB with 'extended', and 6 iterations at 384×512 took 17 s
+ * with 'all' and 16 s with 'extended' (peaks 2.14 / 2.04 GB): the rewrite buys no time here.
+ */
+export const GRAPH_OPTIMIZATION_LEVEL: 'extended' | 'all' = 'extended';

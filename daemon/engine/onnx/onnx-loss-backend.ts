@@ -1,4 +1,4 @@
-import type { LossBackend, StageInputs, StageLossFunction } from '../loss-function.ts';
+import type { LossBackend, StageInputs, StageLossFunction, TileKernel, TileKernelConfig } from '../loss-function.ts';
 import * as tf from '../tf.ts';
 import type { InputConventionName } from '../types.ts';
 import type { ResolvedProvider } from './execution-provider.ts';
@@ -48,6 +48,10 @@ export class OnnxLossBackend implements LossBackend {
       },
       dispose: () => stage.dispose(),
     };
+  }
+
+  prepareTileKernelAsync(config: TileKernelConfig): Promise<TileKernel> {
+    return this.core.prepareTileKernelAsync(config);
   }
 
   dispose(): void {

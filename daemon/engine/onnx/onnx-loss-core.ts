@@ -5,7 +5,19 @@ import { SESSION_CACHE_SIZE } from './limits.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
 import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
-import { buildLossModel, buildTargetModel, GRAPH_NAMES, tapShape, type LossGraphConfig, type StageGraphConfig } from './vgg-graph.ts';
+import { rectAtStride, tapStride, type PixelRect } from '../tile-plan.ts';
+import {
+  buildLossModel,
+  buildTargetModel,
+  buildTileForwardModel,
+  buildTileLossModel,
+  GRAPH_NAMES,
+  maskStrides,
+  tapShape,
+  TILE_GRAPH_NAMES,
+  type LossGraphConfig,
+  type StageGraphConfig,
+} from './vgg-graph.ts';
 
 /**
  * One stage's inputs as plain arrays: images already in the network's units, NHWC
@@ -29,6 +41,19 @@ export interface CoreEvaluation {
 
 export interface CoreStage {
   evaluateAsync(x: Float32Array): Promise<CoreEvaluation>;
+  dispose(): void;
+}
+
+/** TileKernel (../loss-function.ts) on plain arrays: what the worker and the calling-thread backend expose. */
+export interface CoreTileKernel {
+  forwardAsync(window: Float32Array, own: PixelRect): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
+  backwardAsync(
+    window: Float32Array,
+    own: PixelRect,
+    contentTargets: readonly Float32Array[],
+    styleCoefficients: readonly Float32Array[],
+    contentScales: readonly number[],
+  ): Promise<{ contentSums: number[]; grad: Float32Array }>;
   dispose(): void;
 }
 
@@ -113,6 +138,84 @@ export class OnnxLossCore {
     };
   }
 
+  /**
+   * The two tile graphs for windows of one size (vgg-graph.ts' buildTileForwardModel and
+   * buildTileLossModel), held together for the stage: the tiled evaluation alternates them.
+   */
+  async prepareTileKernelAsync(cfg: StageGraphConfig): Promise<CoreTileKernel> {
+    const { height, width } = cfg;
+    checkLayersReach(this.deepestTap, [...cfg.contentLayers, ...cfg.styleLayers]);
+    const key = `${height}x${width}|${cfg.contentLayers.join(',')}|${cfg.styleLayers.join(',')}`;
+    const forwardSession = await this.sessions.acquireAsync(`tile-forward|${key}`, () => buildTileForwardModel(this.convs, cfg));
+    let lossSession: ort.InferenceSession;
+    try {
+      lossSession = await this.sessions.acquireAsync(`tile-loss|${key}`, () =>
+        buildTileLossModel(this.convs, { ...cfg, backwardConv: this.backwardConv }),
+      );
+    } catch (error) {
+      this.sessions.release(forwardSession);
+      throw error;
+    }
+    const strides = maskStrides(cfg);
+    const masks = (own: PixelRect): Record<string, ort.Tensor> =>
+      Object.fromEntries(
+        strides.map((stride) => {
+          const [h, w] = [Math.floor(height / stride), Math.floor(width / stride)];
+          const r = rectAtStride(own, height, width, stride);
+          const m = new Float32Array(h * w);
+          for (let y = r.top; y < r.bottom; y++) m.fill(1, y * w + r.left, y * w + r.right);
+          return [TILE_GRAPH_NAMES.mask(stride), new ort.Tensor('float32', m, [1, 1, h, w])];
+        }),
+      );
+    const image = (window: Float32Array): ort.Tensor => new ort.Tensor('float32', window, [1, height, width, 3]);
+    const tapSize = (tap: string): [number, number, number] => {
+      const [, c, h, w] = tapShape(this.convs, tap, height, width);
+      return [c, h, w];
+    };
+    let disposed = false;
+    const live = (): void => {
+      if (disposed) throw new Error('This stage’s tile kernel was disposed.');
+    };
+    return {
+      forwardAsync: async (window, own) => {
+        live();
+        const out = await forwardSession.run({ [GRAPH_NAMES.image]: image(window), ...masks(own) });
+        return {
+          gramSums: cfg.styleLayers.map((_, i) => out[TILE_GRAPH_NAMES.gramSum(i)].data as Float32Array),
+          content: cfg.contentLayers.map((l, i) => {
+            const [c, h, w] = tapSize(l);
+            return cropNchw(out[TILE_GRAPH_NAMES.contentFeature(i)].data as Float32Array, c, h, w, rectAtStride(own, height, width, tapStride(l)));
+          }),
+        };
+      },
+      backwardAsync: async (window, own, contentTargets, styleCoefficients, contentScales) => {
+        live();
+        const feeds: Record<string, ort.Tensor> = { [GRAPH_NAMES.image]: image(window), ...masks(own) };
+        cfg.contentLayers.forEach((l, i) => {
+          const [c, h, w] = tapSize(l);
+          const full = uncropNchw(contentTargets[i], c, h, w, rectAtStride(own, height, width, tapStride(l)));
+          feeds[TILE_GRAPH_NAMES.contentTarget(i)] = new ort.Tensor('float32', full, [1, c, h, w]);
+        });
+        if (cfg.contentLayers.length > 0) {
+          feeds[TILE_GRAPH_NAMES.contentScales] = new ort.Tensor('float32', Float32Array.from(contentScales), [contentScales.length]);
+        }
+        cfg.styleLayers.forEach((l, i) => {
+          const c = tapSize(l)[0];
+          feeds[TILE_GRAPH_NAMES.styleCoefficient(i)] = new ort.Tensor('float32', styleCoefficients[i] as Float32Array, [c, c]);
+        });
+        const out = await lossSession.run(feeds);
+        const sums = Array.from(out[TILE_GRAPH_NAMES.contentSums].data as Float32Array).slice(0, cfg.contentLayers.length);
+        return { contentSums: sums, grad: out[TILE_GRAPH_NAMES.grad].data as Float32Array };
+      },
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.sessions.release(forwardSession);
+        this.sessions.release(lossSession);
+      },
+    };
+  }
+
   /** Content features and blended style Grams at the stage size, as flat NCHW arrays. */
   private async targetsAsync(
     { content, styles, options: o }: CoreStageInputs,
@@ -161,4 +264,27 @@ export class OnnxLossCore {
     this.sessions.clear();
     this.styleCache.clear();
   }
+}
+
+/** The rectangle `r` of an NCHW [c, h, w] array, compact. */
+function cropNchw(src: Float32Array, c: number, h: number, w: number, r: PixelRect): Float32Array {
+  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
+  const out = new Float32Array(c * rh * rw);
+  for (let k = 0; k < c; k++) {
+    for (let y = 0; y < rh; y++) {
+      const from = (k * h + r.top + y) * w + r.left;
+      out.set(src.subarray(from, from + rw), (k * rh + y) * rw);
+    }
+  }
+  return out;
+}
+
+/** A compact [c, rh, rw] array placed at `r` in a zero [c, h, w] one. */
+function uncropNchw(src: Float32Array, c: number, h: number, w: number, r: PixelRect): Float32Array {
+  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
+  const out = new Float32Array(c * h * w);
+  for (let k = 0; k < c; k++) {
+    for (let y = 0; y < rh; y++) out.set(src.subarray((k * rh + y) * rw, (k * rh + y + 1) * rw), (k * h + r.top + y) * w + r.left);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { resolveProviderAsync } from './execution-provider.ts';
-import { OnnxLossCore, type CoreStage } from './onnx-loss-core.ts';
+import { OnnxLossCore, type CoreStage, type CoreTileKernel } from './onnx-loss-core.ts';
 import { serializeError, transferable, type ReplyValues, type WorkerReply, type WorkerRequest } from './worker-messages.ts';
 
 const port = parentPort;
@@ -13,6 +13,13 @@ if (!port) throw new Error('onnx-worker.ts runs only as a worker thread (see wor
 
 let core: OnnxLossCore | undefined;
 const stages = new Map<number, CoreStage>();
+const kernels = new Map<number, CoreTileKernel>();
+
+function kernelOf(id: number): CoreTileKernel {
+  const kernel = kernels.get(id);
+  if (!kernel) throw new Error('This stage’s tile kernel was disposed.');
+  return kernel;
+}
 
 function initialized(): OnnxLossCore {
   if (!core) throw new Error('The ONNX worker was asked to work before it was initialised.');
@@ -41,6 +48,22 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
       const result = await stageOf(request.stage).evaluateAsync(request.x);
       return { value: result, transfer: transferable(result.grad) };
     }
+    case 'prepare-tiles':
+      kernels.set(request.kernel, await initialized().prepareTileKernelAsync(request.config));
+      return { value: {} };
+    case 'tile-forward': {
+      const result = await kernelOf(request.kernel).forwardAsync(request.window, request.own);
+      return { value: result, transfer: transferable(...result.gramSums, ...result.content) };
+    }
+    case 'tile-backward': {
+      const r = request;
+      const result = await kernelOf(r.kernel).backwardAsync(r.window, r.own, r.contentTargets, r.styleCoefficients, r.contentScales);
+      return { value: result, transfer: transferable(result.grad) };
+    }
+    case 'dispose-tiles':
+      kernels.get(request.kernel)?.dispose();
+      kernels.delete(request.kernel);
+      return undefined;
     case 'dispose-stage':
       stages.get(request.stage)?.dispose();
       stages.delete(request.stage);
@@ -51,6 +74,8 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
     case 'close':
       for (const stage of stages.values()) stage.dispose();
       stages.clear();
+      for (const kernel of kernels.values()) kernel.dispose();
+      kernels.clear();
       core?.dispose();
       // Sessions are released; nothing else of this thread's is worth waiting for.
       process.exit(0);

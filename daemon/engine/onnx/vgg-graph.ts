@@ -166,6 +166,103 @@ export function buildTargetModel(convs: readonly OnnxConv[], cfg: StageGraphConf
   return g.encode();
 }
 
+/** Graph names of the tile graphs (tiled-loss.ts' TileKernel on onnxruntime). */
+export const TILE_GRAPH_NAMES = {
+  /** [1, 1, h', w']: 1 over the window's owned region at a stride, 0 elsewhere. */
+  mask: (stride: number) => `mask_${stride}`,
+  gramSum: (i: number) => `gram_sum_${i}`,
+  /** Content features masked to the owned region, [1, c, h', w']. */
+  contentFeature: (i: number) => `tile_content_${i}`,
+  contentTarget: (i: number) => `tile_content_target_${i}`,
+  /** D_l of TileKernel.backwardAsync, [c, c]. */
+  styleCoefficient: (i: number) => `style_coefficient_${i}`,
+  contentScales: 'content_scales',
+  contentSums: 'content_sums',
+  grad: 'grad',
+} as const;
+
+/** Strides of the taps, once each: one mask input per stride. */
+export function maskStrides(cfg: StageGraphConfig): number[] {
+  return [...new Set([...cfg.contentLayers, ...cfg.styleLayers].map(tileTapStride))].sort((a, b) => a - b);
+}
+
+function tileTapStride(tap: string): number {
+  const block = Number(/^(?:conv|relu)(\d)_/.exec(tap)?.[1]);
+  return 2 ** (block - 1);
+}
+
+function maskedTaps(g: GraphBuilder, cfg: StageGraphConfig, taps: Map<string, Tap>): Map<string, string> {
+  const masks = new Map<number, string>();
+  for (const stride of maskStrides(cfg)) {
+    masks.set(stride, g.input(TILE_GRAPH_NAMES.mask(stride), [1, 1, Math.floor(cfg.height / stride), Math.floor(cfg.width / stride)]));
+  }
+  const out = new Map<string, string>();
+  for (const name of new Set([...cfg.contentLayers, ...cfg.styleLayers])) {
+    out.set(name, g.op('Mul', [taps.get(name)!.value, masks.get(tileTapStride(name))!]));
+  }
+  return out;
+}
+
+/** Pass 1 of the tiled evaluation: Σ FᵀF over the owned region per style layer, and the owned content features. */
+export function buildTileForwardModel(convs: readonly OnnxConv[], cfg: StageGraphConfig): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input(GRAPH_NAMES.image, [1, cfg.height, cfg.width, 3]);
+  const { taps } = forward(g, convs, cfg, x, false);
+  const masked = maskedTaps(g, cfg, taps);
+  cfg.contentLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    g.output(TILE_GRAPH_NAMES.contentFeature(i), masked.get(l)!, [1, t.channels, t.height, t.width]);
+  });
+  cfg.styleLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    const flat = g.op('Reshape', [masked.get(l)!, g.int64Tensor('shape', [t.channels, t.height * t.width])]);
+    g.output(TILE_GRAPH_NAMES.gramSum(i), g.op('Gemm', [flat, flat], { transB: int(1) }), [t.channels, t.channels]);
+  });
+  return g.encode();
+}
+
+/**
+ * Pass 2: Σ (F − Fc)² over the owned region per content layer, and the gradient w.r.t. the
+ * window of TileKernel.backwardAsync's S (the masks zero every tap's gradient outside the
+ * owned region: D·(F⊙m) has zero columns there).
+ */
+export function buildTileLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig): Uint8Array {
+  const g = new GraphBuilder();
+  const imageShape = [1, cfg.height, cfg.width, 3];
+  const x = g.input(GRAPH_NAMES.image, imageShape);
+  const { taps, layers } = forward(g, convs, cfg, x, true);
+  const masked = maskedTaps(g, cfg, taps);
+  const tapGrads = new Map<string, string[]>();
+  const addGrad = (value: string, grad: string): void => {
+    tapGrads.set(value, [...(tapGrads.get(value) ?? []), grad]);
+  };
+
+  const scales = cfg.contentLayers.length > 0 ? g.input(TILE_GRAPH_NAMES.contentScales, [cfg.contentLayers.length]) : undefined;
+  const sums: string[] = [];
+  const one = g.int64Tensor('shape', [1]);
+  cfg.contentLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    const target = g.input(TILE_GRAPH_NAMES.contentTarget(i), [1, t.channels, t.height, t.width]);
+    // Targets are zero outside the owned region, where the masked features are too.
+    const diff = g.op('Sub', [masked.get(l)!, target]);
+    sums.push(g.op('Reshape', [g.op('ReduceSumSquare', [diff], { keepdims: int(0) }), one]));
+    const scale = g.op('Gather', [scales!, g.indexScalar(i)], { axis: int(0) });
+    addGrad(t.value, g.op('Mul', [diff, g.op('Mul', [scale, g.scalar(2)])]));
+  });
+  cfg.styleLayers.forEach((l, i) => {
+    const t = taps.get(l)!;
+    const c = t.channels;
+    const d = g.input(TILE_GRAPH_NAMES.styleCoefficient(i), [c, c]);
+    const flat = g.op('Reshape', [masked.get(l)!, g.int64Tensor('shape', [c, t.height * t.width])]);
+    addGrad(t.value, g.op('Reshape', [g.op('MatMul', [d, flat]), g.int64Tensor('shape', [1, c, t.height, t.width])]));
+  });
+  const gImage = backpropagate(g, cfg, layers, tapGrads);
+  const contentSums = sums.length > 0 ? g.op('Concat', sums, { axis: int(0) }) : g.op('Reshape', [g.scalar(0), one]);
+  g.output(TILE_GRAPH_NAMES.contentSums, contentSums, [Math.max(1, sums.length)]);
+  g.output(TILE_GRAPH_NAMES.grad, gImage, imageShape);
+  return g.encode();
+}
+
 /** Loss parts [content, style, tv] and the gradient of their sum w.r.t. the image. */
 export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig): Uint8Array {
   const g = new GraphBuilder();
@@ -207,7 +304,22 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
     addGrad(t.value, g.op('Reshape', [dFlat, g.int64Tensor('shape', [1, c, t.height, t.width])]));
   });
 
-  // Backward through the network, deepest layer first.
+  const gImage = backpropagate(g, cfg, layers, tapGrads);
+
+  // Total variation on the NHWC image.
+  const { value: tv, grad: tvGrad } = totalVariation(g, x, cfg.height, cfg.width, wTv);
+
+  const content = g.op('Mul', [sum(g, contentParts) ?? g.scalar(0), wContent]);
+  const style = g.op('Mul', [sum(g, styleParts)!, wStyle]);
+  const one = g.int64Tensor('shape', [1]);
+  const parts = g.op('Concat', [content, style, tv].map((p) => g.op('Reshape', [p, one])), { axis: int(0) });
+  g.output(GRAPH_NAMES.parts, parts, [3]);
+  g.output(GRAPH_NAMES.grad, g.op('Add', [gImage, tvGrad]), imageShape);
+  return g.encode();
+}
+
+/** Backward through the network, deepest layer first: the gradient w.r.t. the NHWC image. */
+function backpropagate(g: GraphBuilder, cfg: LossGraphConfig, layers: readonly LayerState[], tapGrads: ReadonlyMap<string, string[]>): string {
   let upstream: string | undefined;
   for (let k = layers.length - 1; k >= 0; k--) {
     const s = layers[k];
@@ -228,18 +340,7 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
       upstream = g.op('Conv', [gConv, back], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
     }
   }
-  const gImage = g.op('Transpose', [upstream!], { perm: ints([0, 2, 3, 1]) });
-
-  // Total variation on the NHWC image.
-  const { value: tv, grad: tvGrad } = totalVariation(g, x, cfg.height, cfg.width, wTv);
-
-  const content = g.op('Mul', [sum(g, contentParts) ?? g.scalar(0), wContent]);
-  const style = g.op('Mul', [sum(g, styleParts)!, wStyle]);
-  const one = g.int64Tensor('shape', [1]);
-  const parts = g.op('Concat', [content, style, tv].map((p) => g.op('Reshape', [p, one])), { axis: int(0) });
-  g.output(GRAPH_NAMES.parts, parts, [3]);
-  g.output(GRAPH_NAMES.grad, g.op('Add', [gImage, tvGrad]), imageShape);
-  return g.encode();
+  return g.op('Transpose', [upstream!], { perm: ints([0, 2, 3, 1]) });
 }
 
 function totalVariation(g: GraphBuilder, x: string, h: number, w: number, weight: string): { value: string; grad: string } {

@@ -1,4 +1,4 @@
-import type { LossBackend, StageInputs, StageLossFunction } from '../loss-function.ts';
+import type { LossBackend, StageInputs, StageLossFunction, TileKernel, TileKernelConfig } from '../loss-function.ts';
 import * as tf from '../tf.ts';
 import type { InputConventionName } from '../types.ts';
 import type { VggWeights } from '../weights/load-weights.ts';
@@ -102,6 +102,37 @@ export class WorkerOnnxLossBackend implements LossBackend {
         if (disposed) return;
         disposed = true;
         this.client.post({ type: 'dispose-stage', stage });
+      },
+    };
+  }
+
+  /** The tile graphs live in the worker; windows go over and gradients come back transferred. */
+  async prepareTileKernelAsync(config: TileKernelConfig): Promise<TileKernel> {
+    this.checkLayers([...config.contentLayers, ...config.styleLayers]);
+    const kernel = this.nextStage++;
+    const plain = { height: config.height, width: config.width, contentLayers: [...config.contentLayers], styleLayers: [...config.styleLayers] };
+    await this.client.callAsync({ type: 'prepare-tiles', kernel, config: plain });
+    let disposed = false;
+    const live = (): void => {
+      if (disposed) throw new Error('This stage’s tile kernel was disposed.');
+    };
+    return {
+      forwardAsync: (window, own) => {
+        live();
+        return this.client.callAsync({ type: 'tile-forward', kernel, window, own }, transferable(window));
+      },
+      backwardAsync: (window, own, contentTargets, styleCoefficients, contentScales) => {
+        live();
+        const targets = [...contentTargets];
+        return this.client.callAsync(
+          { type: 'tile-backward', kernel, window, own, contentTargets: targets, styleCoefficients: [...styleCoefficients], contentScales: [...contentScales] },
+          transferable(window, ...targets),
+        );
+      },
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.client.post({ type: 'dispose-tiles', kernel });
       },
     };
   }

@@ -1,8 +1,9 @@
 import { EngineError, type EngineErrorCode } from '../engine-error.ts';
 import type { ExecutionProviderChoice, ExecutionProviderName, ProviderTuning } from './execution-provider.ts';
+import type { PixelRect } from '../tile-plan.ts';
 import type { CoreEvaluation, CoreStageInputs } from './onnx-loss-core.ts';
 import type { OnnxConv } from './onnx-weights.ts';
-import type { LossGraphConfig } from './vgg-graph.ts';
+import type { LossGraphConfig, StageGraphConfig } from './vgg-graph.ts';
 
 /**
  * What the main thread and the ONNX worker (onnx-worker.ts) say to each other. Both ends are
@@ -26,6 +27,19 @@ export type WorkerRequest =
   | { type: 'prepare'; id: number; stage: number; inputs: CoreStageInputs }
   | { type: 'evaluate'; id: number; stage: number; x: Float32Array }
   | { type: 'dispose-stage'; stage: number }
+  | { type: 'prepare-tiles'; id: number; kernel: number; config: StageGraphConfig }
+  | { type: 'tile-forward'; id: number; kernel: number; window: Float32Array; own: PixelRect }
+  | {
+      type: 'tile-backward';
+      id: number;
+      kernel: number;
+      window: Float32Array;
+      own: PixelRect;
+      contentTargets: Float32Array[];
+      styleCoefficients: Float32Array[];
+      contentScales: number[];
+    }
+  | { type: 'dispose-tiles'; kernel: number }
   | { type: 'clear-style-cache' }
   | { type: 'close' };
 
@@ -33,6 +47,9 @@ export interface ReplyValues {
   init: { backend: ExecutionProviderName; device: string; deepestTap: string };
   prepare: { styleCacheSize: number };
   evaluate: CoreEvaluation;
+  'prepare-tiles': Record<string, never>;
+  'tile-forward': { gramSums: Float32Array[]; content: Float32Array[] };
+  'tile-backward': { contentSums: number[]; grad: Float32Array };
 }
 
 export type WorkerReply =

@@ -1,0 +1,146 @@
+import { freemem } from 'node:os';
+import { EngineError } from './engine-error.ts';
+import { deepestOf, exactHalo, minimumWindowSide, planTiles, tapStride, type TilePlan } from './tile-plan.ts';
+import type { StyleOptions } from './types.ts';
+import { tapOrder, VGG19_CONV_LAYERS } from './vgg-layers.ts';
+
+/**
+ * How a stage fits a memory budget: whole or in windows (tiled-loss.ts), and how long an
+ * L-BFGS history it can keep. Every constant of the estimate lives here.
+ */
+export const MEMORY_LIMITS = {
+  /**
+   * Share of the free memory (os.freemem() when the job starts) a job plans for when no
+   * budget is given: the rest is left to the designer's other applications.
+   */
+  defaultFreeFraction: 0.6,
+  /**
+   * The share of the budget a plan may fill: memory freed by an earlier stage's sessions is
+   * not all returned to the system (allocator fragmentation across onnxruntime's threads), so
+   * a job's later stages start above the fixed part. Measured (issue 11): a 2-stage 2048×1536
+   * job planned at 4064 MB (share 1) was seen at 4111 MB RSS in its top stage, where that
+   * stage alone peaked at 3557 MB.
+   */
+  planningShare: 0.85,
+  /** A budget below this is refused as a setting (the runtime alone needs about this much). */
+  minBudgetMB: 1024,
+  maxBudgetMB: 1024 * 1024,
+  /**
+   * What does not grow with the image: Node, TensorFlow.js, onnxruntime, the weights and the
+   * sessions' copies of them. Measured (issue 11, `npm run bench -- --memory`, top stage of a
+   * classic job): 512×384 whole 1470 MB and 1024×768 whole 2971 MB peak RSS, a line through
+   * which meets 0 pixels at ≈ 970 MB.
+   */
+  fixedBytes: 1000 * 2 ** 20,
+  /**
+   * Loss-graph bytes per forward activation value (4 bytes each) of a window: the forward
+   * activations kept for the backward pass, the backward pass' own, pool masks. Measured
+   * (the same two runs): 2.54 KB per pixel whole, of which ~0.6 KB the image-sized arrays
+   * below, leaving ~1.9 KB for 580 activation values per pixel (to relu5_1, conv and ReLU
+   * outputs) ≈ 0.83 copies of 4 bytes; a 1024×768 stage in 320×320 windows peaked at
+   * 1093 MB for an estimate of 1240 MB with 1 copy.
+   */
+  activationCopies: 1,
+  /**
+   * Image-sized float32 RGB arrays a stage holds besides the L-BFGS history: the variable,
+   * its gradient (tiled sum, tensor, transfer copies), the optimiser's direction, previous
+   * gradient and temporaries, the content and style images in network units.
+   */
+  imageVectors: 12,
+  /**
+   * The optimiser's arrays (variable, gradient, L-BFGS direction, previous gradient, history,
+   * temporaries) live in TensorFlow.js, whose wasm backend's heap cannot grow past 4 GB
+   * (tfjs-backend-wasm 4.22: Emscripten getHeapMax() = 4294901760): the history is capped so
+   * that `optimizerVectors + 2 × history` image-sized arrays stay inside this share of it.
+   * At 4096×3072 (151 MB an array) that allows a history of 6.
+   */
+  optimizerHeapBytes: 3 * 2 ** 30,
+  optimizerVectors: 8,
+  /** The shortest L-BFGS history a budget may impose (below it, L-BFGS is barely L-BFGS). */
+  minHistory: 3,
+  /**
+   * The history is shortened before windows shrink below this side: a window's two halos
+   * (2 × 96 px at relu5_1) are computed but not owned, so smaller windows cost time fast
+   * (1024×768 in 320×320 windows: 39 s per iteration against 7.8 s whole), and the top stages
+   * of a pyramid only refine, where a short history does.
+   */
+  preferredWindowSide: 1024,
+} as const;
+
+export const MB = 2 ** 20;
+
+/** The budget a job plans for when none is configured, in MB. */
+export function defaultMemoryBudgetMB(free: number = freemem()): number {
+  return Math.max(MEMORY_LIMITS.minBudgetMB, Math.floor((free * MEMORY_LIMITS.defaultFreeFraction) / MB));
+}
+
+/** Forward activation values per input pixel up to the deepest tap (VGG-19's channels). */
+export function activationValuesPerPixel(taps: readonly string[]): number {
+  const deepest = tapOrder(deepestOf(taps));
+  let values = 0;
+  for (const l of VGG19_CONV_LAYERS) {
+    if (tapOrder(l.conv) > deepest) break;
+    const stride = 2 ** (l.block - 1);
+    // The conv's output and its ReLU's: two tensors per layer.
+    values += (2 * l.channels) / (stride * stride);
+  }
+  return values;
+}
+
+export interface StageMemoryPlan {
+  /** Windows, or undefined: the stage is evaluated whole. */
+  tiles?: TilePlan;
+  historySize: number;
+  /** The estimated peak, in bytes. */
+  estimatedBytes: number;
+}
+
+/**
+ * The stage's plan under `budgetMB`: whole with the options' history where that fits; else
+ * windows, as large as the budget allows, with the history shortened (down to
+ * MEMORY_LIMITS.minHistory) where windows of preferredWindowSide would not fit. Throws
+ * EngineError('memory-budget') with the megabytes needed when not even the smallest window fits.
+ */
+export function planStageMemory(height: number, width: number, o: StyleOptions, budgetMB: number): StageMemoryPlan {
+  const taps = [...o.contentLayers, ...o.styleLayers];
+  const perActivationPixel = activationValuesPerPixel(taps) * 4 * MEMORY_LIMITS.activationCopies;
+  const contentPerPixel = o.contentLayers.reduce((sum, l) => {
+    const c = VGG19_CONV_LAYERS.find((v) => v.conv === l || v.relu === l)!.channels;
+    return sum + (4 * c) / tapStride(l) ** 2;
+  }, 0);
+  const pixels = height * width;
+  const heapHistory = Math.floor((MEMORY_LIMITS.optimizerHeapBytes / (12 * pixels) - MEMORY_LIMITS.optimizerVectors) / 2);
+  const history = o.optimizer === 'lbfgs' ? Math.max(1, Math.min(o.historySize, heapHistory)) : 0;
+  const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel);
+  const budget = budgetMB * MB * MEMORY_LIMITS.planningShare;
+  const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * perActivationPixel;
+  if (whole <= budget) return { historySize: o.optimizer === 'lbfgs' ? history : o.historySize, estimatedBytes: whole };
+
+  const halo = exactHalo(taps);
+  const align = tapStride(deepestOf(taps));
+  const minSide = minimumWindowSide(halo, align);
+  const windowPixels = (h: number): number => (budget - MEMORY_LIMITS.fixedBytes - imageBytes(h)) / perActivationPixel;
+  const preferred = Math.min(MEMORY_LIMITS.preferredWindowSide, height) * Math.min(MEMORY_LIMITS.preferredWindowSide, width);
+  let h = history;
+  const floor = o.optimizer === 'lbfgs' ? Math.min(history, MEMORY_LIMITS.minHistory) : 0;
+  while (h > floor && windowPixels(h) < preferred) h -= 1;
+  const smallest = Math.min(minSide, height) * Math.min(minSide, width);
+  const room = windowPixels(h);
+  if (!(room >= smallest)) {
+    const needed = Math.ceil((MEMORY_LIMITS.fixedBytes + imageBytes(floor) + smallest * perActivationPixel) / MB);
+    throw new EngineError(
+      'memory-budget',
+      `A ${width}×${height} stage needs at least ${needed} MB and the memory budget is ${budgetMB} MB; raise memoryBudgetMB (--memory-budget) to ${needed} or more, or choose a smaller size.`,
+    );
+  }
+  // Square where both sides exceed the window; else the whole of the short side.
+  const side = Math.floor(Math.sqrt(room));
+  let windowHeight = Math.min(height, side);
+  let windowWidth = Math.min(width, side);
+  if (height <= side) windowWidth = Math.min(width, Math.floor(room / height));
+  else if (width <= side) windowHeight = Math.min(height, Math.floor(room / width));
+  const tiles = planTiles(height, width, windowHeight, windowWidth, halo, align);
+  const estimatedBytes =
+    MEMORY_LIMITS.fixedBytes + imageBytes(h) + tiles.windowHeight * tiles.windowWidth * perActivationPixel;
+  return { tiles, historySize: o.optimizer === 'lbfgs' ? h : o.historySize, estimatedBytes };
+}

@@ -1,0 +1,218 @@
+import { CONVENTIONS, preprocess } from './convention.ts';
+import type { StageInputs, StageLossFunction, TileKernel } from './loss-function.ts';
+import { imageToTensor } from './resize-image.ts';
+import * as tf from './tf.ts';
+import { rectAtStride, tapStride, type TilePlan, type TileWindow } from './tile-plan.ts';
+import type { InputConventionName, RgbImage } from './types.ts';
+
+/**
+ * The exact loss and gradient of a stage evaluated window by window (tile-plan.ts), for any
+ * backend that offers a TileKernel: the tiling lives here once, the backends only run one
+ * window's forward pass, or its forward and backward pass, on plain arrays.
+ *
+ * - Content and total variation are sums of local terms: each window adds its owned region's
+ *   share. Total variation only looks at neighbouring pixels, so it is computed here on the
+ *   whole image (cheap, and exact across window borders).
+ * - The style term needs each layer's Gram over the whole image, Σ over windows of FᵀF: pass 1
+ *   runs every window forward and sums them; pass 2 runs every window forward and backward
+ *   with the whole image's Gram difference as a constant (TileKernel.backwardAsync's D_l).
+ * - A window's gradient reaches past its owned region into its halo (the pixels its owned
+ *   activations see); windows' gradients are added where they overlap, which is exactly the
+ *   chain rule's sum over activations.
+ *
+ * Targets: the content's features and the styles' Grams are computed window by window too,
+ * once per stage. Style Grams are not cached across jobs on this path.
+ */
+export async function prepareTiledStageAsync(
+  kernel: TileKernel,
+  plan: TilePlan,
+  inputs: StageInputs,
+  convention: InputConventionName,
+): Promise<StageLossFunction> {
+  const o = inputs.options;
+  const { height, width } = plan;
+  const contentStrides = o.contentLayers.map(tapStride);
+  const styleStrides = o.styleLayers.map(tapStride);
+  const positions = (stride: number): number => Math.floor(height / stride) * Math.floor(width / stride);
+
+  const content = await toUnitsAsync(inputs.content, convention);
+  const contentTargets: Float32Array[] = [];
+  for (const w of plan.windows) {
+    const { content: features } = await kernel.forwardAsync(cutWindow(content, plan, w), w.own);
+    features.forEach((f, l) => {
+      const stride = contentStrides[l];
+      const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, stride);
+      const channels = f.length / ((r.bottom - r.top) * (r.right - r.left));
+      const [gh, gw] = [Math.floor(height / stride), Math.floor(width / stride)];
+      contentTargets[l] ??= new Float32Array(channels * gh * gw);
+      pasteRect(contentTargets[l], gh, gw, f, { ...r, top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride }, channels);
+    });
+  }
+
+  const styleTargets: Float32Array[] = o.styleLayers.map(() => new Float32Array(0));
+  for (const s of inputs.styles) {
+    const grams = await wholeGramsAsync(kernel, plan, await toUnitsAsync(s.image, convention));
+    grams.forEach((g, l) => {
+      const c = Math.round(Math.sqrt(g.length));
+      const n = positions(styleStrides[l]);
+      if (styleTargets[l].length === 0) styleTargets[l] = new Float32Array(g.length);
+      const w = Math.fround(s.weight);
+      for (let k = 0; k < g.length; k++) styleTargets[l][k] += Math.fround(g[k] / (c * n)) * w;
+    });
+  }
+
+  const contentScales = o.contentLayers.map((_, l) => o.contentWeight / contentTargets[l].length);
+  let disposed = false;
+  return {
+    evaluateAsync: async (x) => {
+      if (disposed) throw new Error('This stage’s loss function was disposed.');
+      const image = (await x.data()) as Float32Array;
+
+      // Pass 1: the whole image's Grams, then the style loss and its constants.
+      const grams = await wholeGramsAsync(kernel, plan, image);
+      let style = 0;
+      const coefficients = grams.map((sum, l) => {
+        const c = Math.round(Math.sqrt(sum.length));
+        const n = positions(styleStrides[l]);
+        const target = styleTargets[l];
+        const d = new Float32Array(sum.length);
+        let squares = 0;
+        for (let k = 0; k < sum.length; k++) {
+          const diff = sum[k] / (c * n) - target[k];
+          squares += diff * diff;
+          d[k] = ((4 * o.styleWeight) / (c * c * c * n)) * diff;
+        }
+        style += (o.styleWeight * squares) / (c * c);
+        return d;
+      });
+
+      // Pass 2: each window's forward and backward pass, gradients added where windows overlap.
+      const grad = new Float32Array(image.length);
+      let contentLoss = 0;
+      for (const w of plan.windows) {
+        const targets = contentTargets.map((t, l) => {
+          const stride = contentStrides[l];
+          const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, stride);
+          const [gh, gw] = [Math.floor(height / stride), Math.floor(width / stride)];
+          const channels = t.length / (gh * gw);
+          return copyRect(t, gh, gw, { top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride }, channels);
+        });
+        const { contentSums, grad: g } = await kernel.backwardAsync(cutWindow(image, plan, w), w.own, targets, coefficients, contentScales);
+        contentSums.forEach((sum, l) => (contentLoss += sum * contentScales[l]));
+        addWindow(grad, plan, w, g);
+      }
+      const tv = addTotalVariation(image, grad, height, width, o.tvWeight);
+      return { content: contentLoss, style, tv, grad: tf.tensor4d(grad, [1, height, width, 3]) };
+    },
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      kernel.dispose();
+    },
+  };
+}
+
+async function toUnitsAsync(image: RgbImage, convention: InputConventionName): Promise<Float32Array> {
+  const x = tf.tidy(() => preprocess(imageToTensor(image), CONVENTIONS[convention]));
+  try {
+    return ((await x.data()) as Float32Array).slice();
+  } finally {
+    x.dispose();
+  }
+}
+
+/** Σ over windows of each style layer's FᵀF, in float64 (thousands of windows' partial sums). */
+async function wholeGramsAsync(kernel: TileKernel, plan: TilePlan, image: Float32Array): Promise<Float64Array[]> {
+  const sums: Float64Array[] = [];
+  for (const w of plan.windows) {
+    const { gramSums } = await kernel.forwardAsync(cutWindow(image, plan, w), w.own);
+    gramSums.forEach((g, l) => {
+      sums[l] ??= new Float64Array(g.length);
+      for (let k = 0; k < g.length; k++) sums[l][k] += g[k];
+    });
+  }
+  return sums;
+}
+
+/** The window's pixels, NHWC, as a compact array (it may be transferred to a worker). */
+function cutWindow(image: Float32Array, plan: TilePlan, w: TileWindow): Float32Array {
+  const { windowHeight: h, windowWidth: ww, width } = plan;
+  const out = new Float32Array(h * ww * 3);
+  for (let y = 0; y < h; y++) {
+    const from = ((w.top + y) * width + w.left) * 3;
+    out.set(image.subarray(from, from + ww * 3), y * ww * 3);
+  }
+  return out;
+}
+
+function addWindow(grad: Float32Array, plan: TilePlan, w: TileWindow, g: Float32Array): void {
+  const { windowHeight: h, windowWidth: ww, width } = plan;
+  for (let y = 0; y < h; y++) {
+    const to = ((w.top + y) * width + w.left) * 3;
+    const from = y * ww * 3;
+    for (let k = 0; k < ww * 3; k++) grad[to + k] += g[from + k];
+  }
+}
+
+interface Rect {
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+}
+
+/** An NCHW [c, h, w] array's rectangle as a compact [c, rh, rw] array. */
+function copyRect(src: Float32Array, h: number, w: number, r: Rect, channels: number): Float32Array {
+  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
+  const out = new Float32Array(channels * rh * rw);
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < rh; y++) {
+      const from = (c * h + r.top + y) * w + r.left;
+      out.set(src.subarray(from, from + rw), (c * rh + y) * rw);
+    }
+  }
+  return out;
+}
+
+/** The inverse of copyRect: a compact [c, rh, rw] array into its rectangle of [c, h, w]. */
+function pasteRect(dst: Float32Array, h: number, w: number, src: Float32Array, r: Rect, channels: number): void {
+  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < rh; y++) dst.set(src.subarray((c * rh + y) * rw, (c * rh + y + 1) * rw), (c * h + r.top + y) * w + r.left);
+  }
+}
+
+/**
+ * d2l's total variation, 0.5·w·(mean|x[i+1,j]−x[i,j]| + mean|x[i,j+1]−x[i,j]|), on NHWC
+ * [1, h, w, 3]; adds its gradient (sign(0) = 0, as torch) into `grad` and returns its value.
+ */
+export function addTotalVariation(x: Float32Array, grad: Float32Array, h: number, w: number, weight: number): number {
+  const nv = (h - 1) * w * 3;
+  const nh = h * (w - 1) * 3;
+  const kv = Math.fround((0.5 * weight) / nv);
+  const kh = Math.fround((0.5 * weight) / nh);
+  let sv = 0;
+  let sh = 0;
+  for (let y = 0; y < h; y++) {
+    for (let xx = 0; xx < w; xx++) {
+      for (let c = 0; c < 3; c++) {
+        const i = (y * w + xx) * 3 + c;
+        if (y + 1 < h) {
+          const d = x[i + w * 3] - x[i];
+          sv += Math.abs(d);
+          const s = Math.sign(d) * kv;
+          grad[i + w * 3] += s;
+          grad[i] -= s;
+        }
+        if (xx + 1 < w) {
+          const d = x[i + 3] - x[i];
+          sh += Math.abs(d);
+          const s = Math.sign(d) * kh;
+          grad[i + 3] += s;
+          grad[i] -= s;
+        }
+      }
+    }
+  }
+  return 0.5 * weight * (sv / nv + sh / nh);
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createEngineAsync, EngineError, planStageMemory, resolveOptions, writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testImage } from '../engine-onnx/stage-fixture.ts';
+
+const classic = (h: number, w: number) => resolveOptions({ preset: 'classic', height: h, width: w }, 'caffe', { width: w, height: h });
+
+test('a stage that fits is evaluated whole with its history', () => {
+  const plan = planStageMemory(384, 512, classic(384, 512), 16_000);
+  assert.equal(plan.tiles, undefined);
+  assert.equal(plan.historySize, 20);
+});
+
+test('larger stages are tiled inside the budget, with a shorter history at the largest', () => {
+  const big = planStageMemory(3072, 4096, classic(3072, 4096), 8192);
+  assert.ok(big.tiles && big.tiles.windows.length > 1);
+  assert.ok(big.historySize < 20 && big.historySize >= 3, `history ${big.historySize}`);
+  assert.ok(big.estimatedBytes <= 8192 * 2 ** 20);
+  const mid = planStageMemory(1536, 2048, classic(1536, 2048), 4096);
+  assert.ok(mid.tiles && mid.estimatedBytes <= 4096 * 2 ** 20);
+  // Every window owns a part of the image, and together they own it all once.
+  const owned = mid.tiles.windows.reduce((n, w) => n + (w.own.bottom - w.own.top) * (w.own.right - w.own.left), 0);
+  assert.equal(owned, 1536 * 2048);
+});
+
+test('a budget that cannot hold one tile fails with the megabytes it needs', () => {
+  assert.throws(
+    () => planStageMemory(3072, 4096, classic(3072, 4096), 1024),
+    (e: unknown) => e instanceof EngineError && e.code === 'memory-budget' && /needs at least \d+ MB/.test(e.message),
+  );
+});
+
+test('the engine refuses such a job before it starts, and still runs the next one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-budget-'));
+  await writeRandomWeightsAsync(dir, { seed: 3 });
+  const engine = await createEngineAsync({ weightsDir: dir, engine: 'tfjs', backend: 'wasm', memoryBudgetMB: 1500 });
+  try {
+    const content = testImage(1, 48, 64);
+    const events: Array<"start" | "progress" | "result"> = [];
+    await assert.rejects(async () => {
+      for await (const ev of engine.stylize({ content, styles: [{ image: content, weight: 1 }], options: { maxSide: 4096, iterations: 1 } })) events.push(ev.type);
+    }, (e: unknown) => e instanceof EngineError && e.code === 'memory-budget');
+    assert.equal(events.length, 0, "no event before the refusal");
+    for await (const ev of engine.stylize({ content, styles: [{ image: content, weight: 1 }], options: { iterations: 1, stages: 1, height: 48, width: 64 } })) events.push(ev.type);
+    assert.equal(events.at(-1), 'result');
+  } finally {
+    engine.dispose();
+  }
+});
+
+test('a stage the budget tiles gives the image the whole stage gives (engine wiring)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-budget-'));
+  await writeRandomWeightsAsync(dir, { seed: 5 });
+  const [h, w] = [250, 300];
+  const options = { preset: 'classic', height: h, width: w, stages: 1, iterations: 3 };
+  const tiledPlan = planStageMemory(h, w, classic(h, w), 1350);
+  assert.ok(tiledPlan.tiles && tiledPlan.tiles.windows.length > 1, 'the small budget tiles this stage');
+  const images: Uint8Array[] = [];
+  for (const memoryBudgetMB of [1350, 16_000]) {
+    const engine = await createEngineAsync({ weightsDir: dir, engine: 'onnx', executionProvider: 'cpu', memoryBudgetMB });
+    try {
+      for await (const ev of engine.stylize({ content: testImage(1, h, w), styles: [{ image: testImage(2, h, w), weight: 1 }], options })) {
+        if (ev.type === 'result') images.push(ev.image.data);
+      }
+    } finally {
+      engine.dispose();
+    }
+  }
+  const [tiled, whole] = images;
+  let worst = 0;
+  for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(tiled[i] - whole[i]));
+  // Three L-BFGS steps from equal gradients (within float rounding) end within a level or two.
+  assert.ok(worst <= 2, `tiled and whole results differ by ${worst} levels`);
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { selectBackendAsync } from '../../daemon/engine/backend.ts';
+import { CONVENTIONS, preprocess } from '../../daemon/engine/convention.ts';
+import { resolveOptions } from '../../daemon/engine/index.ts';
+import type { LossBackend, StageInputs } from '../../daemon/engine/loss-function.ts';
+import { imageToTensor } from '../../daemon/engine/resize-image.ts';
+import * as tf from '../../daemon/engine/tf.ts';
+import { prepareTiledStageAsync } from '../../daemon/engine/tiled-loss.ts';
+import { exactHalo, planTiles, tapStride, type TilePlan } from '../../daemon/engine/tile-plan.ts';
+import { TfjsLossBackend } from '../../daemon/engine/tfjs-loss-backend.ts';
+import { disposeVggWeights, type VggWeights } from '../../daemon/engine/weights/load-weights.ts';
+import { createOnnxLossBackendAsync } from '../../daemon/engine/onnx/index.ts';
+import { generatedWeightsAsync, testImage, weightSets } from '../engine-onnx/stage-fixture.ts';
+
+/**
+ * The tiled evaluation (tiled-loss.ts) against the whole-stage one of the same backend, at a
+ * size where both fit, on windows that do not divide the image (250×300: neither side is a
+ * multiple of the 16-pixel stride or of the window). Float32 sums in other orders differ by
+ * ~1e-6 relative; a window's missing halo or a misplaced crop moves them by percents.
+ */
+const LOSS_RTOL = 1e-4;
+const GRAD_TOL = 1e-4;
+const [H, W] = [250, 300];
+const active = await selectBackendAsync('wasm');
+
+function inputsFor(weights: VggWeights, w: Partial<ReturnType<typeof weightSets>[number]> = {}): StageInputs {
+  const base = resolveOptions({ preset: 'classic', height: H, width: W, stages: 1 }, weights.convention, { width: W, height: H });
+  return {
+    content: testImage(1, H, W, true),
+    styles: [
+      { image: testImage(2, H, W), weight: 0.7 },
+      { image: testImage(3, H, W), weight: 0.3 },
+    ],
+    options: { ...base, ...w },
+    height: H,
+    width: W,
+  };
+}
+
+interface Difference {
+  loss: number;
+  grad: number;
+}
+
+async function compareAsync(backend: LossBackend, inputs: StageInputs, plan: TilePlan): Promise<Difference> {
+  const o = inputs.options;
+  const x = tf.tidy(() => preprocess(imageToTensor(testImage(4, H, W)), CONVENTIONS[backend.convention]));
+  const whole = await backend.prepareStageAsync(inputs);
+  const kernel = await backend.prepareTileKernelAsync!({ height: plan.windowHeight, width: plan.windowWidth, contentLayers: o.contentLayers, styleLayers: o.styleLayers });
+  const tiled = await prepareTiledStageAsync(kernel, plan, inputs, backend.convention);
+  try {
+    const a = await whole.evaluateAsync(x);
+    const b = await tiled.evaluateAsync(x);
+    let loss = 0;
+    for (const part of ['content', 'style', 'tv'] as const) {
+      if (a[part] === 0 && b[part] === 0) continue;
+      loss = Math.max(loss, Math.abs(a[part] - b[part]) / Math.abs(a[part]));
+    }
+    const ga = (await a.grad.data()) as Float32Array;
+    const gb = (await b.grad.data()) as Float32Array;
+    const scale = ga.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    assert.ok(scale > 0, 'the whole-stage gradient is zero: this comparison would prove nothing');
+    let grad = 0;
+    for (let i = 0; i < ga.length; i++) grad = Math.max(grad, Math.abs(ga[i] - gb[i]) / scale);
+    a.grad.dispose();
+    b.grad.dispose();
+    return { loss, grad };
+  } finally {
+    x.dispose();
+    whole.dispose();
+    tiled.dispose();
+  }
+}
+
+async function checkBackendAsync(label: string, make: (w: VggWeights) => Promise<LossBackend>): Promise<void> {
+  const weights = await generatedWeightsAsync(21);
+  const backend = await make(weights);
+  try {
+    const o = inputsFor(weights).options;
+    const layers = [...o.contentLayers, ...o.styleLayers];
+    const halo = exactHalo(layers);
+    const align = tapStride('relu5_1');
+    assert.equal(halo, 96);
+    const plan = planTiles(H, W, 230, 260, halo, align);
+    assert.ok(plan.windows.length >= 4, `${plan.windows.length} windows`);
+    assert.ok(H % plan.windowHeight !== 0 && W % plan.windowWidth !== 0);
+    for (const w of weightSets(o)) {
+      const d = await compareAsync(backend, inputsFor(weights, w), plan);
+      assert.ok(d.loss <= LOSS_RTOL, `${label} ${JSON.stringify(w)}: loss differs by ${d.loss}`);
+      assert.ok(d.grad <= GRAD_TOL, `${label} ${JSON.stringify(w)}: gradient differs by ${d.grad} of its largest element`);
+    }
+    // The same windows with a halo below the receptive field: no longer the same function.
+    const short = planTiles(H, W, 230, 260, 32, align);
+    const d = await compareAsync(backend, inputsFor(weights), short);
+    assert.ok(d.loss > 100 * LOSS_RTOL || d.grad > 100 * GRAD_TOL, `${label}: a 32-px halo should differ (loss ${d.loss}, grad ${d.grad})`);
+  } finally {
+    backend.dispose();
+    disposeVggWeights(weights);
+  }
+}
+
+test('tfjs: tiled loss and gradient equal the whole stage’s (classic layers, 250×300, uneven windows)', async () => {
+  await checkBackendAsync('tfjs', async (w) => new TfjsLossBackend(w, active));
+});
+
+test('onnx: tiled loss and gradient equal the whole stage’s (classic layers, 250×300, uneven windows)', async () => {
+  await checkBackendAsync('onnx', (w) => createOnnxLossBackendAsync(w, { executionProvider: 'cpu' }));
+});
