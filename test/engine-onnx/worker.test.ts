@@ -33,25 +33,26 @@ function pointOf(weights: VggWeights): tf.Tensor4D {
   return tf.tidy(() => preprocess(imageToTensor(testImage(4, height, width)), CONVENTIONS[weights.convention]));
 }
 
-type LoopEvent = 'message' | 'second-settled';
+type LoopEvent = 'message' | 'queue-settled';
 
 /**
- * Starts two evaluations back to back; when the first ends, posts a message to this thread on
- * a MessageChannel. Returns which came first: the message being handled, or the second
- * evaluation ending. With the work on the calling thread, the second evaluation is already
- * queued to run when the message is posted, and blocks the loop until it ends: the message
- * comes after it. In a worker, the second evaluation runs over there and this thread handles
- * the message meanwhile. An order of events, not a count of turns or a duration: a busy
- * machine slows both sides alike (only a thread starved for a whole evaluation could swap them).
+ * Starts an evaluation and `queued` more back to back; when the first ends, posts a message to
+ * this thread on a MessageChannel. Returns which came first: the message being handled, or the
+ * last queued evaluation ending. With the work on the calling thread, the next evaluation is
+ * already queued to run when the message is posted, and blocks the loop until it ends: the
+ * message comes after it (so one queued evaluation is enough there). In a worker, the queued
+ * evaluations run over there and this thread handles the message meanwhile; queueing several
+ * means only a thread starved for all of them could swap the order. An order of events, not a
+ * count of turns or a duration: a busy machine slows both sides alike.
  */
-async function orderOfEventsAsync<T>(evaluate: () => Promise<T>): Promise<{ value: T; second: T; events: LoopEvent[] }> {
+async function orderOfEventsAsync<T>(evaluate: () => Promise<T>, queued: number): Promise<{ value: T; rest: T[]; events: LoopEvent[] }> {
   const events: LoopEvent[] = [];
   const { port1, port2 } = new MessageChannel();
   try {
     const first = evaluate();
-    const second = evaluate().then((value) => {
-      events.push('second-settled');
-      return value;
+    const rest = Promise.all(Array.from({ length: queued }, () => evaluate())).then((values) => {
+      events.push('queue-settled');
+      return values;
     });
     const handled = first.then(
       (value) =>
@@ -63,13 +64,16 @@ async function orderOfEventsAsync<T>(evaluate: () => Promise<T>): Promise<{ valu
           port1.postMessage('ping');
         }),
     );
-    const [value, other] = await Promise.all([handled, second]);
-    return { value, second: other, events };
+    const [value, others] = await Promise.all([handled, rest]);
+    return { value, rest: others, events };
   } finally {
     port1.close();
     port2.close();
   }
 }
+
+/** Evaluations queued behind the first on the worker (see orderOfEventsAsync). */
+const WORKER_QUEUE = 6;
 
 async function withBackendsAsync(weights: VggWeights, body: (worker: LossBackend, inThread: LossBackend) => Promise<void>): Promise<void> {
   const worker = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu' });
@@ -95,10 +99,10 @@ test('this thread handles a message while the worker evaluates, and not while th
       try {
         // Warm both sessions: onnxruntime plans memory on the first run.
         for (const s of [a, b]) (await s.evaluateAsync(x)).grad.dispose();
-        const off = await orderOfEventsAsync(() => a.evaluateAsync(x));
-        const on = await orderOfEventsAsync(() => b.evaluateAsync(x));
-        assert.deepEqual(off.events, ['message', 'second-settled'], 'worker: this thread handles a message while the worker evaluates');
-        assert.deepEqual(on.events, ['second-settled', 'message'], 'calling thread: the evaluation holds the loop until it ends');
+        const off = await orderOfEventsAsync(() => a.evaluateAsync(x), WORKER_QUEUE);
+        const on = await orderOfEventsAsync(() => b.evaluateAsync(x), 1);
+        assert.deepEqual(off.events, ['message', 'queue-settled'], 'worker: this thread handles a message while the worker evaluates');
+        assert.deepEqual(on.events, ['queue-settled', 'message'], 'calling thread: the evaluation holds the loop until it ends');
         for (const part of ['content', 'style', 'tv'] as const) {
           assert.ok(Math.abs(off.value[part] - on.value[part]) <= 1e-6 * Math.abs(on.value[part]), `${part}: ${off.value[part]} vs ${on.value[part]}`);
         }
@@ -108,7 +112,7 @@ test('this thread handles a message while the worker evaluates, and not while th
         const scale = gb.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
         assert.ok(scale > 0);
         for (let i = 0; i < ga.length; i++) assert.ok(Math.abs(ga[i] - gb[i]) <= 1e-6 * scale, `gradient element ${i}: ${ga[i]} vs ${gb[i]}`);
-        for (const r of [off.value, off.second, on.value, on.second]) r.grad.dispose();
+        for (const r of [off.value, ...off.rest, on.value, ...on.rest]) r.grad.dispose();
       } finally {
         a.dispose();
         b.dispose();
