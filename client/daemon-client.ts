@@ -136,7 +136,7 @@ export class DaemonClient {
   /** Starts a SPAKE2 exchange on the code the designer typed; the code itself is never sent. */
   pair(code: string): boolean {
     if (this.state.kind !== 'pairing-needed' || !this.isOpen()) return false;
-    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, this.clientName));
+    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, this.clientName, hostOf(this.options.url)));
     this.trust = { kind: 'pairing', spake };
     this.send({ type: 'pair', share: bytesToHex(spake.share) });
     this.setState({ kind: 'pairing' });

@@ -118,6 +118,8 @@ class RequestError extends Error {
 export class ClientConnection {
   private state: State = 'awaiting-hello';
   private clientName = 'unknown';
+  /** The client's name as its hello gave it (bound into SPAKE2 and the proofs). */
+  private helloName = '';
   private tokenId: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   /** The client announced it reads `daemon-state` (and a welcome without an engine). */
@@ -397,6 +399,7 @@ export class ClientConnection {
   private handleHello(message: HelloMessage): void {
     clearTimeout(this.helloTimer);
     this.clientName = `${message.client.name}/${message.client.version}`;
+    this.helloName = message.client.name;
     this.readsDaemonState = message.capabilities?.includes(DAEMON_STATE_CAPABILITY) ?? false;
     const claimed = this.upgrade.claimsKeyId;
     const key = message.auth ? this.context.tokens.keyFor(message.auth.keyId) : null;
@@ -494,7 +497,7 @@ export class ClientConnection {
       this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: turn.code });
       return this.sendError('pairing-closed', 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
     }
-    const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, this.clientName.split('/')[0]!), hexToBytes(share));
+    const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, this.helloName, this.upgrade.host), hexToBytes(share));
     if (!answer) {
       // Not a group element: no guess was made, and nothing about the code was sent.
       turn.claim()?.release();

@@ -93,7 +93,7 @@ function challenge(socket: FakeSocket, key: StoredKey, proveWith: StoredKey = ke
 function respondToPair(socket: FakeSocket, code: string, keyId = KEY.keyId): { key: string; confirmed: boolean } {
   const pair = sentMessages(socket.sent).filter((m) => m.type === 'pair').at(-1);
   assert.ok(pair?.type === 'pair');
-  const answer = spake2Respond(code, spake2Context(PROTOCOL_VERSION, 'atelier-figma'), hexToBytes(pair.share))!;
+  const answer = spake2Respond(code, spake2Context(PROTOCOL_VERSION, 'atelier-figma', 'localhost:7878'), hexToBytes(pair.share))!;
   const before = socket.sent.length;
   socket.receive(JSON.stringify({ type: 'pair-response', share: bytesToHex(answer.share), confirm: bytesToHex(answer.confirm) }));
   const confirm = sentMessages(socket.sent.slice(before)).find((m) => m.type === 'pair-confirm');

@@ -73,7 +73,7 @@ function guessCodes(count: number): { stopAsync(): Promise<void>; guesses(): num
       live.add(client);
       client.hello();
       while (!stopped && client.closeCode === null) {
-        const spake = new Spake2Client(String((guesses * 7 + n) % 1_000_000).padStart(6, '0'), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME));
+        const spake = new Spake2Client(String((guesses * 7 + n) % 1_000_000).padStart(6, '0'), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host));
         client.send({ type: 'pair', share: bytesToHex(spake.share) });
         guesses += 1;
         const reply = await client.nextAsync().catch(() => null);
