@@ -299,3 +299,27 @@ test('end to end: the plugin pairs with the real daemon, stores its key, and the
     again.client.stop();
   }
 });
+
+test('a key id seen and replayed in many upgrades takes at most 2 reserved slots, gets no session, and the paired plugin still gets in', async () => {
+  const { client: first, key } = await pairedClientAsync(daemon.server);
+  first.close();
+  const { urlWithHint } = await import('../../client/key-hint.ts');
+  const replayers: TestClient[] = [];
+  for (let i = 0; i < 24; i++) {
+    const replayer = await TestClient.connectAsync(urlWithHint(daemon.server.url, key.keyId)).catch(() => null);
+    if (!replayer) continue;
+    replayer.hello(key); // the id and a nonce; it cannot answer the challenge
+    replayers.push(replayer);
+  }
+  // Past UNPAIRED_MIN_LIFE_MS, so the replayers outside the reserved slots may be replaced.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const plugin = await TestClient.connectAsync(urlWithHint(daemon.server.url, key.keyId));
+  assert.equal((await plugin.authenticateAsync(key)).message.paired, true, 'the paired plugin got in');
+  plugin.send({ type: 'get-status' });
+  assert.equal((await plugin.waitForAsync('status')).message.type, 'status');
+  plugin.close();
+  for (const replayer of replayers) {
+    assert.equal(replayer.messages().some((m) => m.type === 'welcome'), false, 'no replayer got a session');
+    replayer.close();
+  }
+});
