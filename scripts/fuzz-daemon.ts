@@ -17,6 +17,7 @@ const { engine, cleanupAsync } = await createTestEngineAsync();
 const daemon = await startTestDaemonAsync(engine, { pairingAttemptIntervalMs: 0 });
 globalThis.gc?.();
 const rssBefore = process.memoryUsage().rss;
+const heapBefore = process.memoryUsage().heapUsed;
 const tally = emptyTally();
 const started = performance.now();
 // Progress every 30 s (on stderr), so a slow machine still shows where it is.
@@ -39,6 +40,8 @@ client.close();
 daemon.logger.lines.length = 0;
 globalThis.gc?.();
 const rssAfter = process.memoryUsage().rss;
+// RSS rarely shrinks after a peak (the allocator keeps freed pages); the live heap says what is still held.
+const heapAfter = process.memoryUsage().heapUsed;
 console.log(
   JSON.stringify({
     messages: tally.sent,
@@ -52,6 +55,8 @@ console.log(
     jobAfter: 'completed',
     rssBefore: mib(rssBefore),
     rssAfter: mib(rssAfter),
+    heapBefore: mib(heapBefore),
+    heapAfter: mib(heapAfter),
   }),
 );
 await daemon.stopAsync();

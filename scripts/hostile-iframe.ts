@@ -3,7 +3,7 @@
  * plugin frame) tries to lock the designer out and to pass as a paired plugin, against the real
  * plugin UI in the browser harness (test/plugin/browser/) and a real daemon; then a local
  * program takes the daemon's port and tries to pass as the daemon to the paired plugin.
- *   node --import tsx scripts/hostile-iframe.ts [tries=5]
+ *   node --import tsx scripts/hostile-iframe.ts [tries=5] [holders=16] [guessers=4] [impersonators=2]
  * Prints (and writes to .tmp/hostile-iframe.json) whether the paired plugin connected, whether
  * the designer could pair a new one, and what the page and the impostor learned.
  */
@@ -22,7 +22,7 @@ import { buildPluginAsync } from '../plugin/index.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const tries = Number(process.argv[2] ?? '5');
+const [tries = 5, holders = 16, guessers = 4, impersonators = 2] = process.argv.slice(2).map(Number);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const harnessDir = join(here, '..', 'test', 'plugin', 'browser');
 
@@ -42,7 +42,7 @@ const http: Server = createServer((request, response) => {
   if (path === '/attacker.html') {
     // The hostile page: a sandboxed iframe, so its sockets carry Origin "null" like the plugin's.
     const port = new URL(request.url ?? '/', 'http://x').searchParams.get('port');
-    const src = `<script>HOSTILE_PARAMS="port=${Number(port)}"</script><script src="http://127.0.0.1:${(http.address() as AddressInfo).port}/hostile.js"></script>`;
+    const src = `<script>HOSTILE_PARAMS="port=${Number(port)}&holders=${holders}&guessers=${guessers}&impersonators=${impersonators}"</script><script src="http://127.0.0.1:${(http.address() as AddressInfo).port}/hostile.js"></script>`;
     response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><iframe id="evil" sandbox="allow-scripts" srcdoc='${src}'></iframe>`);
     return;
   }
@@ -90,7 +90,7 @@ async function designerPairsAsync(page: Page): Promise<{ paired: boolean; second
   return { paired: false, seconds: seconds(started), errors };
 }
 
-const figures: Record<string, unknown> = { port, tries };
+const figures: Record<string, unknown> = { port, tries, holders, guessers, impersonators };
 try {
   // 1. The designer pairs the plugin (no hostile page yet).
   const first = await pluginPage(null);
