@@ -78,6 +78,12 @@ export class DaemonClient {
   private key: StoredKey | null = null;
   private keyLoaded = false;
   private trust: Trust = { kind: 'none' };
+  /**
+   * The code the designer typed, until the daemon answers its exchange: typed while the unpaired
+   * connection was being replaced (4004/4005, which a page holding sockets causes often), it goes
+   * out on the next connection instead of being lost.
+   */
+  private typedCode: string | null = null;
   private readonly clientName: string;
   private failedAttempts = 0;
   private cancelRetry: (() => void) | null = null;
@@ -135,8 +141,14 @@ export class DaemonClient {
 
   /** Starts a SPAKE2 exchange on the code the designer typed; the code itself is never sent. */
   pair(code: string): boolean {
-    if (this.state.kind !== 'pairing-needed' || !this.isOpen()) return false;
-    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, this.clientName));
+    if (this.state.kind !== 'pairing-needed') return false;
+    this.typedCode = code;
+    if (!this.isOpen()) {
+      // Between two unpaired connections: sent when the next one is welcomed.
+      this.setState({ kind: 'pairing' });
+      return true;
+    }
+    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, this.clientName, hostOf(this.options.url)));
     this.trust = { kind: 'pairing', spake };
     this.send({ type: 'pair', share: bytesToHex(spake.share) });
     this.setState({ kind: 'pairing' });
@@ -213,7 +225,8 @@ export class DaemonClient {
       if (event.code === 4002 && this.trust.kind === 'proven') this.forgetKey();
       // 4004/4005: an unpaired connection made room or sat idle; the pairing panel stays while
       // a fresh one opens (it is in the pairing-needed state again at the next welcome).
-      if (this.state.kind === 'pairing-needed' && (event.code === 4004 || event.code === 4005)) {
+      const waitingToPair = this.state.kind === 'pairing-needed' || (this.state.kind === 'pairing' && this.typedCode !== null && this.trust.kind !== 'confirmed');
+      if (waitingToPair && (event.code === 4004 || event.code === 4005)) {
         this.cancelRetry = this.schedule(() => this.connect(true, true), backoffMs(1));
         return;
       }
@@ -223,6 +236,8 @@ export class DaemonClient {
 
   private retryLater(hadConnected: boolean): void {
     if (this.stopped) return;
+    // A code typed for a daemon that went away may not be the next window's: not resent.
+    this.typedCode = null;
     if (hadConnected) {
       // The daemon was there a moment ago (restart, sleep): come back quickly.
       this.failedAttempts = 0;
@@ -271,6 +286,7 @@ export class DaemonClient {
 
   private handlePairResponse(message: PairResponseMessage): void {
     if (this.trust.kind !== 'pairing') return;
+    this.typedCode = null;
     const done = this.trust.spake.finish(hexToBytes(message.share), hexToBytes(message.confirm));
     if (!done) {
       // A wrong code, or someone who does not have it: nothing more goes out for this exchange.
@@ -311,7 +327,10 @@ export class DaemonClient {
         this.failedAttempts = 0;
         this.lastFailure = null;
         if (message.paired) this.setPairedState();
-        else this.setState({ kind: 'pairing-needed', error: null });
+        else {
+          this.setState({ kind: 'pairing-needed', error: null });
+          if (this.typedCode !== null) this.pair(this.typedCode);
+        }
         return;
       case 'auth-challenge':
         this.handleAuthChallenge(message);
@@ -377,6 +396,7 @@ export class DaemonClient {
       case 'pairing-closed':
       case 'storage-failed':
         if (this.trust.kind === 'pairing' || this.trust.kind === 'confirmed') this.trust = { kind: 'none' };
+        this.typedCode = null;
         this.setState({ kind: 'pairing-needed', error: message.message });
         return;
       case 'not-paired':

@@ -19,7 +19,8 @@ import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
  *   so unbiased). RFC 9382 recommends a memory-hard function; with 10^6 codes it would not
  *   stop an offline search, and SPAKE2 gives an eavesdropper or impostor no transcript to
  *   search offline: each exchange tests exactly one guess.
- * - Identities A = "atelier-plugin", B = "atelier-daemon"; AAD = the protocol context string.
+ * - Identities A = "atelier-plugin", B = "atelier-daemon"; AAD = spake2Context (protocol version,
+ *   client name, Host).
  * - Key schedule (§4): Hash(TT) = Ke || Ka (16 bytes each); KcA || KcB = HKDF(Ka, info =
  *   "ConfirmationKeys" || AAD); cA = HMAC(KcA, TT), cB = HMAC(KcB, TT). The pairing key kept by
  *   both sides is HKDF(Ke, info = "atelier pairing key"), 32 bytes.
@@ -170,9 +171,15 @@ export function spake2Respond(
   return { share, confirm: s.confirmB, key: s.key, expectedConfirm: s.confirmA };
 }
 
-/** The AAD both sides bind the exchange to: protocol version and the client's name. */
-export function spake2Context(protocol: number, clientName: string): string {
-  return `atelier-pair|protocol=${protocol}|client=${clientName}`;
+/**
+ * The AAD both sides bind the exchange to: protocol version, the client's name, and the Host the
+ * client dialed and the daemon received ("localhost:7878"). The Host makes a relay fail: a
+ * program that answers the plugin on another address or port and forwards to the daemon has
+ * the plugin and the daemon compute different confirmations (the daemon holds both loopback
+ * addresses of its port, and will not start when either is taken).
+ */
+export function spake2Context(protocol: number, clientName: string, host: string): string {
+  return `atelier-pair|protocol=${protocol}|client=${clientName}|host=${host.toLowerCase()}`;
 }
 
 /** Lower-case hex, as shares, confirmations, nonces and proofs travel. */

@@ -107,7 +107,7 @@ try {
   send({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'bench', version: '1' } });
   await next();
   // SPAKE2 on the code, as the plugin pairs (protocol/spake2.ts).
-  const spake = new Spake2Client(server.pairingCode()!, spake2Context(PROTOCOL_VERSION, 'bench'));
+  const spake = new Spake2Client(server.pairingCode()!, spake2Context(PROTOCOL_VERSION, 'bench', new URL(server.url).host));
   send({ type: 'pair', share: bytesToHex(spake.share) });
   const response = (await next()).message;
   if (response.type !== 'pair-response') throw new Error(`pairing refused: ${JSON.stringify(response)}`);

@@ -118,6 +118,8 @@ class RequestError extends Error {
 export class ClientConnection {
   private state: State = 'awaiting-hello';
   private clientName = 'unknown';
+  /** The client's name as its hello gave it (bound into SPAKE2 and the proofs). */
+  private helloName = '';
   private tokenId: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   /** The client announced it reads `daemon-state` (and a welcome without an engine). */
@@ -130,9 +132,9 @@ export class ClientConnection {
   private unpairedTimer: NodeJS.Timeout | undefined;
   private wrongCodes = 0;
   /** A SPAKE2 exchange answered, waiting for the client's confirmation. */
-  private pendingPair: { turn: Extract<PairingTurn, { ok: true }>; key: Uint8Array; expected: Uint8Array } | null = null;
+  private pendingPair: { turn: Extract<PairingTurn, { ok: true }>; key: Uint8Array; expected: Uint8Array; answeredAt: number } | null = null;
   /** The challenge sent to a client that named a known key. */
-  private pendingAuth: { keyId: string; key: Uint8Array; context: ProofContext; capabilities: boolean } | null = null;
+  private pendingAuth: { keyId: string; key: Uint8Array; context: ProofContext } | null = null;
   /** Being closed by the daemon: its slot is free already. */
   private leaving = false;
   /** Pairing attempts received and not yet answered (counted on receipt, before their turn). */
@@ -237,15 +239,18 @@ export class ClientConnection {
 
   /**
    * Whether a newer unpaired connection may take this one's slot: 'idle' (past hello, no
-   * pairing attempt in hand nor a pairing exchange awaiting its confirmation), 'silent' (no hello after UNPAIRED_MIN_LIFE_MS), or no.
+   * pairing attempt in hand, and no pairing exchange answered less than UNPAIRED_MIN_LIFE_MS ago:
+   * a plugin confirms within one round trip, and one that never confirms must not keep its
+   * slot), 'silent' (no hello after UNPAIRED_MIN_LIFE_MS), or no.
    */
   get evictable(): 'idle' | 'silent' | false {
-    if (!this.holdsUnpairedSlot || this.pairInHand > 0 || this.pendingPair !== null) return false;
+    if (!this.holdsUnpairedSlot || this.pairInHand > 0) return false;
+    if (this.pendingPair !== null && performance.now() - this.pendingPair.answeredAt < UNPAIRED_MIN_LIFE_MS) return false;
     if (this.state === 'unpaired') return 'idle';
     return performance.now() - this.openedAt >= UNPAIRED_MIN_LIFE_MS ? 'silent' : false;
   }
 
-  /** Makes room for a newer unpaired connection (or a newer claim of the same key). */
+  /** Makes room for a newer unpaired connection. */
   evict(): void {
     this.leaving = true;
     this.dropUnpairedGuard();
@@ -397,6 +402,7 @@ export class ClientConnection {
   private handleHello(message: HelloMessage): void {
     clearTimeout(this.helloTimer);
     this.clientName = `${message.client.name}/${message.client.version}`;
+    this.helloName = message.client.name;
     this.readsDaemonState = message.capabilities?.includes(DAEMON_STATE_CAPABILITY) ?? false;
     const claimed = this.upgrade.claimsKeyId;
     const key = message.auth ? this.context.tokens.keyFor(message.auth.keyId) : null;
@@ -416,7 +422,7 @@ export class ClientConnection {
         daemonNonce: new Uint8Array(randomBytes(AUTH_NONCE_BYTES)),
       };
       this.state = 'authenticating';
-      this.pendingAuth = { keyId: message.auth.keyId, key, context, capabilities: this.readsDaemonState };
+      this.pendingAuth = { keyId: message.auth.keyId, key, context };
       // The proof must come back as promptly as the hello did.
       this.unpairedTimer = setTimeout(() => {
         if (this.state === 'authenticating') this.refuseAuth('auth-timeout');
@@ -494,13 +500,13 @@ export class ClientConnection {
       this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: turn.code });
       return this.sendError('pairing-closed', 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
     }
-    const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, this.clientName.split('/')[0]!), hexToBytes(share));
+    const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, this.helloName, this.upgrade.host), hexToBytes(share));
     if (!answer) {
       // Not a group element: no guess was made, and nothing about the code was sent.
       turn.claim()?.release();
       return this.sendError('bad-message', 'That pairing share is not a valid ristretto255 element.');
     }
-    this.pendingPair = { turn, key: answer.key, expected: answer.expectedConfirm };
+    this.pendingPair = { turn, key: answer.key, expected: answer.expectedConfirm, answeredAt: performance.now() };
     this.send({ type: 'pair-response', share: bytesToHex(answer.share), confirm: bytesToHex(answer.confirm) });
   }
 

@@ -70,8 +70,8 @@ const hello = (auth?: { keyId: string; nonce: string }, capabilities?: string[])
   JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: CLIENT_NAME, version: '1.0.0' }, ...(auth ? { auth } : {}), ...(capabilities ? { capabilities } : {}) });
 
 /** SPAKE2 on the code, as the plugin pairs (the code itself never travels). */
-async function pairAsync(client: Awaited<ReturnType<typeof connectAsync>>, code: string): Promise<{ keyId: string; key: Uint8Array }> {
-  const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, CLIENT_NAME));
+async function pairAsync(client: Awaited<ReturnType<typeof connectAsync>>, code: string, url: string): Promise<{ keyId: string; key: Uint8Array }> {
+  const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, CLIENT_NAME, new URL(url).host));
   client.ws.send(JSON.stringify({ type: 'pair', share: bytesToHex(spake.share) }));
   const response = await client.waitForAsync('pair-response');
   const done = spake.finish(hexToBytes(String(response.share)), hexToBytes(String(response.confirm)));
@@ -101,7 +101,7 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
     const welcome = await first.nextAsync();
     assert.equal(welcome.type, 'welcome');
     assert.equal(welcome.paired, false);
-    const { keyId, key } = await pairAsync(first, code!);
+    const { keyId, key } = await pairAsync(first, code!, url!);
     const done = { key };
     first.ws.close();
 
@@ -161,7 +161,7 @@ test('first run: the daemon listens and pairs at once, and plugins see the downl
     assert.equal(welcome.engine, null, 'no engine while the weights download');
     const welcomeState = (welcome.state as { state: string }).state;
     assert.ok(['starting', 'downloading-weights'].includes(welcomeState), welcomeState);
-    await pairAsync(plugin, code!); // pairing works before the engine exists
+    await pairAsync(plugin, code!, url!); // pairing works before the engine exists
     assert.doesNotMatch(daemon.stdout(), /Engine:/, 'still downloading');
 
     server.release();

@@ -93,7 +93,7 @@ function challenge(socket: FakeSocket, key: StoredKey, proveWith: StoredKey = ke
 function respondToPair(socket: FakeSocket, code: string, keyId = KEY.keyId): { key: string; confirmed: boolean } {
   const pair = sentMessages(socket.sent).filter((m) => m.type === 'pair').at(-1);
   assert.ok(pair?.type === 'pair');
-  const answer = spake2Respond(code, spake2Context(PROTOCOL_VERSION, 'atelier-figma'), hexToBytes(pair.share))!;
+  const answer = spake2Respond(code, spake2Context(PROTOCOL_VERSION, 'atelier-figma', 'localhost:7878'), hexToBytes(pair.share))!;
   const before = socket.sent.length;
   socket.receive(JSON.stringify({ type: 'pair-response', share: bytesToHex(answer.share), confirm: bytesToHex(answer.confirm) }));
   const confirm = sentMessages(socket.sent.slice(before)).find((m) => m.type === 'pair-confirm');
@@ -151,6 +151,34 @@ test('a wrong code: the daemon\'s confirmation does not match, nothing more is s
   assert.equal(t.client.pair('123456'), true);
   assert.equal(respondToPair(t.factory.last, '123456').confirmed, true);
   assert.equal(t.state().kind, 'ready');
+});
+
+test('a code typed while the unpaired connection is being replaced (4004) goes out on the next one', () => {
+  const t = setup();
+  t.client.start();
+  t.factory.last.open();
+  t.factory.last.receive(welcome(false));
+  t.factory.last.drop(4004);
+  assert.deepEqual(t.state(), { kind: 'pairing-needed', error: null }, 'the panel stays');
+  assert.equal(t.client.pair('123456'), true, 'typing is not lost between connections');
+  assert.equal(t.state().kind, 'pairing');
+  t.factory.fireTimer();
+  t.factory.last.open();
+  t.factory.last.receive(welcome(false));
+  assert.equal(respondToPair(t.factory.last, '123456').confirmed, true);
+  assert.equal(t.state().kind, 'ready');
+  // Replaced again after the share went out but before the answer: sent once more.
+  const u = setup();
+  u.client.start();
+  u.factory.last.open();
+  u.factory.last.receive(welcome(false));
+  u.client.pair('123456');
+  u.factory.last.drop(4004);
+  u.factory.fireTimer();
+  u.factory.last.open();
+  u.factory.last.receive(welcome(false));
+  assert.equal(respondToPair(u.factory.last, '123456').confirmed, true);
+  assert.equal(u.state().kind, 'ready');
 });
 
 test('a stored key is named (with a fresh nonce, nothing derived from the key) and proven only after the daemon proves itself', () => {

@@ -16,6 +16,9 @@ test('the build writes a DOM-free main bundle and one self-contained UI file', a
       assert.doesNotMatch(code, forbidden);
     }
     assert.match(code, /figma/);
+    // No crypto in the main code: the UI iframe pairs and proves the key; main only stores it.
+    for (const crypto of [/ristretto/i, /hkdf/i, /SPAKE2/, /ConfirmationKeys/]) assert.doesNotMatch(code, crypto);
+    assert.match(html, /ConfirmationKeys/, 'the UI carries the pairing crypto');
     // One inline script, nothing loaded from elsewhere (Figma loads the UI as one HTML string).
     assert.equal(html.match(/<script/g)?.length, 1);
     assert.equal(html.match(/<\/script>/g)?.length, 1);

@@ -17,14 +17,14 @@ export interface FuzzTally {
 /**
  * Sends fuzz frames (seeded) in batches of 50, each followed by a round trip, reconnecting
  * (and re-pairing, when `paired`) whenever the daemon closes the link, until `tally.sent`
- * reaches `count` (several senders may share one tally).
+ * reaches `count` or `stop()` says so (several senders may share one tally).
  */
-export async function fuzzDaemonAsync(server: DaemonServer, count: number, seed: number, paired: boolean, tally: FuzzTally): Promise<void> {
+export async function fuzzDaemonAsync(server: DaemonServer, count: number, seed: number, paired: boolean, tally: FuzzTally, stop: () => boolean = () => false): Promise<void> {
   const next = createFuzzFrames(seed);
-  while (tally.sent < count) {
+  while (tally.sent < count && !stop()) {
     const client = paired ? await pairRetryingAsync(server) : await TestClient.connectAsync(server.url);
     if (!paired) client.hello(undefined, ['daemon-state']);
-    while (tally.sent < count && client.closeCode === null) {
+    while (tally.sent < count && !stop() && client.closeCode === null) {
       for (let i = 0; i < 50 && tally.sent < count; i++, tally.sent++) client.sendRaw(next());
       client.send({ type: 'get-status' });
       const answered = paired

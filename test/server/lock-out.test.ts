@@ -73,7 +73,7 @@ function guessCodes(count: number): { stopAsync(): Promise<void>; guesses(): num
       live.add(client);
       client.hello();
       while (!stopped && client.closeCode === null) {
-        const spake = new Spake2Client(String((guesses * 7 + n) % 1_000_000).padStart(6, '0'), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME));
+        const spake = new Spake2Client(String((guesses * 7 + n) % 1_000_000).padStart(6, '0'), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host));
         client.send({ type: 'pair', share: bytesToHex(spake.share) });
         guesses += 1;
         const reply = await client.nextAsync().catch(() => null);
@@ -148,4 +148,29 @@ test('sockets reopened as fast as the daemon closes them never keep a paired plu
   } finally {
     await holders.stopAsync();
   }
+});
+
+test('connections that hold a SPAKE2 exchange unconfirmed do not keep their slots: the designer still pairs', async () => {
+  const code = openPairingCode(daemon.server);
+  const holders: TestClient[] = [];
+  for (let i = 0; i < 10; i++) {
+    const client = await TestClient.connectAsync(daemon.server.url, hostileHeaders).catch(() => null);
+    if (!client) continue;
+    client.hello();
+    await client.waitForAsync('welcome');
+    // One guess, answered, and never confirmed.
+    const spake = new Spake2Client('000000', spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host));
+    client.send({ type: 'pair', share: bytesToHex(spake.share) });
+    await client.waitForAsync('pair-response');
+    holders.push(client);
+  }
+  assert.ok(holders.length >= 8, 'the unpaired slots are full of unconfirmed exchanges');
+  // A plugin confirms within one round trip; past UNPAIRED_MIN_LIFE_MS these may be replaced.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const designer = await TestClient.connectAsync(daemon.server.url, hostileHeaders);
+  designer.hello();
+  await designer.waitForAsync('welcome');
+  assert.ok(await designer.pairAsync(code), 'the designer paired');
+  designer.close();
+  for (const holder of holders) holder.close();
 });

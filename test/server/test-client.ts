@@ -136,7 +136,7 @@ export class TestClient {
    * does not match (nothing more is sent), else the key once the daemon says `paired`.
    */
   async pairAsync(code: string): Promise<TestKey | null> {
-    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME));
+    const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, this.host));
     this.send({ type: 'pair', share: bytesToHex(spake.share) });
     const response = await this.replyAsync('pair-response');
     const done = spake.finish(hexToBytes(response.share), hexToBytes(response.confirm));

@@ -1,3 +1,4 @@
+import { ristretto255 } from '@noble/curves/ed25519.js';
 import { createRandom } from '../../daemon/engine/random.ts';
 import { encodeBinaryFrame, fixtureToFrame } from '../../protocol/index.ts';
 import { loadInvalidFixtures, loadValidFixtures } from '../protocol/load-fixtures.ts';
@@ -5,8 +6,8 @@ import { loadInvalidFixtures, loadValidFixtures } from '../protocol/load-fixture
 /**
  * Schema-driven fuzz frames for the daemon, from a seed: every client contract fixture (valid
  * and invalid) as it is and mutated field by field (wrong types, out-of-range numbers, huge or
- * odd strings, prototype keys, dropped and added fields), plus random JSON, text and binary
- * envelopes. The same seed gives the same frames.
+ * odd strings, prototype keys, dropped and added fields), valid SPAKE2 shares with wrong or
+ * missing confirmations, plus random JSON, text and binary envelopes. The same seed gives the same frames.
  */
 export function createFuzzFrames(seed: number): () => string | Uint8Array {
   const random = createRandom(seed);
@@ -41,7 +42,18 @@ export function createFuzzFrames(seed: number): () => string | Uint8Array {
       const message = mutate(fixture.message, 0);
       return random.uniform() < 0.85 || typeof message !== 'object' || message === null ? JSON.stringify(message) ?? 'null' : encodeBinaryFrame(message, new Map());
     }
-    if (r < 0.75) return fixtureToFrame(fixture);
+    if (r < 0.72) return fixtureToFrame(fixture);
+    if (r < 0.75) {
+      // A valid group element (from the seed), so the daemon runs SPAKE2 on it and waits for a
+      // confirmation that is then random, absent, or replaced by another share.
+      const scalar = BigInt(1 + Math.floor(random.uniform() * 2 ** 48));
+      const share = Buffer.from(ristretto255.Point.BASE.multiply(scalar).toBytes()).toString('hex');
+      return pick([
+        JSON.stringify({ type: 'pair', share }),
+        JSON.stringify({ type: 'pair-confirm', confirm: share }),
+        JSON.stringify({ type: 'auth', proof: share }),
+      ]);
+    }
     if (r < 0.85) return pick(['', '{', 'null', '[]', '{"type":1}', '"hello"', 'not json', '{"type":"pair","code":"000000"}']);
     const bytes = new Uint8Array(1 + Math.floor(random.uniform() * 300));
     for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random.uniform() * 256);
