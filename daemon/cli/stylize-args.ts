@@ -12,8 +12,9 @@ Options:
   --preset NAME            ${PRESET_NAMES.join(' | ')} (default: classic)
   --size HxW               output size, e.g. 300x450 (height first, as d2l)
   --max-side N             output longest side, keeping the content's aspect ratio (at most ${MAX_OUTPUT_SIDE})
-  --memory-budget MB       memory the job may plan for (default: ${MEMORY_LIMITS.defaultFreeFraction * 100}% of the free memory):
-                           larger stages are computed in tiles, with a shorter L-BFGS history
+  --memory-budget MB       memory the job may plan for (default: ${MEMORY_LIMITS.defaultFreeFraction * 100}% of the free memory, at least
+                           ${MEMORY_LIMITS.defaultTotalFraction * 100}% of the machine's): larger stages are computed in tiles, with a
+                           shorter L-BFGS history
   --iterations N           iterations per stage (times the schedule's factor)
   --iteration-schedule F,F per-stage factors on --iterations, smallest stage first (one per stage)
   --stages N               number of stages (each earlier one --scale times smaller)

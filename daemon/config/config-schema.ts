@@ -93,7 +93,7 @@ export const configSchema = z
      * Memory (MB) a job may plan for: stages larger than it allows are computed in tiles, with
      * a shorter L-BFGS history at the largest; a job that cannot fit even in the smallest
      * tiles is refused with the megabytes it needs. null: 60% of the free memory when each job
-     * starts (the engine's MEMORY_LIMITS.defaultFreeFraction).
+     * starts, at least 25% of the machine's (the engine's MEMORY_LIMITS).
      */
     memoryBudgetMB: z
       .number({ invalid_type_error: 'must be a whole number of megabytes, or null' })

@@ -199,6 +199,7 @@ class DriverEngine implements Engine {
         const lossFunction = await this.prepareStageAsync(
           { content: contentImage, styles: styleInputs, options, height: stage.height, width: stage.width },
           memory[s],
+          signal,
         );
         try {
           const start =
@@ -234,7 +235,7 @@ class DriverEngine implements Engine {
   }
 
   /** The stage's loss function: whole, or in the windows its memory plan chose, when the backend can tile. */
-  private async prepareStageAsync(inputs: StageInputs, plan: StageMemoryPlan): Promise<StageLossFunction> {
+  private async prepareStageAsync(inputs: StageInputs, plan: StageMemoryPlan, signal: AbortSignal | undefined): Promise<StageLossFunction> {
     if (!plan.tiles || !this.loss.prepareTileKernelAsync) return this.loss.prepareStageAsync(inputs);
     const { contentLayers, styleLayers } = inputs.options;
     const kernel = await this.loss.prepareTileKernelAsync({
@@ -244,7 +245,7 @@ class DriverEngine implements Engine {
       styleLayers,
     });
     try {
-      return await prepareTiledStageAsync(kernel, plan.tiles, inputs, this.weights.convention);
+      return await prepareTiledStageAsync(kernel, plan.tiles, inputs, this.weights.convention, signal);
     } catch (error) {
       kernel.dispose();
       throw error;

@@ -1,4 +1,4 @@
-import { freemem } from 'node:os';
+import { freemem, totalmem } from 'node:os';
 import { EngineError } from './engine-error.ts';
 import { deepestOf, exactHalo, minimumWindowSide, planTiles, tapStride, type TilePlan } from './tile-plan.ts';
 import type { StyleOptions } from './types.ts';
@@ -14,6 +14,11 @@ export const MEMORY_LIMITS = {
    * budget is given: the rest is left to the designer's other applications.
    */
   defaultFreeFraction: 0.6,
+  /**
+   * …but never less than this share of the machine's memory: macOS counts reclaimable cache
+   * as used (os.freemem() is often a few hundred MB there), which would refuse ordinary jobs.
+   */
+  defaultTotalFraction: 0.25,
   /**
    * The share of the budget a plan may fill: memory freed by an earlier stage's sessions is
    * not all returned to the system (allocator fragmentation across onnxruntime's threads), so
@@ -70,8 +75,9 @@ export const MEMORY_LIMITS = {
 export const MB = 2 ** 20;
 
 /** The budget a job plans for when none is configured, in MB. */
-export function defaultMemoryBudgetMB(free: number = freemem()): number {
-  return Math.max(MEMORY_LIMITS.minBudgetMB, Math.floor((free * MEMORY_LIMITS.defaultFreeFraction) / MB));
+export function defaultMemoryBudgetMB(free: number = freemem(), total: number = totalmem()): number {
+  const share = Math.max(free * MEMORY_LIMITS.defaultFreeFraction, total * MEMORY_LIMITS.defaultTotalFraction);
+  return Math.max(MEMORY_LIMITS.minBudgetMB, Math.floor(share / MB));
 }
 
 /** Forward activation values per input pixel up to the deepest tap (VGG-19's channels). */

@@ -1,4 +1,5 @@
 import { CONVENTIONS, preprocess } from './convention.ts';
+import { EngineError } from './engine-error.ts';
 import type { StageInputs, StageLossFunction, TileKernel } from './loss-function.ts';
 import { imageToTensor } from './resize-image.ts';
 import * as tf from './tf.ts';
@@ -28,8 +29,13 @@ export async function prepareTiledStageAsync(
   plan: TilePlan,
   inputs: StageInputs,
   convention: InputConventionName,
+  /** Checked between windows: one evaluation of a 4096 px stage takes minutes. */
+  signal?: AbortSignal,
 ): Promise<StageLossFunction> {
   const o = inputs.options;
+  const checkAbort = (): void => {
+    if (signal?.aborted) throw new EngineError('cancelled', 'The job was cancelled.');
+  };
   const { height, width } = plan;
   const contentStrides = o.contentLayers.map(tapStride);
   const styleStrides = o.styleLayers.map(tapStride);
@@ -38,6 +44,7 @@ export async function prepareTiledStageAsync(
   const content = await toUnitsAsync(inputs.content, convention);
   const contentTargets: Float32Array[] = [];
   for (const w of plan.windows) {
+    checkAbort();
     const { content: features } = await kernel.forwardAsync(cutWindow(content, plan, w), w.own);
     features.forEach((f, l) => {
       const stride = contentStrides[l];
@@ -51,7 +58,7 @@ export async function prepareTiledStageAsync(
 
   const styleTargets: Float32Array[] = o.styleLayers.map(() => new Float32Array(0));
   for (const s of inputs.styles) {
-    const grams = await wholeGramsAsync(kernel, plan, await toUnitsAsync(s.image, convention));
+    const grams = await wholeGramsAsync(kernel, plan, await toUnitsAsync(s.image, convention), checkAbort);
     grams.forEach((g, l) => {
       const c = Math.round(Math.sqrt(g.length));
       const n = positions(styleStrides[l]);
@@ -69,7 +76,7 @@ export async function prepareTiledStageAsync(
       const image = (await x.data()) as Float32Array;
 
       // Pass 1: the whole image's Grams, then the style loss and its constants.
-      const grams = await wholeGramsAsync(kernel, plan, image);
+      const grams = await wholeGramsAsync(kernel, plan, image, checkAbort);
       let style = 0;
       const coefficients = grams.map((sum, l) => {
         const c = Math.round(Math.sqrt(sum.length));
@@ -90,6 +97,7 @@ export async function prepareTiledStageAsync(
       const grad = new Float32Array(image.length);
       let contentLoss = 0;
       for (const w of plan.windows) {
+        checkAbort();
         const targets = contentTargets.map((t, l) => {
           const stride = contentStrides[l];
           const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, stride);
@@ -122,9 +130,10 @@ async function toUnitsAsync(image: RgbImage, convention: InputConventionName): P
 }
 
 /** Σ over windows of each style layer's FᵀF, in float64 (thousands of windows' partial sums). */
-async function wholeGramsAsync(kernel: TileKernel, plan: TilePlan, image: Float32Array): Promise<Float64Array[]> {
+async function wholeGramsAsync(kernel: TileKernel, plan: TilePlan, image: Float32Array, checkAbort: () => void): Promise<Float64Array[]> {
   const sums: Float64Array[] = [];
   for (const w of plan.windows) {
+    checkAbort();
     const { gramSums } = await kernel.forwardAsync(cutWindow(image, plan, w), w.own);
     gramSums.forEach((g, l) => {
       sums[l] ??= new Float64Array(g.length);

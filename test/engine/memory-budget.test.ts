@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createEngineAsync, EngineError, planStageMemory, resolveOptions, writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { createEngineAsync, defaultMemoryBudgetMB, EngineError, planStageMemory, resolveOptions, writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +74,11 @@ test('a stage the budget tiles gives the image the whole stage gives (engine wir
   for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(tiled[i] - whole[i]));
   // Three L-BFGS steps from equal gradients (within float rounding) end within a level or two.
   assert.ok(worst <= 2, `tiled and whole results differ by ${worst} levels`);
+});
+
+test('the default budget is a share of the free memory, and at least a quarter of the machine’s', () => {
+  const GB = 2 ** 30;
+  assert.equal(defaultMemoryBudgetMB(10 * GB, 16 * GB), 6144);
+  // macOS reports little free memory (its cache counts as used): a quarter of 16 GB still.
+  assert.equal(defaultMemoryBudgetMB(0.3 * GB, 16 * GB), 4096);
 });

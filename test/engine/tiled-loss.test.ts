@@ -107,3 +107,24 @@ test('tfjs: tiled loss and gradient equal the whole stage’s (classic layers, 2
 test('onnx: tiled loss and gradient equal the whole stage’s (classic layers, 250×300, uneven windows)', async () => {
   await checkBackendAsync('onnx', (w) => createOnnxLossBackendAsync(w, { executionProvider: 'cpu' }));
 });
+
+test('a cancelled job stops between windows', async () => {
+  const weights = await generatedWeightsAsync(22);
+  const backend = new TfjsLossBackend(weights, active);
+  try {
+    const inputs = inputsFor(weights);
+    const o = inputs.options;
+    const plan = planTiles(H, W, 230, 260, exactHalo([...o.contentLayers, ...o.styleLayers]), 16);
+    const kernel = await backend.prepareTileKernelAsync({ height: plan.windowHeight, width: plan.windowWidth, contentLayers: o.contentLayers, styleLayers: o.styleLayers });
+    const controller = new AbortController();
+    const stage = await prepareTiledStageAsync(kernel, plan, inputs, backend.convention, controller.signal);
+    controller.abort();
+    const x = tf.tidy(() => preprocess(imageToTensor(testImage(4, H, W)), CONVENTIONS[backend.convention]));
+    await assert.rejects(stage.evaluateAsync(x), (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'cancelled');
+    x.dispose();
+    stage.dispose();
+  } finally {
+    backend.dispose();
+    disposeVggWeights(weights);
+  }
+});
