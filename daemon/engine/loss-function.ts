@@ -51,6 +51,9 @@ export interface LossBackend {
   dispose(): void;
 }
 
+/** Which of a tile forward pass' outputs a caller needs. */
+export type TileOutputs = 'grams' | 'content';
+
 export interface TileKernelConfig {
   /** The window's size in pixels (every window of a stage has the same). */
   height: number;
@@ -66,8 +69,11 @@ export interface TileKernelConfig {
  * tap's stride (tile-plan.ts' rectAtStride). Every sum runs over the owned region only.
  */
 export interface TileKernel {
-  /** Per style layer Σ FᵀF ([c, c], not normalised); per content layer the features. */
-  forwardAsync(window: Float32Array, own: PixelRect): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
+  /**
+   * Per style layer Σ FᵀF ([c, c], not normalised) and per content layer the features; only
+   * what `want` names is computed and returned (the other list is empty): each pass needs one.
+   */
+  forwardAsync(window: Float32Array, own: PixelRect, want: TileOutputs): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
   /**
    * The gradient w.r.t. the window of
    *   S = Σ_content s_l · Σ (F − Fc)²  +  Σ_style ½ · Σ ⟨F, D_l·F⟩

@@ -127,20 +127,19 @@ export class TfjsLossBackend implements LossBackend {
     const toNchw = (t: tf.Tensor4D): tf.Tensor3D => tf.transpose(tf.squeeze(t, [0]), [2, 0, 1]) as tf.Tensor3D;
     const flat = (t: tf.Tensor4D): tf.Tensor2D => tf.reshape(t, [-1, t.shape[3]]) as tf.Tensor2D;
     return {
-      forwardAsync: async (window, own) => {
+      forwardAsync: async (window, own, want) => {
+        const layers = want === 'grams' ? cfg.styleLayers : cfg.contentLayers;
         const outs = tf.tidy(() => {
-          const f = this.vgg.features(tf.tensor4d(window, shape), taps);
-          return [
-            ...cfg.styleLayers.map((l) => {
-              const v = flat(crop(f.get(l)!, l, own));
-              return tf.matMul(v, v, true, false);
-            }),
-            ...cfg.contentLayers.map((l) => toNchw(crop(f.get(l)!, l, own))),
-          ];
+          const f = this.vgg.features(tf.tensor4d(window, shape), layers);
+          return layers.map((l) => {
+            if (want === 'content') return toNchw(crop(f.get(l)!, l, own));
+            const v = flat(crop(f.get(l)!, l, own));
+            return tf.matMul(v, v, true, false);
+          });
         });
         const arrays = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
         outs.forEach((t) => t.dispose());
-        return { gramSums: arrays.slice(0, cfg.styleLayers.length), content: arrays.slice(cfg.styleLayers.length) };
+        return want === 'grams' ? { gramSums: arrays, content: [] } : { gramSums: [], content: arrays };
       },
       backwardAsync: async (window, own, contentTargets, styleCoefficients, contentScales) => {
         let sums: tf.Tensor1D | undefined;

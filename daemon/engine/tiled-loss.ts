@@ -45,7 +45,7 @@ export async function prepareTiledStageAsync(
   const contentTargets: Float32Array[] = [];
   for (const w of plan.windows) {
     checkAbort();
-    const { content: features } = await kernel.forwardAsync(cutWindow(content, plan, w), w.own);
+    const { content: features } = await kernel.forwardAsync(cutWindow(content, plan, w), w.own, 'content');
     features.forEach((f, l) => {
       const stride = contentStrides[l];
       const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, stride);
@@ -134,7 +134,7 @@ async function wholeGramsAsync(kernel: TileKernel, plan: TilePlan, image: Float3
   const sums: Float64Array[] = [];
   for (const w of plan.windows) {
     checkAbort();
-    const { gramSums } = await kernel.forwardAsync(cutWindow(image, plan, w), w.own);
+    const { gramSums } = await kernel.forwardAsync(cutWindow(image, plan, w), w.own, 'grams');
     gramSums.forEach((g, l) => {
       sums[l] ??= new Float64Array(g.length);
       for (let k = 0; k < g.length; k++) sums[l][k] += g[k];

@@ -5,6 +5,7 @@ import { SESSION_CACHE_SIZE } from './limits.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
 import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
+import type { TileOutputs } from '../loss-function.ts';
 import { rectAtStride, tapStride, type PixelRect } from '../tile-plan.ts';
 import {
   buildLossModel,
@@ -46,7 +47,7 @@ export interface CoreStage {
 
 /** TileKernel (../loss-function.ts) on plain arrays: what the worker and the calling-thread backend expose. */
 export interface CoreTileKernel {
-  forwardAsync(window: Float32Array, own: PixelRect): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
+  forwardAsync(window: Float32Array, own: PixelRect, want: TileOutputs): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
   backwardAsync(
     window: Float32Array,
     own: PixelRect,
@@ -177,11 +178,18 @@ export class OnnxLossCore {
       if (disposed) throw new Error('This stage’s tile kernel was disposed.');
     };
     return {
-      forwardAsync: async (window, own) => {
+      forwardAsync: async (window, own, want) => {
         live();
-        const out = await forwardSession.run({ [GRAPH_NAMES.image]: image(window), ...masks(own) });
+        const feeds = { [GRAPH_NAMES.image]: image(window), ...masks(own) };
+        // Only the outputs asked for: onnxruntime then runs only the nodes they need, and
+        // no unused window-sized arrays come out of it.
+        if (want === 'grams') {
+          const out = await forwardSession.run(feeds, cfg.styleLayers.map((_, i) => TILE_GRAPH_NAMES.gramSum(i)));
+          return { gramSums: cfg.styleLayers.map((_, i) => out[TILE_GRAPH_NAMES.gramSum(i)].data as Float32Array), content: [] };
+        }
+        const out = await forwardSession.run(feeds, cfg.contentLayers.map((_, i) => TILE_GRAPH_NAMES.contentFeature(i)));
         return {
-          gramSums: cfg.styleLayers.map((_, i) => out[TILE_GRAPH_NAMES.gramSum(i)].data as Float32Array),
+          gramSums: [],
           content: cfg.contentLayers.map((l, i) => {
             const [c, h, w] = tapSize(l);
             return cropNchw(out[TILE_GRAPH_NAMES.contentFeature(i)].data as Float32Array, c, h, w, rectAtStride(own, height, width, tapStride(l)));

@@ -52,7 +52,7 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
       kernels.set(request.kernel, await initialized().prepareTileKernelAsync(request.config));
       return { value: {} };
     case 'tile-forward': {
-      const result = await kernelOf(request.kernel).forwardAsync(request.window, request.own);
+      const result = await kernelOf(request.kernel).forwardAsync(request.window, request.own, request.want);
       return { value: result, transfer: transferable(...result.gramSums, ...result.content) };
     }
     case 'tile-backward': {

@@ -117,9 +117,9 @@ export class WorkerOnnxLossBackend implements LossBackend {
       if (disposed) throw new Error('This stage’s tile kernel was disposed.');
     };
     return {
-      forwardAsync: (window, own) => {
+      forwardAsync: (window, own, want) => {
         live();
-        return this.client.callAsync({ type: 'tile-forward', kernel, window, own }, transferable(window));
+        return this.client.callAsync({ type: 'tile-forward', kernel, window, own, want }, transferable(window));
       },
       backwardAsync: (window, own, contentTargets, styleCoefficients, contentScales) => {
         live();

@@ -1,5 +1,6 @@
 import { EngineError, type EngineErrorCode } from '../engine-error.ts';
 import type { ExecutionProviderChoice, ExecutionProviderName, ProviderTuning } from './execution-provider.ts';
+import type { TileOutputs } from '../loss-function.ts';
 import type { PixelRect } from '../tile-plan.ts';
 import type { CoreEvaluation, CoreStageInputs } from './onnx-loss-core.ts';
 import type { OnnxConv } from './onnx-weights.ts';
@@ -28,7 +29,7 @@ export type WorkerRequest =
   | { type: 'evaluate'; id: number; stage: number; x: Float32Array }
   | { type: 'dispose-stage'; stage: number }
   | { type: 'prepare-tiles'; id: number; kernel: number; config: StageGraphConfig }
-  | { type: 'tile-forward'; id: number; kernel: number; window: Float32Array; own: PixelRect }
+  | { type: 'tile-forward'; id: number; kernel: number; window: Float32Array; own: PixelRect; want: TileOutputs }
   | {
       type: 'tile-backward';
       id: number;
