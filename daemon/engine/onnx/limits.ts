@@ -66,3 +66,11 @@ export const PARITY_CHECK = {
  * (adam-run.test.ts) and the PyTorch parity past their calibrated tolerances; 'all' keeps them.
  */
 export const GRAPH_OPTIMIZATION_LEVEL: 'extended' | 'all' = 'all';
+
+/**
+ * The tile graphs' level (tiled stages, issue 11). Tiling happens where memory binds, and there
+ * the NCHWc copies cost more than they save: the 2048×1536 top stage in 4096 MB (6 windows of
+ * 880², 1 iteration, `npm run bench -- --memory`) peaked at 2887 MB with 'extended' and 3559 MB
+ * with 'all', over its 3457 MB plan (memory-budget.ts is calibrated on 'extended').
+ */
+export const TILE_GRAPH_OPTIMIZATION_LEVEL: 'extended' | 'all' = 'extended';

@@ -1,11 +1,11 @@
 import * as ort from 'onnxruntime-node';
 import type { StyleOptions } from '../types.ts';
 import { tapOrder } from '../vgg-layers.ts';
-import { SESSION_CACHE_SIZE } from './limits.ts';
+import { SESSION_CACHE_SIZE, TILE_GRAPH_OPTIMIZATION_LEVEL } from './limits.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
 import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
-import type { TileOutputs } from '../loss-function.ts';
+import type { TileKernel } from '../loss-function.ts';
 import { rectAtStride, tapStride, type PixelRect } from '../tile-plan.ts';
 import {
   buildLossModel,
@@ -45,18 +45,14 @@ export interface CoreStage {
   dispose(): void;
 }
 
-/** TileKernel (../loss-function.ts) on plain arrays: what the worker and the calling-thread backend expose. */
-export interface CoreTileKernel {
-  forwardAsync(window: Float32Array, own: PixelRect, want: TileOutputs): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
-  backwardAsync(
-    window: Float32Array,
-    own: PixelRect,
-    contentTargets: readonly Float32Array[],
-    styleCoefficients: readonly Float32Array[],
-    contentScales: readonly number[],
-  ): Promise<{ contentSums: number[]; grad: Float32Array }>;
-  dispose(): void;
-}
+/** Session options of the tile graphs on top of the provider's (limits.ts says why). */
+const TILE_SESSION_OPTIONS = { graphOptimizationLevel: TILE_GRAPH_OPTIMIZATION_LEVEL } as const;
+
+/**
+ * What the worker and the calling-thread backend expose for tiles: the engine's TileKernel
+ * itself, which already speaks plain arrays.
+ */
+export type CoreTileKernel = TileKernel;
 
 /** The tap the last convolution's ReLU gives: layers deeper than it are out of reach. */
 export function deepestTapOf(convs: readonly Pick<OnnxConv, 'layer'>[]): string {
@@ -147,11 +143,13 @@ export class OnnxLossCore {
     const { height, width } = cfg;
     checkLayersReach(this.deepestTap, [...cfg.contentLayers, ...cfg.styleLayers]);
     const key = `${height}x${width}|${cfg.contentLayers.join(',')}|${cfg.styleLayers.join(',')}`;
-    const forwardSession = await this.sessions.acquireAsync(`tile-forward|${key}`, () => buildTileForwardModel(this.convs, cfg));
+    const forwardSession = await this.sessions.acquireAsync(`tile-forward|${key}`, () => buildTileForwardModel(this.convs, cfg), TILE_SESSION_OPTIONS);
     let lossSession: ort.InferenceSession;
     try {
-      lossSession = await this.sessions.acquireAsync(`tile-loss|${key}`, () =>
-        buildTileLossModel(this.convs, { ...cfg, backwardConv: this.backwardConv }),
+      lossSession = await this.sessions.acquireAsync(
+        `tile-loss|${key}`,
+        () => buildTileLossModel(this.convs, { ...cfg, backwardConv: this.backwardConv }),
+        TILE_SESSION_OPTIONS,
       );
     } catch (error) {
       this.sessions.release(forwardSession);

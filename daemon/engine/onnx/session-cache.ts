@@ -19,13 +19,20 @@ export class SessionCache {
     private readonly options: ort.InferenceSession.SessionOptions,
   ) {}
 
-  /** The session for `key`, built from `model()` on a miss; hand it back with `release`. */
-  async acquireAsync(key: string, model: () => Uint8Array): Promise<ort.InferenceSession> {
+  /**
+   * The session for `key`, built from `model()` on a miss (with `overrides` on the cache's
+   * options; a key always names one graph built one way); hand it back with `release`.
+   */
+  async acquireAsync(
+    key: string,
+    model: () => Uint8Array,
+    overrides: Partial<ort.InferenceSession.SessionOptions> = {},
+  ): Promise<ort.InferenceSession> {
     let entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
     } else {
-      const created: Entry = { session: ort.InferenceSession.create(model(), this.options), users: 0, evicted: false };
+      const created: Entry = { session: ort.InferenceSession.create(model(), { ...this.options, ...overrides }), users: 0, evicted: false };
       created.session.then(
         (s) => this.bySession.set(s, created),
         // A failed build is not cached: the next stage tries again.
