@@ -160,3 +160,24 @@ export function rectAtStride(own: PixelRect, windowHeight: number, windowWidth: 
     right: at(own.right, windowWidth),
   };
 }
+
+/** The rectangle `r` of an NCHW [c, h, w] array, as a compact [c, rh, rw] array. */
+export function cropNchw(src: Float32Array, c: number, h: number, w: number, r: PixelRect): Float32Array {
+  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
+  const out = new Float32Array(c * rh * rw);
+  for (let k = 0; k < c; k++) {
+    for (let y = 0; y < rh; y++) {
+      const from = (k * h + r.top + y) * w + r.left;
+      out.set(src.subarray(from, from + rw), (k * rh + y) * rw);
+    }
+  }
+  return out;
+}
+
+/** The inverse of cropNchw: a compact [c, rh, rw] array written into its rectangle `r` of `dst` [c, h, w]. */
+export function pasteNchw(dst: Float32Array, c: number, h: number, w: number, src: Float32Array, r: PixelRect): void {
+  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
+  for (let k = 0; k < c; k++) {
+    for (let y = 0; y < rh; y++) dst.set(src.subarray((k * rh + y) * rw, (k * rh + y + 1) * rw), (k * h + r.top + y) * w + r.left);
+  }
+}

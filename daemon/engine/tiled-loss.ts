@@ -3,7 +3,7 @@ import { EngineError } from './engine-error.ts';
 import type { StageInputs, StageLossFunction, TileKernel } from './loss-function.ts';
 import { imageToTensor } from './resize-image.ts';
 import * as tf from './tf.ts';
-import { rectAtStride, tapStride, type TilePlan, type TileWindow } from './tile-plan.ts';
+import { cropNchw, pasteNchw, rectAtStride, tapStride, type TilePlan, type TileWindow } from './tile-plan.ts';
 import type { InputConventionName, RgbImage } from './types.ts';
 
 /**
@@ -52,7 +52,7 @@ export async function prepareTiledStageAsync(
       const channels = f.length / ((r.bottom - r.top) * (r.right - r.left));
       const [gh, gw] = [Math.floor(height / stride), Math.floor(width / stride)];
       contentTargets[l] ??= new Float32Array(channels * gh * gw);
-      pasteRect(contentTargets[l], gh, gw, f, { ...r, top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride }, channels);
+      pasteNchw(contentTargets[l], channels, gh, gw, f, { ...r, top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride });
     });
   }
 
@@ -103,7 +103,7 @@ export async function prepareTiledStageAsync(
           const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, stride);
           const [gh, gw] = [Math.floor(height / stride), Math.floor(width / stride)];
           const channels = t.length / (gh * gw);
-          return copyRect(t, gh, gw, { top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride }, channels);
+          return cropNchw(t, channels, gh, gw, { top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride });
         });
         const { contentSums, grad: g } = await kernel.backwardAsync(cutWindow(image, plan, w), w.own, targets, coefficients, contentScales);
         contentSums.forEach((sum, l) => (contentLoss += sum * contentScales[l]));
@@ -160,34 +160,6 @@ function addWindow(grad: Float32Array, plan: TilePlan, w: TileWindow, g: Float32
     const to = ((w.top + y) * width + w.left) * 3;
     const from = y * ww * 3;
     for (let k = 0; k < ww * 3; k++) grad[to + k] += g[from + k];
-  }
-}
-
-interface Rect {
-  top: number;
-  left: number;
-  bottom: number;
-  right: number;
-}
-
-/** An NCHW [c, h, w] array's rectangle as a compact [c, rh, rw] array. */
-function copyRect(src: Float32Array, h: number, w: number, r: Rect, channels: number): Float32Array {
-  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
-  const out = new Float32Array(channels * rh * rw);
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < rh; y++) {
-      const from = (c * h + r.top + y) * w + r.left;
-      out.set(src.subarray(from, from + rw), (c * rh + y) * rw);
-    }
-  }
-  return out;
-}
-
-/** The inverse of copyRect: a compact [c, rh, rw] array into its rectangle of [c, h, w]. */
-function pasteRect(dst: Float32Array, h: number, w: number, src: Float32Array, r: Rect, channels: number): void {
-  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < rh; y++) dst.set(src.subarray((c * rh + y) * rw, (c * rh + y + 1) * rw), (c * h + r.top + y) * w + r.left);
   }
 }
 

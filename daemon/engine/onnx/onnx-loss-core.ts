@@ -6,7 +6,7 @@ import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
 import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
 import type { TileKernel } from '../loss-function.ts';
-import { rectAtStride, tapStride, type PixelRect } from '../tile-plan.ts';
+import { cropNchw, pasteNchw, rectAtStride, tapStride, type PixelRect } from '../tile-plan.ts';
 import {
   buildLossModel,
   buildTargetModel,
@@ -199,7 +199,8 @@ export class OnnxLossCore {
         const feeds: Record<string, ort.Tensor> = { [GRAPH_NAMES.image]: image(window), ...masks(own) };
         cfg.contentLayers.forEach((l, i) => {
           const [c, h, w] = tapSize(l);
-          const full = uncropNchw(contentTargets[i], c, h, w, rectAtStride(own, height, width, tapStride(l)));
+          const full = new Float32Array(c * h * w);
+          pasteNchw(full, c, h, w, contentTargets[i], rectAtStride(own, height, width, tapStride(l)));
           feeds[TILE_GRAPH_NAMES.contentTarget(i)] = new ort.Tensor('float32', full, [1, c, h, w]);
         });
         if (cfg.contentLayers.length > 0) {
@@ -272,25 +273,3 @@ export class OnnxLossCore {
   }
 }
 
-/** The rectangle `r` of an NCHW [c, h, w] array, compact. */
-function cropNchw(src: Float32Array, c: number, h: number, w: number, r: PixelRect): Float32Array {
-  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
-  const out = new Float32Array(c * rh * rw);
-  for (let k = 0; k < c; k++) {
-    for (let y = 0; y < rh; y++) {
-      const from = (k * h + r.top + y) * w + r.left;
-      out.set(src.subarray(from, from + rw), (k * rh + y) * rw);
-    }
-  }
-  return out;
-}
-
-/** A compact [c, rh, rw] array placed at `r` in a zero [c, h, w] one. */
-function uncropNchw(src: Float32Array, c: number, h: number, w: number, r: PixelRect): Float32Array {
-  const [rh, rw] = [r.bottom - r.top, r.right - r.left];
-  const out = new Float32Array(c * h * w);
-  for (let k = 0; k < c; k++) {
-    for (let y = 0; y < rh; y++) out.set(src.subarray((k * rh + y) * rw, (k * rh + y + 1) * rw), (k * h + r.top + y) * w + r.left);
-  }
-  return out;
-}
