@@ -5,7 +5,7 @@ import { DaemonClient, type JobMessage } from '../client/daemon-client.ts';
 import { webStorageKeyStore, type StorageLike } from '../client/key-store.ts';
 import { byId, pngUrl, releasePng } from '../client/dom.ts';
 import { trackJobStep } from '../client/job-progress.ts';
-import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, type JobOptions } from '../client/job-options.ts';
+import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, workingSideFor, type JobOptions } from '../client/job-options.ts';
 import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
 import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
@@ -161,7 +161,8 @@ export class PhotopeaApp {
       const requestId = `pp-${Date.now().toString(36)}-${++this.counter}`;
       this.active = { requestId, daemonJobId: null, cancelRequested: false, document: summary.document, source, styleName };
       this.render();
-      const working = Math.min(this.options.size, MAX_CLIENT_SIDE);
+      // "Full size": the layer's own pixel size (its box), capped like every working size.
+      const working = Math.min(workingSideFor(this.options, source.box[2] - source.box[0], source.box[3] - source.box[1]), MAX_CLIENT_SIDE);
       const content = await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, source)), fitWithin(working));
       const styleImage =
         style.kind === 'file' ? style.image : await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, style.layer)), fitWithin(STYLE_MAX_SIDE));
@@ -358,7 +359,10 @@ export class PhotopeaApp {
     for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
       button.setAttribute('aria-pressed', String(button.dataset.quality === o.quality));
     }
-    byId('quality-summary').textContent = `${Math.min(o.size, MAX_CLIENT_SIDE)} px · ${o.iterations} steps`;
+    const box = this.summary?.active?.box;
+    const side = box ? workingSideFor(o, box[2] - box[0], box[3] - box[1]) : o.size;
+    const sizeText = o.quality === 'full' && !box ? 'layer size' : `${Math.min(side, MAX_CLIENT_SIDE)} px`;
+    byId('quality-summary').textContent = `${sizeText} · ${o.iterations} steps`;
     byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
     byId<HTMLInputElement>('opt-keep-colors').checked = o.keepColors;
     byId('strength-note').hidden = this.welcome === null || strengthApplies(this.welcome);
