@@ -8,6 +8,7 @@ import { trackJobStep } from '../client/job-progress.ts';
 import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, workingSideFor, type JobOptions } from '../client/job-options.ts';
 import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
+import { buildEstimateRequest, estimateApplies, estimateView, type EstimateState } from '../client/estimate.ts';
 import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
 import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, KEY_STORAGE_NAME, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
@@ -55,6 +56,10 @@ export class PhotopeaApp {
   private progress = { fraction: 0, detail: '', preview: null as Uint8Array | null };
   private outcome: Outcome | null = null;
   private counter = 0;
+  /** The daemon's estimate for the active layer with the current options (client/estimate.ts). */
+  private estimate: EstimateState | null = null;
+  private estimateKey = '';
+  private estimateRequestId = '';
 
   constructor(private readonly deps: PhotopeaAppOptions) {
     const saved = this.readStored(OPTIONS_KEY);
@@ -131,7 +136,39 @@ export class PhotopeaApp {
   // ---- a run ----
 
   private canApply(): boolean {
-    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource();
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource() && this.estimateBlock() === null;
+  }
+
+  /** The daemon's memory-budget sentence when the job would not fit, else null. */
+  private estimateBlock(): string | null {
+    return this.estimate ? estimateView(this.estimate).blocksApply : null;
+  }
+
+  /** Asks the daemon, once per size and options, what the active layer's job would take. */
+  private refreshEstimate(): void {
+    const box = this.summary?.active?.box;
+    if (this.phase !== 'idle') return;
+    if (!box || this.connection.kind !== 'ready') {
+      this.estimate = null;
+      this.estimateKey = '';
+      return;
+    }
+    // The size the job will send: the layer's box, only ever scaled down (fitWithin).
+    const [w, h] = [Math.max(1, box[2] - box[0]), Math.max(1, box[3] - box[1])];
+    const working = Math.min(workingSideFor(this.options, w, h), MAX_CLIENT_SIDE);
+    const size = fitWithin(working)(w, h);
+    const requestId = `pp-est-${this.counter + 1}`;
+    const message = buildEstimateRequest(requestId, size.width, size.height, this.options, this.welcome);
+    const key = JSON.stringify({ ...message, requestId: '' }) + String(estimateApplies(this.welcome));
+    if (key === this.estimateKey) return;
+    this.estimateKey = key;
+    if (!estimateApplies(this.welcome)) {
+      this.estimate = { kind: 'unavailable' };
+      return;
+    }
+    this.counter += 1;
+    this.estimateRequestId = requestId;
+    this.estimate = this.client?.estimate(message) ? { kind: 'pending' } : { kind: 'unavailable' };
   }
 
   private isStyleTheSource(): boolean {
@@ -183,6 +220,11 @@ export class PhotopeaApp {
   }
 
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
+    if ('requestId' in message && message.requestId !== undefined && message.requestId === this.estimateRequestId) {
+      if (message.type === 'estimate-result') this.estimate = { kind: 'result', result: message };
+      else if (message.type === 'error') this.estimate = { kind: 'failed', message: message.message };
+      return;
+    }
     const active = this.active;
     if (!active || this.phase !== 'running') return;
     const mine = ('requestId' in message && message.requestId === active.requestId) || ('jobId' in message && message.jobId !== undefined && message.jobId === active.daemonJobId);
@@ -333,6 +375,7 @@ export class PhotopeaApp {
   }
 
   render(): void {
+    this.refreshEstimate();
     renderConnectionPanels(this.connection);
     const summary = this.summary;
     const source = summary?.active ?? null;
@@ -363,6 +406,9 @@ export class PhotopeaApp {
     const side = box ? workingSideFor(o, box[2] - box[0], box[3] - box[1]) : o.size;
     const sizeText = o.quality === 'full' && !box ? 'layer size' : `${Math.min(side, MAX_CLIENT_SIDE)} px`;
     byId('quality-summary').textContent = `${sizeText} · ${o.iterations} steps`;
+    const estimate = byId('estimate');
+    estimate.hidden = this.estimate === null;
+    estimate.textContent = this.estimate ? estimateView(this.estimate).text : '';
     byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
     byId<HTMLInputElement>('opt-keep-colors').checked = o.keepColors;
     byId('strength-note').hidden = this.welcome === null || strengthApplies(this.welcome);
@@ -400,6 +446,8 @@ export class PhotopeaApp {
             ? 'Choose a style layer, or drop an image above.'
             : this.isStyleTheSource()
               ? 'The style is the layer being stylised; choose another.'
+              : this.estimateBlock() !== null
+                ? this.estimateBlock()!
               : 'The original stays untouched; the result is a new layer above it.';
   }
 }
