@@ -16,12 +16,14 @@ import {
   type ClientMessage,
   type DaemonStateMessage,
   type ServerMessage,
+  type EstimateMessage,
   type StylizeMessage,
   type WelcomeMessage,
 } from '../protocol/index.ts';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { IMPOSTOR_SENTENCE, WRONG_CODE_SENTENCE, backoffMs, type ConnectionState } from './connection-state.ts';
 import { urlWithHint } from './key-hint.ts';
+import { ESTIMATE_CAPABILITY } from './limits.ts';
 import type { KeyStore, StoredKey } from './key-store.ts';
 import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';
 
@@ -158,6 +160,13 @@ export class DaemonClient {
   stylize(message: StylizeMessage, images: ReadonlyMap<string, Uint8Array>): boolean {
     if (this.state.kind !== 'ready' || !this.isOpen()) return false;
     this.socket!.send(encodeMessage(message, images));
+    return true;
+  }
+
+  /** Asks what a job would take; false when not ready or the daemon lacks the `estimate` capability. */
+  estimate(message: EstimateMessage): boolean {
+    if (this.state.kind !== 'ready' || !this.isOpen() || !this.welcome?.capabilities.includes(ESTIMATE_CAPABILITY)) return false;
+    this.send(message);
     return true;
   }
 

@@ -18,7 +18,7 @@ import {
  * the job is built, so a remembered setting never becomes invalid.
  */
 export const jobOptionsSchema = z.object({
-  quality: z.enum(['draft', 'balanced', 'best', 'custom']),
+  quality: z.enum(['draft', 'balanced', 'best', 'full', 'custom']),
   size: z.number().int().min(MIN_WORKING_SIDE).max(MAX_CLIENT_SIDE * 4),
   iterations: z.number().int().min(MIN_ITERATIONS).max(MAX_UI_ITERATIONS),
   styleStrength: z.number().min(MIN_STYLE_STRENGTH).max(MAX_STYLE_STRENGTH),
@@ -28,6 +28,8 @@ export const jobOptionsSchema = z.object({
    * default, not required, so settings saved before the switch existed still load.
    */
   keepColors: z.boolean().default(false),
+  /** "Full size" at the layer's 1× or 2× export size (a default, so older settings load). */
+  fullSizeScale: z.union([z.literal(1), z.literal(2)]).default(1),
 });
 export type JobOptions = z.infer<typeof jobOptionsSchema>;
 
@@ -38,4 +40,15 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   styleStrength: DEFAULT_STYLE_STRENGTH,
   preset: DEFAULT_ENGINE_PRESET,
   keepColors: false,
+  fullSizeScale: 1,
 };
+
+/**
+ * The longest side a job works at for a layer of `width`×`height` (its 1× export size): the
+ * chosen size, or for "Full size" the layer's own size at `fullSizeScale`. The editor caps it
+ * at its largest image (Figma: plugin/main/working-size.ts, with a note to the designer).
+ */
+export function workingSideFor(options: JobOptions, width: number, height: number): number {
+  if (options.quality !== 'full') return options.size;
+  return Math.max(MIN_WORKING_SIDE, Math.round(Math.max(width, height) * options.fullSizeScale));
+}

@@ -30,6 +30,8 @@ export const STYLE_SCALE_CAPABILITY = 'style-scale';
 
 /** The welcome capability of daemons that take `colors` ("Keep original colours"). */
 export const COLORS_CAPABILITY = 'colors';
+/** Daemons that answer `estimate` (the time and memory of a job before Apply) announce this. */
+export const ESTIMATE_CAPABILITY = 'estimate';
 
 /** Engine preset used when the designer has not picked one (the daemon's default). */
 export const DEFAULT_ENGINE_PRESET = 'classic';
@@ -43,6 +45,12 @@ export const QUALITY_PRESETS = {
   draft: { label: 'Draft', size: 256, iterations: 20 },
   balanced: { label: 'Balanced', size: 512, iterations: 60 },
   best: { label: 'Best', size: 1024, iterations: 120 },
+  /**
+   * The layer's own export size at 1× or 2× (`fullSizeScale`), capped at the editor's largest
+   * image (Figma's 4096 px): `size` here is only that cap; the plugin's main code works out the
+   * real side from the layer (fullSizeSide).
+   */
+  full: { label: 'Full size', size: MAX_CLIENT_SIDE, iterations: 120 },
 } as const;
 export type QualityName = keyof typeof QUALITY_PRESETS;
 export const DEFAULT_QUALITY: QualityName = 'balanced';

@@ -5,9 +5,10 @@ import { DaemonClient, type JobMessage } from '../client/daemon-client.ts';
 import { webStorageKeyStore, type StorageLike } from '../client/key-store.ts';
 import { byId, pngUrl, releasePng } from '../client/dom.ts';
 import { trackJobStep } from '../client/job-progress.ts';
-import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, type JobOptions } from '../client/job-options.ts';
+import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, workingSideFor, type JobOptions } from '../client/job-options.ts';
 import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
+import { buildEstimateRequest, estimateApplies, estimateView, type EstimateState } from '../client/estimate.ts';
 import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
 import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, KEY_STORAGE_NAME, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
@@ -55,6 +56,10 @@ export class PhotopeaApp {
   private progress = { fraction: 0, detail: '', preview: null as Uint8Array | null };
   private outcome: Outcome | null = null;
   private counter = 0;
+  /** The daemon's estimate for the active layer with the current options (client/estimate.ts). */
+  private estimate: EstimateState | null = null;
+  private estimateKey = '';
+  private estimateRequestId = '';
 
   constructor(private readonly deps: PhotopeaAppOptions) {
     const saved = this.readStored(OPTIONS_KEY);
@@ -131,7 +136,39 @@ export class PhotopeaApp {
   // ---- a run ----
 
   private canApply(): boolean {
-    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource();
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource() && this.estimateBlock() === null;
+  }
+
+  /** The daemon's memory-budget sentence when the job would not fit, else null. */
+  private estimateBlock(): string | null {
+    return this.estimate ? estimateView(this.estimate).blocksApply : null;
+  }
+
+  /** Asks the daemon, once per size and options, what the active layer's job would take. */
+  private refreshEstimate(): void {
+    const box = this.summary?.active?.box;
+    if (this.phase !== 'idle') return;
+    if (!box || this.connection.kind !== 'ready') {
+      this.estimate = null;
+      this.estimateKey = '';
+      return;
+    }
+    // The size the job will send: the layer's box, only ever scaled down (fitWithin).
+    const [w, h] = [Math.max(1, box[2] - box[0]), Math.max(1, box[3] - box[1])];
+    const working = Math.min(workingSideFor(this.options, w, h), MAX_CLIENT_SIDE);
+    const size = fitWithin(working)(w, h);
+    const requestId = `pp-est-${this.counter + 1}`;
+    const message = buildEstimateRequest(requestId, size.width, size.height, this.options, this.welcome);
+    const key = JSON.stringify({ ...message, requestId: '' }) + String(estimateApplies(this.welcome));
+    if (key === this.estimateKey) return;
+    this.estimateKey = key;
+    if (!estimateApplies(this.welcome)) {
+      this.estimate = { kind: 'unavailable' };
+      return;
+    }
+    this.counter += 1;
+    this.estimateRequestId = requestId;
+    this.estimate = this.client?.estimate(message) ? { kind: 'pending' } : { kind: 'unavailable' };
   }
 
   private isStyleTheSource(): boolean {
@@ -161,7 +198,8 @@ export class PhotopeaApp {
       const requestId = `pp-${Date.now().toString(36)}-${++this.counter}`;
       this.active = { requestId, daemonJobId: null, cancelRequested: false, document: summary.document, source, styleName };
       this.render();
-      const working = Math.min(this.options.size, MAX_CLIENT_SIDE);
+      // "Full size": the layer's own pixel size (its box), capped like every working size.
+      const working = Math.min(workingSideFor(this.options, source.box[2] - source.box[0], source.box[3] - source.box[1]), MAX_CLIENT_SIDE);
       const content = await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, source)), fitWithin(working));
       const styleImage =
         style.kind === 'file' ? style.image : await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, style.layer)), fitWithin(STYLE_MAX_SIDE));
@@ -182,6 +220,11 @@ export class PhotopeaApp {
   }
 
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
+    if ('requestId' in message && message.requestId !== undefined && message.requestId === this.estimateRequestId) {
+      if (message.type === 'estimate-result') this.estimate = { kind: 'result', result: message };
+      else if (message.type === 'error') this.estimate = { kind: 'failed', message: message.message };
+      return;
+    }
     const active = this.active;
     if (!active || this.phase !== 'running') return;
     const mine = ('requestId' in message && message.requestId === active.requestId) || ('jobId' in message && message.jobId !== undefined && message.jobId === active.daemonJobId);
@@ -332,6 +375,7 @@ export class PhotopeaApp {
   }
 
   render(): void {
+    this.refreshEstimate();
     renderConnectionPanels(this.connection);
     const summary = this.summary;
     const source = summary?.active ?? null;
@@ -358,7 +402,13 @@ export class PhotopeaApp {
     for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
       button.setAttribute('aria-pressed', String(button.dataset.quality === o.quality));
     }
-    byId('quality-summary').textContent = `${Math.min(o.size, MAX_CLIENT_SIDE)} px · ${o.iterations} steps`;
+    const box = this.summary?.active?.box;
+    const side = box ? workingSideFor(o, box[2] - box[0], box[3] - box[1]) : o.size;
+    const sizeText = o.quality === 'full' && !box ? 'layer size' : `${Math.min(side, MAX_CLIENT_SIDE)} px`;
+    byId('quality-summary').textContent = `${sizeText} · ${o.iterations} steps`;
+    const estimate = byId('estimate');
+    estimate.hidden = this.estimate === null;
+    estimate.textContent = this.estimate ? estimateView(this.estimate).text : '';
     byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
     byId<HTMLInputElement>('opt-keep-colors').checked = o.keepColors;
     byId('strength-note').hidden = this.welcome === null || strengthApplies(this.welcome);
@@ -396,6 +446,8 @@ export class PhotopeaApp {
             ? 'Choose a style layer, or drop an image above.'
             : this.isStyleTheSource()
               ? 'The style is the layer being stylised; choose another.'
+              : this.estimateBlock() !== null
+                ? this.estimateBlock()!
               : 'The original stays untouched; the result is a new layer above it.';
   }
 }

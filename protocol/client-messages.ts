@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, imageRefSchema } from './image-ref.ts';
-import { KEY_HINT_HEX_LENGTH, MAX_CLIENT_CAPABILITIES, MAX_CONTENT_IMAGES, MAX_STYLE_IMAGES } from './limits.ts';
+import { KEY_HINT_HEX_LENGTH, MAX_CLIENT_CAPABILITIES, MAX_CONTENT_IMAGES, MAX_INPUT_PIXELS, MAX_INPUT_SIDE, MAX_STYLE_IMAGES } from './limits.ts';
 import { styleOptionsSchema } from './style-options.ts';
 
 /** Messages a client (the Figma plugin, the CLI, a test) sends to the daemon. */
@@ -90,6 +90,21 @@ export const getStatusSchema = z.object({
   type: z.literal('get-status'),
 });
 
+/**
+ * What a stylize of a `width`×`height` content image with these options would take on this
+ * daemon (its memory budget, its rate): answered by `estimate-result`, to paired clients only,
+ * by daemons that announce the `estimate` capability. Nothing is queued.
+ */
+export const estimateSchema = z
+  .object({
+    type: z.literal('estimate'),
+    requestId: idSchema,
+    width: z.number().int().min(1).max(MAX_INPUT_SIDE),
+    height: z.number().int().min(1).max(MAX_INPUT_SIDE),
+    options: styleOptionsSchema.optional(),
+  })
+  .refine((m) => m.width * m.height <= MAX_INPUT_PIXELS, { message: `an image may have at most ${MAX_INPUT_PIXELS} pixels`, path: ['width'] });
+
 export const CLIENT_MESSAGE_SCHEMAS = {
   hello: helloSchema,
   pair: pairSchema,
@@ -98,6 +113,7 @@ export const CLIENT_MESSAGE_SCHEMAS = {
   stylize: stylizeSchema,
   cancel: cancelSchema,
   'get-status': getStatusSchema,
+  estimate: estimateSchema,
 } as const;
 
 export type HelloMessage = z.infer<typeof helloSchema>;
@@ -108,5 +124,6 @@ export type StyleInputRef = z.infer<typeof styleInputSchema>;
 export type StylizeMessage = z.infer<typeof stylizeSchema>;
 export type CancelMessage = z.infer<typeof cancelSchema>;
 export type GetStatusMessage = z.infer<typeof getStatusSchema>;
-export type ClientMessage = HelloMessage | PairMessage | PairConfirmMessage | AuthMessage | StylizeMessage | CancelMessage | GetStatusMessage;
+export type EstimateMessage = z.infer<typeof estimateSchema>;
+export type ClientMessage = HelloMessage | PairMessage | PairConfirmMessage | AuthMessage | StylizeMessage | CancelMessage | GetStatusMessage | EstimateMessage;
 export type ClientMessageType = keyof typeof CLIENT_MESSAGE_SCHEMAS;

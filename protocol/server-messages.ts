@@ -207,6 +207,40 @@ export const statusSchema = z.object({
   maxQueuedJobs: z.number().int().min(0),
 });
 
+const estimateStageSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  iterations: count,
+  /** Evaluated whole, or in `tiles` windows (the engine's memory plan). */
+  plan: z.enum(['whole', 'tiled']),
+  tiles: z.number().int().positive().optional(),
+});
+
+/**
+ * Answer to `estimate`. `fits: true`: the stages as the engine would plan them under the
+ * daemon's memory budget, the largest planned peak and an estimate of the seconds (from the
+ * daemon's rate, see daemon/engine/time-estimate.ts). `fits: false`: the engine would refuse
+ * the job; `message` is its memory-budget sentence (the megabytes needed and what to change).
+ */
+export const estimateResultSchema = z.discriminatedUnion('fits', [
+  z.object({
+    type: z.literal('estimate-result'),
+    requestId: idSchema,
+    fits: z.literal(true),
+    budgetMB: z.number().int().positive(),
+    stages: z.array(estimateStageSchema).min(1),
+    peakMB: z.number().int().positive(),
+    seconds: z.number().finite().min(0),
+  }),
+  z.object({
+    type: z.literal('estimate-result'),
+    requestId: idSchema,
+    fits: z.literal(false),
+    budgetMB: z.number().int().positive(),
+    message: z.string().min(1),
+  }),
+]);
+
 /** The daemon is stopping; the connection closes after this. */
 export const shutdownSchema = z.object({
   type: z.literal('shutdown'),
@@ -227,6 +261,7 @@ export const SERVER_MESSAGE_SCHEMAS = {
   cancelled: cancelledSchema,
   error: errorSchema,
   status: statusSchema,
+  'estimate-result': estimateResultSchema,
   shutdown: shutdownSchema,
   'daemon-state': daemonStateSchema,
 } as const;
@@ -248,8 +283,10 @@ export type CancelledMessage = z.infer<typeof cancelledSchema>;
 export type ErrorMessage = z.infer<typeof errorSchema>;
 export type StatusMessage = z.infer<typeof statusSchema>;
 export type ShutdownMessage = z.infer<typeof shutdownSchema>;
+export type EstimateResultMessage = z.infer<typeof estimateResultSchema>;
 export type DaemonStateMessage = z.infer<typeof daemonStateSchema>;
 export type ServerMessage =
+  | EstimateResultMessage
   | WelcomeMessage
   | PairedMessage
   | PairResponseMessage

@@ -168,6 +168,8 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
       maxQueuedJobs: config.queueLength,
       previewEvery: config.previewEvery,
       daemonVersion: version,
+      // The engine's budget, so that `estimate` plans as a job would.
+      ...(config.memoryBudgetMB ? { memoryBudgetMB: config.memoryBudgetMB } : {}),
       logger,
     });
     const running = server;

@@ -25,6 +25,7 @@ export { diagnoseEnginesAsync, type EngineDiagnosis, type ProviderDiagnosis, typ
 export { EXECUTION_PROVIDER_NAMES, type ExecutionProviderChoice } from './onnx/provider-names.ts';
 export { MAX_OUTPUT_SIDE, PRESETS, PRESET_NAMES, resolveOptions, stagePlan } from './presets.ts';
 export { defaultMemoryBudgetMB, MEMORY_LIMITS, planStageMemory, type StageMemoryPlan } from './memory-budget.ts';
+export { estimateJob, TIME_RATES, type JobEstimate, type StageEstimate } from './time-estimate.ts';
 export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';
 export { writeWeightsManifestAsync, type NamedWeight } from './weights/write-weights-manifest.ts';
 export { VGG19_CONV_LAYERS } from './vgg-layers.ts';

@@ -19,6 +19,7 @@ import {
   type DaemonStateMessage,
   type ErrorCode,
   type AuthMessage,
+  type EstimateMessage,
   type HelloMessage,
   type ImageRef,
   type ServerMessage,
@@ -26,7 +27,7 @@ import {
   type StylizeMessage,
   type WelcomeMessage,
 } from '../../protocol/index.ts';
-import { EngineError, resolveOptions, type Engine, type StyleOptions } from '../engine/index.ts';
+import { defaultMemoryBudgetMB, EngineError, estimateJob, resolveOptions, type Engine, type StyleOptions } from '../engine/index.ts';
 import { notReadySentence } from './not-ready-sentence.ts';
 import { probeImageAsync } from '../image/index.ts';
 import type { JobQueue } from './job-queue.ts';
@@ -396,7 +397,27 @@ export class ClientConnection {
       }
       case 'get-status':
         return this.send(this.context.status(this.id));
+      case 'estimate':
+        return this.handleEstimate(message);
     }
+  }
+
+  /** The engine's plan for such a job under the daemon's budget; nothing is queued. */
+  private handleEstimate(message: EstimateMessage): void {
+    const { requestId } = message;
+    const engine = this.context.engine();
+    if (engine === null) return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
+    const options: Partial<StyleOptions> = { ...message.options };
+    let resolved: StyleOptions;
+    try {
+      resolved = resolveOptions(options, engine.info.convention, { width: message.width, height: message.height });
+    } catch (error) {
+      if (error instanceof EngineError) return this.sendError('bad-options', error.message, { requestId });
+      throw error;
+    }
+    const budgetMB = this.context.options.memoryBudgetMB ?? defaultMemoryBudgetMB();
+    const estimate = estimateJob(resolved, budgetMB);
+    this.send({ type: 'estimate-result', requestId, budgetMB, ...estimate });
   }
 
   private handleHello(message: HelloMessage): void {

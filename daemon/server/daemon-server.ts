@@ -92,8 +92,9 @@ function keyHintOf(request: IncomingMessage): string {
 /**
  * 'style-scale', 'colors', 'style-size': stylize options take `styleScale`, `colors`,
  * `styleSize` (a client checks before sending them: older daemons refuse unknown options).
+ * 'estimate': paired clients may send `estimate` (answered by `estimate-result`).
  */
-const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size'];
+const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size', 'estimate'];
 const READY_MESSAGE = 'Atelier is ready.';
 
 /**

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LIMITS } from '../../protocol/index.ts';
+import { MEMORY_LIMITS } from '../engine/index.ts';
 import {
   DEFAULT_DAEMON_PORT,
   DEFAULT_HELLO_TIMEOUT_MS,
@@ -54,6 +55,11 @@ export const serverOptionsSchema = z.object({
   pairingOpenAtStart: z.boolean().default(true),
   maxUnpairedConnections: z.number().int().min(1).max(100).default(DEFAULT_MAX_UNPAIRED_CONNECTIONS),
   unpairedIdleMs: z.number().int().min(100).max(3_600_000).default(DEFAULT_UNPAIRED_IDLE_MS),
+  /**
+   * The engine's memory budget (the config's memoryBudgetMB), for `estimate` to plan as a job
+   * would; absent: the engine's default share of the free memory (defaultMemoryBudgetMB).
+   */
+  memoryBudgetMB: z.number().int().min(MEMORY_LIMITS.minBudgetMB).max(MEMORY_LIMITS.maxBudgetMB).optional(),
   /** Reported in `welcome.daemon.version`. */
   daemonVersion: z.string().min(1).max(32).default('0.0.0'),
 });

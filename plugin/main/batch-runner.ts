@@ -1,4 +1,5 @@
 import type { JobOptions, MainToUi } from '../bridge/index.ts';
+import { workingSideFor } from '../../client/job-options.ts';
 import { readPngSize } from '../../protocol/sandbox.ts';
 import { MAX_WORKING_SIDE } from '../limits.ts';
 import { exportRegionOf, type ExportRegion } from './export-region.ts';
@@ -38,11 +39,12 @@ interface ExportedPng {
   region: ExportRegion;
 }
 
-async function exportPngAsync(node: HostSceneNode, side: number): Promise<ExportedPng> {
+/** Exports at the options' working side; "Full size" is the layer's own export size at 1×/2× (capped by planExport). */
+async function exportPngAsync(node: HostSceneNode, options: JobOptions): Promise<ExportedPng> {
   if (node.removed || !node.exportAsync) throw new PluginError('export-failed', `“${node.name}” can no longer be exported (was it deleted?).`);
   const region = exportRegionOf(node);
   if (!region) throw new PluginError('export-failed', `Nothing of “${node.name}” is drawn (is it hidden?), so there is nothing to stylise.`);
-  const plan = planExport(region, side);
+  const plan = planExport(region, workingSideFor(options, region.bounds.width, region.bounds.height));
   let png: Uint8Array;
   try {
     png = await node.exportAsync(plan.settings);
@@ -94,7 +96,7 @@ export class BatchRunner {
     };
     this.batch = placeholder;
     try {
-      const style = await exportPngAsync(request.style, request.options.size);
+      const style = await exportPngAsync(request.style, request.options);
       placeholder.stylePng = { png: style.png, width: style.width, height: style.height };
     } catch (error) {
       this.batch = null;
@@ -154,7 +156,7 @@ export class BatchRunner {
     while (batch.index < targets.length && !batch.cancelled) {
       const target = targets[batch.index]!;
       try {
-        const content = await exportPngAsync(target, options.size);
+        const content = await exportPngAsync(target, options);
         if (batch.cancelled || this.batch !== batch) return;
         const jobId = `job-${batch.id}-${batch.index}`;
         batch.pendingJobId = jobId;

@@ -9,6 +9,8 @@ import { renderConnectionPanels, wireConnectionPanels } from '../../client/conne
 import { plural, trackJobStep } from '../../client/job-progress.ts';
 import type { SocketLike } from '../../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../../client/style-request.ts';
+import { buildEstimateRequest, estimateApplies, estimateView, type EstimateState } from '../../client/estimate.ts';
+import { workingSideFor } from '../../client/job-options.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 
@@ -58,6 +60,11 @@ export class UiApp {
   private problem: string | null = null;
   private capNote: string | null = null;
   private client: DaemonClient | null = null;
+  /** The daemon's estimate for the first selected layer with the current options. */
+  private estimate: EstimateState | null = null;
+  private estimateKey = '';
+  private estimateRequestId = '';
+  private estimateCount = 0;
 
   constructor(private readonly deps: UiAppOptions) {
     this.wire();
@@ -162,6 +169,11 @@ export class UiApp {
   }
 
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
+    if ('requestId' in message && message.requestId !== undefined && message.requestId === this.estimateRequestId) {
+      if (message.type === 'estimate-result') this.estimate = { kind: 'result', result: message };
+      else if (message.type === 'error') this.estimate = { kind: 'failed', message: message.message };
+      return;
+    }
     const active = this.active;
     if (!active || !this.isActive(message as ServerMessage & { requestId?: string; jobId?: string })) return;
     const step = trackJobStep(message, images, active, (jobId) => this.client?.cancel(jobId));
@@ -211,7 +223,45 @@ export class UiApp {
   // ---- designer actions ----
 
   private canApply(): boolean {
-    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.style && !!this.options && (this.selection?.targets.length ?? 0) > 0;
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.style && !!this.options && (this.selection?.targets.length ?? 0) > 0 && this.estimateBlock() === null;
+  }
+
+  /** The daemon's memory-budget sentence when the job would not fit, else null. */
+  private estimateBlock(): string | null {
+    return this.estimate ? estimateView(this.estimate).blocksApply : null;
+  }
+
+  /**
+   * Asks the daemon (once per size and options) what the first selected layer's job would take,
+   * at the size the main code will export it (planExport's rule: longest side, Figma's cap).
+   */
+  private refreshEstimate(): void {
+    const o = this.options;
+    const first = this.selection?.targets[0];
+    if (!o || !first || this.connection.kind !== 'ready' || this.phase !== 'idle') {
+      if (this.phase === 'idle') {
+        this.estimate = null;
+        this.estimateKey = '';
+      }
+      return;
+    }
+    const side = Math.max(MIN_WORKING_SIDE, Math.min(MAX_WORKING_SIDE, workingSideFor(o, first.width, first.height)));
+    const landscape = first.width >= first.height;
+    const ratio = landscape ? first.height / Math.max(1, first.width) : first.width / Math.max(1, first.height);
+    const short = Math.max(1, Math.round(side * ratio));
+    const [width, height] = landscape ? [side, short] : [short, side];
+    const requestId = `est-${this.estimateCount + 1}`;
+    const message = buildEstimateRequest(requestId, width, height, o, this.welcome);
+    const key = JSON.stringify({ ...message, requestId: '' }) + String(estimateApplies(this.welcome));
+    if (key === this.estimateKey) return;
+    this.estimateKey = key;
+    if (!estimateApplies(this.welcome)) {
+      this.estimate = { kind: 'unavailable' };
+      return;
+    }
+    this.estimateCount += 1;
+    this.estimateRequestId = requestId;
+    this.estimate = this.client?.estimate(message) ? { kind: 'pending' } : { kind: 'unavailable' };
   }
 
   private apply(): void {
@@ -258,6 +308,9 @@ export class UiApp {
     for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
       button.addEventListener('click', () => this.chooseQuality(button.dataset.quality as QualityName));
     }
+    for (const button of Array.from(byId('full-scale').querySelectorAll<HTMLButtonElement>('button[data-scale]'))) {
+      button.addEventListener('click', () => this.setOptions({ quality: 'full', fullSizeScale: button.dataset.scale === '2' ? 2 : 1 }));
+    }
     const clamp = (value: number, min: number, max: number) => Math.max(min, Math.min(max, Math.round(value)));
     byId<HTMLInputElement>('opt-size').addEventListener('change', (event) => {
       const value = Number((event.target as HTMLInputElement).value);
@@ -296,6 +349,7 @@ export class UiApp {
     renderConnectionPanels(this.connection);
     this.renderSelection();
     this.renderStyle();
+    this.refreshEstimate();
     this.renderOptions();
     this.renderProgress();
     this.renderApply();
@@ -350,9 +404,20 @@ export class UiApp {
     for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
       button.setAttribute('aria-pressed', String(button.dataset.quality === o.quality));
     }
-    const capped = o.size > MAX_WORKING_SIDE;
+    const full = o.quality === 'full';
+    byId('full-scale').hidden = !full;
+    for (const button of Array.from(byId('full-scale').querySelectorAll<HTMLButtonElement>('button[data-scale]'))) {
+      button.setAttribute('aria-pressed', String(button.dataset.scale === String(o.fullSizeScale)));
+    }
+    const first = this.selection?.targets[0];
+    const requested = first ? workingSideFor(o, first.width, first.height) : o.size;
+    const capped = requested > MAX_WORKING_SIDE;
     const label = o.quality === 'custom' ? 'Custom · ' : '';
-    byId('quality-summary').textContent = `${label}${Math.min(o.size, MAX_WORKING_SIDE)} px · ${o.iterations} steps`;
+    const sizeText = full && !first ? `layer size at ${o.fullSizeScale}×` : `${Math.min(requested, MAX_WORKING_SIDE)} px`;
+    byId('quality-summary').textContent = `${label}${sizeText} · ${o.iterations} steps`;
+    const estimate = byId('estimate');
+    estimate.hidden = this.estimate === null;
+    estimate.textContent = this.estimate ? estimateView(this.estimate).text : '';
     const active = document.activeElement;
     const size = byId<HTMLInputElement>('opt-size');
     if (active !== size) size.value = String(o.size);
@@ -440,6 +505,8 @@ export class UiApp {
             ? 'Select what to stylise on the canvas.'
             : !this.style
               ? 'Choose a style.'
+              : this.estimateBlock() !== null
+                ? this.estimateBlock()!
               : count > 1
                 ? 'The originals stay untouched; each result is one undo step.'
                 : 'The original stays untouched; one undo removes the result.';

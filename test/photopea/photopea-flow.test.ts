@@ -151,6 +151,8 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     assert.deepEqual(options, ['Choose a layer…', 'Caption', 'Great Wave', 'Hero', 'Starry Night', 'Background']);
     await panel.locator('#style-layer').selectOption({ label: 'Starry Night' });
     await panel.locator('#apply:not([disabled])').waitFor();
+    // The daemon's own estimate (capability 'estimate') for the layer, before Apply.
+    await panel.locator('#estimate', { hasText: /about \d+ (s|min) · \d+ MB of \d+ MB \(160×120 px\)/ }).waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(screenshotDir, 'photopea-2-ready.png') });
 
     await panel.locator('#apply').click();

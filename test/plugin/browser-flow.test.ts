@@ -107,6 +107,9 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     await ui.locator('#style-grid button[title^="Starry Night"]').click();
     await ui.locator('#style-title', { hasText: 'Starry Night' }).waitFor();
     await ui.locator('#apply:not([disabled])').waitFor();
+    // The daemon's own estimate (capability 'estimate') is shown before Apply: time and MB of its budget.
+    await ui.locator('#estimate', { hasText: /about \d+ (s|min)/ }).waitFor({ timeout: 15_000 });
+    assert.match((await ui.locator('#estimate').textContent()) ?? '', /\d+ MB of \d+ MB/);
     await page.screenshot({ path: join(screenshotDir, 'plugin-idle.png') });
 
     await ui.locator('#apply').click();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from './fake-figma/index.ts';
 import { DEFAULT_JOB_OPTIONS, type JobOptions } from '../../plugin/bridge/index.ts';
-import { PLUGIN_DATA_KEYS } from '../../plugin/limits.ts';
+import { PLUGIN_DATA_KEYS, THUMBNAIL_SIDE } from '../../plugin/limits.ts';
 import { readPngSize } from '../../protocol/index.ts';
 import { startPluginAsync } from './drive-plugin.ts';
 
@@ -171,6 +171,33 @@ test('working sizes above 4096 px are capped, and the designer is told', async (
   const inserted = await ui.next('job-inserted');
   const rect = figma.node(inserted.nodeId) as FakeSceneNode;
   assert.deepEqual([rect.width, rect.height], [5000, 100], 'the layer keeps the source size; only the image is capped');
+});
+
+test('"Full size" exports the layer at its own size, 1× or 2×, capped at 4096 px with a note', async () => {
+  const figma = new FakeFigma();
+  const hero = figma.frame({ name: 'Hero', width: 1200, height: 800 });
+  const poster = figma.frame({ name: 'Poster', width: 1500, height: 3000 });
+  figma.currentPage.appendChild(hero);
+  figma.currentPage.appendChild(poster);
+  const style = figma.imageLayer({ name: 'Ink', width: 50, height: 50 });
+  figma.currentPage.appendChild(style);
+  const cases = [
+    { node: hero, scale: 1, constraint: { type: 'WIDTH', value: 1200 }, capped: false },
+    { node: hero, scale: 2, constraint: { type: 'WIDTH', value: 2400 }, capped: false },
+    { node: poster, scale: 2, constraint: { type: 'HEIGHT', value: 4096 }, capped: true },
+  ] as const;
+  for (const c of cases) {
+    figma.select(c.node);
+    const ui = await startPluginAsync(figma);
+    ui.send({ type: 'start', styleNodeId: style.id, options: { ...options, quality: 'full', fullSizeScale: c.scale } });
+    const job = await ui.next('job');
+    // The selection's thumbnail (THUMBNAIL_SIDE) may be exported after the job's image.
+    const contentExport = figma.exports.filter((e) => e.nodeId === c.node.id && e.settings.constraint?.value !== THUMBNAIL_SIDE).at(-1)!;
+    assert.deepEqual(contentExport.settings.constraint, c.constraint);
+    assert.equal(job.capNote !== null, c.capped, job.capNote ?? 'no note');
+    ui.send({ type: 'cancel' });
+    await ui.settle();
+  }
 });
 
 test('several frames run as one batch, one job each, each result above its own source', async () => {

@@ -48,6 +48,7 @@ v('client-stylize-colors', 'client', 'Keep the content\'s colours, with the styl
 v('client-stylize-no-options', 'client', 'Options are optional: the default preset applies.', { message: { ...stylize(), options: undefined }, attachments: att });
 v('client-cancel', 'client', 'Cancel a queued or running job.', { message: { type: 'cancel', jobId: 'job-3' } });
 v('client-get-status', 'client', 'Ask for the queue and the running job.', { message: { type: 'get-status' } });
+v('client-estimate', 'client', 'Ask what a 4096×3072 job with the balanced preset would take (daemons with the estimate capability).', { message: { type: 'estimate', requestId: 'est-1', width: 4096, height: 3072, options: { preset: 'balanced', maxSide: 4096 } } });
 // valid, daemon
 const limits = { maxOutputSide: 4096, maxInputSide: 8192, maxInputPixels: 40000000, maxImageBytes: 50331648, maxContentImages: 16, maxStyleImages: 4, maxPayloadBytes: 134217728, maxQueuedJobs: 8 };
 v('daemon-welcome', 'daemon', 'Answer to hello: versions, engine, capabilities and limits.', { message: { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status'], presets: ['classic', 'reference'], limits, paired: false } });
@@ -78,6 +79,8 @@ v('daemon-completed', 'daemon', 'Every content image of the job is done.', { mes
 v('daemon-cancelled', 'daemon', 'The job was cancelled at the client\'s request.', { message: { type: 'cancelled', jobId: 'job-3', reason: 'client' } });
 v('daemon-error', 'daemon', 'The queue is full.', { message: { type: 'error', code: 'busy', message: 'The daemon is busy with 8 waiting jobs; try again when one finishes.', requestId: 'req-9' } });
 v('daemon-status', 'daemon', 'One running job (this client\'s) and one waiting job of another client.', { message: { type: 'status', running: { jobId: 'job-3', mine: true, contentIndex: 0, contentCount: 1, stage: 1, iteration: 2, seconds: 0.4 }, queued: [{ jobId: 'job-4', mine: false, position: 1 }], maxQueuedJobs: 8 } });
+v('daemon-estimate-result', 'daemon', 'The estimate: a whole small stage, a tiled top stage, the planned peak and the seconds.', { message: { type: 'estimate-result', requestId: 'est-1', fits: true, budgetMB: 4096, stages: [{ width: 1024, height: 768, iterations: 100, plan: 'whole' }, { width: 2048, height: 1536, iterations: 50, plan: 'tiled', tiles: 6 }], peakMB: 3138, seconds: 3900 } });
+v('daemon-estimate-refused', 'daemon', 'The estimate of a job the memory budget cannot hold: the engine\'s sentence.', { message: { type: 'estimate-result', requestId: 'est-2', fits: false, budgetMB: 1024, message: 'A 4096×3072 stage needs at least 2900 MB and the memory budget is 1024 MB; raise memoryBudgetMB (--memory-budget) to 2900 or more, or choose a smaller size.' } });
 v('daemon-shutdown', 'daemon', 'The daemon is stopping.', { message: { type: 'shutdown', message: 'The Atelier daemon is shutting down; running jobs were cancelled.' } });
 // invalid, client: text
 inv('text-not-json', 'bad-json', 'A text frame that is not JSON.', { text: '{"type": "hello", ' });
@@ -87,6 +90,8 @@ inv('json-array', 'bad-message', 'A JSON array instead of an object.', { text: '
 inv('json-null', 'bad-message', 'JSON null.', { text: 'null' });
 inv('json-number', 'bad-message', 'A bare JSON number.', { text: '42' });
 inv('json-string', 'bad-message', 'A bare JSON string.', { text: '"hello"' });
+inv('estimate-too-large', 'bad-message', 'An estimate for an image over the input side.', { message: { type: 'estimate', requestId: 'est-3', width: 9000, height: 100 }, expectedRequestId: 'est-3' });
+inv('daemon-estimate-fits-no-stages', 'bad-message', 'A fitting estimate without stages.', { message: { type: 'estimate-result', requestId: 'est-1', fits: true, budgetMB: 4096, stages: [], peakMB: 3138, seconds: 3900 }, expectedRequestId: 'est-1' }, 'daemon');
 inv('no-type', 'bad-message', 'An object without a type.', { message: { protocol: P } });
 inv('type-number', 'bad-message', 'A numeric type.', { message: { type: 7 } });
 inv('unknown-type', 'unknown-type', 'A type this protocol does not know.', { message: { type: 'delete-everything' } });
