@@ -17,11 +17,19 @@ export const IR_VERSION = 8;
 export const SESSION_CACHE_SIZE = 1;
 
 /**
- * onnxruntime's CPU memory arena: with it, freed activation buffers stay with the process and
- * the arena grows to the largest graph ever run. Off, buffers go back to the allocator after
- * each run (issue 11: 512×384 classic job peak RSS 2.60 GB with the arena, 2.14 GB without).
+ * onnxruntime's CPU memory arena for whole stages: with it, freed activation buffers stay with
+ * the process and the arena grows to the largest graph ever run; off, every run allocates them
+ * anew. Measured in one run (`npm run bench -- --sizes 300x450 --engines onnx`, 2 cores, load
+ * 0.5–0.8): on 0.79 s/iteration at 1629 MB peak RSS, off 1.28–1.31 s at 1368–1441 MB. The time
+ * is worth more than the memory at the sizes that run whole; tiles (TILE_CPU_MEMORY_ARENA) turn it off.
  */
-export const CPU_MEMORY_ARENA = false;
+export const CPU_MEMORY_ARENA = true;
+
+/**
+ * The tile graphs' arena: off, because tiling happens where memory binds and the tiled plans
+ * (memory-budget.ts) were calibrated without it.
+ */
+export const TILE_CPU_MEMORY_ARENA = false;
 
 /**
  * Whether onnxruntime's idle intra-op threads spin instead of sleeping. Off: measured on the

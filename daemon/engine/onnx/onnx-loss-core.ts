@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { StyleOptions } from '../types.ts';
 import { tapOrder } from '../vgg-layers.ts';
-import { SESSION_CACHE_SIZE, TILE_GRAPH_OPTIMIZATION_LEVEL } from './limits.ts';
+import { SESSION_CACHE_SIZE, TILE_CPU_MEMORY_ARENA, TILE_GRAPH_OPTIMIZATION_LEVEL } from './limits.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
 import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
@@ -46,7 +46,7 @@ export interface CoreStage {
 }
 
 /** Session options of the tile graphs on top of the provider's (limits.ts says why). */
-const TILE_SESSION_OPTIONS = { graphOptimizationLevel: TILE_GRAPH_OPTIMIZATION_LEVEL } as const;
+const TILE_SESSION_OPTIONS = { graphOptimizationLevel: TILE_GRAPH_OPTIMIZATION_LEVEL, enableCpuMemArena: TILE_CPU_MEMORY_ARENA } as const;
 
 /**
  * What the worker and the calling-thread backend expose for tiles: the engine's TileKernel
