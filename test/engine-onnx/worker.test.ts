@@ -7,6 +7,7 @@ import { CONVENTIONS, preprocess } from '../../daemon/engine/convention.ts';
 import { EngineError } from '../../daemon/engine/index.ts';
 import type { LossBackend, StageInputs } from '../../daemon/engine/loss-function.ts';
 import { createOnnxLossBackendAsync, OnnxLossBackend, WorkerOnnxLossBackend } from '../../daemon/engine/onnx/index.ts';
+import { OnnxWorkerClient } from '../../daemon/engine/onnx/worker-client.ts';
 import { imageToTensor } from '../../daemon/engine/resize-image.ts';
 import * as tf from '../../daemon/engine/tf.ts';
 import { disposeVggWeights, type VggWeights } from '../../daemon/engine/weights/load-weights.ts';
@@ -166,10 +167,26 @@ test('dispose during an evaluation rejects it as cancelled, without a crash; lat
   const backend = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu' });
   try {
     const stage = await backend.prepareStageAsync(stageInputs(weights));
-    const inFlight = stage.evaluateAsync(x);
-    // One turn, so the request has reached the worker, which is busy with it.
-    await new Promise((resolve) => setImmediate(resolve));
-    backend.dispose();
+    // Dispose in the same turn the request is posted: the worker has it (and is busy with it)
+    // but its reply, a later message event, cannot have arrived. Waiting a turn instead races
+    // a small evaluation, which can finish first.
+    const { callAsync } = OnnxWorkerClient.prototype;
+    let posted = false;
+    OnnxWorkerClient.prototype.callAsync = function (this: OnnxWorkerClient, ...args: Parameters<typeof callAsync>) {
+      const reply = callAsync.apply(this, args);
+      posted = true;
+      backend.dispose();
+      return reply;
+    } as typeof callAsync;
+    let inFlight: Promise<unknown>;
+    try {
+      inFlight = stage.evaluateAsync(x);
+      // Settle it here so that a rejection is not reported unhandled before it is asserted.
+      await inFlight.catch(() => undefined);
+    } finally {
+      OnnxWorkerClient.prototype.callAsync = callAsync;
+    }
+    assert.ok(posted, 'the evaluation reached the worker client');
     await assert.rejects(inFlight, (e: unknown) => e instanceof EngineError && e.code === 'cancelled');
     await assert.rejects(backend.prepareStageAsync(stageInputs(weights)), (e: unknown) => e instanceof EngineError && e.code === 'cancelled');
     stage.dispose();
