@@ -34,6 +34,11 @@ export const IMPOSTOR_SENTENCE =
 export const WRONG_CODE_SENTENCE =
   'That code is wrong (Atelier’s answer did not match it). Check the code Atelier shows in its tray menu or terminal and enter it again; if it is right, this may not be your Atelier app (quit programs you do not know and restart Atelier).';
 
+/** The daemon's welcome once `state` is reached: its own, else the one known before (kept while reconnecting). */
+export function welcomeAfter(state: ConnectionState, known: WelcomeMessage | null): WelcomeMessage | null {
+  return state.kind === 'ready' || state.kind === 'setting-up' ? state.welcome : known;
+}
+
 /** Delay before reconnect attempt `attempt` (1-based): doubling, capped. */
 export function backoffMs(attempt: number): number {
   return Math.min(RECONNECT_MAX_MS, RECONNECT_INITIAL_MS * 2 ** Math.max(0, attempt - 1));

@@ -1,5 +1,5 @@
 import type { WelcomeMessage } from '../protocol/index.ts';
-import type { ConnectionState } from '../client/connection-state.ts';
+import { welcomeAfter, type ConnectionState } from '../client/connection-state.ts';
 import { renderConnectionPanels, wireConnectionPanels } from '../client/connection-view.ts';
 import { DaemonClient, type JobMessage } from '../client/daemon-client.ts';
 import { webStorageKeyStore, type StorageLike } from '../client/key-store.ts';
@@ -8,7 +8,7 @@ import { trackJobStep } from '../client/job-progress.ts';
 import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, workingSideFor, type JobOptions } from '../client/job-options.ts';
 import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
-import { buildEstimateRequest, estimateApplies, estimateView, type EstimateState } from '../client/estimate.ts';
+import { EstimateTracker } from '../client/estimate.ts';
 import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
 import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, KEY_STORAGE_NAME, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
@@ -57,9 +57,7 @@ export class PhotopeaApp {
   private outcome: Outcome | null = null;
   private counter = 0;
   /** The daemon's estimate for the active layer with the current options (client/estimate.ts). */
-  private estimate: EstimateState | null = null;
-  private estimateKey = '';
-  private estimateRequestId = '';
+  private readonly estimate = new EstimateTracker('pp-est-');
 
   constructor(private readonly deps: PhotopeaAppOptions) {
     const saved = this.readStored(OPTIONS_KEY);
@@ -78,7 +76,7 @@ export class PhotopeaApp {
       createSocket: this.deps.createSocket,
       onState: (state) => {
         this.connection = state;
-        if (state.kind === 'ready' || state.kind === 'setting-up') this.welcome = state.welcome;
+        this.welcome = welcomeAfter(state, this.welcome);
         this.render();
       },
       onJobMessage: (message, images) => {
@@ -136,12 +134,7 @@ export class PhotopeaApp {
   // ---- a run ----
 
   private canApply(): boolean {
-    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource() && this.estimateBlock() === null;
-  }
-
-  /** The daemon's memory-budget sentence when the job would not fit, else null. */
-  private estimateBlock(): string | null {
-    return this.estimate ? estimateView(this.estimate).blocksApply : null;
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource() && this.estimate.blocksApply() === null;
   }
 
   /** Asks the daemon, once per size and options, what the active layer's job would take. */
@@ -149,26 +142,14 @@ export class PhotopeaApp {
     const box = this.summary?.active?.box;
     if (this.phase !== 'idle') return;
     if (!box || this.connection.kind !== 'ready') {
-      this.estimate = null;
-      this.estimateKey = '';
+      this.estimate.clear();
       return;
     }
     // The size the job will send: the layer's box, only ever scaled down (fitWithin).
     const [w, h] = [Math.max(1, box[2] - box[0]), Math.max(1, box[3] - box[1])];
     const working = Math.min(workingSideFor(this.options, w, h), MAX_CLIENT_SIDE);
     const size = fitWithin(working)(w, h);
-    const requestId = `pp-est-${this.counter + 1}`;
-    const message = buildEstimateRequest(requestId, size.width, size.height, this.options, this.welcome);
-    const key = JSON.stringify({ ...message, requestId: '' }) + String(estimateApplies(this.welcome));
-    if (key === this.estimateKey) return;
-    this.estimateKey = key;
-    if (!estimateApplies(this.welcome)) {
-      this.estimate = { kind: 'unavailable' };
-      return;
-    }
-    this.counter += 1;
-    this.estimateRequestId = requestId;
-    this.estimate = this.client?.estimate(message) ? { kind: 'pending' } : { kind: 'unavailable' };
+    this.estimate.request(size.width, size.height, this.options, this.welcome, this.client);
   }
 
   private isStyleTheSource(): boolean {
@@ -220,11 +201,7 @@ export class PhotopeaApp {
   }
 
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
-    if ('requestId' in message && message.requestId !== undefined && message.requestId === this.estimateRequestId) {
-      if (message.type === 'estimate-result') this.estimate = { kind: 'result', result: message };
-      else if (message.type === 'error') this.estimate = { kind: 'failed', message: message.message };
-      return;
-    }
+    if (this.estimate.take(message)) return;
     const active = this.active;
     if (!active || this.phase !== 'running') return;
     const mine = ('requestId' in message && message.requestId === active.requestId) || ('jobId' in message && message.jobId !== undefined && message.jobId === active.daemonJobId);
@@ -407,8 +384,8 @@ export class PhotopeaApp {
     const sizeText = o.quality === 'full' && !box ? 'layer size' : `${Math.min(side, MAX_CLIENT_SIDE)} px`;
     byId('quality-summary').textContent = `${sizeText} · ${o.iterations} steps`;
     const estimate = byId('estimate');
-    estimate.hidden = this.estimate === null;
-    estimate.textContent = this.estimate ? estimateView(this.estimate).text : '';
+    estimate.hidden = this.estimate.state === null;
+    estimate.textContent = this.estimate.text();
     byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
     byId<HTMLInputElement>('opt-keep-colors').checked = o.keepColors;
     byId('strength-note').hidden = this.welcome === null || strengthApplies(this.welcome);
@@ -446,8 +423,8 @@ export class PhotopeaApp {
             ? 'Choose a style layer, or drop an image above.'
             : this.isStyleTheSource()
               ? 'The style is the layer being stylised; choose another.'
-              : this.estimateBlock() !== null
-                ? this.estimateBlock()!
+              : this.estimate.blocksApply() !== null
+                ? this.estimate.blocksApply()!
               : 'The original stays untouched; the result is a new layer above it.';
   }
 }

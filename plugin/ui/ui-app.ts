@@ -1,7 +1,7 @@
 import type { ServerMessage, WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi, SelectionSummary, StyleLayer, UiToMain } from '../bridge/index.ts';
 import { MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS, type QualityName } from '../limits.ts';
-import type { ConnectionState } from '../../client/connection-state.ts';
+import { welcomeAfter, type ConnectionState } from '../../client/connection-state.ts';
 import { hostKeyStore, type StoredKey } from '../../client/key-store.ts';
 import { DaemonClient, type JobMessage } from '../../client/daemon-client.ts';
 import { byId, pngUrl, releasePng, setBackgroundPng } from '../../client/dom.ts';
@@ -9,7 +9,7 @@ import { renderConnectionPanels, wireConnectionPanels } from '../../client/conne
 import { plural, trackJobStep } from '../../client/job-progress.ts';
 import type { SocketLike } from '../../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../../client/style-request.ts';
-import { buildEstimateRequest, estimateApplies, estimateView, type EstimateState } from '../../client/estimate.ts';
+import { EstimateTracker } from '../../client/estimate.ts';
 import { workingSideFor } from '../../client/job-options.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
@@ -61,10 +61,7 @@ export class UiApp {
   private capNote: string | null = null;
   private client: DaemonClient | null = null;
   /** The daemon's estimate for the first selected layer with the current options. */
-  private estimate: EstimateState | null = null;
-  private estimateKey = '';
-  private estimateRequestId = '';
-  private estimateCount = 0;
+  private readonly estimate = new EstimateTracker('est-');
 
   constructor(private readonly deps: UiAppOptions) {
     this.wire();
@@ -123,7 +120,7 @@ export class UiApp {
       createSocket: this.deps.createSocket,
       onState: (state) => {
         this.connection = state;
-        if (state.kind === 'ready' || state.kind === 'setting-up') this.welcome = state.welcome;
+        this.welcome = welcomeAfter(state, this.welcome);
         this.maybeAutoStart();
         this.render();
       },
@@ -169,11 +166,7 @@ export class UiApp {
   }
 
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
-    if ('requestId' in message && message.requestId !== undefined && message.requestId === this.estimateRequestId) {
-      if (message.type === 'estimate-result') this.estimate = { kind: 'result', result: message };
-      else if (message.type === 'error') this.estimate = { kind: 'failed', message: message.message };
-      return;
-    }
+    if (this.estimate.take(message)) return;
     const active = this.active;
     if (!active || !this.isActive(message as ServerMessage & { requestId?: string; jobId?: string })) return;
     const step = trackJobStep(message, images, active, (jobId) => this.client?.cancel(jobId));
@@ -223,12 +216,7 @@ export class UiApp {
   // ---- designer actions ----
 
   private canApply(): boolean {
-    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.style && !!this.options && (this.selection?.targets.length ?? 0) > 0 && this.estimateBlock() === null;
-  }
-
-  /** The daemon's memory-budget sentence when the job would not fit, else null. */
-  private estimateBlock(): string | null {
-    return this.estimate ? estimateView(this.estimate).blocksApply : null;
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.style && !!this.options && (this.selection?.targets.length ?? 0) > 0 && this.estimate.blocksApply() === null;
   }
 
   /**
@@ -239,10 +227,7 @@ export class UiApp {
     const o = this.options;
     const first = this.selection?.targets[0];
     if (!o || !first || this.connection.kind !== 'ready' || this.phase !== 'idle') {
-      if (this.phase === 'idle') {
-        this.estimate = null;
-        this.estimateKey = '';
-      }
+      if (this.phase === 'idle') this.estimate.clear();
       return;
     }
     const side = Math.max(MIN_WORKING_SIDE, Math.min(MAX_WORKING_SIDE, workingSideFor(o, first.width, first.height)));
@@ -250,18 +235,7 @@ export class UiApp {
     const ratio = landscape ? first.height / Math.max(1, first.width) : first.width / Math.max(1, first.height);
     const short = Math.max(1, Math.round(side * ratio));
     const [width, height] = landscape ? [side, short] : [short, side];
-    const requestId = `est-${this.estimateCount + 1}`;
-    const message = buildEstimateRequest(requestId, width, height, o, this.welcome);
-    const key = JSON.stringify({ ...message, requestId: '' }) + String(estimateApplies(this.welcome));
-    if (key === this.estimateKey) return;
-    this.estimateKey = key;
-    if (!estimateApplies(this.welcome)) {
-      this.estimate = { kind: 'unavailable' };
-      return;
-    }
-    this.estimateCount += 1;
-    this.estimateRequestId = requestId;
-    this.estimate = this.client?.estimate(message) ? { kind: 'pending' } : { kind: 'unavailable' };
+    this.estimate.request(width, height, o, this.welcome, this.client);
   }
 
   private apply(): void {
@@ -416,8 +390,8 @@ export class UiApp {
     const sizeText = full && !first ? `layer size at ${o.fullSizeScale}×` : `${Math.min(requested, MAX_WORKING_SIDE)} px`;
     byId('quality-summary').textContent = `${label}${sizeText} · ${o.iterations} steps`;
     const estimate = byId('estimate');
-    estimate.hidden = this.estimate === null;
-    estimate.textContent = this.estimate ? estimateView(this.estimate).text : '';
+    estimate.hidden = this.estimate.state === null;
+    estimate.textContent = this.estimate.text();
     const active = document.activeElement;
     const size = byId<HTMLInputElement>('opt-size');
     if (active !== size) size.value = String(o.size);
@@ -505,8 +479,8 @@ export class UiApp {
             ? 'Select what to stylise on the canvas.'
             : !this.style
               ? 'Choose a style.'
-              : this.estimateBlock() !== null
-                ? this.estimateBlock()!
+              : this.estimate.blocksApply() !== null
+                ? this.estimate.blocksApply()!
               : count > 1
                 ? 'The originals stay untouched; each result is one undo step.'
                 : 'The original stays untouched; one undo removes the result.';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEstimateRequest, estimateApplies, estimateView } from '../../client/estimate.ts';
+import { buildEstimateRequest, estimateAfterReply, estimateApplies, estimateView, EstimateTracker } from '../../client/estimate.ts';
 import { DEFAULT_JOB_OPTIONS, workingSideFor } from '../../client/job-options.ts';
-import { parseClientMessage, parseServerMessage, type EstimateResultMessage, type WelcomeMessage } from '../../protocol/index.ts';
+import { parseClientMessage, parseServerMessage, type EstimateMessage, type EstimateResultMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import { loadValidFixtures } from '../protocol/load-fixtures.ts';
 
 const welcome = (capabilities: string[]): WelcomeMessage => ({
@@ -61,4 +61,47 @@ test('the estimate request carries the size and options a stylize would, and par
   assert.equal(message.options?.colors, 'content');
   assert.equal(message.options?.iterations, 120);
   assert.equal(workingSideFor({ ...DEFAULT_JOB_OPTIONS }, 1200, 800), DEFAULT_JOB_OPTIONS.size, 'other qualities keep their size');
+});
+
+test('only the answer to the estimate sent changes the estimate: its result, or its error; jobs\' messages pass on', () => {
+  const result = fixture('daemon-estimate-result');
+  const pending = { kind: 'pending' } as const;
+  assert.deepEqual(estimateAfterReply(result, result.requestId, pending), { kind: 'result', result });
+  // An answer to an earlier estimate (the options changed since) is not this one's.
+  assert.equal(estimateAfterReply(result, 'est-2', pending), undefined);
+  const error = { type: 'error', code: 'bad-options', message: 'No such preset.', requestId: 'est-3' } as const;
+  assert.deepEqual(estimateAfterReply(error, 'est-3', pending), { kind: 'failed', message: 'No such preset.' });
+  // A job's progress (it has a jobId, no requestId) is the job's.
+  const progress = parseServerMessage(loadValidFixtures().find((v) => v.name === 'daemon-progress.json')?.fixture.message);
+  assert.ok(progress.ok && progress.value.type === 'progress');
+  assert.equal(estimateAfterReply(progress.value, 'est-3', pending), undefined);
+});
+
+test('the tracker asks once per size and options, shows only the latest answer, and says when the daemon cannot estimate', () => {
+  const sent: EstimateMessage[] = [];
+  const sender = { estimate: (m: EstimateMessage) => (sent.push(m), true) };
+  const tracker = new EstimateTracker('t-');
+  const w = welcome(['estimate']);
+  tracker.request(512, 384, DEFAULT_JOB_OPTIONS, w, sender);
+  tracker.request(512, 384, DEFAULT_JOB_OPTIONS, w, sender);
+  assert.deepEqual(sent.map((m) => m.requestId), ['t-1'], 'the same job is asked once');
+  assert.equal(tracker.text(), 'Estimating…');
+  tracker.request(1024, 768, DEFAULT_JOB_OPTIONS, w, sender);
+  assert.deepEqual(sent.map((m) => m.requestId), ['t-1', 't-2']);
+  // The answer to the first request arrives late: not the latest, so not shown (and no job's).
+  const answer = (requestId: string): EstimateResultMessage => ({ ...fixture('daemon-estimate-result'), requestId });
+  assert.equal(tracker.take(answer('t-1')), false);
+  assert.equal(tracker.text(), 'Estimating…');
+  assert.equal(tracker.take(answer('t-2')), true);
+  assert.match(tracker.text(), /3138 MB of 4096 MB/);
+  assert.equal(tracker.blocksApply(), null);
+  tracker.clear();
+  assert.equal(tracker.state, null);
+  assert.equal(tracker.text(), '');
+  // A daemon without the capability is not asked; a client that cannot send says unavailable.
+  tracker.request(512, 384, DEFAULT_JOB_OPTIONS, welcome([]), sender);
+  assert.equal(sent.length, 2);
+  assert.match(tracker.text(), /^Estimate unavailable/);
+  tracker.request(640, 480, DEFAULT_JOB_OPTIONS, w, { estimate: () => false });
+  assert.match(tracker.text(), /^Estimate unavailable/);
 });
