@@ -1,6 +1,6 @@
 /**
  * Build-time only (Node): the pieces of window HTML every editor shares (client/html/*.html:
- * the connection panels, a run's progress) go into each window's template at
+ * the connection panels, a run's progress, the quality buttons, the Apply footer) go into each window's template at
  * `<!-- ATELIER_SHARED:<name> -->`, so the ids client/connection-view.ts and the apps fill are
  * the same in Figma's and Photopea's windows, from one copy.
  */

@@ -52,15 +52,6 @@ export const MEMORY_LIMITS = {
    * gradient and temporaries, the content and style images in network units.
    */
   imageVectors: 12,
-  /**
-   * The optimiser's arrays (variable, gradient, L-BFGS direction, previous gradient, history,
-   * temporaries) live in TensorFlow.js, whose wasm backend's heap cannot grow past 4 GB
-   * (tfjs-backend-wasm 4.22: Emscripten getHeapMax() = 4294901760): the history is capped so
-   * that `optimizerVectors + 2 × history` image-sized arrays stay inside this share of it.
-   * At 4096×3072 (151 MB an array) that allows a history of 6.
-   */
-  optimizerHeapBytes: 3 * 2 ** 30,
-  optimizerVectors: 8,
   /** The shortest L-BFGS history a budget may impose (below it, L-BFGS is barely L-BFGS). */
   minHistory: 3,
   /**
@@ -115,8 +106,9 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
     return sum + (4 * c) / tapStride(l) ** 2;
   }, 0);
   const pixels = height * width;
-  const heapHistory = Math.floor((MEMORY_LIMITS.optimizerHeapBytes / (12 * pixels) - MEMORY_LIMITS.optimizerVectors) / 2);
-  const history = o.optimizer === 'lbfgs' ? Math.max(1, Math.min(o.historySize, heapHistory)) : 0;
+  // The history is plain Float32Arrays (optim/lbfgs.ts), outside tfjs' 4 GB wasm heap: only
+  // the budget bounds it.
+  const history = o.optimizer === 'lbfgs' ? o.historySize : 0;
   const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel);
   const budget = budgetMB * MB * MEMORY_LIMITS.planningShare;
   const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * perActivationPixel;

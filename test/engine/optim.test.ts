@@ -51,3 +51,31 @@ test('L-BFGS minimises an ill-conditioned quadratic far faster than its first st
   lbfgs.dispose();
   assert.ok(losses[losses.length - 1] < 1e-6 * losses[0], `losses ${losses.map((l) => l.toExponential(1)).join(' ')}`);
 });
+
+test('the optimisers keep their state outside TensorFlow.js: after any number of steps only the returned point is a tensor', () => {
+  // A full L-BFGS history (2 pairs, recycled) and Adam's moments would otherwise be tensors
+  // in tfjs' heap, which on the wasm backend never shrinks (lbfgs.ts says what that cost).
+  const a = tf.tensor1d([1, 10, 100, 3, 30]);
+  const before = tf.memory().numTensors;
+  for (const make of [() => new Lbfgs({ learningRate: 1, historySize: 2 }), () => new Adam([5])]) {
+    const optimiser = make();
+    let x: tf.Tensor = tf.tensor1d([1, 1, 1, 1, 1]);
+    const losses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const loss = tf.tidy(() => tf.sum(tf.mul(a, tf.square(x))).dataSync()[0] / 2);
+      losses.push(loss);
+      const grad = tf.mul(a, x);
+      const next = optimiser instanceof Lbfgs ? optimiser.step(x, grad, loss) : optimiser.step(x, grad, 0.05);
+      grad.dispose();
+      if (!next) break;
+      x.dispose();
+      x = next;
+      assert.equal(tf.memory().numTensors, before + 1, `step ${i}: only x is a tensor`);
+    }
+    optimiser.dispose();
+    x.dispose();
+    assert.ok(losses[losses.length - 1] < 0.05 * losses[0], `${optimiser.constructor.name} converges: ${losses.map((l) => l.toExponential(1)).join(' ')}`);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  a.dispose();
+});

@@ -2,11 +2,13 @@ import * as tf from '../tf.ts';
 
 /**
  * Adam exactly as torch.optim.Adam computes it (eps added after the bias-corrected square
- * root), so the parity fixture from PyTorch matches step for step.
+ * root), so the parity fixture from PyTorch matches step for step. Its moments are plain
+ * Float32Arrays, for the reason L-BFGS' vectors are (lbfgs.ts): long-lived image-sized tensors
+ * fragment TensorFlow.js' wasm heap, which never shrinks.
  */
 export class Adam {
-  private m: tf.Tensor;
-  private v: tf.Tensor;
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
   private t = 0;
 
   constructor(
@@ -15,31 +17,30 @@ export class Adam {
     private readonly beta2 = 0.999,
     private readonly eps = 1e-8,
   ) {
-    this.m = tf.zeros(shape);
-    this.v = tf.zeros(shape);
+    const size = shape.reduce((a, b) => a * b, 1);
+    this.m = new Float32Array(size);
+    this.v = new Float32Array(size);
   }
 
   /** Returns the updated parameter; the caller disposes the old one. */
   step(x: tf.Tensor, grad: tf.Tensor, lr: number): tf.Tensor {
     this.t += 1;
     const { m, v, beta1, beta2, eps, t } = this;
-    const [nextM, nextV, nextX] = tf.tidy(() => {
-      const m1 = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
-      const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
-      const bc1 = 1 - Math.pow(beta1, t);
-      const bc2 = 1 - Math.pow(beta2, t);
-      const denom = tf.add(tf.div(tf.sqrt(v1), Math.sqrt(bc2)), eps);
-      return [m1, v1, tf.sub(x, tf.mul(tf.div(m1, denom), lr / bc1))];
-    });
-    m.dispose();
-    v.dispose();
-    this.m = nextM;
-    this.v = nextV;
-    return nextX;
+    // Read only: on the cpu backend these are the tensors' own storage.
+    const g = grad.dataSync() as Float32Array;
+    const xs = x.dataSync() as Float32Array;
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
+    const stepSize = lr / (1 - Math.pow(beta1, t));
+    const next = new Float32Array(xs.length);
+    for (let i = 0; i < xs.length; i++) {
+      const gi = g[i]!;
+      m[i] = beta1 * m[i]! + (1 - beta1) * gi;
+      v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
+      next[i] = xs[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / sqrtBc2 + eps);
+    }
+    return tf.tensor(next, x.shape, 'float32');
   }
 
-  dispose(): void {
-    this.m.dispose();
-    this.v.dispose();
-  }
+  /** Nothing to release: the moments are garbage-collected with the optimiser. */
+  dispose(): void {}
 }
