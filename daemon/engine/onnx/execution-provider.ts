@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineError } from '../engine-error.ts';
 import { describeWebGpuAdapter } from './gpu-adapter.ts';
 import { GraphBuilder, ints } from './graph-builder.ts';
-import { CPU_MEMORY_ARENA, GRAPH_OPTIMIZATION_LEVEL, INTRA_OP_SPINNING, WEBGPU_PREFERRED_LAYOUT } from './limits.ts';
+import { CPU_MEMORY_ARENA, CPU_MEMORY_PATTERN, GRAPH_OPTIMIZATION_LEVEL, INTRA_OP_SPINNING, WEBGPU_PREFERRED_LAYOUT } from './limits.ts';
 
 import type { ExecutionProviderChoice, ExecutionProviderName } from './provider-names.ts';
 
@@ -54,6 +54,7 @@ function sessionOptionsFor(name: ExecutionProviderName, threads: number, tuning:
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     enableCpuMemArena: CPU_MEMORY_ARENA,
+    enableMemPattern: CPU_MEMORY_PATTERN,
     extra: { session: { intra_op: { allow_spinning: INTRA_OP_SPINNING ? '1' : '0' } } },
   };
   switch (name) {
@@ -67,7 +68,8 @@ function sessionOptionsFor(name: ExecutionProviderName, threads: number, tuning:
         executionProviders: [{ name: 'webgpu', preferredLayout: tuning.webgpuLayout ?? WEBGPU_PREFERRED_LAYOUT }, 'cpu'],
       };
     case 'dml':
-      // DirectML requires these two settings (onnxruntime's DirectML documentation).
+      // DirectML requires these two settings (onnxruntime's DirectML documentation), whatever
+      // CPU_MEMORY_PATTERN says.
       return { ...common, executionProviders: ['dml', 'cpu'], enableMemPattern: false };
     case 'coreml':
       return { ...common, executionProviders: ['coreml', 'cpu'] };
