@@ -15,9 +15,9 @@ import { REAL_WEIGHTS_DIR, skipWithoutSharedWeights } from '../support/shared-da
  * steps feed that back into the image, and a component (the content term is a tenth of the
  * total) drifts further than the total does. L-BFGS without line search overshoots (the loss
  * jumps ×2 at its 4th evaluation) and amplifies the differences to a few 1e-2 before they
- * shrink again. Measured worst (printed by each run): Adam total 3.2e-4 (tfjs) / 4.5e-4 (onnx),
- * components 5.5e-3 / 4.0e-3; L-BFGS 1.7e-2 (tfjs) / 5.0e-2 (onnx, whose max-pool ties follow
- * torch but whose sums differ more). A wrong layer,
+ * shrink again. Measured worst (printed by each run; optimisers in Float32Arrays since stop
+ * 18): Adam total 5.0e-4 (tfjs) / 2.9e-4 (onnx), components 4.3e-3 / 5.6e-3; L-BFGS 1.8e-2
+ * (tfjs) / 2.1e-2 (onnx; 5.0e-2 when its vectors were tensors). A wrong layer,
  * weight, normalisation or optimiser detail moves the losses by percents within a few
  * iterations. A component smaller than a millionth of the total (the content loss right
  * after the first tiny L-BFGS step) is compared to that millionth instead.
