@@ -19,6 +19,9 @@ test('WebGPU on SwiftShader: same losses and gradients as the CPU provider, ever
   const first = JSON.parse(r.stdout.split('\n')[0]) as { device: string; backend: string };
   assert.equal(first.backend, 'webgpu');
   assert.match(first.device, /WebGPU: Dawn on Vulkan: SwiftShader/);
-  assert.match(r.stderr, /All nodes placed on \[WebGpuExecutionProvider\]/);
-  assert.doesNotMatch(r.stderr, /placed on \[CPUExecutionProvider\]/);
+  // It failed once under load with this line missing (cause unknown): say what the log held.
+  const placements = r.stderr.split('\n').filter((l) => /placed on|Number of nodes/.test(l));
+  const seen = `${r.stderr.length} bytes of stderr; placement lines:\n${placements.join('\n') || '(none)'}`;
+  assert.match(r.stderr, /All nodes placed on \[WebGpuExecutionProvider\]/, seen);
+  assert.doesNotMatch(r.stderr, /placed on \[CPUExecutionProvider\]/, seen);
 });
