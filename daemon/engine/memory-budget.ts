@@ -112,7 +112,7 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
   const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel);
   const budget = budgetMB * MB * MEMORY_LIMITS.planningShare;
   const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * perActivationPixel;
-  if (whole <= budget) return { historySize: o.optimizer === 'lbfgs' ? history : o.historySize, estimatedBytes: whole };
+  if (whole <= budget) return { historySize: o.historySize, estimatedBytes: whole };
 
   const halo = exactHalo(taps);
   const align = tapStride(deepestOf(taps));
