@@ -8,7 +8,7 @@
  *        [--provider cpu|webgpu|cuda|auto] [--threads N] [--backward flipped-conv|conv-transpose]
  *        [--webgpu-layout NCHW|NHWC]
  *
- * Engines: `onnx` runs the sessions in their worker thread (the engine's default),
+ * Engines: `onnx` runs the sessions in their worker process (the engine's default),
  * `onnx-thread` on this thread (`inWorker: false`), `tfjs` is autograd on --backend. Each row
  * also gives the longest the event loop went without a turn during the timed evaluations
  * (`loopStallMs`): about a whole evaluation on this thread, near zero with the worker.
@@ -76,7 +76,7 @@ async function inputAsync(path: string, seed: number, width: number, height: num
 
 interface Row {
   engine: string;
-  /** onnx only: whether the sessions ran in the worker thread. */
+  /** onnx only: whether the sessions ran in the worker process. */
   inWorker?: boolean;
   backend: string;
   device: string;

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BACKEND_NAMES, createEngineAsync, ENGINE_NAMES, type BackendName, type EngineName, type RgbImage } from '../daemon/engine/index.ts';
+import { BACKEND_NAMES, createEngineAsync, ENGINE_NAMES, jobPeakRssBytes, type BackendName, type EngineName, type RgbImage } from '../daemon/engine/index.ts';
 import { readImageAsync, resizeRgbAsync } from '../daemon/image/index.ts';
 
 // `--memory`: peak RSS and time by output size, one child process per size (bench-memory.ts).
@@ -117,7 +117,7 @@ for (const name of values.engines.split(',') as EngineName[]) {
     console.error(`bench: engine ${name} unavailable here: ${(error as Error).message}`);
   }
 }
-const peakRssMB = process.resourceUsage().maxRSS / 1024;
+const peakRssMB = jobPeakRssBytes() / 2 ** 20;
 const torch = torchRow();
 if (torch) rows.push(torch);
 
@@ -130,5 +130,5 @@ for (const r of rows) {
   const ratios = torch ? keys.map((k) => (r.sizes[k] && torch.sizes[k] ? (r.sizes[k].median / torch.sizes[k].median).toFixed(2) : '-').padStart(16)) : [];
   console.log(label + cells.join('') + ratios.join(''));
 }
-console.log(`peak RSS of this process (node engines): ${peakRssMB.toFixed(0)} MB`);
+console.log(`peak RSS of this process and its ONNX worker (node engines): ${peakRssMB.toFixed(0)} MB`);
 console.log(JSON.stringify({ rows, peakRssMB, loadAverage: loadavg()[0] }));

@@ -26,6 +26,7 @@ import type {
   StylizeRequest,
 } from './types.ts';
 import { disposeVggWeights, loadVggWeightsAsync, type VggWeights } from './weights/load-weights.ts';
+import { readWeightsInfoAsync, type WeightsFolder, type WeightsInfoView } from './weights/read-weight-arrays.ts';
 
 export const ENGINE_NAMES = ['auto', 'tfjs', 'onnx'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -74,42 +75,43 @@ export interface Engine {
 
 export async function createEngineAsync(options: EngineOptions): Promise<Engine> {
   const active = await selectBackendAsync(options.backend);
+  if (!options.lossBackendAsync && (options.engine ?? 'auto') !== 'tfjs') {
+    // The ONNX worker reads the weights itself: this process never holds them (issue 11).
+    const info = await readWeightsInfoAsync(options.weightsDir, { convention: options.convention });
+    const onnx = await startOnnxAsync(options, { dir: options.weightsDir, convention: info.convention, source: info.source });
+    if (onnx) return new DriverEngine(onnx, info, options.memoryBudgetMB, () => undefined);
+  }
   const weights = await loadVggWeightsAsync(options.weightsDir, { convention: options.convention });
   try {
-    const loss = options.lossBackendAsync
-      ? await options.lossBackendAsync(weights)
-      : await chooseLossBackendAsync(options, weights, active);
-    // The ONNX sessions hold their own copies of the weights (re-laid, in the worker): the
-    // tfjs tensors would only be a second copy for the job's whole life (~80 MB for VGG-19).
-    if (!options.lossBackendAsync && loss.engine === 'onnx') disposeVggWeights(weights);
-    return new DriverEngine(loss, weights, options.memoryBudgetMB);
+    const loss = options.lossBackendAsync ? await options.lossBackendAsync(weights) : new TfjsLossBackend(weights, active);
+    return new DriverEngine(loss, weights, options.memoryBudgetMB, () => disposeVggWeights(weights));
   } catch (error) {
     disposeVggWeights(weights);
     throw error;
   }
 }
 
-async function chooseLossBackendAsync(options: EngineOptions, weights: VggWeights, active: ActiveBackend): Promise<LossBackend> {
-  const engine = options.engine ?? 'auto';
-  if (engine !== 'tfjs') {
-    try {
-      // Loaded on demand: onnxruntime-node's native binding is heavy and absent on some platforms.
-      const { createOnnxLossBackendAsync } = await import('./onnx/index.ts');
-      return await createOnnxLossBackendAsync(weights, { executionProvider: options.executionProvider ?? 'auto' });
-    } catch (error) {
-      // A provider asked for by name fails with its own reason, never falls back to tfjs.
-      const namedProvider = options.executionProvider !== undefined && options.executionProvider !== 'auto';
-      if (namedProvider && error instanceof EngineError) throw error;
-      if (engine === 'onnx' || namedProvider) {
-        throw new EngineError(
-          'backend-unavailable',
-          `The ONNX Runtime engine could not start (${(error as Error).message}); use --engine tfjs.`,
-          { cause: error },
-        );
-      }
+/** The ONNX engine, or null where it cannot start and the choice allows falling back to tfjs. */
+async function startOnnxAsync(options: EngineOptions, weights: WeightsFolder): Promise<LossBackend | null> {
+  try {
+    // Loaded on demand: onnxruntime-node's native binding is heavy and absent on some platforms.
+    const { createOnnxLossBackendAsync } = await import('./onnx/index.ts');
+    return await createOnnxLossBackendAsync(weights, { executionProvider: options.executionProvider ?? 'auto' });
+  } catch (error) {
+    // Bad weights are bad for every engine; a provider asked for by name fails with its own
+    // reason, never falls back to tfjs.
+    if (error instanceof EngineError && error.code.startsWith('weights-')) throw error;
+    const namedProvider = options.executionProvider !== undefined && options.executionProvider !== 'auto';
+    if (namedProvider && error instanceof EngineError) throw error;
+    if (options.engine === 'onnx' || namedProvider) {
+      throw new EngineError(
+        'backend-unavailable',
+        `The ONNX Runtime engine could not start (${(error as Error).message}); use --engine tfjs.`,
+        { cause: error },
+      );
     }
+    return null;
   }
-  return new TfjsLossBackend(weights, active);
 }
 
 function checkImage(image: RgbImage, what: string): void {
@@ -138,8 +140,10 @@ class DriverEngine implements Engine {
 
   constructor(
     private readonly loss: LossBackend,
-    private readonly weights: VggWeights,
+    private readonly weights: WeightsInfoView,
     private readonly memoryBudgetMB: number | undefined,
+    /** Frees the weights this engine loaded itself (tfjs tensors); the ONNX worker holds its own. */
+    private readonly disposeWeights: () => void,
   ) {
     this.convention = CONVENTIONS[weights.convention];
     this.info = {
@@ -355,6 +359,6 @@ class DriverEngine implements Engine {
 
   dispose(): void {
     this.loss.dispose();
-    disposeVggWeights(this.weights);
+    this.disposeWeights();
   }
 }

@@ -35,3 +35,4 @@ export { MANIFEST_FILE } from './weights/manifest-schema.ts';
 export type { StyleCacheView } from './engine.ts';
 export { createFeatureExtractorAsync, type FeatureExtractor, type FeatureSet } from './feature-extractor.ts';
 export { createRandom, type Random } from './random.ts';
+export { jobPeakRssBytes } from './peak-rss.ts';

@@ -1,7 +1,7 @@
 /**
  * Run by webgpu-swiftshader.test.ts in a child process whose Vulkan is SwiftShader: the WebGPU
  * provider's losses and gradients against the CPU provider's (the parity tests' tolerances),
- * through the engine's own path (worker thread, sessions, targets); and one loss graph opened
+ * through the engine's own path (worker process, sessions, targets); and one loss graph opened
  * with onnxruntime's verbose log, whose node-placement lines the parent reads.
  */
 import * as ort from 'onnxruntime-node';

@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { platform } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CONVENTIONS, preprocess } from '../../daemon/engine/convention.ts';
-import { EngineError } from '../../daemon/engine/index.ts';
+import { EngineError, writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
 import type { LossBackend, StageInputs } from '../../daemon/engine/loss-function.ts';
 import { createOnnxLossBackendAsync, OnnxLossBackend, WorkerOnnxLossBackend } from '../../daemon/engine/onnx/index.ts';
 import { OnnxWorkerClient } from '../../daemon/engine/onnx/worker-client.ts';
 import { imageToTensor } from '../../daemon/engine/resize-image.ts';
 import * as tf from '../../daemon/engine/tf.ts';
-import { disposeVggWeights, type VggWeights } from '../../daemon/engine/weights/load-weights.ts';
+import { disposeVggWeights, loadVggWeightsAsync, type VggWeights } from '../../daemon/engine/weights/load-weights.ts';
+import { WORKER_MALLOC_MMAP_THRESHOLD_BYTES } from '../../daemon/engine/onnx/limits.ts';
 import { generatedWeightsAsync, referenceOptions, testImage } from './stage-fixture.ts';
 
 /**
@@ -235,4 +240,88 @@ test('the worker starts when the parent registered tsx with register() (as bin/a
   assert.equal(r.error, undefined, String(r.error));
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'WorkerOnnxLossBackend cpu');
+});
+
+test('a worker that reads the weights folder itself gives the losses of one sent the loaded weights', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-onnx-folder-'));
+  await writeRandomWeightsAsync(dir, { seed: 66 });
+  const weights = await loadVggWeightsAsync(dir);
+  const x = pointOf(weights);
+  const fromFolder = await createOnnxLossBackendAsync({ dir, convention: weights.convention, source: weights.source }, { executionProvider: 'cpu' });
+  const sent = await createOnnxLossBackendAsync(weights, { executionProvider: 'cpu' });
+  try {
+    const [a, b] = await Promise.all([fromFolder.prepareStageAsync(stageInputs(weights)), sent.prepareStageAsync(stageInputs(weights))]);
+    const [ra, rb] = [await a.evaluateAsync(x), await b.evaluateAsync(x)];
+    for (const part of ['content', 'style', 'tv'] as const) {
+      assert.ok(rb[part] > 0, `${part} is not zero`);
+      assert.equal(ra[part], rb[part], part);
+    }
+    assert.deepEqual(Array.from((await ra.grad.data()) as Float32Array), Array.from((await rb.grad.data()) as Float32Array));
+    for (const r of [ra, rb]) r.grad.dispose();
+    a.dispose();
+    b.dispose();
+  } finally {
+    fromFolder.dispose();
+    sent.dispose();
+    x.dispose();
+    disposeVggWeights(weights);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test(
+  'the worker is a child process, and it does not outlive a parent killed outright',
+  { skip: platform() !== 'linux' && 'reads /proc', timeout: 120_000 },
+  async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    // The parent starts a backend, says so, and waits to be killed (SIGKILL: no handler runs).
+    const script = `
+      import { register } from 'tsx/esm/api';
+      register();
+      const { createOnnxLossBackendAsync } = await import('./daemon/engine/onnx/index.ts');
+      const { generatedWeightsAsync } = await import('./test/engine-onnx/stage-fixture.ts');
+      const backend = await createOnnxLossBackendAsync(await generatedWeightsAsync(67), { executionProvider: 'cpu' });
+      console.log('ready');
+      setInterval(() => backend.backend, 1000);
+    `;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        parent.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+        parent.on('exit', (code) => reject(new Error(`the parent exited (${code}) before its backend started`)));
+      });
+      const children = (await readFile(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+      assert.equal(children.length, 1, `one child process, the worker: ${children}`);
+      const worker = children[0]!;
+      assert.match(await readFile(`/proc/${worker}/cmdline`, 'utf8'), /onnx-worker-bootstrap\.mjs/);
+      parent.kill('SIGKILL');
+      await once(parent, 'exit');
+      // The worker's IPC channel closes with its parent; it exits on its own, however long that takes here.
+      while (existsSync(`/proc/${worker}`) && !(await readFile(`/proc/${worker}/stat`, 'utf8').catch(() => ' Z ')).includes(' Z ')) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  },
+);
+
+test('the worker’s environment gets glibc’s mmap threshold when the parent has none', { skip: platform() !== 'linux' && 'glibc only' }, async () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const script = `
+    import { register } from 'tsx/esm/api';
+    register();
+    const { readFileSync } = await import('node:fs');
+    const { createOnnxLossBackendAsync } = await import('./daemon/engine/onnx/index.ts');
+    const { generatedWeightsAsync } = await import('./test/engine-onnx/stage-fixture.ts');
+    const backend = await createOnnxLossBackendAsync(await generatedWeightsAsync(68), { executionProvider: 'cpu' });
+    const [worker] = readFileSync('/proc/' + process.pid + '/task/' + process.pid + '/children', 'utf8').trim().split(' ');
+    console.log(readFileSync('/proc/' + worker + '/environ', 'utf8').split('\\0').filter((v) => v.startsWith('MALLOC_MMAP_THRESHOLD_=')).join(','));
+    backend.dispose();
+  `;
+  const env = { ...process.env };
+  delete env.MALLOC_MMAP_THRESHOLD_;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000, env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `MALLOC_MMAP_THRESHOLD_=${WORKER_MALLOC_MMAP_THRESHOLD_BYTES}`);
 });

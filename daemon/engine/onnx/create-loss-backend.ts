@@ -2,7 +2,8 @@ import type { LossBackend } from '../loss-function.ts';
 import type { VggWeights } from '../weights/load-weights.ts';
 import { resolveProviderAsync, type ExecutionProviderChoice, type ProviderTuning } from './execution-provider.ts';
 import { OnnxLossBackend } from './onnx-loss-backend.ts';
-import { toOnnxWeightsAsync } from './onnx-weights.ts';
+import { readVggWeightArraysAsync, type WeightsFolder } from '../weights/read-weight-arrays.ts';
+import { toOnnxConvs, toOnnxWeightsAsync } from './onnx-weights.ts';
 import type { LossGraphConfig } from './vgg-graph.ts';
 import { WorkerOnnxLossBackend } from './worker-loss-backend.ts';
 
@@ -19,7 +20,7 @@ export interface OnnxLossBackendOptions {
    */
   backwardConv?: LossGraphConfig['backwardConv'];
   /**
-   * Run the sessions in a worker thread (default), so the event loop keeps turning during an
+   * Run the sessions in a worker process (default), so the event loop keeps turning during an
    * evaluation; false runs them on the calling thread, for benchmarks and tests comparing the two.
    */
   inWorker?: boolean;
@@ -28,13 +29,16 @@ export interface OnnxLossBackendOptions {
 /**
  * Reads the weights into ONNX layouts and starts the loss backend, in a worker by default; the
  * execution provider is resolved where the sessions will live (see execution-provider.ts).
+ * Weights given as a folder are read where the sessions live: a worker reads them itself, so
+ * the calling process never holds them (issue 11); loaded tensors (tests) are sent over.
  */
-export async function createOnnxLossBackendAsync(weights: VggWeights, options: OnnxLossBackendOptions = {}): Promise<LossBackend> {
+export async function createOnnxLossBackendAsync(weights: VggWeights | WeightsFolder, options: OnnxLossBackendOptions = {}): Promise<LossBackend> {
   const executionProvider = options.executionProvider ?? 'auto';
   const backwardConv = options.backwardConv ?? 'flipped-conv';
   if (options.inWorker === false) {
     const provider = await resolveProviderAsync(executionProvider, options.threads, options.tuning);
-    return new OnnxLossBackend(await toOnnxWeightsAsync(weights), weights.source, weights.convention, provider, backwardConv);
+    const convs = 'dir' in weights ? toOnnxConvs(await readVggWeightArraysAsync(weights.dir, weights)) : await toOnnxWeightsAsync(weights);
+    return new OnnxLossBackend(convs, weights.source, weights.convention, provider, backwardConv);
   }
   return WorkerOnnxLossBackend.startAsync(weights, { executionProvider, threads: options.threads, tuning: options.tuning, backwardConv });
 }

@@ -1,6 +1,6 @@
 /**
  * The ONNX Runtime compute path: a `LossBackend` (see ../loss-function.ts) whose loss and
- * gradient come from a generated ONNX graph run by onnxruntime-node, in a worker thread by
+ * gradient come from a generated ONNX graph run by onnxruntime-node, in a worker process by
  * default (`inWorker: false` keeps it on the calling thread).
  */
 export { createOnnxLossBackendAsync, type OnnxLossBackendOptions } from './create-loss-backend.ts';

@@ -1,4 +1,5 @@
 import type { VggWeights } from '../weights/load-weights.ts';
+import type { VggWeightArrays } from '../weights/read-weight-arrays.ts';
 import { VGG19_CONV_LAYERS, type ConvLayer } from '../vgg-layers.ts';
 
 /** One convolution's weights in ONNX's layouts. */
@@ -21,16 +22,31 @@ export async function toOnnxWeightsAsync(weights: VggWeights): Promise<OnnxConv[
     const w = weights.layers.get(layer.kerasName);
     if (!w) break;
     const [, , cin, cout] = w.kernel.shape;
-    const hwio = (await w.kernel.data()) as Float32Array;
-    const kernel = new Float32Array(hwio.length);
-    for (let k = 0; k < 9; k++) {
-      for (let i = 0; i < cin; i++) {
-        for (let o = 0; o < cout; o++) kernel[(o * cin + i) * 9 + k] = hwio[(k * cin + i) * cout + o];
-      }
-    }
-    out.push({ layer, cin, cout, kernel, bias: Float32Array.from((await w.bias.data()) as Float32Array) });
+    out.push(relaid(layer, (await w.kernel.data()) as Float32Array, cin, cout, Float32Array.from((await w.bias.data()) as Float32Array)));
   }
   return out;
+}
+
+/** The same from plain arrays (read-weight-arrays.ts), as the worker reads them itself. */
+export function toOnnxConvs(weights: VggWeightArrays): OnnxConv[] {
+  const out: OnnxConv[] = [];
+  for (const layer of VGG19_CONV_LAYERS) {
+    const w = weights.layers.get(layer.kerasName);
+    if (!w) break;
+    const [, , cin, cout] = w.kernelShape;
+    out.push(relaid(layer, w.kernel, cin, cout, w.bias));
+  }
+  return out;
+}
+
+function relaid(layer: ConvLayer, hwio: Float32Array, cin: number, cout: number, bias: Float32Array): OnnxConv {
+  const kernel = new Float32Array(hwio.length);
+  for (let k = 0; k < 9; k++) {
+    for (let i = 0; i < cin; i++) {
+      for (let o = 0; o < cout; o++) kernel[(o * cin + i) * 9 + k] = hwio[(k * cin + i) * cout + o]!;
+    }
+  }
+  return { layer, cin, cout, kernel, bias };
 }
 
 /**

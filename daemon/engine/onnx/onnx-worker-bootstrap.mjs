@@ -1,9 +1,8 @@
-// The ONNX worker's entry, plain JavaScript so that it loads without a TypeScript loader.
-// Whether the worker inherits the parent's loader depends on how the parent got it and on the
-// Node version (Node 20 runs neither `--import tsx` nor a main-thread `register()` in workers;
-// Node 22 inherits `register()`ed hooks), so try the TypeScript worker as is, and register
-// tsx here only when it does not load. A failed import stays cached under its URL: the retry
-// asks for the same file under another one.
+// The ONNX worker process' entry, plain JavaScript so that it loads without a TypeScript loader.
+// worker-client.ts starts it with no Node options, so it inherits no loader; a Node that runs
+// TypeScript itself may load the worker as is, so try that first and register tsx here only when
+// it does not load. A failed import stays cached under its URL: the retry asks for the same file
+// under another one.
 try {
   await import('./onnx-worker.ts');
 } catch (error) {

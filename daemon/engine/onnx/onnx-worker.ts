@@ -1,15 +1,18 @@
 /**
- * The ONNX worker: owns an OnnxLossCore (sessions, style Gram cache) off the main thread, so a
- * blocking `session.run` stalls this thread and not the daemon's event loop. Started by
- * worker-loss-backend.ts through onnx-worker-bootstrap.mjs; speaks worker-messages.ts.
+ * The ONNX worker: a child process that owns an OnnxLossCore (sessions, style Gram cache), so a
+ * blocking `session.run` stalls this process and not the daemon's event loop. Started by
+ * worker-client.ts through onnx-worker-bootstrap.mjs; speaks worker-messages.ts.
  */
-import { parentPort } from 'node:worker_threads';
+import { readVggWeightArraysAsync } from '../weights/read-weight-arrays.ts';
 import { resolveProviderAsync } from './execution-provider.ts';
+import { toOnnxConvs } from './onnx-weights.ts';
 import { OnnxLossCore, type CoreStage, type CoreTileKernel } from './onnx-loss-core.ts';
-import { serializeError, transferable, type ReplyValues, type WorkerReply, type WorkerRequest } from './worker-messages.ts';
+import { serializeError, type ReplyValues, type SerializedError, type WorkerReply, type WorkerRequest } from './worker-messages.ts';
 
-const port = parentPort;
-if (!port) throw new Error('onnx-worker.ts runs only as a worker thread (see worker-loss-backend.ts).');
+const send = process.send?.bind(process);
+if (!send) throw new Error('onnx-worker.ts runs only as a child process with an IPC channel (see worker-client.ts).');
+// The daemon is gone (exited, killed): nothing is left to answer, and nothing should outlive it.
+process.on('disconnect', () => process.exit(0));
 
 let core: OnnxLossCore | undefined;
 const stages = new Map<number, CoreStage>();
@@ -32,11 +35,13 @@ function stageOf(id: number): CoreStage {
   return stage;
 }
 
-async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues[keyof ReplyValues]; transfer?: ArrayBuffer[] } | undefined> {
+async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues[keyof ReplyValues] } | undefined> {
   switch (request.type) {
     case 'init': {
       const provider = await resolveProviderAsync(request.executionProvider, request.threads, request.tuning);
-      core = new OnnxLossCore(request.convs, request.weightsSource, provider.sessionOptions, request.backwardConv);
+      const w = request.weights;
+      const convs = 'convs' in w ? w.convs : toOnnxConvs(await readVggWeightArraysAsync(w.folder.dir, w.folder));
+      core = new OnnxLossCore(convs, request.weightsSource, provider.sessionOptions, request.backwardConv);
       return { value: { backend: provider.name, device: provider.device, deepestTap: core.deepestTap } };
     }
     case 'prepare': {
@@ -46,19 +51,19 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
     }
     case 'evaluate': {
       const result = await stageOf(request.stage).evaluateAsync(request.x);
-      return { value: result, transfer: transferable(result.grad) };
+      return { value: result };
     }
     case 'prepare-tiles':
       kernels.set(request.kernel, await initialized().prepareTileKernelAsync(request.config));
       return { value: {} };
     case 'tile-forward': {
       const result = await kernelOf(request.kernel).forwardAsync(request.window, request.own, request.want);
-      return { value: result, transfer: transferable(...result.gramSums, ...result.content) };
+      return { value: result };
     }
     case 'tile-backward': {
       const r = request;
       const result = await kernelOf(r.kernel).backwardAsync(r.window, r.own, r.contentTargets, r.styleCoefficients, r.contentScales);
-      return { value: result, transfer: transferable(result.grad) };
+      return { value: result };
     }
     case 'dispose-tiles':
       kernels.get(request.kernel)?.dispose();
@@ -77,7 +82,7 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
       for (const kernel of kernels.values()) kernel.dispose();
       kernels.clear();
       core?.dispose();
-      // Sessions are released; nothing else of this thread's is worth waiting for.
+      // Sessions are released; nothing else of this process' is worth waiting for.
       process.exit(0);
   }
 }
@@ -86,14 +91,19 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
 // after it, and `run` is synchronous anyway, so nothing would overlap.
 let queue: Promise<void> = Promise.resolve();
 
-port.on('message', (request: WorkerRequest) => {
+/** A reply, if the daemon is still there to take it. */
+function reply(message: { id: number; ok: true; value: ReplyValues[keyof ReplyValues] } | { id: number; ok: false; error: SerializedError }): void {
+  if (process.connected) send!({ ...message, maxRssBytes: process.resourceUsage().maxRSS * 1024 } as WorkerReply, undefined, undefined, () => undefined);
+}
+
+process.on('message', (request: WorkerRequest) => {
   queue = queue.then(async () => {
     const id = 'id' in request ? request.id : undefined;
     try {
       const answer = await answerAsync(request);
-      if (id !== undefined && answer) port.postMessage({ id, ok: true, value: answer.value } satisfies WorkerReply, answer.transfer ?? []);
+      if (id !== undefined && answer) reply({ id, ok: true, value: answer.value });
     } catch (error) {
-      if (id !== undefined) port.postMessage({ id, ok: false, error: serializeError(error) } satisfies WorkerReply);
+      if (id !== undefined) reply({ id, ok: false, error: serializeError(error) });
     }
   });
 });

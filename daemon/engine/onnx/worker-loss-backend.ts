@@ -2,13 +2,13 @@ import type { LossBackend, StageInputs, StageLossFunction, TileKernel, TileKerne
 import * as tf from '../tf.ts';
 import type { InputConventionName } from '../types.ts';
 import type { VggWeights } from '../weights/load-weights.ts';
+import type { WeightsFolder } from '../weights/read-weight-arrays.ts';
 import type { ExecutionProviderChoice, ProviderTuning } from './execution-provider.ts';
 import { checkLayersReach } from './onnx-loss-core.ts';
 import { toOnnxWeightsAsync } from './onnx-weights.ts';
 import { toCoreStageInputsAsync } from './stage-arrays.ts';
 import type { LossGraphConfig } from './vgg-graph.ts';
 import { OnnxWorkerClient } from './worker-client.ts';
-import { transferable } from './worker-messages.ts';
 
 export interface WorkerBackendOptions {
   executionProvider: ExecutionProviderChoice;
@@ -18,12 +18,12 @@ export interface WorkerBackendOptions {
 }
 
 /**
- * The ONNX path with its sessions in a worker thread (onnx-worker.ts): onnxruntime-node's
- * `run` blocks the thread that calls it for a whole evaluation, and here that is the worker's,
- * so the daemon keeps answering cancel, status and other clients meanwhile. Per evaluation the
- * image goes over and the gradient comes back as transferred buffers, at the cost of one more
- * copy of the image (1.6 MB at 300×450). Images are preprocessed here, so the worker loads no
- * TensorFlow.js.
+ * The ONNX path with its sessions in a worker process (onnx-worker.ts, worker-client.ts):
+ * onnxruntime-node's `run` blocks the thread that calls it for a whole evaluation, and here that
+ * is the worker's, so the daemon keeps answering cancel, status and other clients meanwhile. Per
+ * evaluation the image goes over and the gradient comes back through the IPC channel, a copy
+ * each way (2.4 MB at 512×384; tiled stages send windows, never the whole image). Images are
+ * preprocessed here, so the worker loads no TensorFlow.js.
  *
  * The style Gram cache lives in the worker; `styleCache.size` mirrors it as of the last stage
  * prepared, and `clear()` empties both.
@@ -57,17 +57,14 @@ export class WorkerOnnxLossBackend implements LossBackend {
   }
 
   /**
-   * Starts the worker, then re-lays the weights while it loads (its start, ~0.3 s, overlaps
-   * the conversion) and moves them over: the arrays are transferred, not copied.
+   * Starts the worker and has it read the weights folder itself; loaded tensors (tests) are
+   * re-laid here while it starts (~0.3 s) and sent over.
    */
-  static async startAsync(weights: VggWeights, options: WorkerBackendOptions): Promise<WorkerOnnxLossBackend> {
+  static async startAsync(weights: VggWeights | WeightsFolder, options: WorkerBackendOptions): Promise<WorkerOnnxLossBackend> {
     const client = new OnnxWorkerClient();
     try {
-      const convs = await toOnnxWeightsAsync(weights);
-      const { backend, device, deepestTap } = await client.callAsync(
-        { type: 'init', convs, weightsSource: weights.source, ...options },
-        transferable(...convs.flatMap((c) => [c.kernel, c.bias])),
-      );
+      const sent = 'dir' in weights ? { folder: { dir: weights.dir, convention: weights.convention, source: weights.source } } : { convs: await toOnnxWeightsAsync(weights) };
+      const { backend, device, deepestTap } = await client.callAsync({ type: 'init', weights: sent, weightsSource: weights.source, ...options });
       return new WorkerOnnxLossBackend(client, backend, device, weights.convention, deepestTap);
     } catch (error) {
       client.close();
@@ -84,18 +81,15 @@ export class WorkerOnnxLossBackend implements LossBackend {
     const core = await toCoreStageInputsAsync(inputs, this.convention);
     const stage = this.nextStage++;
     const clears = this.clears;
-    const { styleCacheSize } = await this.client.callAsync(
-      { type: 'prepare', stage, inputs: core },
-      transferable(core.content, ...core.styles.map((s) => s.pixels)),
-    );
+    const { styleCacheSize } = await this.client.callAsync({ type: 'prepare', stage, inputs: core });
     if (clears === this.clears) this.styleCacheSize = styleCacheSize;
     let disposed = false;
     return {
       evaluateAsync: async (x) => {
         if (disposed) throw new Error('This stage’s loss function was disposed.');
-        // A compact copy to hand over: tfjs' own array may be its storage or a wasm heap view.
-        const data = ((await x.data()) as Float32Array).slice();
-        const { content, style, tv, grad } = await this.client.callAsync({ type: 'evaluate', stage, x: data }, transferable(data));
+        // The channel copies it: only a view into a larger buffer (wasm's heap) is cut out first,
+        // as the whole buffer under a view would be copied.
+        const { content, style, tv, grad } = await this.client.callAsync({ type: 'evaluate', stage, x: compact((await x.data()) as Float32Array) });
         return { content, style, tv, grad: tf.tensor4d(grad, x.shape) };
       },
       dispose: () => {
@@ -106,7 +100,7 @@ export class WorkerOnnxLossBackend implements LossBackend {
     };
   }
 
-  /** The tile graphs live in the worker; windows go over and gradients come back transferred. */
+  /** The tile graphs live in the worker; windows go over and gradients come back. */
   async prepareTileKernelAsync(config: TileKernelConfig): Promise<TileKernel> {
     this.checkLayers([...config.contentLayers, ...config.styleLayers]);
     const kernel = this.nextStage++;
@@ -119,15 +113,19 @@ export class WorkerOnnxLossBackend implements LossBackend {
     return {
       forwardAsync: (window, own, want) => {
         live();
-        return this.client.callAsync({ type: 'tile-forward', kernel, window, own, want }, transferable(window));
+        return this.client.callAsync({ type: 'tile-forward', kernel, window: compact(window), own, want });
       },
       backwardAsync: (window, own, contentTargets, styleCoefficients, contentScales) => {
         live();
-        const targets = [...contentTargets];
-        return this.client.callAsync(
-          { type: 'tile-backward', kernel, window, own, contentTargets: targets, styleCoefficients: [...styleCoefficients], contentScales: [...contentScales] },
-          transferable(window, ...targets),
-        );
+        return this.client.callAsync({
+          type: 'tile-backward',
+          kernel,
+          window: compact(window),
+          own,
+          contentTargets: contentTargets.map(compact),
+          styleCoefficients: styleCoefficients.map(compact),
+          contentScales: [...contentScales],
+        });
       },
       dispose: () => {
         if (disposed) return;
@@ -140,4 +138,9 @@ export class WorkerOnnxLossBackend implements LossBackend {
   dispose(): void {
     this.client.close();
   }
+}
+
+/** The array itself when it is its buffer's whole, else a copy of just its part. */
+function compact(a: Float32Array): Float32Array {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice();
 }

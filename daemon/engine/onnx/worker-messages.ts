@@ -4,12 +4,14 @@ import type { TileOutputs } from '../loss-function.ts';
 import type { PixelRect } from '../tile-plan.ts';
 import type { CoreEvaluation, CoreStageInputs } from './onnx-loss-core.ts';
 import type { OnnxConv } from './onnx-weights.ts';
+import type { WeightsFolder } from '../weights/read-weight-arrays.ts';
 import type { LossGraphConfig, StageGraphConfig } from './vgg-graph.ts';
 
 /**
- * What the main thread and the ONNX worker (onnx-worker.ts) say to each other. Both ends are
- * this module's own code in one process, exchanging structured clones, so the messages are
- * typed rather than validated: nothing here crosses a trust boundary.
+ * What the daemon and its ONNX worker process (onnx-worker.ts) say to each other. Both ends are
+ * this module's own code, the worker a child started by worker-client.ts, exchanging V8
+ * structured clones over its IPC channel, so the messages are typed rather than validated:
+ * nothing here crosses a trust boundary.
  *
  * Requests carrying an `id` get exactly one reply with that id; the others are fire-and-forget
  * and, like every request, are handled in the order they were posted.
@@ -18,7 +20,8 @@ export type WorkerRequest =
   | {
       type: 'init';
       id: number;
-      convs: OnnxConv[];
+      /** The weights re-laid here, or the folder the worker reads them from itself. */
+      weights: { convs: OnnxConv[] } | { folder: WeightsFolder };
       weightsSource: string;
       executionProvider: ExecutionProviderChoice;
       threads?: number;
@@ -53,9 +56,10 @@ export interface ReplyValues {
   'tile-backward': { contentSums: number[]; grad: Float32Array };
 }
 
+/** Every reply carries the worker's RSS high-water mark so far (worker-client.ts' onnxWorkerPeakRssBytes). */
 export type WorkerReply =
-  | { id: number; ok: true; value: ReplyValues[keyof ReplyValues] }
-  | { id: number; ok: false; error: SerializedError };
+  | { id: number; ok: true; value: ReplyValues[keyof ReplyValues]; maxRssBytes: number }
+  | { id: number; ok: false; error: SerializedError; maxRssBytes: number };
 
 export interface SerializedError {
   name: string;
@@ -80,12 +84,4 @@ export function deserializeError(e: SerializedError): Error {
   const error = e.name === 'RangeError' ? new RangeError(e.message, cause) : new Error(e.message, cause);
   if (error.name !== e.name) error.name = e.name;
   return error;
-}
-
-/** The buffers a message can hand over instead of copying: only compact arrays, whose buffer is theirs alone. */
-export function transferable(...arrays: Float32Array[]): ArrayBuffer[] {
-  const buffers = arrays
-    .filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer)
-    .map((a) => a.buffer as ArrayBuffer);
-  return [...new Set(buffers)];
 }
