@@ -225,17 +225,22 @@ test('an error inside the worker comes back as an EngineError with its code', { 
   }
 });
 
-test('the worker starts when the parent registered tsx with register() (as bin/atelier.js does), and the process exits', async () => {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  // No dispose on purpose: an idle worker must not hold the process open.
-  const script = `
+/** A module script for `node --input-type=module -e` (in the repository root) that starts a worker backend on generated weights as `backend`, then runs `rest`. */
+function backendScript(seed: number, rest: string): string {
+  return `
     import { register } from 'tsx/esm/api';
     register();
     const { createOnnxLossBackendAsync } = await import('./daemon/engine/onnx/index.ts');
     const { generatedWeightsAsync } = await import('./test/engine-onnx/stage-fixture.ts');
-    const backend = await createOnnxLossBackendAsync(await generatedWeightsAsync(65), { executionProvider: 'cpu' });
-    console.log(backend.constructor.name, backend.backend);
+    const backend = await createOnnxLossBackendAsync(await generatedWeightsAsync(${seed}), { executionProvider: 'cpu' });
+    ${rest}
   `;
+}
+
+test('the worker starts when the parent registered tsx with register() (as bin/atelier.js does), and the process exits', async () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  // No dispose on purpose: an idle worker must not hold the process open.
+  const script = backendScript(65, 'console.log(backend.constructor.name, backend.backend);');
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.error, undefined, String(r.error));
   assert.equal(r.status, 0, r.stderr);
@@ -275,15 +280,7 @@ test(
   async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     // The parent starts a backend, says so, and waits to be killed (SIGKILL: no handler runs).
-    const script = `
-      import { register } from 'tsx/esm/api';
-      register();
-      const { createOnnxLossBackendAsync } = await import('./daemon/engine/onnx/index.ts');
-      const { generatedWeightsAsync } = await import('./test/engine-onnx/stage-fixture.ts');
-      const backend = await createOnnxLossBackendAsync(await generatedWeightsAsync(67), { executionProvider: 'cpu' });
-      console.log('ready');
-      setInterval(() => backend.backend, 1000);
-    `;
+    const script = backendScript(67, "console.log('ready'); setInterval(() => backend.backend, 1000);");
     const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -308,17 +305,13 @@ test(
 
 test('the worker’s environment gets glibc’s mmap threshold when the parent has none', { skip: platform() !== 'linux' && 'glibc only' }, async () => {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const script = `
-    import { register } from 'tsx/esm/api';
-    register();
-    const { readFileSync } = await import('node:fs');
-    const { createOnnxLossBackendAsync } = await import('./daemon/engine/onnx/index.ts');
-    const { generatedWeightsAsync } = await import('./test/engine-onnx/stage-fixture.ts');
-    const backend = await createOnnxLossBackendAsync(await generatedWeightsAsync(68), { executionProvider: 'cpu' });
+  const script = backendScript(
+    68,
+    `const { readFileSync } = await import('node:fs');
     const [worker] = readFileSync('/proc/' + process.pid + '/task/' + process.pid + '/children', 'utf8').trim().split(' ');
     console.log(readFileSync('/proc/' + worker + '/environ', 'utf8').split('\\0').filter((v) => v.startsWith('MALLOC_MMAP_THRESHOLD_=')).join(','));
-    backend.dispose();
-  `;
+    backend.dispose();`,
+  );
   const env = { ...process.env };
   delete env.MALLOC_MMAP_THRESHOLD_;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000, env });
