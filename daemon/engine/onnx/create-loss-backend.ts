@@ -2,8 +2,8 @@ import type { LossBackend } from '../loss-function.ts';
 import type { VggWeights } from '../weights/load-weights.ts';
 import { resolveProviderAsync, type ExecutionProviderChoice, type ProviderTuning } from './execution-provider.ts';
 import { OnnxLossBackend } from './onnx-loss-backend.ts';
-import { readVggWeightArraysAsync, type WeightsFolder } from '../weights/read-weight-arrays.ts';
-import { toOnnxConvs, toOnnxWeightsAsync } from './onnx-weights.ts';
+import type { WeightsFolder } from '../weights/read-weight-arrays.ts';
+import { readOnnxConvsAsync, toOnnxWeightsAsync } from './onnx-weights.ts';
 import type { LossGraphConfig } from './vgg-graph.ts';
 import { WorkerOnnxLossBackend } from './worker-loss-backend.ts';
 
@@ -37,7 +37,7 @@ export async function createOnnxLossBackendAsync(weights: VggWeights | WeightsFo
   const backwardConv = options.backwardConv ?? 'flipped-conv';
   if (options.inWorker === false) {
     const provider = await resolveProviderAsync(executionProvider, options.threads, options.tuning);
-    const convs = 'dir' in weights ? toOnnxConvs(await readVggWeightArraysAsync(weights.dir, weights)) : await toOnnxWeightsAsync(weights);
+    const convs = 'dir' in weights ? await readOnnxConvsAsync(weights) : await toOnnxWeightsAsync(weights);
     return new OnnxLossBackend(convs, weights.source, weights.convention, provider, backwardConv);
   }
   return WorkerOnnxLossBackend.startAsync(weights, { executionProvider, threads: options.threads, tuning: options.tuning, backwardConv });

@@ -1,5 +1,5 @@
 import type { VggWeights } from '../weights/load-weights.ts';
-import type { VggWeightArrays } from '../weights/read-weight-arrays.ts';
+import { readVggWeightArraysAsync, type VggWeightArrays, type WeightsFolder } from '../weights/read-weight-arrays.ts';
 import { VGG19_CONV_LAYERS, type ConvLayer } from '../vgg-layers.ts';
 
 /** One convolution's weights in ONNX's layouts. */
@@ -27,8 +27,13 @@ export async function toOnnxWeightsAsync(weights: VggWeights): Promise<OnnxConv[
   return out;
 }
 
+/** A weights folder read straight into ONNX layouts (where the sessions live: the worker, or in-thread). */
+export async function readOnnxConvsAsync(folder: WeightsFolder): Promise<OnnxConv[]> {
+  return toOnnxConvs(await readVggWeightArraysAsync(folder.dir, folder));
+}
+
 /** The same from plain arrays (read-weight-arrays.ts), as the worker reads them itself. */
-export function toOnnxConvs(weights: VggWeightArrays): OnnxConv[] {
+function toOnnxConvs(weights: VggWeightArrays): OnnxConv[] {
   const out: OnnxConv[] = [];
   for (const layer of VGG19_CONV_LAYERS) {
     const w = weights.layers.get(layer.kerasName);

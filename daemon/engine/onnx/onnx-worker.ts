@@ -3,9 +3,8 @@
  * blocking `session.run` stalls this process and not the daemon's event loop. Started by
  * worker-client.ts through onnx-worker-bootstrap.mjs; speaks worker-messages.ts.
  */
-import { readVggWeightArraysAsync } from '../weights/read-weight-arrays.ts';
 import { resolveProviderAsync } from './execution-provider.ts';
-import { toOnnxConvs } from './onnx-weights.ts';
+import { readOnnxConvsAsync } from './onnx-weights.ts';
 import { OnnxLossCore, type CoreStage, type CoreTileKernel } from './onnx-loss-core.ts';
 import { serializeError, type ReplyValues, type SerializedError, type WorkerReply, type WorkerRequest } from './worker-messages.ts';
 
@@ -40,7 +39,7 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
     case 'init': {
       const provider = await resolveProviderAsync(request.executionProvider, request.threads, request.tuning);
       const w = request.weights;
-      const convs = 'convs' in w ? w.convs : toOnnxConvs(await readVggWeightArraysAsync(w.folder.dir, w.folder));
+      const convs = 'convs' in w ? w.convs : await readOnnxConvsAsync(w.folder);
       core = new OnnxLossCore(convs, request.weightsSource, provider.sessionOptions, request.backwardConv);
       return { value: { backend: provider.name, device: provider.device, deepestTap: core.deepestTap } };
     }

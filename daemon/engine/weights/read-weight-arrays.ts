@@ -81,7 +81,9 @@ function decodeWeight(bytes: Uint8Array, spec: WeightSpec): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const q = spec.quantization;
   if (!q) {
-    for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+    // Aligned (the usual case): one copy; else element by element. Both little-endian, as tfjs writes.
+    if (bytes.byteOffset % 4 === 0) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n));
+    else for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
   } else if (q.dtype === 'float16') {
     for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
   } else {
