@@ -1,3 +1,4 @@
+import { LIMITS, parsePairingCode } from '../protocol/index.ts';
 import { IMPOSTOR_TITLE, type ConnectionState } from './connection-state.ts';
 import type { DaemonClient } from './daemon-client.ts';
 import { byId } from './dom.ts';
@@ -66,16 +67,16 @@ export function showPairError(text: string | null): void {
   error.textContent = text ?? '';
 }
 
-/** The buttons of the connection panels: retry, and the pairing code field (6 digits, Enter submits). */
+/** The buttons of the connection panels: retry, and the pairing code field (its digits, spaces allowed; Enter submits). */
 export function wireConnectionPanels(client: () => DaemonClient | null): void {
   byId('retry-now').addEventListener('click', () => client()?.retryNow());
   byId('version-retry').addEventListener('click', () => client()?.retryNow());
   byId('impostor-retry').addEventListener('click', () => client()?.retryNow());
   const code = byId<HTMLInputElement>('pair-code');
   const submitCode = () => {
-    const value = code.value.replace(/\D/g, '');
-    if (value.length !== 6) {
-      showPairError('The code has 6 digits.');
+    const value = parsePairingCode(code.value);
+    if (value === null) {
+      showPairError(`The code has ${LIMITS.PAIRING_CODE_DIGITS} digits, as Atelier’s tray menu or terminal shows it.`);
       return;
     }
     if (client()?.pair(value)) code.value = '';

@@ -51,6 +51,7 @@ export {
   SPAKE2_N_SEED,
   PAIRING_KEY_BYTES,
 } from './spake2.ts';
+export { formatPairingCode, parsePairingCode } from './pairing-code.ts';
 export { keyProof, AUTH_NONCE_BYTES, type ProofContext, type ProofRole } from './key-proof.ts';
 export {
   validFixtureSchema,

@@ -52,8 +52,13 @@ export const MAX_STATE_MESSAGE_LENGTH = 500;
 /** Capabilities a client may announce in `hello`. */
 export const MAX_CLIENT_CAPABILITIES = 16;
 
-/** Pairing codes are this many decimal digits. */
-export const PAIRING_CODE_DIGITS = 6;
+/**
+ * Pairing codes are this many decimal digits. Eight (10^8 codes) let the daemon check guesses
+ * twenty times a second for less risk per pairing window than six digits at one a second
+ * (daemon/server/limits.ts), so a flood of guesses delays the designer's own code by a fraction
+ * of a second, not by the length of the queue in seconds.
+ */
+export const PAIRING_CODE_DIGITS = 8;
 /**
  * A paired plugin names its pairing in the upgrade URL (`/?k=<keyId>`), so the daemon can give
  * it a slot reserved for paired plugins before any message. The key id is random, chosen by

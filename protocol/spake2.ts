@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
 /**
- * SPAKE2 (RFC 9382) on the 6-digit pairing code, over the prime-order group ristretto255
+ * SPAKE2 (RFC 9382) on the 8-digit pairing code, over the prime-order group ristretto255
  * (RFC 9496) from @noble/curves, with SHA-256, HKDF-SHA256 and HMAC-SHA256 from @noble/hashes.
  * Nothing here is a new primitive: it is RFC 9382 §3-4 step by step, with these choices:
  *
@@ -16,7 +16,7 @@ import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
  *   (ristretto255_XMD:SHA-512_R255MAP_RO_, Appendix B) of fixed seeds under our own DST,
  *   so nobody knows their discrete logarithms. See `SPAKE2_M_SEED`, `SPAKE2_N_SEED`.
  * - w: RFC 9380 hash_to_field of the code (hashToScalar, 48 bytes reduced mod the group order,
- *   so unbiased). RFC 9382 recommends a memory-hard function; with 10^6 codes it would not
+ *   so unbiased). RFC 9382 recommends a memory-hard function; with 10^8 codes it would not
  *   stop an offline search, and SPAKE2 gives an eavesdropper or impostor no transcript to
  *   search offline: each exchange tests exactly one guess.
  * - Identities A = "atelier-plugin", B = "atelier-daemon"; AAD = spake2Context (protocol version,

@@ -7,7 +7,11 @@
  * `paired { keyId }`) and a mutual challenge–response on every later connection (`hello.auth`,
  * `auth-challenge`, `auth`); tokens are gone.
  */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 3: pairing codes have 8 digits (LIMITS.PAIRING_CODE_DIGITS); a protocol-2 plugin would refuse
+ * them as mistyped, so it is told to update instead.
+ */
+export const PROTOCOL_VERSION = 3;
 
 export type VersionCheck =
   | { compatible: true }

@@ -3,7 +3,8 @@
  * plugin frame) tries to lock the designer out and to pass as a paired plugin, against the real
  * plugin UI in the browser harness (test/plugin/browser/) and a real daemon; then a local
  * program takes the daemon's port and tries to pass as the daemon to the paired plugin.
- *   node --import tsx scripts/hostile-iframe.ts [tries=5] [holders=16] [guessers=4] [impersonators=2]
+ *   node --import tsx scripts/hostile-iframe.ts [tries=5] [holders=16] [guessers=4] [impersonators=2] [fresh=0]
+ * (`fresh`: sockets that each make one guess, holding their slot as long as that allows.)
  * Prints (and writes to .tmp/hostile-iframe.json) whether the paired plugin connected, whether
  * the designer could pair a new one, and what the page and the impostor learned.
  */
@@ -19,10 +20,11 @@ import { WebSocketServer } from 'ws';
 import { createEngineAsync, writeRandomWeightsAsync } from '../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../daemon/server/index.ts';
 import { buildPluginAsync } from '../plugin/index.ts';
+import { PROTOCOL_VERSION } from '../protocol/index.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const [tries = 5, holders = 16, guessers = 4, impersonators = 2] = process.argv.slice(2).map(Number);
+const [tries = 5, holders = 16, guessers = 4, impersonators = 2, fresh = 0] = process.argv.slice(2).map(Number);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const harnessDir = join(here, '..', 'test', 'plugin', 'browser');
 
@@ -42,7 +44,7 @@ const http: Server = createServer((request, response) => {
   if (path === '/attacker.html') {
     // The hostile page: a sandboxed iframe, so its sockets carry Origin "null" like the plugin's.
     const port = new URL(request.url ?? '/', 'http://x').searchParams.get('port');
-    const src = `<script>HOSTILE_PARAMS="port=${Number(port)}&holders=${holders}&guessers=${guessers}&impersonators=${impersonators}"</script><script src="http://127.0.0.1:${(http.address() as AddressInfo).port}/hostile.js"></script>`;
+    const src = `<script>HOSTILE_PARAMS="port=${Number(port)}&holders=${holders}&guessers=${guessers}&impersonators=${impersonators}&fresh=${fresh}"</script><script src="http://127.0.0.1:${(http.address() as AddressInfo).port}/hostile.js"></script>`;
     response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><iframe id="evil" sandbox="allow-scripts" srcdoc='${src}'></iframe>`);
     return;
   }
@@ -57,7 +59,7 @@ await writeRandomWeightsAsync(join(work, 'weights'), { seed: 1 });
 const engine = await createEngineAsync({ weightsDir: join(work, 'weights'), backend: 'cpu' });
 const configDir = join(work, 'config');
 const logger = createMemoryLogger();
-// Real limits: 1 pairing check a second, 8 unpaired connections, 1-minute idle close.
+// Real limits: 20 pairing checks a second, 8 unpaired connections, 1-minute idle close.
 let daemon: DaemonServer = await startDaemonServerAsync({ port: 0, configDir, engine, logger, pairingOpenAtStart: false });
 const port = daemon.port;
 const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -83,7 +85,14 @@ async function designerPairsAsync(page: Page): Promise<{ paired: boolean; second
       errors.push(`no pairing panel in 30 s; the plugin showed "${await statusText(page)}"`);
       continue;
     }
-    await ui.locator('#pair-code').fill(daemon.pairingCode()!);
+    const code = daemon.pairingCode();
+    if (!code) {
+      // The window was used meanwhile (an attempt that paired but did not show it in time).
+      errors.push('the pairing window was closed (used) when the designer typed');
+      daemon.openPairing();
+      continue;
+    }
+    await ui.locator('#pair-code').fill(code);
     await ui.locator('#pair-submit').click();
     const outcome = await Promise.race([
       ui.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 30_000 }).then(() => 'connected'),
@@ -95,7 +104,7 @@ async function designerPairsAsync(page: Page): Promise<{ paired: boolean; second
   return { paired: false, seconds: seconds(started), errors };
 }
 
-const figures: Record<string, unknown> = { port, tries, holders, guessers, impersonators };
+const figures: Record<string, unknown> = { port, tries, holders, guessers, impersonators, fresh };
 try {
   // 1. The designer pairs the plugin (no hostile page yet).
   const first = await pluginPage(null);
@@ -104,7 +113,9 @@ try {
   if (!key) throw new Error('the plugin stored no key');
   await first.close();
 
-  // 2. The hostile page starts and keeps at it for the rest of phase A.
+  // 2. The hostile page starts and keeps at it for the rest of phase A. Pairing is open from
+  //    now on (the designer opened it a while ago), so the page's guesses are checked all along.
+  daemon.openPairing();
   const attacker = await browser.newPage();
   await attacker.goto(`${base}/attacker.html?port=${port}`);
   const evil = () => attacker.frames().find((f) => f !== attacker.mainFrame())!;
@@ -125,6 +136,7 @@ try {
   figures.pairedPluginConnects = connects;
 
   // 4. The designer pairs a second plugin while the page is at it.
+  figures.wrongCodesBeforeTheDesignerTyped = daemon.pairing().failures;
   const second = await pluginPage(null);
   figures.designerPairsDuringAttack = await designerPairsAsync(second);
   figures.windowWrongCodes = daemon.pairing().failures;
@@ -149,7 +161,7 @@ try {
           const message = JSON.parse(data.toString('utf8')) as { type: string };
           if (message.type !== 'hello') return;
           if (mode === 'fake-proof') socket.send(JSON.stringify({ type: 'auth-challenge', nonce: '5a'.repeat(32), proof: 'a5'.repeat(32) }));
-          else socket.send(JSON.stringify({ type: 'welcome', protocol: 2, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'x', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: [], presets: ['classic'], limits: { maxOutputSide: 4096, maxInputSide: 4096, maxInputPixels: 16777216, maxImageBytes: 1, maxContentImages: 1, maxStyleImages: 1, maxPayloadBytes: 1, maxQueuedJobs: 1 }, paired: true }));
+          else socket.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'x', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: [], presets: ['classic'], limits: { maxOutputSide: 4096, maxInputSide: 4096, maxInputPixels: 16777216, maxImageBytes: 1, maxContentImages: 1, maxStyleImages: 1, maxPayloadBytes: 1, maxQueuedJobs: 1 }, paired: true }));
         });
       });
     }

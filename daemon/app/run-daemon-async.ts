@@ -1,3 +1,4 @@
+import { formatPairingCode } from '../../protocol/index.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
@@ -177,7 +178,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     say(`Listening on ${running.urls.join(' and ')}`);
     const showPairing = (state: PairingWindowState, reason: 'opened' | 'used' | 'expired' | 'failure'): void => {
       show({ pairingCode: state.code, pairingNote: pairingNote(state) });
-      if (reason === 'opened' && state.code) say(`Pairing code: ${state.code} (enter it in the Figma plugin; pairing is open for ${Math.ceil(state.secondsLeft / 60)} min)`);
+      if (reason === 'opened' && state.code) say(`Pairing code: ${formatPairingCode(state.code)} (enter it in the Figma plugin; pairing is open for ${Math.ceil(state.secondsLeft / 60)} min)`);
       else if (reason === 'failure') say(`Pairing: a wrong code was tried (${state.failures} in this window; more than your own typos means someone else is trying).`);
       else if (reason !== 'opened') say(`Pairing closed (${reason === 'used' ? 'a plugin paired' : 'time is up'}). To pair a plugin, press Enter here or choose “Pair a new plugin” in the tray menu.`);
     };

@@ -133,14 +133,17 @@ export class ClientConnection {
   private unpairedTimer: NodeJS.Timeout | undefined;
   private wrongCodes = 0;
   /** A SPAKE2 exchange answered, waiting for the client's confirmation. */
-  private pendingPair: { turn: Extract<PairingTurn, { ok: true }>; key: Uint8Array; expected: Uint8Array; answeredAt: number } | null = null;
+  private pendingPair: { turn: Extract<PairingTurn, { ok: true }>; key: Uint8Array; expected: Uint8Array } | null = null;
   /** The challenge sent to a client that named a known key. */
   private pendingAuth: { keyId: string; key: Uint8Array; context: ProofContext } | null = null;
   /** Being closed by the daemon: its slot is free already. */
   private leaving = false;
   /** Pairing attempts received and not yet answered (counted on receipt, before their turn). */
   private pairInHand = 0;
-  private readonly openedAt = performance.now();
+  /** A right confirmation whose pairing is being saved. */
+  private saving = false;
+  /** Our last step that left the next move to the peer: the upgrade, the welcome or challenge, a SPAKE2 answer. */
+  private lastStepAt = performance.now();
   /** Watches the raw bytes until the connection is paired; removed then. */
   private unpairedGuard: ((chunk: Buffer) => void) | null;
 
@@ -239,16 +242,18 @@ export class ClientConnection {
   }
 
   /**
-   * Whether a newer unpaired connection may take this one's slot: 'idle' (past hello, no
-   * pairing attempt in hand, and no pairing exchange answered less than UNPAIRED_MIN_LIFE_MS ago:
-   * a plugin confirms within one round trip, and one that never confirms must not keep its
-   * slot), 'silent' (no hello after UNPAIRED_MIN_LIFE_MS), or no.
+   * Whether a newer unpaired connection may take this one's slot, in the order victims are
+   * taken: 'guessed' (it failed a code, so it had its guess: even with another attempt queued),
+   * 'idle' (past hello, nothing queued, and our last step, welcome or SPAKE2 answer, more than
+   * UNPAIRED_MIN_LIFE_MS ago: a plugin answers within one round trip), 'silent' (no hello that
+   * long after its upgrade), or no (its turn is not over). A pairing being saved keeps its slot.
+   * So no connection holds a slot for longer than a few UNPAIRED_MIN_LIFE_MS by its one guess.
    */
-  get evictable(): 'idle' | 'silent' | false {
-    if (!this.holdsUnpairedSlot || this.pairInHand > 0) return false;
-    if (this.pendingPair !== null && performance.now() - this.pendingPair.answeredAt < UNPAIRED_MIN_LIFE_MS) return false;
-    if (this.state === 'unpaired') return 'idle';
-    return performance.now() - this.openedAt >= UNPAIRED_MIN_LIFE_MS ? 'silent' : false;
+  get evictable(): 'guessed' | 'idle' | 'silent' | false {
+    if (!this.holdsUnpairedSlot || this.saving) return false;
+    if (this.wrongCodes > 0) return 'guessed';
+    if (this.pairInHand > 0 || performance.now() - this.lastStepAt < UNPAIRED_MIN_LIFE_MS) return false;
+    return this.state === 'unpaired' ? 'idle' : 'silent';
   }
 
   /** Makes room for a newer unpaired connection. */
@@ -443,6 +448,7 @@ export class ClientConnection {
         daemonNonce: new Uint8Array(randomBytes(AUTH_NONCE_BYTES)),
       };
       this.state = 'authenticating';
+      this.lastStepAt = performance.now();
       this.pendingAuth = { keyId: message.auth.keyId, key, context };
       // The proof must come back as promptly as the hello did.
       this.unpairedTimer = setTimeout(() => {
@@ -453,6 +459,7 @@ export class ClientConnection {
       return;
     }
     this.state = 'unpaired';
+    this.lastStepAt = performance.now();
     this.armUnpairedTimer();
     this.context.logger.log('info', 'hello', { connectionId: this.id, client: this.clientName, paired: false, unknownKey: message.auth !== undefined, readsDaemonState: this.readsDaemonState });
     this.welcomeOrHold(false, message.auth !== undefined);
@@ -527,7 +534,8 @@ export class ClientConnection {
       turn.claim()?.release();
       return this.sendError('bad-message', 'That pairing share is not a valid ristretto255 element.');
     }
-    this.pendingPair = { turn, key: answer.key, expected: answer.expectedConfirm, answeredAt: performance.now() };
+    this.pendingPair = { turn, key: answer.key, expected: answer.expectedConfirm };
+    this.lastStepAt = performance.now();
     this.send({ type: 'pair-response', share: bytesToHex(answer.share), confirm: bytesToHex(answer.confirm) });
   }
 
@@ -563,6 +571,7 @@ export class ClientConnection {
       return this.sendError('pairing-closed', 'That code was just used or its pairing window closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the new code.');
     }
     let issued: { id: string };
+    this.saving = true;
     try {
       issued = await this.context.tokens.issueAsync(this.clientName, pending.key);
     } catch (error) {
@@ -570,6 +579,8 @@ export class ClientConnection {
       if (!(error instanceof TokenStoreError)) throw error;
       this.context.logger.log('error', 'pairing-not-saved', { connectionId: this.id, code: error.code, detail: error.message });
       return this.sendError('storage-failed', `${error.message} Then enter the same code again.`);
+    } finally {
+      this.saving = false;
     }
     claim.commit();
     if (this.state === 'closed') return;

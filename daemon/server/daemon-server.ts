@@ -18,13 +18,14 @@ import { checkHandshake } from './handshake.ts';
 import { createPhotopeaPageHandler, pageOrigins } from './photopea-page.ts';
 import { JobQueue } from './job-queue.ts';
 import { listenLoopbackAsync } from './listen-loopback-async.ts';
-import { DAEMON_STATE_INTERVAL_MS, MAX_PENDING_CLAIMS_PER_KEY, SHUTDOWN_GRACE_MS } from './limits.ts';
+import { DAEMON_STATE_INTERVAL_MS, MAX_PENDING_CLAIMS_PER_KEY, MAX_WAITING_UPGRADES, SHUTDOWN_GRACE_MS, UPGRADE_RETRY_MS, UPGRADE_WAIT_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
 import { PairingWindow, type PairingWindowState } from './pairing.ts';
 import { runStylizeJobAsync, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { serverOptionsSchema, type ServerOptionsInput } from './server-options.ts';
 import { StateReporter } from './state-reporter.ts';
 import { TokenStore } from './token-store.ts';
+import { UpgradeQueue } from './upgrade-queue.ts';
 
 export interface StartDaemonServerOptions extends ServerOptionsInput {
   /**
@@ -223,39 +224,26 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   };
 
   let closing = false;
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
-    // Unpaired connections are few; the oldest makes room for a new one (see limits.ts).
-    const active = [...connections.values()].filter((c) => !c.isLeaving);
+  const waitingUpgrades = new UpgradeQueue({ maxWaiting: MAX_WAITING_UPGRADES, waitMs: UPGRADE_WAIT_MS, retryMs: UPGRADE_RETRY_MS });
+
+  const activeConnections = (): ClientConnection[] => [...connections.values()].filter((c) => !c.isLeaving);
+  // A key id is a lookup id, not a proof, and anyone who saw one can replay it: a few claims
+  // per key wait for their proof at a time; more compete for unpaired slots like anyone else.
+  const claimsReservedSlot = (hint: string, active: ClientConnection[]): boolean =>
+    tokens.knowsHint(hint) && active.filter((c) => c.pendingClaim === hint).length < MAX_PENDING_CLAIMS_PER_KEY;
+  /**
+   * Gives an upgrade that passed the checks its connection, if there is room: a reserved slot
+   * for a claim on a known pairing, else a free unpaired slot or one whose holder's turn is over
+   * (see `evictable`: failed guessers first, then idle, then silent, oldest first each).
+   */
+  const tryAdmit = (request: IncomingMessage, socket: Duplex, head: Buffer, hint: string): boolean => {
+    const active = activeConnections();
     const unpaired = active.filter((c) => c.holdsUnpairedSlot);
-    const hint = keyHintOf(request);
-    // A key id is a lookup id, not a proof, and anyone who saw one can replay it: a few claims
-    // per key wait for their proof at a time; more compete for unpaired slots like anyone else.
-    const claimsPairing =
-      tokens.knowsHint(hint) && active.filter((c) => c.pendingClaim === hint).length < MAX_PENDING_CLAIMS_PER_KEY;
-    const verdict = closing
-      ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
-      : active.length >= options.maxConnections && unpaired.length === 0
-        ? ({ ok: false, status: 503, reason: 'too-many-connections' } as const)
-        : checkHandshake(request, { port, allowedOrigins: [...options.allowedOrigins, ...pageOrigins(port)] });
-    if (!verdict.ok) {
-      logger.log('warn', 'handshake-rejected', {
-        reason: verdict.reason,
-        host: request.headers.host?.slice(0, 100),
-        origin: request.headers.origin?.slice(0, 100),
-      });
-      refuse(socket, verdict.status, verdict.reason);
-      return;
-    }
+    const claimsPairing = claimsReservedSlot(hint, active);
     if ((!claimsPairing && unpaired.length >= options.maxUnpairedConnections) || active.length >= options.maxConnections) {
-      // Idle past hello first, oldest first; never one with a pairing attempt in hand, nor one
-      // too young to have said hello (a plugin pairs within one round trip of its upgrade).
-      const victim = unpaired.find((c) => c.evictable === 'idle') ?? unpaired.find((c) => c.evictable === 'silent');
-      if (!victim) {
-        logger.log('warn', 'handshake-rejected', { reason: 'too-many-unpaired' });
-        refuse(socket, 503, 'too-many-unpaired');
-        return;
-      }
+      const victim =
+        unpaired.find((c) => c.evictable === 'guessed') ?? unpaired.find((c) => c.evictable === 'idle') ?? unpaired.find((c) => c.evictable === 'silent');
+      if (!victim) return false;
       logger.log('info', 'unpaired-replaced', { connectionId: victim.id });
       victim.evict();
     }
@@ -272,8 +260,41 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
         connections.delete(id);
         sockets.delete(id);
         activity();
+        waitingUpgrades.drain();
         if (connections.size === 0) allClosed?.();
       });
+    });
+    return true;
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const active = activeConnections();
+    const hint = keyHintOf(request);
+    const verdict = closing
+      ? ({ ok: false, status: 503, reason: 'shutting-down' } as const)
+      : active.length >= options.maxConnections && !active.some((c) => c.holdsUnpairedSlot)
+        ? ({ ok: false, status: 503, reason: 'too-many-connections' } as const)
+        : checkHandshake(request, { port, allowedOrigins: [...options.allowedOrigins, ...pageOrigins(port)] });
+    if (!verdict.ok) {
+      logger.log('warn', 'handshake-rejected', {
+        reason: verdict.reason,
+        host: request.headers.host?.slice(0, 100),
+        origin: request.headers.origin?.slice(0, 100),
+      });
+      refuse(socket, verdict.status, verdict.reason);
+      return;
+    }
+    // First come, first served: nobody overtakes an upgrade already waiting for a slot, except a
+    // claim on a known pairing that a reserved slot takes.
+    if ((waitingUpgrades.length === 0 || claimsReservedSlot(hint, active)) && tryAdmit(request, socket, head, hint)) return;
+    waitingUpgrades.add({
+      socket,
+      tryAdmit: () => tryAdmit(request, socket, head, hint),
+      refuse: (reason) => {
+        logger.log('warn', 'handshake-rejected', { reason });
+        refuse(socket, 503, reason);
+      },
     });
   };
 
@@ -288,6 +309,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   let closed: Promise<void> | null = null;
   const closeAsync = async (): Promise<void> => {
     closing = true;
+    waitingUpgrades.refuseAll();
     reporter.dispose();
     pairing.dispose();
     logger.log('info', 'shutdown-start', { connections: connections.size, running: queue.running !== null, queued: queue.waitingJobs.length });

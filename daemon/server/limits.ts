@@ -57,20 +57,39 @@ export const PREVIEW_BACKPRESSURE_BYTES = 4 * 1024 * 1024;
  * Pairing (see pairing.ts and the README's security model): a window the designer opens (at
  * start, from the tray or the terminal) lasts PAIRING_WINDOW_MS with one code; attempts from
  * all connections are checked one at a time, at most one per PAIRING_ATTEMPT_INTERVAL_MS, so
- * a window allows at most 300 guesses of the 10^6 codes, and wrong codes never lock pairing.
+ * a window allows at most 6,000 guesses of the 10^8 codes (6 in 100,000 to hit it: five times
+ * less than 300 guesses of 6 digits), and wrong codes never lock pairing. Twenty a second
+ * clears a queue of one attempt per unpaired slot in 0.4 s, and costs a flood at most a
+ * seventh of a core (a SPAKE2 answer is ~7 ms of @noble/curves on this project's 2-core
+ * machine).
  */
 export const DEFAULT_PAIRING_WINDOW_MS = 5 * 60_000;
-export const DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS = 1000;
+export const DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS = 50;
 /** Wrong codes one connection may try before it is closed (a designer's typos fit). */
 export const PAIRING_MAX_FAILURES_PER_CONNECTION = 3;
 
 /**
  * Connections not yet paired (past hello or not): at most this many at once; a new one
- * replaces the oldest, so sockets held open by a web page or another program cannot keep a
- * paired plugin (paired within one round trip of its hello) or the designer's pairing out.
- * The rest of `maxConnections` is in effect reserved for paired plugins.
+ * replaces one whose turn is over (connection.ts, `evictable`), so sockets held open by a web
+ * page or another program cannot keep a paired plugin (paired within one round trip of its
+ * hello) or the designer's pairing out. The rest of `maxConnections` is in effect reserved for
+ * paired plugins.
  */
 export const DEFAULT_MAX_UNPAIRED_CONNECTIONS = 8;
+/**
+ * An unpaired upgrade that finds every unpaired slot in its turn waits, first come first
+ * served, for the next slot whose turn ends (every turn ends within a few
+ * UNPAIRED_MIN_LIFE_MS), rather than being refused: a refused plugin retries after a backoff,
+ * while a page reconnecting in a loop is always there the moment a slot frees. A browser
+ * keeps one WebSocket per address in CONNECTING at a time (RFC 6455 §4.1; Chromium's
+ * WebSocketEndpointLockManager), so a hostile page has at most one waiting upgrade per
+ * loopback address ahead of the designer's. At most MAX_WAITING_UPGRADES wait, each at most
+ * UPGRADE_WAIT_MS; past either they get 503.
+ */
+export const MAX_WAITING_UPGRADES = 32;
+export const UPGRADE_WAIT_MS = 10_000;
+/** How often a waiting upgrade looks again for a slot whose turn ended (turns end on a clock, not on an event). */
+export const UPGRADE_RETRY_MS = 50;
 /**
  * Connections whose upgrade named the same known key id (`?k=`) and have not proven the key
  * yet: at most this many take reserved slots; later ones take unpaired slots (with their
@@ -78,7 +97,13 @@ export const DEFAULT_MAX_UNPAIRED_CONNECTIONS = 8;
  * the reserved slots; a paired plugin proves its key within one round trip.
  */
 export const MAX_PENDING_CLAIMS_PER_KEY = 2;
-/** A connection this young that has not said hello yet keeps its slot (its hello is on the way). */
+/**
+ * The turn of an unpaired connection that has not failed a code: it keeps its slot this long
+ * after each step that leaves the next move to the peer (the upgrade, our welcome, our answer
+ * to its SPAKE2 share), and while a pairing attempt of its own is queued. A plugin takes each
+ * next step within one round trip; a connection that failed a code has had its guess, and a
+ * newcomer may always take its slot.
+ */
 export const UNPAIRED_MIN_LIFE_MS = 1000;
 /** An unpaired connection that has not tried a code for this long is closed (the plugin reconnects). */
 export const DEFAULT_UNPAIRED_IDLE_MS = 60_000;

@@ -1,3 +1,5 @@
+import { formatPairingCode } from '../../protocol/index.ts';
+
 /** What the tray shows; the daemon keeps one and hands every change to `Tray.update`. */
 export interface TrayStatus {
   /** The headline: starting, weights progress, ready, or what went wrong. */
@@ -47,7 +49,7 @@ export function trayMenuRows(status: TrayStatus): TrayMenuRow[] {
     separator('sep-1'),
     {
       key: 'pairing-code',
-      title: code ? `Pairing code: ${code}${status.pairingNote ? ` (${status.pairingNote})` : ''}` : 'Pairing: closed',
+      title: code ? `Pairing code: ${formatPairingCode(code)}${status.pairingNote ? ` (${status.pairingNote})` : ''}` : 'Pairing: closed',
       tooltip: 'Enter this code in the Figma plugin to pair it; click to copy',
       enabled: code !== null,
       action: 'copy-pairing-code',
@@ -90,7 +92,7 @@ export function trayMenuRows(status: TrayStatus): TrayMenuRow[] {
 
 /** The tooltip of the icon itself: the headline and the pairing code. */
 export function trayTooltip(status: TrayStatus): string {
-  return status.pairingCode ? `Atelier: ${status.line} · pairing code ${status.pairingCode}` : `Atelier: ${status.line}`;
+  return status.pairingCode ? `Atelier: ${status.line} · pairing code ${formatPairingCode(status.pairingCode)}` : `Atelier: ${status.line}`;
 }
 
 function separator(key: string): TrayMenuRow {

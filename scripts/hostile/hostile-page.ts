@@ -1,10 +1,11 @@
 /**
  * The hostile page of scripts/hostile-iframe.ts: runs in a sandboxed iframe (Origin "null", as
  * Figma's plugin frame) and, against ws://localhost:<port>, holds sockets past hello, guesses
- * pairing codes by SPAKE2 as fast as the daemon answers, and tries to pass as a paired plugin
- * with made-up key ids. Everything it gets back is tallied in `window.learned`.
+ * pairing codes by SPAKE2 as fast as the daemon answers (on sockets it keeps, and one guess per
+ * fresh socket, each step as late as the daemon still counts its turn), and tries to pass as a
+ * paired plugin with made-up key ids. Everything it gets back is tallied in `window.learned`.
  */
-import { PROTOCOL_VERSION, Spake2Client, bytesToHex, hexToBytes, spake2Context } from '../../protocol/index.ts';
+import { LIMITS, PROTOCOL_VERSION, Spake2Client, bytesToHex, hexToBytes, spake2Context } from '../../protocol/index.ts';
 
 /** Set by the attacker page in the frame's srcdoc (a srcdoc frame has no URL of its own). */
 const params = new URLSearchParams((globalThis as unknown as { HOSTILE_PARAMS?: string }).HOSTILE_PARAMS ?? '');
@@ -12,6 +13,9 @@ const port = Number(params.get('port'));
 const holders = Number(params.get('holders') ?? '16');
 const guessers = Number(params.get('guessers') ?? '4');
 const impersonators = Number(params.get('impersonators') ?? '2');
+const freshGuessers = Number(params.get('fresh') ?? '0');
+/** How long each fresh guesser waits before each step: under the daemon's UNPAIRED_MIN_LIFE_MS (1 s). */
+const HOLD_MS = 800;
 const url = `ws://localhost:${port}`;
 const host = `localhost:${port}`;
 
@@ -68,7 +72,7 @@ for (let i = 0; i < holders; i++) open(url, (ws) => ws.send(hello()), () => unde
 // 2. Guess codes: one SPAKE2 exchange after another on each socket.
 const spakes = new WeakMap<WebSocket, Spake2Client>();
 const guess = (ws: WebSocket): void => {
-  const code = String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0');
+  const code = String(Math.floor(Math.random() * 10 ** LIMITS.PAIRING_CODE_DIGITS)).padStart(LIMITS.PAIRING_CODE_DIGITS, '0');
   const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, 'atelier-figma', host));
   spakes.set(ws, spake);
   learned.guesses += 1;
@@ -90,6 +94,19 @@ for (let i = 0; i < guessers; i++) {
         return guess(ws);
       }
       if (message.type === 'error' && message.code === 'pairing-closed') setTimeout(() => ws.readyState === 1 && guess(ws), 200);
+    },
+  );
+}
+
+// 2b. One guess per fresh socket, each step as late as the daemon still counts its turn, so
+//     each socket keeps its slot as long as one guess allows; closed after, and reopened.
+for (let i = 0; i < freshGuessers; i++) {
+  open(
+    url,
+    (ws) => setTimeout(() => ws.readyState === 1 && ws.send(hello()), HOLD_MS),
+    (ws, message) => {
+      if (message.type === 'welcome') setTimeout(() => ws.readyState === 1 && guess(ws), HOLD_MS);
+      if (message.type === 'pair-response') setTimeout(() => ws.close(), HOLD_MS);
     },
   );
 }

@@ -66,6 +66,8 @@ async function connectAsync(url: string): Promise<{ ws: WebSocket; nextAsync(): 
 }
 
 const CLIENT_NAME = 'atelier-test';
+/** The code as the terminal shows it (two groups of four), as the plugin sends it: digits only. */
+const shownCode = (match: RegExpMatchArray): string => match[1]!.replace(' ', '');
 const hello = (auth?: { keyId: string; nonce: string }, capabilities?: string[]): string =>
   JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: CLIENT_NAME, version: '1.0.0' }, ...(auth ? { auth } : {}), ...(capabilities ? { capabilities } : {}) });
 
@@ -92,7 +94,7 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
   const daemon = spawnDaemon(['--headless', '--port', '0'], env);
   try {
     const [, url] = await daemon.waitForAsync(/Listening on (ws:\/\/127\.0\.0\.1:\d+)/);
-    const [, code] = await daemon.waitForAsync(/Pairing code: (\d{6})/);
+    const code = shownCode(await daemon.waitForAsync(/Pairing code: (\d{4} \d{4})/));
     await daemon.waitForAsync(/Ready: plugins can apply styles/);
     assert.match(daemon.stdout(), new RegExp(`Weights: ${weights.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
@@ -122,7 +124,7 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
     // The used code is gone and pairing closed; Enter on the terminal opens it again, with a new code.
     await daemon.waitForAsync(/Pairing closed \(a plugin paired\)\. To pair a plugin, press Enter here/);
     daemon.child.stdin.write('\n');
-    const [, nextCode] = await daemon.waitForAsync(/Pairing code: (\d{6})[\s\S]*Pairing code: (\d{6})/).then((m) => [m[0], m[2]]);
+    const nextCode = await daemon.waitForAsync(/Pairing code: (\d{4} \d{4})[\s\S]*Pairing code: (\d{4} \d{4})/).then((m) => m[2]!.replace(' ', ''));
     assert.notEqual(nextCode, code);
     assert.ok(!(await readFile(join(env.XDG_CACHE_HOME, 'atelier', 'logs', 'daemon.log'), 'utf8')).includes(code!), 'the code is not in the log');
 
@@ -154,7 +156,7 @@ test('first run: the daemon listens and pairs at once, and plugins see the downl
   try {
     // The weights host holds half the file back: everything below happens mid-download.
     const [, url] = await daemon.waitForAsync(/Listening on (ws:\/\/127\.0\.0\.1:\d+)/);
-    const [, code] = await daemon.waitForAsync(/Pairing code: (\d{6})/);
+    const code = shownCode(await daemon.waitForAsync(/Pairing code: (\d{4} \d{4})/));
     const plugin = await connectAsync(url!);
     plugin.ws.send(hello(undefined, ['daemon-state']));
     const welcome = await plugin.waitForAsync('welcome');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { trayMenuRows, trayTooltip, type TrayStatus } from '../../daemon/tray/index.ts';
 
 const starting: TrayStatus = { line: 'Downloading weights 41%', engine: null, job: 'Idle', connections: 0, pairingCode: null, pairingNote: null, startAtLogin: false };
-const ready: TrayStatus = { line: 'Ready', engine: 'tfjs cpu · CPU', job: 'Running a job, 2 waiting', connections: 1, pairingCode: '123456', pairingNote: '4 min left, 2 wrong codes', startAtLogin: true };
+const ready: TrayStatus = { line: 'Ready', engine: 'tfjs cpu · CPU', job: 'Running a job, 2 waiting', connections: 1, pairingCode: '12345678', pairingNote: '4 min left, 2 wrong codes', startAtLogin: true };
 
 test('the menu shows status, engine, job and queue, pairing code, and every action', () => {
   const rows = trayMenuRows(ready);
@@ -13,7 +13,7 @@ test('the menu shows status, engine, job and queue, pairing code, and every acti
     'Engine: tfjs cpu · CPU',
     'Job: Running a job, 2 waiting',
     'Plugins connected: 1',
-    'Pairing code: 123456 (4 min left, 2 wrong codes)',
+    'Pairing code: 1234 5678 (4 min left, 2 wrong codes)',
     'Keep pairing open longer',
     'Revoke paired plugins',
     'Open Photopea with Atelier',
@@ -27,7 +27,7 @@ test('the menu shows status, engine, job and queue, pairing code, and every acti
   );
   assert.ok(rows.filter((r) => !r.action && !r.separator).every((r) => !r.enabled), 'status lines are not clickable');
   assert.equal(rows.find((r) => r.key === 'start-at-login')?.checked, true);
-  assert.match(trayTooltip(ready), /123456/);
+  assert.match(trayTooltip(ready), /1234 5678/);
 });
 
 test('while starting, pairing actions are disabled and rows keep their keys for in-place updates', () => {

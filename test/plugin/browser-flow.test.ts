@@ -97,6 +97,10 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     await page.screenshot({ path: join(screenshotDir, 'plugin-pairing.png') });
     await ui.locator('#pair-code').fill('000000');
     await ui.locator('#pair-submit').click();
+    await ui.locator('#pair-error', { hasText: 'The code has 8 digits' }).waitFor();
+    // A wrong code, typed as shown (two groups): the daemon's answer says it is wrong.
+    await ui.locator('#pair-code').fill(daemon.pairingCode() === '00000000' ? '0000 0001' : '0000 0000');
+    await ui.locator('#pair-submit').click();
     await ui.locator('#pair-error', { hasText: 'wrong' }).waitFor();
     await ui.locator('#pair-code').fill(daemon.pairingCode()!);
     await ui.locator('#pair-submit').click();

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { isAllowedHost, isAllowedOrigin } from '../../daemon/server/handshake.ts';
 import type { Engine } from '../../daemon/engine/index.ts';
 import { TestClient } from './test-client.ts';
-import { createTestEngineAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
+import { createTestEngineAsync, pairedClientAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
 
 let engine: Engine;
 let cleanupEngineAsync: () => Promise<void>;
@@ -85,16 +85,29 @@ test('plain HTTP requests outside the Photopea page get 404 and no information',
   assert.equal(status, 404);
 });
 
-test('connections beyond the limit are refused with 503 and the daemon keeps serving', async () => {
-  const clients = await Promise.all([1, 2, 3].map(() => TestClient.connectAsync(daemon.server.url)));
-  assert.equal(await statusOfHandshakeAsync({}), 503);
-  for (const c of clients) c.close();
-  await Promise.all(clients.map((c) => c.closedAsync()));
-  // The server sees the closes a moment after the clients do: retry until it has.
-  let status = 0;
-  for (let i = 0; i < 100 && status !== 101; i++) {
-    status = await statusOfHandshakeAsync({});
-    if (status !== 101) await new Promise((resolve) => setTimeout(resolve, 20));
+test('connections beyond the limit: refused with 503 when all are paired; an unpaired one waits for a silent one’s turn to end and takes its slot', async () => {
+  const paired = [];
+  for (let i = 0; i < 3; i++) paired.push((await pairedClientAsync(daemon.server)).client);
+  assert.equal(await statusOfHandshakeAsync({}), 503, 'every slot is a paired plugin’s: nothing to wait for');
+  for (const c of paired) c.close();
+  await Promise.all(paired.map((c) => c.closedAsync()));
+
+  // Three connections that say nothing fill the limit; the fourth is not refused but waits
+  // until the first silent one's turn is over (UNPAIRED_MIN_LIFE_MS), then takes its slot.
+  let silent: TestClient[] = [];
+  for (let i = 0; i < 100 && silent.length < 3; i++) {
+    const client = await TestClient.connectAsync(daemon.server.url).catch(() => null);
+    if (client) silent.push(client);
+    else await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  assert.equal(status, 101);
+  assert.equal(silent.length, 3);
+  const closes = silent.map((c) => c.closedAsync());
+  const fourth = await TestClient.connectAsync(daemon.server.url);
+  const replaced = await Promise.race(closes.map((closed, i) => closed.then((code) => ({ i, code }))));
+  assert.equal(replaced.code, 4004, 'a silent one was replaced');
+  fourth.hello();
+  assert.equal((await fourth.waitForAsync('welcome')).message.type, 'welcome', 'and the daemon keeps serving');
+  fourth.close();
+  silent = silent.filter((_, i) => i !== replaced.i);
+  for (const c of silent) c.close();
 });

@@ -60,7 +60,7 @@ const frameText = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): st
  * `self` welcomes unpaired, plays the daemon's side of SPAKE2 with its own guess, and answers a
  * named key with a made-up proof; `self-paired` simply claims the plugin is paired.
  */
-async function startImpostorAsync(host: string, mode: 'relay' | 'self' | 'self-paired', guess = '000000'): Promise<Impostor> {
+async function startImpostorAsync(host: string, mode: 'relay' | 'self' | 'self-paired', guess = '00000000'): Promise<Impostor> {
   const wss = new WebSocketServer({ host, port: 0, perMessageDeflate: false });
   await new Promise((resolve) => wss.once('listening', resolve));
   const port = (wss.address() as { port: number }).port;
@@ -206,7 +206,7 @@ for (const host of hosts) {
   });
 
   test(`an impostor on ${host} answering itself gets one guess: a wrong one gets no confirmation and no code`, { skip }, async () => {
-    const impostor = await startImpostorAsync(host, 'self', '000000');
+    const impostor = await startImpostorAsync(host, 'self', '00000000');
     const plugin = startPlugin(impostor.url, null);
     try {
       await plugin.waitForAsync((s) => s.kind === 'pairing-needed', 'the pairing panel');

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Engine } from '../../daemon/engine/index.ts';
 import { urlWithHint } from '../../client/key-hint.ts';
-import { PROTOCOL_VERSION, Spake2Client, bytesToHex, spake2Context } from '../../protocol/index.ts';
+import { DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS, UNPAIRED_MIN_LIFE_MS } from '../../daemon/server/limits.ts';
+import { LIMITS, PROTOCOL_VERSION, Spake2Client, bytesToHex, spake2Context } from '../../protocol/index.ts';
 import { TEST_CLIENT_NAME, TestClient, type TestKey } from './test-client.ts';
 import { createTestEngineAsync, openPairingCode, pairedClientAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
 
@@ -16,8 +17,8 @@ let daemon: TestDaemon;
 
 before(async () => {
   ({ engine, cleanupAsync: cleanupEngineAsync } = await createTestEngineAsync());
-  // The real pacing of attempts (one per 50 ms here, one per second by default).
-  daemon = await startTestDaemonAsync(engine, { maxConnections: 16, pairingAttemptIntervalMs: 50 });
+  // The real pacing of attempts and the real slot counts.
+  daemon = await startTestDaemonAsync(engine, { maxConnections: 16, pairingAttemptIntervalMs: DEFAULT_PAIRING_ATTEMPT_INTERVAL_MS });
 });
 
 after(async () => {
@@ -26,6 +27,81 @@ after(async () => {
 });
 
 const hostileHeaders = { Origin: 'null' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const guessOf = (n: number): string => String(n % 10 ** LIMITS.PAIRING_CODE_DIGITS).padStart(LIMITS.PAIRING_CODE_DIGITS, '0');
+
+/**
+ * What a web page gets from its browser: at most one WebSocket per address in CONNECTING at a
+ * time (RFC 6455 §4.1; Chromium's WebSocketEndpointLockManager, which also waits 10 ms after
+ * each before the next), across all its sockets. Two, for the daemon's two loopback addresses
+ * (a page may name both), so this page is at least as strong as a real one.
+ */
+function browserConnector(addresses = 2): (url: string) => Promise<TestClient | null> {
+  const locks: Array<Promise<unknown>> = Array.from({ length: addresses }, () => Promise.resolve());
+  let next = 0;
+  return (url) => {
+    const at = next++ % addresses;
+    const attempt = locks[at]!.then(() => TestClient.connectAsync(url, hostileHeaders).catch(() => null));
+    locks[at] = attempt.then(() => sleep(10));
+    return attempt;
+  };
+}
+
+/**
+ * The strongest guesser a page can be: one guess per fresh connection (so it never has a failed
+ * code on it), each step taken as late as the daemon still counts its turn, so that each socket
+ * holds its slot as long as its one guess allows. `count` sockets at once.
+ */
+function guessFreshly(count: number): { stopAsync(): Promise<void>; guesses(): number; refused(): number } {
+  let stopped = false;
+  let guesses = 0;
+  /** Upgrades answered 503 (the line was full, or a wait ran out). */
+  let refused = 0;
+  const connect = browserConnector();
+  const live = new Set<TestClient>();
+  const hold = UNPAIRED_MIN_LIFE_MS * 0.8;
+  const loops = Array.from({ length: count }, async (_, n) => {
+    while (!stopped) {
+      const client = await connect(daemon.server.url);
+      if (!client) {
+        refused += 1;
+        await sleep(10);
+        continue;
+      }
+      live.add(client);
+      // Each step is given up as soon as the test is over.
+      const step = async <T>(next: Promise<T>): Promise<T> => {
+        const value = await next;
+        if (stopped) throw new Error('stopped');
+        return value;
+      };
+      try {
+        await step(sleep(hold));
+        client.hello();
+        await step(client.waitForAsync('welcome'));
+        await step(sleep(hold));
+        const spake = new Spake2Client(guessOf(guesses * 13 + n), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host));
+        client.send({ type: 'pair', share: bytesToHex(spake.share) });
+        guesses += 1;
+        await step(client.waitForAsync('pair-response'));
+        await step(sleep(hold));
+      } catch {
+        // Replaced or closed on the way (a page just opens the next one), or the test is over.
+      }
+      client.close();
+      live.delete(client);
+    }
+  });
+  return {
+    guesses: () => guesses,
+    refused: () => refused,
+    async stopAsync() {
+      stopped = true;
+      for (const client of live) client.close();
+      await Promise.all(loops);
+    },
+  };
+}
 
 /** Holds `count` sockets open past hello (reopening any the daemon closes, with `reopen`), until stopped. */
 function holdSockets(count: number, reopen: boolean): { stopAsync(): Promise<void>; opened(): number } {
@@ -73,7 +149,7 @@ function guessCodes(count: number): { stopAsync(): Promise<void>; guesses(): num
       live.add(client);
       client.hello();
       while (!stopped && client.closeCode === null) {
-        const spake = new Spake2Client(String((guesses * 7 + n) % 1_000_000).padStart(6, '0'), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host));
+        const spake = new Spake2Client(guessOf(guesses * 7 + n), spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host));
         client.send({ type: 'pair', share: bytesToHex(spake.share) });
         guesses += 1;
         const reply = await client.nextAsync().catch(() => null);
@@ -173,4 +249,48 @@ test('connections that hold a SPAKE2 exchange unconfirmed do not keep their slot
   assert.ok(await designer.pairAsync(code), 'the designer paired');
   designer.close();
   for (const holder of holders) holder.close();
+});
+
+test('16 connections guessing codes back to back, at the real pacing, do not keep the designer from pairing: a newcomer takes the slot of one that failed', { timeout: 120_000 }, async () => {
+  const guessers = guessCodes(16);
+  try {
+    while (guessers.guesses() < 32) await sleep(20);
+    const code = openPairingCode(daemon.server);
+    const failuresBefore = daemon.server.pairing().failures;
+    // Each try is a new plugin connection that sends the code right after its welcome.
+    const outcomes: string[] = [];
+    for (let tries = 0; tries < 3 && outcomes.at(-1) !== 'paired'; tries++) {
+      const fresh = await TestClient.connectAsync(daemon.server.url, hostileHeaders).catch((e: unknown) => String(e));
+      if (typeof fresh === 'string') {
+        outcomes.push(fresh);
+        continue;
+      }
+      fresh.hello();
+      outcomes.push(await fresh.pairAsync(code).then((paired) => (paired ? 'paired' : 'wrong code'), (e: unknown) => String(e)));
+      fresh.close();
+    }
+    assert.equal(outcomes.at(-1), 'paired', `the designer’s tries: ${outcomes.join('; ')}`);
+    assert.ok(daemon.server.pairing().failures > failuresBefore, 'the guessing went on in the window meanwhile');
+  } finally {
+    await guessers.stopAsync();
+  }
+});
+
+test('a page guessing on fresh sockets, each holding its slot as long as its one guess allows, does not keep the designer out: the designer’s upgrade waits its turn', { timeout: 120_000 }, async () => {
+  const guessers = guessFreshly(16);
+  try {
+    // 16 sockets for 8 unpaired slots: once each has guessed, the slots are all taken in turns.
+    while (guessers.guesses() < 24) await sleep(20);
+    const code = openPairingCode(daemon.server);
+    // One connection (the plugin's, typed code in hand): it must not be refused, only wait.
+    const designer = await TestClient.connectAsync(daemon.server.url, hostileHeaders);
+    designer.hello();
+    await designer.waitForAsync('welcome');
+    const paired = await designer.pairAsync(code);
+    assert.ok(paired, 'the designer paired on its first connection');
+    designer.close();
+    assert.equal(guessers.refused(), 0, 'nor was the page refused: its upgrades waited in line too');
+  } finally {
+    await guessers.stopAsync();
+  }
 });

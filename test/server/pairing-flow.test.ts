@@ -23,7 +23,7 @@ after(async () => {
 });
 
 function wrongCode(right: string): string {
-  return right === '000000' ? '000001' : '000000';
+  return right === '00000000' ? '00000001' : '00000000';
 }
 
 test('hello is answered with welcome (versions, engine, limits), unpaired without a token', async () => {

@@ -6,17 +6,17 @@ function setup(windowMs = 60_000, attemptIntervalMs = 0) {
   let now = 1_000_000;
   const changes: Array<[PairingWindowState, string]> = [];
   const pairing = new PairingWindow({ windowMs, attemptIntervalMs, now: () => now, onChange: (state, reason) => changes.push([state, reason]) });
-  const wrong = (): string => (pairing.state.code === '000000' ? '000001' : '000000');
+  const wrong = (): string => (pairing.state.code === '00000000' ? '00000001' : '00000000');
   return { pairing, changes, wrong, advance: (ms: number) => (now += ms) };
 }
 
-test('pairing is closed until a window opens; the window has one six-digit code and closes once used', async () => {
+test('pairing is closed until a window opens; the window has one eight-digit code and closes once used', async () => {
   const { pairing, changes } = setup();
   assert.equal(pairing.state.code, null);
-  assert.deepEqual(await pairing.attemptAsync('123456'), { ok: false, code: 'pairing-closed' });
+  assert.deepEqual(await pairing.attemptAsync('12345678'), { ok: false, code: 'pairing-closed' });
   pairing.open();
   const code = pairing.state.code!;
-  assert.match(code, /^[0-9]{6}$/);
+  assert.match(code, /^[0-9]{8}$/);
   assert.deepEqual(changes.at(-1), [{ code, secondsLeft: 60, failures: 0 }, 'opened']);
   const used = await pairing.attemptAsync(code);
   assert.equal(used.ok, true);
