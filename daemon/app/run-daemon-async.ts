@@ -1,6 +1,6 @@
-import { formatPairingCode } from '../../protocol/index.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatPairingCode } from '../../protocol/index.ts';
 import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
 import { createJsonLogger, startDaemonServerAsync, TokenStoreError, ListenError, type DaemonActivity, type PairingWindowState, type DaemonServer } from '../server/index.ts';

@@ -1,4 +1,4 @@
-import type { ProgressEvent } from '../engine/index.ts';
+import type { ProgressEvent, StageMemorySummary } from '../engine/index.ts';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -27,4 +27,17 @@ export function formatBar(ev: ProgressEvent, columns: number): string {
   const size = Math.max(10, Math.min(40, columns - label.length - 3));
   const filled = Math.round(done * size);
   return `[${'#'.repeat(filled)}${'-'.repeat(size - filled)}]${label}`;
+}
+
+/**
+ * The job's memory plan in one line, so a large job says before any work whether and how it is
+ * tiled: `memory budget 4096 MB: stage 1 whole, history 20 (≤ 2700 MB); stage 2 in 6 windows of
+ * 880×880 (halo 96), history 3 (≤ 3458 MB)`. The figures are the plan's upper bounds.
+ */
+export function formatMemoryPlan(stages: readonly StageMemorySummary[], budgetMB: number): string {
+  const parts = stages.map((st, i) => {
+    const how = st.windows ? `in ${st.windows.count} windows of ${st.windows.width}×${st.windows.height} (halo ${st.windows.halo})` : 'whole';
+    return `stage ${i + 1} ${how}, history ${st.historySize} (≤ ${st.estimatedMB} MB)`;
+  });
+  return `memory budget ${budgetMB} MB: ${parts.join('; ')}`;
 }

@@ -4,7 +4,7 @@ import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts'
 import { resolveUserDirs } from '../config/index.ts';
 import { encodePngAsync, ImageError, readImageAsync, resizeRgbAsync } from '../image/index.ts';
 import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, findCachedWeightsAsync, WeightsError } from '../weights-download/index.ts';
-import { formatBar, formatDuration, formatLossLine } from './progress-line.ts';
+import { formatBar, formatDuration, formatLossLine, formatMemoryPlan } from './progress-line.ts';
 import { parseStylizeArgs, STYLIZE_USAGE, UsageError, type StylizeArgs } from './stylize-args.ts';
 
 export interface CliIo {
@@ -69,8 +69,8 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
     })) {
       if (ev.type === 'start') {
         const plan = ev.stages.map((s) => `${s.iterations}×${s.height}x${s.width}`).join(' → ');
-        if (args.json) io.stdout.write(`${JSON.stringify({ type: 'start', engine: engine!.info.engine, backend: ev.backend, device: ev.device, preset: ev.options.preset, optimizer: ev.options.optimizer, stages: ev.stages })}\n`);
-        else io.stderr.write(`atelier: preset ${ev.options.preset}, ${ev.options.optimizer}, ${plan}\n`);
+        if (args.json) io.stdout.write(`${JSON.stringify({ type: 'start', engine: engine!.info.engine, backend: ev.backend, device: ev.device, preset: ev.options.preset, optimizer: ev.options.optimizer, stages: ev.stages, memory: ev.memory, memoryBudgetMB: ev.memoryBudgetMB })}\n`);
+        else io.stderr.write(`atelier: preset ${ev.options.preset}, ${ev.options.optimizer}, ${plan}\natelier: ${formatMemoryPlan(ev.memory, ev.memoryBudgetMB)}\n`);
       } else if (ev.type === 'progress') {
         if (args.json) {
           io.stdout.write(

@@ -3,7 +3,7 @@ import { matchColorStatistics, restoreChroma } from './color-transfer.ts';
 import { CONVENTIONS, postprocess, preprocess, type InputConvention } from './convention.ts';
 import { EngineError } from './engine-error.ts';
 import { fitStyleAsync } from './fit-style.ts';
-import { defaultMemoryBudgetMB, planStageMemory, type StageMemoryPlan } from './memory-budget.ts';
+import { defaultMemoryBudgetMB, planStageMemory, summarizeStageMemory, type StageMemoryPlan } from './memory-budget.ts';
 import type { LossBackend, StageInputs, StageLossFunction } from './loss-function.ts';
 import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
@@ -184,7 +184,7 @@ class DriverEngine implements Engine {
     const budgetMB = this.memoryBudgetMB ?? defaultMemoryBudgetMB();
     const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB));
     const started = performance.now();
-    yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages };
+    yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages, memory: memory.map(summarizeStageMemory), memoryBudgetMB: budgetMB };
 
     let x: tf.Tensor4D | undefined;
     let last: Losses = { content: 0, style: 0, tv: 0, total: 0 };

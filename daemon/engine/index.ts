@@ -13,6 +13,7 @@ export type {
   ResultEvent,
   Losses,
   StageSpec,
+  StageMemorySummary,
   EngineInfo,
   InputConventionName,
   OptimizerName,
@@ -24,7 +25,7 @@ export { BACKEND_NAMES, type BackendName } from './backend.ts';
 export { diagnoseEnginesAsync, type EngineDiagnosis, type ProviderDiagnosis, type BackendDiagnosis } from './diagnose-engines-async.ts';
 export { EXECUTION_PROVIDER_NAMES, type ExecutionProviderChoice } from './onnx/provider-names.ts';
 export { MAX_OUTPUT_SIDE, PRESETS, PRESET_NAMES, resolveOptions, stagePlan } from './presets.ts';
-export { defaultMemoryBudgetMB, MEMORY_LIMITS, planStageMemory, type StageMemoryPlan } from './memory-budget.ts';
+export { defaultMemoryBudgetMB, MEMORY_LIMITS, planStageMemory, summarizeStageMemory, type StageMemoryPlan } from './memory-budget.ts';
 export { estimateJob, TIME_RATES, type JobEstimate, type StageEstimate } from './time-estimate.ts';
 export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';
 export { writeWeightsManifestAsync, type NamedWeight } from './weights/write-weights-manifest.ts';

@@ -1,7 +1,7 @@
 import { freemem, totalmem } from 'node:os';
 import { EngineError } from './engine-error.ts';
 import { deepestOf, exactHalo, minimumWindowSide, planTiles, tapStride, type TilePlan } from './tile-plan.ts';
-import type { StyleOptions } from './types.ts';
+import type { StageMemorySummary, StyleOptions } from './types.ts';
 import { tapOrder, VGG19_CONV_LAYERS } from './vgg-layers.ts';
 
 /**
@@ -141,4 +141,14 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
   const estimatedBytes =
     MEMORY_LIMITS.fixedBytes + imageBytes(h) + tiles.windowHeight * tiles.windowWidth * perActivationPixel;
   return { tiles, historySize: o.optimizer === 'lbfgs' ? h : o.historySize, estimatedBytes };
+}
+
+/** A stage's plan as the job's start event reports it (the CLI prints it; windows by count and side). */
+export function summarizeStageMemory(plan: StageMemoryPlan): StageMemorySummary {
+  const tiles = plan.tiles;
+  return {
+    windows: tiles ? { count: tiles.windows.length, height: tiles.windowHeight, width: tiles.windowWidth, halo: tiles.halo } : null,
+    historySize: plan.historySize,
+    estimatedMB: Math.ceil(plan.estimatedBytes / MB),
+  };
 }

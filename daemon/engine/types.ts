@@ -125,12 +125,25 @@ export interface Losses {
   total: number;
 }
 
+/** How a stage runs under the job's memory budget (memory-budget.ts), as planned before any work. */
+export interface StageMemorySummary {
+  /** Windows of the tiled evaluation (with their side and halo), or null: the stage runs whole. */
+  windows: { count: number; height: number; width: number; halo: number } | null;
+  /** L-BFGS history kept at this stage (shortened where the budget asks). */
+  historySize: number;
+  /** The plan's estimate of the stage's peak, in MB (an upper bound: see MEMORY_LIMITS). */
+  estimatedMB: number;
+}
+
 export interface StartEvent {
   type: 'start';
   backend: string;
   device: string;
   options: StyleOptions;
   stages: StageSpec[];
+  /** One per stage, in order; and the budget they were planned under. */
+  memory: StageMemorySummary[];
+  memoryBudgetMB: number;
 }
 
 export interface ProgressEvent {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { planStageMemory, resolveOptions, stagePlan, summarizeStageMemory, writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { formatMemoryPlan } from '../../daemon/cli/progress-line.ts';
 import { writeKerasVgg19H5Async } from '../weights-download/keras-h5-fixture.ts';
 import { parseStylizeArgs, STYLIZE_USAGE, UsageError } from '../../daemon/cli/stylize-args.ts';
 
@@ -49,6 +50,7 @@ test('human output has d2l-style loss lines and names the backend', () => {
   });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /engine tfjs, backend cpu, device CPU/);
+  assert.match(r.stderr, /memory budget \d+ MB: stage 1 whole, history \d+ \(≤ \d+ MB\)\n/);
   assert.match(r.stdout, /stage 1\/1 {2}iter 3\/3 {2}content \S+ {2}style \S+ {2}tv \S+ {2}total \S+/);
 });
 
@@ -106,4 +108,12 @@ test('--max-side goes up to 4096 and --memory-budget takes megabytes; a budget t
   const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(last.code, 'memory-budget');
   assert.match(last.message, /needs at least \d+ MB/);
+});
+
+test('the memory line says how each stage of a large job runs under its budget, from the engine’s own plan', () => {
+  const options = resolveOptions({ preset: 'classic', width: 2048, height: 1536 }, 'caffe', { width: 2048, height: 1536 });
+  const line = formatMemoryPlan(stagePlan(options).map((st) => summarizeStageMemory(planStageMemory(st.height, st.width, options, 4096))), 4096);
+  assert.match(line, /^memory budget 4096 MB: stage 1 whole, history \d+ \(≤ \d+ MB\); stage 2 in \d+ windows of \d+×\d+ \(halo \d+\), history \d+ \(≤ \d+ MB\)$/);
+  const mbs = [...line.matchAll(/≤ (\d+) MB/g)].map((m) => Number(m[1]));
+  assert.ok(mbs.every((mb) => mb <= 4096), `each stage is planned inside the budget: ${line}`);
 });
