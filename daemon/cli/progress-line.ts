@@ -31,7 +31,7 @@ export function formatBar(ev: ProgressEvent, columns: number): string {
 
 /**
  * The job's memory plan in one line, so a large job says before any work whether and how it is
- * tiled: `memory budget 4096 MB: stage 1 whole, history 20 (≤ 2700 MB); stage 2 in 6 windows of
+ * tiled: `memory budget 4096 MB: stage 1 whole, history 20 (≤ 3232 MB); stage 2 in 6 windows of
  * 880×880 (halo 96), history 3 (≤ 3458 MB)`. The figures are the plan's upper bounds.
  */
 export function formatMemoryPlan(stages: readonly StageMemorySummary[], budgetMB: number): string {
