@@ -44,13 +44,14 @@ const step = (axis: 'x' | 'y', k: number): number => {
 const SPAN = 32;
 for (const [axis, borders] of [['x', xs], ['y', ys]] as const) {
   for (const b of borders) {
+    const across = step(axis, b);
     const around = [];
     for (let k = b - SPAN; k <= b + SPAN; k++) if (k !== b && k > 0 && k < (axis === 'x' ? width : height)) around.push(step(axis, k));
     around.sort((p, q) => p - q);
     const median = around[around.length >> 1]!;
-    const rank = around.filter((s) => s >= step(axis, b)).length;
+    const rank = around.filter((s) => s >= across).length;
     console.log(
-      `  ${axis} = ${b}: step ${step(axis, b).toFixed(2)}, neighbours (±${SPAN}) median ${median.toFixed(2)}, max ${around.at(-1)!.toFixed(2)}; ratio ${(step(axis, b) / median).toFixed(2)}, ${rank} of ${around.length} neighbours step as much or more`,
+      `  ${axis} = ${b}: step ${across.toFixed(2)}, neighbours (±${SPAN}) median ${median.toFixed(2)}, max ${around.at(-1)!.toFixed(2)}; ratio ${(across / median).toFixed(2)}, ${rank} of ${around.length} neighbours step as much or more`,
     );
   }
 }
@@ -66,9 +67,11 @@ const centres: Array<{ x: number; y: number; name: string }> = [
 ];
 await mkdir(values.out!, { recursive: true });
 const clamp = (v: number, size: number) => Math.max(0, Math.min(size - SIDE, v - SIDE / 2));
+// Cut from the pixels decoded above, not by decoding the PNG again for each crop.
+const raw = { raw: { width, height, channels } } as const;
 const crops = await Promise.all(
   centres.map(async (c) => {
-    const png = await sharp(file).extract({ left: clamp(c.x, width), top: clamp(c.y, height), width: SIDE, height: SIDE }).png().toBuffer();
+    const png = await sharp(data, raw).extract({ left: clamp(c.x, width), top: clamp(c.y, height), width: SIDE, height: SIDE }).png().toBuffer();
     await sharp(png).toFile(join(values.out!, `${c.name}.png`));
     return png;
   }),
