@@ -1,8 +1,10 @@
 // `npm run quality`: how stylised, how structured, how fast — per content × style pair (see
 // scripts/quality/quality-args.ts for the flags and docs/quality.md for what the figures mean).
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { createFeatureExtractorAsync, type RgbImage } from '../daemon/engine/index.ts';
 import { readImageAsync, resizeRgbAsync } from '../daemon/image/index.ts';
 import { writeContactSheetAsync, type SheetCell } from './quality/contact-sheet.ts';
@@ -55,8 +57,39 @@ function formatTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
+/** A column of the table: a variant to run, or a result already on disk (with its run's figures when known). */
+interface Column {
+  label: string;
+  flags?: string[];
+  result?: string;
+  job?: JobOutcome;
+}
+
+/** The jobs an earlier run recorded, by result path, from each --given folder's ../results.json. */
+async function earlierJobsAsync(args: QualityArgs): Promise<Map<string, JobOutcome>> {
+  const jobs = new Map<string, JobOutcome>();
+  for (const g of args.given) {
+    const file = join(dirname(g.dir), 'results.json');
+    if (!existsSync(file)) continue;
+    const parsed = earlierResultsSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    if (!parsed.success) throw new Error(`${file} is not a quality run's results.json: ${parsed.error.issues[0].message}`);
+    for (const row of parsed.data.rows) if (row.job) jobs.set(resolve(row.result), row.job);
+  }
+  return jobs;
+}
+
+const earlierResultsSchema = z.object({
+  rows: z.array(
+    z.object({
+      result: z.string(),
+      job: z.object({ seconds: z.number(), processSeconds: z.number(), maxRssBytes: z.number() }).passthrough().optional(),
+    }),
+  ),
+});
+
 async function runAsync(args: QualityArgs): Promise<void> {
   await mkdir(args.out, { recursive: true });
+  const earlier = await earlierJobsAsync(args);
   const extractor = await createFeatureExtractorAsync(args.weights);
   const meter = new StyleDistanceMeter(extractor);
   const rows: Row[] = [];
@@ -71,14 +104,17 @@ async function runAsync(args: QualityArgs): Promise<void> {
         { image: content, label: basename(pair.content) },
         { image: style, label: basename(pair.style) },
       ];
-      const variants = pair.result ? [{ label: 'given', flags: [] }] : args.variants;
-      for (const variant of variants) {
-        let resultPath = pair.result;
-        let job: JobOutcome | undefined;
+      const columns: Column[] = pair.result
+        ? [{ label: 'given', result: pair.result }]
+        : [...args.given.map((g) => ({ label: g.label, result: join(g.dir, `${name}.png`), job: earlier.get(join(g.dir, `${name}.png`)) })), ...args.variants];
+      for (const variant of columns) {
+        let resultPath = variant.result;
+        let job = variant.job;
+        if (resultPath && !existsSync(resultPath)) throw new QualityUsageError(`${variant.label}: no result ${resultPath} for ${name}.`);
         if (!resultPath) {
           resultPath = join(args.out, variant.label, `${name}.png`);
           await mkdir(dirname(resultPath), { recursive: true });
-          job = await runJobAsync(pair.content, pair.style, resultPath, args.weights, variant.flags);
+          job = await runJobAsync(pair.content, pair.style, resultPath, args.weights, variant.flags ?? []);
         }
         const raw = await readRgbAsync(resultPath);
         const result = await resizeRgbAsync(raw, content.width, content.height);

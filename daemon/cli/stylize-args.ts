@@ -31,6 +31,8 @@ Options:
   --style-size X           the style image's working size relative to the content's (neural-style's
                            -style_scale): 2 = larger strokes, 0.5 = finer; aspect ratio kept
   --history-size N         L-BFGS history length
+  --content-layers L,L     VGG-19 layers the content loss compares, e.g. relu4_2
+  --style-layers L,L       VGG-19 layers whose Gram matrices the style loss compares
   --style-blend W,W,...    relative weights of several styles (default equal)
   --init NAME              content | noise | content-recolored (the content in the style's colours)
   --seed N                 noise seed
@@ -45,6 +47,11 @@ Options:
 
 const number = z.coerce.number().finite();
 const int = z.coerce.number().int();
+/** Names only: whether the network has them is the engine's check (`bad-options`). */
+const layerList = z
+  .string()
+  .transform((s) => s.split(',').map((l) => l.trim()))
+  .refine((a) => a.every((l) => /^(conv|relu)\d_\d$/.test(l)), 'layers are VGG-19 names such as relu4_2, comma-separated');
 
 const argsSchema = z.object({
   output: z.string().min(1).optional(),
@@ -77,6 +84,8 @@ const argsSchema = z.object({
   colors: z.enum(['style', 'content', 'luminance']).optional(),
   'style-size': number.positive().optional(),
   'history-size': int.positive().optional(),
+  'content-layers': layerList.optional(),
+  'style-layers': layerList.optional(),
   'style-blend': z
     .string()
     .transform((s) => s.split(',').map(Number))
@@ -138,6 +147,8 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         colors: { type: 'string' },
         'style-size': { type: 'string' },
         'history-size': { type: 'string' },
+        'content-layers': { type: 'string' },
+        'style-layers': { type: 'string' },
         'style-blend': { type: 'string' },
         init: { type: 'string' },
         seed: { type: 'string' },
@@ -186,6 +197,8 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     colors: a.colors,
     styleSize: a['style-size'],
     historySize: a['history-size'],
+    contentLayers: a['content-layers'],
+    styleLayers: a['style-layers'],
     init: a.init,
     seed: a.seed,
     progressEvery: a['progress-every'],

@@ -4,7 +4,7 @@ import { CONVENTIONS, postprocess, preprocess, type InputConvention } from './co
 import { EngineError } from './engine-error.ts';
 import { fitStyleAsync } from './fit-style.ts';
 import { defaultMemoryBudgetMB, planStageMemory, summarizeStageMemory, type StageMemoryPlan } from './memory-budget.ts';
-import type { LossBackend, StageInputs, StageLossFunction } from './loss-function.ts';
+import type { LossBackend, StageInputs, StageLossFunction, TileKernel } from './loss-function.ts';
 import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
 import { Lbfgs } from './optim/lbfgs.ts';
@@ -249,7 +249,9 @@ class DriverEngine implements Engine {
       styleLayers,
     });
     try {
-      return await prepareTiledStageAsync(kernel, plan.tiles, inputs, this.weights.convention, signal);
+      const kernelForAsync = (height: number, width: number): Promise<TileKernel> =>
+        this.loss.prepareTileKernelAsync!({ height, width, contentLayers: [], styleLayers });
+      return await prepareTiledStageAsync(kernel, plan.tiles, inputs, this.weights.convention, kernelForAsync, signal);
     } catch (error) {
       kernel.dispose();
       throw error;

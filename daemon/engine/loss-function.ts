@@ -22,7 +22,7 @@ export interface StageLossFunction {
 export interface StageInputs {
   /** The content image at the stage's size. */
   content: RgbImage;
-  /** Style images at the stage's size with normalised blend weights (summing to 1). */
+  /** Style images, each at its own working size (fit-style.ts), with normalised blend weights (summing to 1). */
   styles: Array<{ image: RgbImage; weight: number; cacheKey?: string }>;
   options: StyleOptions;
   height: number;

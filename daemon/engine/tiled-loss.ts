@@ -3,7 +3,7 @@ import { EngineError } from './engine-error.ts';
 import type { StageInputs, StageLossFunction, TileKernel } from './loss-function.ts';
 import { imageToTensor } from './resize-image.ts';
 import * as tf from './tf.ts';
-import { cropNchw, pasteNchw, rectAtStride, tapStride, type TilePlan, type TileWindow } from './tile-plan.ts';
+import { cropNchw, pasteNchw, planTiles, rectAtStride, tapStride, type TilePlan, type TileWindow } from './tile-plan.ts';
 import type { InputConventionName, RgbImage } from './types.ts';
 
 /**
@@ -22,13 +22,19 @@ import type { InputConventionName, RgbImage } from './types.ts';
  *   chain rule's sum over activations.
  *
  * Targets: the content's features and the styles' Grams are computed window by window too,
- * once per stage. Style Grams are not cached across jobs on this path.
+ * once per stage, each style over its own windows at its own size. Style Grams are not cached
+ * across jobs on this path.
  */
 export async function prepareTiledStageAsync(
   kernel: TileKernel,
   plan: TilePlan,
   inputs: StageInputs,
   convention: InputConventionName,
+  /**
+   * A kernel for windows of another size (forward passes only), for a style image whose own
+   * size (fit-style.ts) tiles into other windows than the stage's; the caller disposes nothing.
+   */
+  kernelForAsync: (windowHeight: number, windowWidth: number) => Promise<TileKernel>,
   /** Checked between windows: one evaluation of a 4096 px stage takes minutes. */
   signal?: AbortSignal,
 ): Promise<StageLossFunction> {
@@ -58,10 +64,20 @@ export async function prepareTiledStageAsync(
 
   const styleTargets: Float32Array[] = o.styleLayers.map(() => new Float32Array(0));
   for (const s of inputs.styles) {
-    const grams = await wholeGramsAsync(kernel, plan, await toUnitsAsync(s.image, convention), checkAbort);
+    // The style at its own size, in windows no larger than the stage's (so no more memory).
+    const stylePlan = planTiles(s.image.height, s.image.width, plan.windowHeight, plan.windowWidth, plan.halo, plan.align);
+    const sameWindows = stylePlan.windowHeight === plan.windowHeight && stylePlan.windowWidth === plan.windowWidth;
+    const styleKernel = sameWindows ? kernel : await kernelForAsync(stylePlan.windowHeight, stylePlan.windowWidth);
+    let grams: Float64Array[];
+    try {
+      grams = await wholeGramsAsync(styleKernel, stylePlan, await toUnitsAsync(s.image, convention), checkAbort);
+    } finally {
+      if (!sameWindows) styleKernel.dispose();
+    }
     grams.forEach((g, l) => {
       const c = Math.round(Math.sqrt(g.length));
-      const n = positions(styleStrides[l]);
+      const stride = styleStrides[l];
+      const n = Math.floor(s.image.height / stride) * Math.floor(s.image.width / stride);
       if (styleTargets[l].length === 0) styleTargets[l] = new Float32Array(g.length);
       const w = Math.fround(s.weight);
       for (let k = 0; k < g.length; k++) styleTargets[l][k] += Math.fround(g[k] / (c * n)) * w;

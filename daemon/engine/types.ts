@@ -74,8 +74,9 @@ export interface StyleOptions {
   /**
    * The style image's working size relative to the content's (neural-style's -style_scale,
    * not to be confused with `styleScale`, a weight): 2 gives brush strokes twice as large, 0.5
-   * finer ones. The style keeps its aspect ratio: it is scaled to cover the stage's size times
-   * `styleSize`, then centre-cropped to the stage (above 1) or mirror-tiled to fill it (below).
+   * finer ones. The whole style is used, its aspect ratio kept: its longest side is the stage's
+   * longest side times `styleSize` (neural-style's sizing); past four times the stage's pixels
+   * its centre is cropped (fit-style.ts).
    */
   styleSize: number;
   colors: ColorsName;

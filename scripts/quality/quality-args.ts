@@ -15,6 +15,9 @@ a table and a contact sheet into --out.
                             the result image R instead of stylising (e.g. another tool's output)
   --variant LABEL=FLAGS     a set of stylize flags to run, e.g. "scream=--preset classic"; repeat
                             for side-by-side columns (default: one, "default", with the flags after --)
+  --given LABEL=DIR         also measure an earlier run's results, DIR/<content>_<style>.png (e.g.
+                            quality-out/default), as a column; its wall time and RSS come from
+                            DIR/../results.json where that run wrote one
   --out DIR                 where results go (default quality-out/)
   --weights DIR             VGG-19 weights (default $ATELIER_WEIGHTS, else ../shared/vgg19-keras-uint8)
   --images DIR              holds content/ and style/ (default ../shared/images)
@@ -36,9 +39,16 @@ export interface QualityVariant {
   flags: string[];
 }
 
+/** Results of an earlier run measured as a column (its `<variant>/` folder of `<pair>.png`). */
+export interface QualityGiven {
+  label: string;
+  dir: string;
+}
+
 export interface QualityArgs {
   pairs: QualityPair[];
   variants: QualityVariant[];
+  given: QualityGiven[];
   out: string;
   weights: string;
   measureSide: number;
@@ -68,6 +78,7 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
         set: { type: 'string' },
         pairs: { type: 'string' },
         variant: { type: 'string', multiple: true },
+        given: { type: 'string', multiple: true },
         out: { type: 'string' },
         weights: { type: 'string' },
         images: { type: 'string' },
@@ -101,12 +112,22 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
     const flags = eq < 0 ? [] : v.slice(eq + 1).split(/\s+/).filter(Boolean);
     return { label: label.data, flags: [...flags, ...passThrough] };
   });
-  if (new Set(variants.map((v) => v.label)).size !== variants.length) throw new QualityUsageError('--variant labels must differ.');
+  const given = (values.given ?? []).map((g) => {
+    const eq = g.indexOf('=');
+    const label = labelSchema.safeParse(g.slice(0, Math.max(0, eq)));
+    if (eq < 0 || !label.success) throw new QualityUsageError(`--given "${g}": expected LABEL=DIR, LABEL one word (letters, digits, . _ -).`);
+    const dir = resolve(g.slice(eq + 1));
+    if (!existsSync(dir)) throw new QualityUsageError(`--given "${g}": no folder ${dir}.`);
+    return { label: label.data, dir };
+  });
+  const labels = [...variants, ...given].map((v) => v.label);
+  if (new Set(labels).size !== labels.length) throw new QualityUsageError('--variant and --given labels must differ.');
   const side = z.coerce.number().int().min(64).max(2048).safeParse(values['measure-side'] ?? 512);
   if (!side.success) throw new QualityUsageError(`--measure-side: ${side.error.issues[0].message}`);
   return {
     pairs,
-    variants: variants.length > 0 ? variants : [{ label: 'default', flags: passThrough }],
+    variants: variants.length > 0 || given.length > 0 ? variants : [{ label: 'default', flags: passThrough }],
+    given,
     out: resolve(values.out ?? join(repoRoot, 'quality-out')),
     weights: resolve(values.weights ?? env.ATELIER_WEIGHTS ?? join(repoRoot, '../shared/vgg19-keras-uint8')),
     measureSide: side.data,

@@ -117,3 +117,17 @@ test('the memory line says how each stage of a large job runs under its budget, 
   const mbs = [...line.matchAll(/≤ (\d+) MB/g)].map((m) => Number(m[1]));
   assert.ok(mbs.every((mb) => mb <= 4096), `each stage is planned inside the budget: ${line}`);
 });
+
+test('--content-layers and --style-layers take comma-separated VGG-19 names; a name the network lacks exits 1 with bad-options', () => {
+  const parsed = parseStylizeArgs([content, style, '--content-layers', 'relu2_2, relu4_2', '--style-layers', 'relu1_1,relu3_1']);
+  assert.ok(parsed !== 'help');
+  assert.deepEqual(parsed.options.contentLayers, ['relu2_2', 'relu4_2']);
+  assert.deepEqual(parsed.options.styleLayers, ['relu1_1', 'relu3_1']);
+  const plain = parseStylizeArgs([content, style]);
+  assert.ok(plain !== 'help' && plain.options.contentLayers === undefined && plain.options.styleLayers === undefined);
+  assert.throws(() => parseStylizeArgs([content, style, '--style-layers', 'pool4']), (e: unknown) => e instanceof UsageError && /--style-layers: layers are VGG-19 names/.test(e.message));
+  const unknown = atelier(['stylize', content, style, '--weights', weights, '--backend', 'cpu', '--engine', 'tfjs', '--style-layers', 'relu6_1']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /bad-options/);
+  assert.match(STYLIZE_USAGE, /--content-layers L,L/);
+});

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { matchColorStatistics, restoreChroma, rgbToYcbcr } from '../../daemon/engine/color-transfer.ts';
-import { fitStyleAsync } from '../../daemon/engine/fit-style.ts';
+import { fitStyleAsync, planStyleFit } from '../../daemon/engine/fit-style.ts';
+import { MIN_STAGE_SIDE } from '../../daemon/engine/presets.ts';
 import type { RgbImage } from '../../daemon/engine/index.ts';
 import { resizeImageAsync } from '../../daemon/engine/resize-image.ts';
 
@@ -53,21 +54,25 @@ test('restoring chroma keeps the result’s luminance and puts back the content�
   assert.throws(() => restoreChroma(result, painting), RangeError);
 });
 
-test('the style keeps its aspect ratio: centre-cropped at size 1, mirror-tiled below 1', async () => {
+test('the whole style is used, aspect ratio kept, longest side the stage’s times styleSize; past 4× the stage’s pixels its centre', async () => {
   const style = image(40, 20, (x, y) => [x * 6, y * 12, 7]);
-  const cropped = await fitStyleAsync(style, 20, 20, 1, resizeImageAsync);
-  assert.deepEqual([cropped.width, cropped.height], [20, 20]);
-  // Scaled to cover 20×20 it stays 40×20; the middle 20 columns are taken.
-  for (const [x, y] of [[0, 0], [19, 19], [7, 3]]) {
-    assert.deepEqual(Array.from(cropped.data.subarray((y * 20 + x) * 3, (y * 20 + x) * 3 + 3)), [(x + 10) * 6, y * 12, 7]);
-  }
-  const tiled = await fitStyleAsync(style, 20, 20, 0.5, resizeImageAsync);
-  // At half size it is 20×10, centred (rows 5–14) and mirrored above and below itself.
   const px = (img: RgbImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
-  assert.deepEqual(px(tiled, 4, 4), px(tiled, 4, 5));
-  assert.deepEqual(px(tiled, 4, 17), px(tiled, 4, 12));
-  assert.notDeepEqual(px(tiled, 4, 5), px(tiled, 4, 14));
-  const larger = await fitStyleAsync(style, 20, 20, 2, resizeImageAsync);
-  // Twice the size: each stroke covers twice the pixels, so neighbours differ half as much.
-  assert.ok(Math.abs(px(larger, 11, 10)[0] - px(larger, 10, 10)[0]) < Math.abs(px(cropped, 11, 10)[0] - px(cropped, 10, 10)[0]));
+  // A square stage of 40 and a 2:1 style: the whole style, not the 20-column middle that covering 40×40 would crop.
+  const whole = await fitStyleAsync(style, 40, 40, 1, resizeImageAsync);
+  assert.deepEqual([whole.width, whole.height], [40, 20]);
+  assert.deepEqual(px(whole, 0, 0), [0, 0, 7]);
+  assert.deepEqual(px(whole, 39, 19), [39 * 6, 19 * 12, 7]);
+  // A portrait stage sizes by its longest side too.
+  assert.deepEqual(planStyleFit(style, 30, 60, 1), { width: 60, height: 30, crop: { left: 0, top: 0, width: 60, height: 30 } });
+  // Half size: 20×10 would be under MIN_STAGE_SIDE, so the shorter side is held at 16.
+  const half = await fitStyleAsync(style, 40, 40, 0.5, resizeImageAsync);
+  assert.deepEqual([half.width, half.height], [32, MIN_STAGE_SIDE]);
+  // At 4× the style is 160×80 = 8× the stage's 40×40 pixels: its centre, 4× the stage's area, same aspect.
+  const fit = planStyleFit(style, 40, 40, 4);
+  assert.deepEqual([fit.width, fit.height], [160, 80]);
+  assert.deepEqual(fit.crop, { left: 23, top: 12, width: 113, height: 56 });
+  const large = await fitStyleAsync(style, 40, 40, 4, resizeImageAsync);
+  assert.deepEqual([large.width, large.height], [113, 56]);
+  // Larger strokes: neighbouring pixels differ less than at size 1.
+  assert.ok(Math.abs(px(large, 51, 20)[0] - px(large, 50, 20)[0]) < Math.abs(px(whole, 21, 10)[0] - px(whole, 20, 10)[0]));
 });

@@ -29,8 +29,9 @@ function inputsFor(weights: VggWeights, w: Partial<ReturnType<typeof weightSets>
   return {
     content: testImage(1, H, W, true),
     styles: [
-      { image: testImage(2, H, W), weight: 0.7 },
-      { image: testImage(3, H, W), weight: 0.3 },
+      // Styles at their own sizes (fit-style.ts): other windows than the stage's, one of them larger.
+      { image: testImage(2, 210, 330), weight: 0.7 },
+      { image: testImage(3, 280, 190), weight: 0.3 },
     ],
     options: { ...base, ...w },
     height: H,
@@ -48,7 +49,9 @@ async function compareAsync(backend: LossBackend, inputs: StageInputs, plan: Til
   const x = tf.tidy(() => preprocess(imageToTensor(testImage(4, H, W)), CONVENTIONS[backend.convention]));
   const whole = await backend.prepareStageAsync(inputs);
   const kernel = await backend.prepareTileKernelAsync!({ height: plan.windowHeight, width: plan.windowWidth, contentLayers: o.contentLayers, styleLayers: o.styleLayers });
-  const tiled = await prepareTiledStageAsync(kernel, plan, inputs, backend.convention);
+  const kernelFor = (height: number, width: number) =>
+    backend.prepareTileKernelAsync!({ height, width, contentLayers: [], styleLayers: o.styleLayers });
+  const tiled = await prepareTiledStageAsync(kernel, plan, inputs, backend.convention, kernelFor);
   try {
     const a = await whole.evaluateAsync(x);
     const b = await tiled.evaluateAsync(x);
@@ -117,7 +120,9 @@ test('a cancelled job stops between windows', async () => {
     const plan = planTiles(H, W, 230, 260, exactHalo([...o.contentLayers, ...o.styleLayers]), 16);
     const kernel = await backend.prepareTileKernelAsync({ height: plan.windowHeight, width: plan.windowWidth, contentLayers: o.contentLayers, styleLayers: o.styleLayers });
     const controller = new AbortController();
-    const stage = await prepareTiledStageAsync(kernel, plan, inputs, backend.convention, controller.signal);
+    const kernelFor = (height: number, width: number) =>
+      backend.prepareTileKernelAsync({ height, width, contentLayers: [], styleLayers: o.styleLayers });
+    const stage = await prepareTiledStageAsync(kernel, plan, inputs, backend.convention, kernelFor, controller.signal);
     controller.abort();
     const x = tf.tidy(() => preprocess(imageToTensor(testImage(4, H, W)), CONVENTIONS[backend.convention]));
     await assert.rejects(stage.evaluateAsync(x), (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'cancelled');

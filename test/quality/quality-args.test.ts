@@ -25,3 +25,16 @@ test('pairs by name, a given result, and labelled variants; mistakes are usage e
   assert.throws(() => parseQualityArgs([...images, '--variant', 'a', '--variant', 'a'], {}, '.'), QualityUsageError);
   assert.throws(() => parseQualityArgs([...images, '--variant', 'two words=x'], {}, '.'), QualityUsageError);
 });
+
+test('--given measures an earlier run’s folder as a column; alone it runs no variant; a missing folder or a clashing label is a usage error', { skip }, () => {
+  const dir = SHARED_IMAGES_DIR;
+  const a = parseQualityArgs([...images, '--pairs', 'chelsea:shipwreck', '--given', `before=${dir}`], {}, '.');
+  assert.ok(a !== 'help');
+  assert.deepEqual(a.given, [{ label: 'before', dir }]);
+  assert.deepEqual(a.variants, []);
+  const b = parseQualityArgs([...images, '--given', `before=${dir}`, '--variant', 'after'], {}, '.');
+  assert.ok(b !== 'help' && b.variants.length === 1 && b.given.length === 1);
+  assert.throws(() => parseQualityArgs([...images, '--given', 'before=/no/such/folder'], {}, '.'), /no folder/);
+  assert.throws(() => parseQualityArgs([...images, '--given', dir], {}, '.'), /LABEL=DIR/);
+  assert.throws(() => parseQualityArgs([...images, '--given', `a=${dir}`, '--variant', 'a'], {}, '.'), /labels must differ/);
+});

@@ -28,7 +28,8 @@ export interface CoreStageInputs {
   height: number;
   width: number;
   content: Float32Array;
-  styles: Array<{ pixels: Float32Array; weight: number; cacheKey?: string }>;
+  /** Each style at its own working size (fit-style.ts), NHWC [1, height, width, 3]. */
+  styles: Array<{ pixels: Float32Array; height: number; width: number; weight: number; cacheKey?: string }>;
   options: Pick<StyleOptions, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight'>;
 }
 
@@ -223,48 +224,54 @@ export class OnnxLossCore {
     };
   }
 
-  /** Content features and blended style Grams at the stage size, as flat NCHW arrays. */
+  /**
+   * Content features at the stage size and blended style Grams, each style's taken at its own
+   * size (Grams are normalised by positions, so sizes need not match).
+   */
   private async targetsAsync(
     { content, styles, options: o }: CoreStageInputs,
     cfg: StageGraphConfig,
     layersKey: string,
   ): Promise<{ content: Float32Array[]; style: Float32Array[] }> {
-    const key = `targets|${layersKey}`;
-    const session = await this.sessions.acquireAsync(key, () => buildTargetModel(this.convs, cfg));
-    try {
-      const runAsync = async (pixels: Float32Array): Promise<Record<string, Float32Array>> => {
-        const out = await session.run({ [GRAPH_NAMES.image]: new ort.Tensor('float32', pixels, [1, cfg.height, cfg.width, 3]) });
-        return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, t.data as Float32Array]));
-      };
-      const contentOut = await runAsync(content);
-      const contentFeatures = o.contentLayers.map((_, i) => contentOut[GRAPH_NAMES.contentFeature(i)]);
-      const perStyle: Float32Array[][] = [];
-      for (const { pixels, cacheKey } of styles) {
-        const styleKey = cacheKey && styleTargetKey(cacheKey, cfg.width, cfg.height, o.styleLayers, this.weightsSource);
-        const hit = styleKey ? this.styleCache.get(styleKey) : undefined;
-        if (hit) {
-          perStyle.push(hit);
-          continue;
-        }
-        const out = await runAsync(pixels);
-        const grams = o.styleLayers.map((_, i) => out[GRAPH_NAMES.styleGram(i)]);
-        if (styleKey) this.styleCache.set(styleKey, grams);
-        perStyle.push(grams);
+    const runAsync = async (graph: StageGraphConfig, key: string, pixels: Float32Array, names: string[]): Promise<Float32Array[]> => {
+      if (names.length === 0) return [];
+      const session = await this.sessions.acquireAsync(key, () => buildTargetModel(this.convs, graph));
+      try {
+        const out = await session.run({ [GRAPH_NAMES.image]: new ort.Tensor('float32', pixels, [1, graph.height, graph.width, 3]) }, names);
+        return names.map((n) => out[n].data as Float32Array);
+      } finally {
+        this.sessions.release(session);
       }
-      const style = o.styleLayers.map((_, l) => {
-        if (perStyle.length === 1) return perStyle[0][l];
-        const blended = new Float32Array(perStyle[0][l].length);
-        perStyle.forEach((grams, i) => {
-          const w = Math.fround(styles[i].weight);
-          const g = grams[l];
-          for (let k = 0; k < blended.length; k++) blended[k] += g[k] * w;
-        });
-        return blended;
-      });
-      return { content: contentFeatures, style };
-    } finally {
-      this.sessions.release(session);
+    };
+    const contentFeatures = await runAsync(cfg, `targets|${layersKey}`, content, o.contentLayers.map((_, i) => GRAPH_NAMES.contentFeature(i)));
+    const gramNames = o.styleLayers.map((_, i) => GRAPH_NAMES.styleGram(i));
+    const perStyle: Float32Array[][] = [];
+    for (const { pixels, height, width, cacheKey } of styles) {
+      const styleKey = cacheKey && styleTargetKey(cacheKey, width, height, o.styleLayers, this.weightsSource);
+      const hit = styleKey ? this.styleCache.get(styleKey) : undefined;
+      if (hit) {
+        perStyle.push(hit);
+        continue;
+      }
+      // At the stage's own size the content's target session serves (the cache holds one session).
+      const sameSize = height === cfg.height && width === cfg.width;
+      const graph: StageGraphConfig = sameSize ? cfg : { height, width, contentLayers: [], styleLayers: o.styleLayers };
+      const key = sameSize ? `targets|${layersKey}` : `targets|${height}x${width}||${o.styleLayers.join(',')}`;
+      const grams = await runAsync(graph, key, pixels, gramNames);
+      if (styleKey) this.styleCache.set(styleKey, grams);
+      perStyle.push(grams);
     }
+    const style = o.styleLayers.map((_, l) => {
+      if (perStyle.length === 1) return perStyle[0][l];
+      const blended = new Float32Array(perStyle[0][l].length);
+      perStyle.forEach((grams, i) => {
+        const w = Math.fround(styles[i].weight);
+        const g = grams[l];
+        for (let k = 0; k < blended.length; k++) blended[k] += g[k] * w;
+      });
+      return blended;
+    });
+    return { content: contentFeatures, style };
   }
 
   dispose(): void {

@@ -50,7 +50,7 @@ async function evaluateOnAsync(provider: ResolvedProvider, convs: OnnxConv[], im
       height,
       width,
       content: images[0],
-      styles: [{ pixels: images[1], weight: 1 }],
+      styles: [{ pixels: images[1], height, width, weight: 1 }],
       options: { contentLayers: ['relu2_1'], styleLayers: ['relu1_1', 'relu2_1'], contentWeight: 1, styleWeight: 1e3, tvWeight: 10 },
     });
     try {

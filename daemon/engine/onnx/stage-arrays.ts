@@ -27,7 +27,13 @@ export async function toCoreStageInputsAsync(inputs: StageInputs, convention: In
     width: inputs.width,
     content: await toNetworkUnitsAsync(inputs.content, convention),
     styles: await Promise.all(
-      inputs.styles.map(async (s) => ({ pixels: await toNetworkUnitsAsync(s.image, convention), weight: s.weight, cacheKey: s.cacheKey })),
+      inputs.styles.map(async (s) => ({
+        pixels: await toNetworkUnitsAsync(s.image, convention),
+        height: s.image.height,
+        width: s.image.width,
+        weight: s.weight,
+        cacheKey: s.cacheKey,
+      })),
     ),
     options: { contentLayers, styleLayers, contentWeight, styleWeight, tvWeight },
   };
