@@ -24,13 +24,19 @@ export const jobOptionsSchema = z.object({
   styleStrength: z.number().min(MIN_STYLE_STRENGTH).max(MAX_STYLE_STRENGTH),
   preset: z.string().regex(/^[a-z0-9-]{1,32}$/),
   /**
+   * Whether the designer picked `preset` (the advanced panel's menu). Options saved without
+   * it follow DEFAULT_ENGINE_PRESET when read back, so a new default reaches every designer
+   * who never chose one, not only new installs.
+   */
+  presetChosen: z.boolean().default(false),
+  /**
    * "Keep original colours": the daemon's `colors: 'content'` (luminance-only transfer). A
    * default, not required, so settings saved before the switch existed still load.
    */
   keepColors: z.boolean().default(false),
   /** "Full size" at the layer's 1× or 2× export size (a default, so older settings load). */
   fullSizeScale: z.union([z.literal(1), z.literal(2)]).default(1),
-});
+}).transform((o) => (o.presetChosen ? o : { ...o, preset: DEFAULT_ENGINE_PRESET }));
 export type JobOptions = z.infer<typeof jobOptionsSchema>;
 
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
@@ -39,6 +45,7 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   iterations: QUALITY_PRESETS[DEFAULT_QUALITY].iterations,
   styleStrength: DEFAULT_STYLE_STRENGTH,
   preset: DEFAULT_ENGINE_PRESET,
+  presetChosen: false,
   keepColors: false,
   fullSizeScale: 1,
 };

@@ -6,8 +6,8 @@
  *   node --import tsx scripts/docs-screenshots.ts [--only harness|gallery]
  *
  * To keep the CPU load low the harness runs at the plugin's Draft quality (256 px, 20 steps a
- * pass) and the gallery at the engine's default settings (classic preset, L-BFGS, two passes
- * of its default iterations) but 256 px on the longest side instead of 512. Writes
+ * pass) and the gallery at the engine's default settings (DEFAULT_PRESET, its stages and
+ * iterations) but 256 px on the longest side instead of 512. Writes
  * docs/plugin-*.png and docs/gallery.jpg. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
 import { execFile } from 'node:child_process';

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BACKEND_NAMES, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES, MAX_OUTPUT_SIDE, MEMORY_LIMITS, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
+import { BACKEND_NAMES, DEFAULT_PRESET, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES, MAX_OUTPUT_SIDE, MEMORY_LIMITS, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
 
 export const STYLIZE_USAGE = `Usage: atelier stylize <content> <style> [<style> ...] [-o out.png] [options]
 
@@ -9,7 +9,7 @@ Options:
   -o, --output FILE        result PNG (default: <content>.<style>.png in the current folder)
   --weights PATH           VGG-19 weights folder or Keras .h5 file (default: $ATELIER_WEIGHTS, else
                            the weights the daemon downloaded into its cache)
-  --preset NAME            ${PRESET_NAMES.join(' | ')} (default: classic)
+  --preset NAME            ${PRESET_NAMES.join(' | ')} (default: ${DEFAULT_PRESET})
   --size HxW               output size, e.g. 300x450 (height first, as d2l)
   --max-side N             output longest side, keeping the content's aspect ratio (at most ${MAX_OUTPUT_SIDE})
   --memory-budget MB       memory the job may plan for (default: ${MEMORY_LIMITS.defaultFreeFraction * 100}% of the free memory, at least

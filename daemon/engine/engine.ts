@@ -11,6 +11,7 @@ import { Lbfgs } from './optim/lbfgs.ts';
 import { stepLearningRate } from './optim/step-lr.ts';
 import { resolveOptions, stagePlan } from './presets.ts';
 import { createRandom } from './random.ts';
+import { STYLE_BALANCE_SIDE, styleBalanceFactor } from './style-balance.ts';
 import { imageToTensor, resizeImageAsync, resizePixels, tensorToImageAsync } from './resize-image.ts';
 import * as tf from './tf.ts';
 import { TfjsLossBackend } from './tfjs-loss-backend.ts';
@@ -19,6 +20,7 @@ import type {
   EngineInfo,
   InputConventionName,
   Losses,
+  ResizeImageAsync,
   RgbImage,
   StageSpec,
   StyleOptions,
@@ -184,6 +186,10 @@ class DriverEngine implements Engine {
     const budgetMB = this.memoryBudgetMB ?? defaultMemoryBudgetMB();
     const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB));
     const started = performance.now();
+    // The normalised weight goes to the losses; the start event reports the options as resolved.
+    const lossOptions = options.normalizeStyle
+      ? { ...options, styleWeight: options.styleWeight * (await this.styleBalanceAsync(styles, blendSum, content, options, resize)) }
+      : options;
     yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages, memory: memory.map(summarizeStageMemory), memoryBudgetMB: budgetMB };
 
     let x: tf.Tensor4D | undefined;
@@ -201,7 +207,7 @@ class DriverEngine implements Engine {
           })),
         );
         const lossFunction = await this.prepareStageAsync(
-          { content: contentImage, styles: styleInputs, options, height: stage.height, width: stage.width },
+          { content: contentImage, styles: styleInputs, options: lossOptions, height: stage.height, width: stage.width },
           memory[s],
           signal,
         );
@@ -236,6 +242,30 @@ class DriverEngine implements Engine {
     } finally {
       x?.dispose();
     }
+  }
+
+  /**
+   * What `normalizeStyle` multiplies the style weight by (style-balance.ts): the styles'
+   * energy measured once, fitted to a STYLE_BALANCE_SIDE stage of the content's shape (a
+   * 512 px job's last stage, so its targets come from the cache there when keyed).
+   */
+  private async styleBalanceAsync(
+    styles: StylizeRequest['styles'],
+    blendSum: number,
+    content: RgbImage,
+    options: StyleOptions,
+    resize: ResizeImageAsync,
+  ): Promise<number> {
+    const s = STYLE_BALANCE_SIDE / Math.max(content.width, content.height);
+    const [width, height] = [Math.max(1, Math.round(content.width * s)), Math.max(1, Math.round(content.height * s))];
+    const fitted = await Promise.all(
+      styles.map(async (st) => ({
+        image: await fitStyleAsync(st.image, width, height, options.styleSize, resize),
+        weight: st.weight / blendSum,
+        cacheKey: st.cacheKey && `${st.cacheKey}|style-size ${options.styleSize}`,
+      })),
+    );
+    return styleBalanceFactor(options.styleLayers, await this.loss.styleEnergyAsync(fitted, options.styleLayers), this.weights.convention);
   }
 
   /** The stage's loss function: whole, or in the windows its memory plan chose, when the backend can tile. */

@@ -24,7 +24,7 @@ export { createEngineAsync, ENGINE_NAMES, type Engine, type EngineName, type Eng
 export { BACKEND_NAMES, type BackendName } from './backend.ts';
 export { diagnoseEnginesAsync, type EngineDiagnosis, type ProviderDiagnosis, type BackendDiagnosis } from './diagnose-engines-async.ts';
 export { EXECUTION_PROVIDER_NAMES, type ExecutionProviderChoice } from './onnx/provider-names.ts';
-export { MAX_OUTPUT_SIDE, PRESETS, PRESET_NAMES, resolveOptions, stagePlan } from './presets.ts';
+export { DEFAULT_PRESET, MAX_OUTPUT_SIDE, PRESETS, PRESET_NAMES, resolveOptions, stagePlan } from './presets.ts';
 export { defaultMemoryBudgetMB, MEMORY_LIMITS, planStageMemory, summarizeStageMemory, type StageMemoryPlan } from './memory-budget.ts';
 export { estimateJob, TIME_RATES, type JobEstimate, type StageEstimate } from './time-estimate.ts';
 export { writeRandomWeightsAsync, type RandomWeightsOptions } from './weights/write-random-weights.ts';

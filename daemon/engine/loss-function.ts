@@ -41,6 +41,11 @@ export interface LossBackend {
   checkLayers(layers: readonly string[]): void;
   /** Targets (content features, blended style Grams) for one stage, and its loss function. */
   prepareStageAsync(inputs: StageInputs): Promise<StageLossFunction>;
+  /**
+   * gramEnergy (style-balance.ts) of the styles' blended Grams at `layers`, each style at its
+   * own size: what StyleOptions.normalizeStyle divides the style weight by.
+   */
+  styleEnergyAsync(styles: StageInputs['styles'], layers: readonly string[]): Promise<number>;
   /** Style targets kept across jobs, when the backend caches them (see StyleInput.cacheKey). */
   readonly styleCache?: { readonly size: number; clear(): void };
   /**

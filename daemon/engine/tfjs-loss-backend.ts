@@ -4,6 +4,7 @@ import { gramMatrix } from './gram-matrix.ts';
 import type { LossBackend, StageInputs, StageLossFunction, TileKernel, TileKernelConfig } from './loss-function.ts';
 import { meanSquaredError, totalVariation } from './losses.ts';
 import { imageToTensor } from './resize-image.ts';
+import { gramEnergy } from './style-balance.ts';
 import { StyleTargetCache, styleTargetKey } from './style-target-cache.ts';
 import * as tf from './tf.ts';
 import { rectAtStride, tapStride, type PixelRect } from './tile-plan.ts';
@@ -60,6 +61,15 @@ export class TfjsLossBackend implements LossBackend {
     };
   }
 
+  async styleEnergyAsync(styles: StageInputs['styles'], layers: readonly string[]): Promise<number> {
+    const grams = this.styleGrams(styles, layers);
+    try {
+      return gramEnergy(await Promise.all(grams.map(async (g) => (await g.data()) as Float32Array)));
+    } finally {
+      for (const g of grams) if (!this.cached.has(g)) g.dispose();
+    }
+  }
+
   /** Content features and blended style Grams for one stage (style Grams from the cache when keyed). */
   private targets({ content, styles, options: o }: StageInputs): Targets {
     const convention = CONVENTIONS[this.convention];
@@ -67,13 +77,19 @@ export class TfjsLossBackend implements LossBackend {
       const f = this.vgg.features(preprocess(imageToTensor(content), convention), o.contentLayers);
       return o.contentLayers.map((l) => f.get(l)!);
     });
+    return { content: contentFeatures, style: this.styleGrams(styles, o.styleLayers) };
+  }
+
+  /** The styles' blended Grams at `layers`; those in the cache are the cache's (see `cached`). */
+  private styleGrams(styles: StageInputs['styles'], layers: readonly string[]): tf.Tensor2D[] {
+    const convention = CONVENTIONS[this.convention];
     const perStyle = styles.map(({ image, cacheKey }) => {
-      const key = cacheKey && styleTargetKey(cacheKey, image.width, image.height, o.styleLayers, this.weights.source);
+      const key = cacheKey && styleTargetKey(cacheKey, image.width, image.height, layers, this.weights.source);
       const hit = key ? this.styleCache.get(key) : undefined;
       if (hit) return hit;
       const grams = tf.tidy(() => {
-        const f = this.vgg.features(preprocess(imageToTensor(image), convention), o.styleLayers);
-        return o.styleLayers.map((l) => gramMatrix(f.get(l)!, this.custom));
+        const f = this.vgg.features(preprocess(imageToTensor(image), convention), layers);
+        return layers.map((l) => gramMatrix(f.get(l)!, this.custom));
       });
       if (key) {
         this.styleCache.set(key, grams);
@@ -81,13 +97,13 @@ export class TfjsLossBackend implements LossBackend {
       }
       return grams;
     });
-    if (perStyle.length === 1) return { content: contentFeatures, style: perStyle[0] };
-    const style = o.styleLayers.map((_, l) =>
+    if (perStyle.length === 1) return perStyle[0];
+    const style = layers.map((_, l) =>
       tf.tidy(() => tf.addN(perStyle.map((grams, i) => tf.mul(grams[l], styles[i].weight))) as tf.Tensor2D),
     );
     // Unkeyed per-style Grams were only needed for the blend.
     for (const grams of perStyle) for (const g of grams) if (!this.cached.has(g)) g.dispose();
-    return { content: contentFeatures, style };
+    return style;
   }
 
   private lossAndGradient(x: tf.Tensor4D, targets: Targets, o: StyleOptions): { parts: tf.Tensor1D; grad: tf.Tensor4D } {

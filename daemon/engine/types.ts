@@ -70,6 +70,11 @@ export interface StyleOptions {
    * `styleWeight` and reports 1, so resolved options resolve to themselves.
    */
   styleScale: number;
+  /**
+   * Divides the style weight by the style's Gram energy relative to a reference style's
+   * (style-balance.ts), so strongly and weakly textured styles pull alike at one weight.
+   */
+  normalizeStyle: boolean;
   tvWeight: number;
   /**
    * The style image's working size relative to the content's (neural-style's -style_scale,

@@ -301,7 +301,7 @@ export class UiApp {
       this.setOptions({ keepColors: (event.target as HTMLInputElement).checked });
     });
     byId<HTMLSelectElement>('opt-preset').addEventListener('change', (event) => {
-      this.setOptions({ preset: (event.target as HTMLSelectElement).value });
+      this.setOptions({ preset: (event.target as HTMLSelectElement).value, presetChosen: true });
     });
     byId('apply').addEventListener('click', () => {
       this.apply();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EngineError, PRESETS, resolveOptions } from '../../daemon/engine/index.ts';
+import { DEFAULT_PRESET, EngineError, PRESET_NAMES, PRESETS, resolveOptions } from '../../daemon/engine/index.ts';
 import { convertWeights, stagePlan } from '../../daemon/engine/presets.ts';
 
 const landscape = { width: 1024, height: 768 };
@@ -102,6 +102,21 @@ test('painterly is a √2 pyramid from 128 px to 512 px that spends most iterati
   const classic = stagePlan(resolveOptions({ preset: 'classic' }, 'caffe', landscape));
   assert.ok(cost(plan) <= cost(classic), `pixel-iterations ${cost(plan)} vs classic ${cost(classic)}`);
   assert.ok(plan[0].iterations > plan[plan.length - 1].iterations);
+});
+
+test('atelier, the default, is three stages from 128 px that cost fewer pixel-iterations than classic', () => {
+  assert.equal(DEFAULT_PRESET, 'atelier');
+  const o = resolveOptions({}, 'caffe', landscape);
+  assert.equal(o.preset, 'atelier');
+  assert.equal(o.normalizeStyle, true);
+  assert.equal(o.init, 'content-recolored');
+  assert.deepEqual(o.contentLayers, ['relu2_2', 'relu4_2']);
+  const plan = stagePlan(o);
+  assert.deepEqual(plan.map((s) => [s.width, s.iterations]), [[128, 90], [256, 60], [512, 42]]);
+  const cost = (stages: typeof plan) => stages.reduce((sum, s) => sum + s.iterations * s.width * s.height, 0);
+  const classic = stagePlan(resolveOptions({ preset: 'classic' }, 'caffe', landscape));
+  assert.ok(cost(plan) < 0.85 * cost(classic), `pixel-iterations ${cost(plan)} vs classic ${cost(classic)}`);
+  assert.equal(PRESET_NAMES[0], 'atelier', 'the default is listed first');
 });
 
 test('a preset’s pyramid drops the stages a small image cannot fill; stages the caller asks for are refused', () => {

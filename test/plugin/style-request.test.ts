@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { LIMITS, parseClientFrame, encodeMessage, validFixtureSchema, type WelcomeMessage } from '../../protocol/index.ts';
-import { PRESETS } from '../../daemon/engine/index.ts';
-import { DEFAULT_JOB_OPTIONS, type JobOptions, type MainToUi } from '../../plugin/bridge/index.ts';
+import { DEFAULT_PRESET, PRESETS } from '../../daemon/engine/index.ts';
+import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, type JobOptions, type MainToUi } from '../../plugin/bridge/index.ts';
 import { encodePng, paintPattern } from './fake-figma/index.ts';
 import { DEFAULT_ENGINE_PRESET, QUALITY_PRESETS } from '../../client/limits.ts';
 import { buildStylizeRequest, formatEta, frameFraction, strengthOverride, styleScaleFor } from '../../client/index.ts';
@@ -33,7 +33,7 @@ test('a job becomes a stylize frame the daemon accepts: exported size, iteration
   assert.equal(m.options?.width, 64);
   assert.equal(m.options?.height, 40);
   assert.equal(m.options?.iterations, 7);
-  assert.equal(m.options?.preset, 'classic');
+  assert.equal(m.options?.preset, DEFAULT_ENGINE_PRESET);
   assert.equal(m.options?.previewEvery, undefined, 'previews follow the daemon’s configured interval');
   assert.equal(m.options?.styleWeight, undefined, 'neutral strength leaves the preset weights alone');
 });
@@ -63,11 +63,25 @@ test('an unknown preset is left to the daemon default rather than refused', () =
   assert.equal(message.options?.preset, undefined);
 });
 
-test('the plugin\'s default preset exists in the engine and its quality sizes survive its pyramid', () => {
-  const classic = PRESETS[DEFAULT_ENGINE_PRESET];
-  assert.ok(classic);
-  // Every quality preset survives the engine's two-stage pyramid (first stage >= 16 px).
-  for (const q of Object.values(QUALITY_PRESETS)) assert.ok(q.size / 2 ** (classic.options.stages - 1) >= 16);
+test('the plugin\'s default preset is the engine\'s, and its quality sizes survive its pyramid', () => {
+  // The client cannot import the engine: this is what keeps the two defaults one.
+  assert.equal(DEFAULT_ENGINE_PRESET, DEFAULT_PRESET);
+  const preset = PRESETS[DEFAULT_ENGINE_PRESET];
+  assert.ok(preset);
+  // Every quality preset survives the engine's pyramid (first stage >= 16 px).
+  for (const q of Object.values(QUALITY_PRESETS)) assert.ok(q.size / preset.options.scale ** (preset.options.stages - 1) >= 16);
+});
+
+test('saved options follow the default preset unless the designer chose one', () => {
+  // Settings saved before the default changed carry the old default, not a choice.
+  const saved = { ...DEFAULT_JOB_OPTIONS, preset: 'classic' } as Record<string, unknown>;
+  delete saved.presetChosen;
+  assert.equal(jobOptionsSchema.parse(saved).preset, DEFAULT_ENGINE_PRESET);
+  assert.equal(jobOptionsSchema.parse({ ...saved, presetChosen: false }).preset, DEFAULT_ENGINE_PRESET);
+  const chosen = jobOptionsSchema.parse({ ...saved, presetChosen: true });
+  assert.equal(chosen.preset, 'classic');
+  // Read back again (the bridge parses the same options twice), a choice stays a choice.
+  assert.equal(jobOptionsSchema.parse(chosen).preset, 'classic');
 });
 
 test('ETA and progress read the way people expect', () => {

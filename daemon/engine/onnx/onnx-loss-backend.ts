@@ -4,7 +4,7 @@ import type { InputConventionName } from '../types.ts';
 import type { ResolvedProvider } from './execution-provider.ts';
 import { checkLayersReach, OnnxLossCore } from './onnx-loss-core.ts';
 import type { OnnxConv } from './onnx-weights.ts';
-import { toCoreStageInputsAsync } from './stage-arrays.ts';
+import { toCoreStageInputsAsync, toCoreStylesAsync } from './stage-arrays.ts';
 import type { LossGraphConfig } from './vgg-graph.ts';
 
 /**
@@ -48,6 +48,10 @@ export class OnnxLossBackend implements LossBackend {
       },
       dispose: () => stage.dispose(),
     };
+  }
+
+  async styleEnergyAsync(styles: StageInputs['styles'], layers: readonly string[]): Promise<number> {
+    return this.core.styleEnergyAsync(await toCoreStylesAsync(styles, this.convention), layers);
   }
 
   prepareTileKernelAsync(config: TileKernelConfig): Promise<TileKernel> {

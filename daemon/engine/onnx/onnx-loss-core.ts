@@ -4,6 +4,7 @@ import { tapOrder } from '../vgg-layers.ts';
 import { SESSION_CACHE_SIZE, TILE_CPU_MEMORY_ARENA, TILE_GRAPH_OPTIMIZATION_LEVEL } from './limits.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
+import { gramEnergy } from '../style-balance.ts';
 import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
 import type { TileKernel } from '../loss-function.ts';
 import { cropNchw, pasteNchw, rectAtStride, tapStride, type PixelRect } from '../tile-plan.ts';
@@ -233,35 +234,45 @@ export class OnnxLossCore {
     cfg: StageGraphConfig,
     layersKey: string,
   ): Promise<{ content: Float32Array[]; style: Float32Array[] }> {
-    const runAsync = async (graph: StageGraphConfig, key: string, pixels: Float32Array, names: string[]): Promise<Float32Array[]> => {
-      if (names.length === 0) return [];
-      const session = await this.sessions.acquireAsync(key, () => buildTargetModel(this.convs, graph));
-      try {
-        const out = await session.run({ [GRAPH_NAMES.image]: new ort.Tensor('float32', pixels, [1, graph.height, graph.width, 3]) }, names);
-        return names.map((n) => out[n].data as Float32Array);
-      } finally {
-        this.sessions.release(session);
-      }
-    };
+    const runAsync = this.runTargetsAsync.bind(this);
     const contentFeatures = await runAsync(cfg, `targets|${layersKey}`, content, o.contentLayers.map((_, i) => GRAPH_NAMES.contentFeature(i)));
-    const gramNames = o.styleLayers.map((_, i) => GRAPH_NAMES.styleGram(i));
+    const style = await this.styleGramsAsync(styles, o.styleLayers, (height, width) =>
+      // At the stage's own size the content's target session serves (the cache holds one session).
+      height === cfg.height && width === cfg.width ? { graph: cfg, key: `targets|${layersKey}` } : undefined,
+    );
+    return { content: contentFeatures, style };
+  }
+
+  /** gramEnergy of the styles' blended Grams at `layers` (LossBackend.styleEnergyAsync). */
+  async styleEnergyAsync(styles: CoreStageInputs['styles'], layers: readonly string[]): Promise<number> {
+    checkLayersReach(this.deepestTap, layers);
+    return gramEnergy(await this.styleGramsAsync(styles, layers, () => undefined));
+  }
+
+  /** Blended style Grams, each style's at its own size; `sessionFor` may offer a session already held for a size. */
+  private async styleGramsAsync(
+    styles: CoreStageInputs['styles'],
+    layers: readonly string[],
+    sessionFor: (height: number, width: number) => { graph: StageGraphConfig; key: string } | undefined,
+  ): Promise<Float32Array[]> {
+    const gramNames = layers.map((_, i) => GRAPH_NAMES.styleGram(i));
     const perStyle: Float32Array[][] = [];
     for (const { pixels, height, width, cacheKey } of styles) {
-      const styleKey = cacheKey && styleTargetKey(cacheKey, width, height, o.styleLayers, this.weightsSource);
+      const styleKey = cacheKey && styleTargetKey(cacheKey, width, height, layers, this.weightsSource);
       const hit = styleKey ? this.styleCache.get(styleKey) : undefined;
       if (hit) {
         perStyle.push(hit);
         continue;
       }
-      // At the stage's own size the content's target session serves (the cache holds one session).
-      const sameSize = height === cfg.height && width === cfg.width;
-      const graph: StageGraphConfig = sameSize ? cfg : { height, width, contentLayers: [], styleLayers: o.styleLayers };
-      const key = sameSize ? `targets|${layersKey}` : `targets|${height}x${width}||${o.styleLayers.join(',')}`;
-      const grams = await runAsync(graph, key, pixels, gramNames);
+      const { graph, key } = sessionFor(height, width) ?? {
+        graph: { height, width, contentLayers: [], styleLayers: [...layers] },
+        key: `targets|${height}x${width}||${layers.join(',')}`,
+      };
+      const grams = await this.runTargetsAsync(graph, key, pixels, gramNames);
       if (styleKey) this.styleCache.set(styleKey, grams);
       perStyle.push(grams);
     }
-    const style = o.styleLayers.map((_, l) => {
+    return layers.map((_, l) => {
       if (perStyle.length === 1) return perStyle[0][l];
       const blended = new Float32Array(perStyle[0][l].length);
       perStyle.forEach((grams, i) => {
@@ -271,7 +282,18 @@ export class OnnxLossCore {
       });
       return blended;
     });
-    return { content: contentFeatures, style };
+  }
+
+  /** The target graph's outputs `names` for one image (features or Grams). */
+  private async runTargetsAsync(graph: StageGraphConfig, key: string, pixels: Float32Array, names: string[]): Promise<Float32Array[]> {
+    if (names.length === 0) return [];
+    const session = await this.sessions.acquireAsync(key, () => buildTargetModel(this.convs, graph));
+    try {
+      const out = await session.run({ [GRAPH_NAMES.image]: new ort.Tensor('float32', pixels, [1, graph.height, graph.width, 3]) }, names);
+      return names.map((n) => out[n].data as Float32Array);
+    } finally {
+      this.sessions.release(session);
+    }
   }
 
   dispose(): void {

@@ -52,6 +52,8 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
       const result = await stageOf(request.stage).evaluateAsync(request.x);
       return { value: result };
     }
+    case 'style-energy':
+      return { value: { energy: await initialized().styleEnergyAsync(request.styles, request.layers) } };
     case 'prepare-tiles':
       kernels.set(request.kernel, await initialized().prepareTileKernelAsync(request.config));
       return { value: {} };

@@ -26,15 +26,20 @@ export async function toCoreStageInputsAsync(inputs: StageInputs, convention: In
     height: inputs.height,
     width: inputs.width,
     content: await toNetworkUnitsAsync(inputs.content, convention),
-    styles: await Promise.all(
-      inputs.styles.map(async (s) => ({
-        pixels: await toNetworkUnitsAsync(s.image, convention),
-        height: s.image.height,
-        width: s.image.width,
-        weight: s.weight,
-        cacheKey: s.cacheKey,
-      })),
-    ),
+    styles: await toCoreStylesAsync(inputs.styles, convention),
     options: { contentLayers, styleLayers, contentWeight, styleWeight, tvWeight },
   };
+}
+
+/** Style images as OnnxLossCore takes them, each at its own size. */
+export function toCoreStylesAsync(styles: StageInputs['styles'], convention: InputConventionName): Promise<CoreStageInputs['styles']> {
+  return Promise.all(
+    styles.map(async (s) => ({
+      pixels: await toNetworkUnitsAsync(s.image, convention),
+      height: s.image.height,
+      width: s.image.width,
+      weight: s.weight,
+      cacheKey: s.cacheKey,
+    })),
+  );
 }

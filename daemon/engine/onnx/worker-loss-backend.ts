@@ -6,7 +6,7 @@ import type { WeightsFolder } from '../weights/read-weight-arrays.ts';
 import type { ExecutionProviderChoice, ProviderTuning } from './execution-provider.ts';
 import { checkLayersReach } from './onnx-loss-core.ts';
 import { toOnnxWeightsAsync } from './onnx-weights.ts';
-import { toCoreStageInputsAsync } from './stage-arrays.ts';
+import { toCoreStageInputsAsync, toCoreStylesAsync } from './stage-arrays.ts';
 import type { LossGraphConfig } from './vgg-graph.ts';
 import { OnnxWorkerClient } from './worker-client.ts';
 
@@ -98,6 +98,12 @@ export class WorkerOnnxLossBackend implements LossBackend {
         this.client.post({ type: 'dispose-stage', stage });
       },
     };
+  }
+
+  async styleEnergyAsync(styles: StageInputs['styles'], layers: readonly string[]): Promise<number> {
+    this.checkLayers(layers);
+    const { energy } = await this.client.callAsync({ type: 'style-energy', styles: await toCoreStylesAsync(styles, this.convention), layers: [...layers] });
+    return energy;
   }
 
   /** The tile graphs live in the worker; windows go over and gradients come back. */

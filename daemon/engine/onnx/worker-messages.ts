@@ -30,6 +30,7 @@ export type WorkerRequest =
     }
   | { type: 'prepare'; id: number; stage: number; inputs: CoreStageInputs }
   | { type: 'evaluate'; id: number; stage: number; x: Float32Array }
+  | { type: 'style-energy'; id: number; styles: CoreStageInputs['styles']; layers: string[] }
   | { type: 'dispose-stage'; stage: number }
   | { type: 'prepare-tiles'; id: number; kernel: number; config: StageGraphConfig }
   | { type: 'tile-forward'; id: number; kernel: number; window: Float32Array; own: PixelRect; want: TileOutputs }
@@ -51,6 +52,7 @@ export interface ReplyValues {
   init: { backend: ExecutionProviderName; device: string; deepestTap: string };
   prepare: { styleCacheSize: number };
   evaluate: CoreEvaluation;
+  'style-energy': { energy: number };
   'prepare-tiles': Record<string, never>;
   'tile-forward': { gramSums: Float32Array[]; content: Float32Array[] };
   'tile-backward': { contentSums: number[]; grad: Float32Array };
