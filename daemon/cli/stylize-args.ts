@@ -24,6 +24,8 @@ Options:
   --content-weight X       content loss weight
   --style-weight X         style loss weight
   --style-scale X          multiply the style weight (the preset's or --style-weight), e.g. 2 or 0.5
+  --style-balance on|off   divide the style weight by the style's Gram energy against The Scream's,
+                           so every style pulls alike (the atelier preset's default: on)
   --tv-weight X            total-variation loss weight
   --colors MODE            style (the style's colours) | content (keep the content's colours:
                            luminance-only, as neural-style -original_colors 1) | luminance
@@ -75,6 +77,10 @@ const argsSchema = z.object({
   'content-weight': number.nonnegative().optional(),
   'style-weight': number.nonnegative().optional(),
   'style-scale': number.positive().optional(),
+  'style-balance': z
+    .enum(['on', 'off'])
+    .transform((v) => v === 'on')
+    .optional(),
   'tv-weight': number.nonnegative().optional(),
   'iteration-schedule': z
     .string()
@@ -145,6 +151,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         'tv-weight': { type: 'string' },
         'iteration-schedule': { type: 'string' },
         colors: { type: 'string' },
+        'style-balance': { type: 'string' },
         'style-size': { type: 'string' },
         'history-size': { type: 'string' },
         'content-layers': { type: 'string' },
@@ -195,6 +202,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     tvWeight: a['tv-weight'],
     iterationSchedule: a['iteration-schedule'],
     colors: a.colors,
+    normalizeStyle: a['style-balance'],
     styleSize: a['style-size'],
     historySize: a['history-size'],
     contentLayers: a['content-layers'],

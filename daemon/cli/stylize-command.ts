@@ -69,8 +69,9 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
     })) {
       if (ev.type === 'start') {
         const plan = ev.stages.map((s) => `${s.iterations}×${s.height}x${s.width}`).join(' → ');
-        if (args.json) io.stdout.write(`${JSON.stringify({ type: 'start', engine: engine!.info.engine, backend: ev.backend, device: ev.device, preset: ev.options.preset, optimizer: ev.options.optimizer, stages: ev.stages, memory: ev.memory, memoryBudgetMB: ev.memoryBudgetMB })}\n`);
-        else io.stderr.write(`atelier: preset ${ev.options.preset}, ${ev.options.optimizer}, ${plan}\natelier: ${formatMemoryPlan(ev.memory, ev.memoryBudgetMB)}\n`);
+        const balance = ev.options.normalizeStyle ? `, style weight ×${ev.styleBalance.toPrecision(2)} for the style's texture energy` : '';
+        if (args.json) io.stdout.write(`${JSON.stringify({ type: 'start', engine: engine!.info.engine, backend: ev.backend, device: ev.device, preset: ev.options.preset, optimizer: ev.options.optimizer, styleBalance: ev.styleBalance, stages: ev.stages, memory: ev.memory, memoryBudgetMB: ev.memoryBudgetMB })}\n`);
+        else io.stderr.write(`atelier: preset ${ev.options.preset}, ${ev.options.optimizer}${balance}, ${plan}\natelier: ${formatMemoryPlan(ev.memory, ev.memoryBudgetMB)}\n`);
       } else if (ev.type === 'progress') {
         if (args.json) {
           io.stdout.write(

@@ -186,11 +186,10 @@ class DriverEngine implements Engine {
     const budgetMB = this.memoryBudgetMB ?? defaultMemoryBudgetMB();
     const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB));
     const started = performance.now();
-    // The normalised weight goes to the losses; the start event reports the options as resolved.
-    const lossOptions = options.normalizeStyle
-      ? { ...options, styleWeight: options.styleWeight * (await this.styleBalanceAsync(styles, blendSum, content, options, resize)) }
-      : options;
-    yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages, memory: memory.map(summarizeStageMemory), memoryBudgetMB: budgetMB };
+    // The balanced weight goes to the losses; the start event reports the options as resolved.
+    const styleBalance = options.normalizeStyle ? await this.styleBalanceAsync(styles, blendSum, content, options, resize) : 1;
+    const lossOptions = styleBalance === 1 ? options : { ...options, styleWeight: options.styleWeight * styleBalance };
+    yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages, memory: memory.map(summarizeStageMemory), memoryBudgetMB: budgetMB, styleBalance };
 
     let x: tf.Tensor4D | undefined;
     let last: Losses = { content: 0, style: 0, tv: 0, total: 0 };

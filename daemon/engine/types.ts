@@ -150,6 +150,11 @@ export interface StartEvent {
   /** One per stage, in order; and the budget they were planned under. */
   memory: StageMemorySummary[];
   memoryBudgetMB: number;
+  /**
+   * What `normalizeStyle` multiplied the style weight by for these styles (style-balance.ts);
+   * 1 when it is off. `options.styleWeight` is the preset's, before it.
+   */
+  styleBalance: number;
 }
 
 export interface ProgressEvent {

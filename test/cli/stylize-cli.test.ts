@@ -72,6 +72,19 @@ test('usage errors exit 2 with a sentence; bad files exit 1 with a code', () => 
   assert.match(badWeights.stderr, /has no weights_manifest\.json.*weights_not_found/);
 });
 
+test('--style-balance turns the Gram-energy balance on or off; the preset decides when absent', () => {
+  const off = parseStylizeArgs([content, style, '--style-balance', 'off']);
+  assert.ok(off !== 'help');
+  assert.equal(off.options.normalizeStyle, false);
+  assert.equal(resolveOptions({ ...off.options }, 'caffe', { width: 512, height: 384 }).normalizeStyle, false, 'atelier without its balance');
+  const on = parseStylizeArgs([content, style, '--preset', 'classic', '--style-balance', 'on']);
+  assert.ok(on !== 'help');
+  assert.equal(resolveOptions({ ...on.options }, 'caffe', { width: 512, height: 384 }).normalizeStyle, true, 'classic with it');
+  const plain = parseStylizeArgs([content, style]);
+  assert.ok(plain !== 'help' && plain.options.normalizeStyle === undefined);
+  assert.throws(() => parseStylizeArgs([content, style, '--style-balance', 'yes']), (e: unknown) => e instanceof UsageError && /--style-balance/.test(e.message));
+});
+
 test('--style-scale passes a relative style strength; zero or words are usage errors', () => {
   const parsed = parseStylizeArgs([content, style, '--style-scale', '2.5']);
   assert.ok(parsed !== 'help');

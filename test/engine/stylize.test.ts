@@ -51,6 +51,26 @@ for (const engineName of ['tfjs', 'onnx'] as const) {
     if (result.type === 'result') assert.deepEqual([result.image.width, result.image.height], [48, 36]);
   });
 
+  test('the style balance multiplies the style loss by the factor the start event reports, and only it', async () => {
+    const runAsync = (normalizeStyle: boolean) =>
+      collectAsync(
+        engine.stylize({ content, styles: [{ image: style, weight: 1 }], options: { preset: 'atelier', normalizeStyle, maxSide: 48, stages: 1, iterations: 1 } }),
+      );
+    const [on, off] = [await runAsync(true), await runAsync(false)];
+    const balance = (evs: StylizeEvent[]) => (evs[0].type === 'start' ? evs[0].styleBalance : NaN);
+    const first = (evs: StylizeEvent[]) => evs.find((e) => e.type === 'progress')!;
+    assert.equal(balance(off), 1);
+    const factor = balance(on);
+    // These weights' Grams are nothing like The Scream's: the factor is far from 1.
+    assert.ok(Number.isFinite(factor) && factor > 0 && Math.abs(Math.log(factor)) > 0.1, String(factor));
+    const [a, b] = [first(on), first(off)];
+    assert.ok(a.type === 'progress' && b.type === 'progress');
+    // The first evaluation is at the same start (the recoloured content) in both runs.
+    assert.ok(Math.abs(a.losses.style / b.losses.style - factor) < 1e-3 * factor, `${a.losses.style} / ${b.losses.style} vs ${factor}`);
+    assert.equal(a.losses.content, b.losses.content);
+    assert.equal(a.losses.tv, b.losses.tv);
+  });
+
   test('Adam lowers the total loss over a stage', async () => {
     const events = await collectAsync(
       engine.stylize({ content, styles: [{ image: style, weight: 1 }], options: { preset: 'reference', maxSide: 48, stages: 1, iterations: 30, progressEvery: 1 } }),
