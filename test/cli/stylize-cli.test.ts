@@ -28,10 +28,12 @@ function atelier(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 test('--json prints one object per progress event and a final one; the PNG has the size and the alpha', async () => {
   const out = join(dir, 'out.png');
-  const r = atelier(['stylize', content, style, '-o', out, '--weights', weights, '--backend', 'cpu', '--max-side', '48', '--iterations', '4', '--progress-every', '2', '--json']);
+  // classic: two stages of --iterations each, so the progress lines are predictable.
+  const r = atelier(['stylize', content, style, '-o', out, '--weights', weights, '--backend', 'cpu', '--preset', 'classic', '--max-side', '48', '--iterations', '4', '--progress-every', '2', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines[0].type, 'start');
+  assert.equal(lines[0].styleBalance, 1, 'classic keeps its absolute style weight');
   assert.equal(lines[0].engine, 'onnx', '--engine auto picks ONNX Runtime where it loads');
   const progress = lines.filter((l) => l.type === 'progress');
   assert.deepEqual(progress.map((p) => [p.stage, p.iteration]), [[1, 2], [1, 4], [2, 2], [2, 4]]);
