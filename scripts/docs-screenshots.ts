@@ -102,7 +102,7 @@ async function harnessShotsAsync(): Promise<void> {
     await shot(light, 'plugin-idle.png');
     await ui.locator('#apply').click();
     await ui.locator('#preview:not([hidden])').waitFor({ timeout: 300_000 });
-    await ui.locator('#progress-detail', { hasText: /Pass 2 of 2/ }).waitFor({ timeout: 300_000 });
+    await ui.locator('#progress-detail', { hasText: /Pass 2 of \d/ }).waitFor({ timeout: 300_000 });
     await light.waitForTimeout(300);
     await shot(light, 'plugin-progress.png');
     await ui.locator('#done-section').waitFor({ state: 'visible', timeout: 300_000 });
@@ -118,7 +118,7 @@ async function harnessShotsAsync(): Promise<void> {
     await darkUi.locator(`#style-grid button[title^="${HARNESS.styles[1][0]}"]`).click();
     await darkUi.locator('#apply:not([disabled])').waitFor();
     await darkUi.locator('#apply').click();
-    await darkUi.locator('#progress-detail', { hasText: /Pass 2 of 2/ }).waitFor({ timeout: 300_000 });
+    await darkUi.locator('#progress-detail', { hasText: /Pass 2 of \d/ }).waitFor({ timeout: 300_000 });
     await darkUi.locator('#preview:not([hidden])').waitFor({ timeout: 300_000 });
     await dark.waitForTimeout(300);
     await shot(dark, 'plugin-progress-dark.png');
