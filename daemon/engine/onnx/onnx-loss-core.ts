@@ -234,8 +234,7 @@ export class OnnxLossCore {
     cfg: StageGraphConfig,
     layersKey: string,
   ): Promise<{ content: Float32Array[]; style: Float32Array[] }> {
-    const runAsync = this.runTargetsAsync.bind(this);
-    const contentFeatures = await runAsync(cfg, `targets|${layersKey}`, content, o.contentLayers.map((_, i) => GRAPH_NAMES.contentFeature(i)));
+    const contentFeatures = await this.runTargetsAsync(cfg, `targets|${layersKey}`, content, o.contentLayers.map((_, i) => GRAPH_NAMES.contentFeature(i)));
     const style = await this.styleGramsAsync(styles, o.styleLayers, (height, width) =>
       // At the stage's own size the content's target session serves (the cache holds one session).
       height === cfg.height && width === cfg.width ? { graph: cfg, key: `targets|${layersKey}` } : undefined,
