@@ -1,4 +1,5 @@
 import { LIMITS, parsePairingCode } from '../protocol/index.ts';
+import { blocksLocalhostFromHttps } from './browser-access.ts';
 import { IMPOSTOR_TITLE, type ConnectionState } from './connection-state.ts';
 import type { DaemonClient } from './daemon-client.ts';
 import { byId } from './dom.ts';
@@ -10,12 +11,15 @@ import { describeSetup } from './setup-text.ts';
  * own wording (what to check differs between Figma and Photopea).
  */
 export function renderConnectionPanels(c: ConnectionState): void {
+  // Safari refuses the connection itself: "can't reach, check…" would send the designer after
+  // a daemon that is running; the window says to use another browser instead.
+  const safari = blocksLocalhostFromHttps(navigator.userAgent);
   const [dot, text] = ((): [string, string] => {
     switch (c.kind) {
       case 'connecting':
         return ['warn', c.reconnecting ? 'Reconnecting…' : 'Connecting…'];
       case 'not-running':
-        return ['bad', 'Can’t reach Atelier'];
+        return ['bad', safari ? 'Not available in Safari' : 'Can’t reach Atelier'];
       case 'setting-up': {
         const setup = describeSetup(c.setup);
         return [setup.failed ? 'bad' : 'warn', setup.pill];
@@ -35,6 +39,9 @@ export function renderConnectionPanels(c: ConnectionState): void {
   byId('status-text').textContent = text;
   byId('panel-not-running').hidden = c.kind !== 'not-running';
   if (c.kind === 'not-running') {
+    byId('not-running-body').hidden = safari;
+    byId('not-running-safari').hidden = !safari;
+    byId('retry-line').hidden = safari;
     byId('retry-text').textContent = `Trying again in ${Math.max(1, Math.round(c.retryInMs / 1000))} s…`;
     byId('not-running-failure').hidden = !c.lastFailure;
     byId('not-running-failure').textContent = c.lastFailure ? `It stopped while setting up: ${c.lastFailure}` : '';

@@ -3,14 +3,15 @@
  * plays Figma (fake API, real main bundle, Figma-style message relay), a real daemon on small
  * generated weights, pairing, one style applied to a frame, the daemon restarted (setting up
  * first, as on a first run, then ready).
+ * The harness is served as figma.com is: from an https origin Chromium treats as public
+ * (test/support/public-origin.ts), so Chrome's Local Network Access applies to the plugin's
+ * WebSocket to the daemon; the designer has allowed it here (test/plugin/browser-lna.test.ts
+ * shows the window when it is blocked).
  * Screenshots go to .tmp/screens/plugin-*.png (or $ATELIER_SCREENSHOT_DIR).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +20,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
 import { buildPluginAsync } from '../../plugin/index.ts';
-import { staticFiles, type StaticFiles } from '../support/static-files.ts';
+import { CHROMIUM_PATH, servePublicOriginAsync, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Enough steps that the progress screenshot lands mid-run on a slow machine, yet quick. */
 const ITERATIONS = 80;
@@ -50,16 +50,10 @@ interface HarnessWindow {
   };
 }
 
-async function serveAsync(files: StaticFiles): Promise<Server> {
-  const server = createServer(staticFiles(files));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
-test('designer flow in Chromium: pair, pick a style, apply, result layer above the source', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`, timeout: 240_000 }, async () => {
+test('designer flow in Chromium: pair, pick a style, apply, result layer above the source', { skip: skipWithoutPublicOrigin, timeout: 240_000 }, async () => {
   const work = await mkdtemp(join(tmpdir(), 'atelier-browser-'));
   let browser: Browser | undefined;
-  let http: Server | undefined;
+  let figma: PublicOrigin | undefined;
   let daemon: DaemonServer | undefined;
   let engine: Engine | undefined;
   try {
@@ -68,7 +62,7 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
       entryPoints: [join(here, 'browser', 'harness-page.ts')],
       bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
     });
-    http = await serveAsync({
+    figma = await servePublicOriginAsync({
       '/': { type: 'text/html', body: await readFile(join(here, 'browser', 'harness.html'), 'utf8') },
       '/harness.js': { type: 'text/javascript', body: harnessJs.outputFiles[0]!.text },
       '/code.js': { type: 'text/javascript', body: await readFile(built.code, 'utf8') },
@@ -82,12 +76,14 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     daemon = await startDaemonServerAsync({ port: 0, configDir, engine, logger });
     const port = daemon.port;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1180, height: 700 } });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...figma.chromiumArgs] });
+    const context = await browser.newContext({ viewport: { width: 1180, height: 700 } });
+    await figma.grantAsync(context);
+    const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/?port=${port}&iterations=${ITERATIONS}`);
+    await page.goto(`${figma.origin}/?port=${port}&iterations=${ITERATIONS}`);
     const ui = page.frameLocator('#plugin');
     await mkdir(screenshotDir, { recursive: true });
 
@@ -145,7 +141,7 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     daemon = undefined;
     await ui.locator('#panel-not-running').waitFor({ state: 'visible', timeout: 15_000 });
     assert.match((await ui.locator('#panel-not-running').textContent()) ?? '', /npm start/);
-    assert.match((await ui.locator('#panel-not-running').textContent()) ?? '', /local network access/);
+    assert.match((await ui.locator('#panel-not-running').textContent()) ?? '', /Apps on device/);
     await page.screenshot({ path: join(screenshotDir, 'plugin-daemon-down.png') });
     // It comes back as on a first run: listening at once, still downloading its style model.
     daemon = await startDaemonServerAsync({ port, configDir, logger });
@@ -189,9 +185,9 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     // Figma in dark theme: the same plugin, already paired, with Figma's dark variables.
     const token = await page.evaluate(() => (window as unknown as HarnessWindow).harness.key());
     assert.ok(token, 'the plugin stored its key');
-    const dark = await browser.newPage({ viewport: { width: 1180, height: 700 } });
+    const dark = await context.newPage();
     dark.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await dark.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/?port=${port}&iterations=${ITERATIONS}&theme=dark&key=${encodeURIComponent(token)}`);
+    await dark.goto(`${figma.origin}/?port=${port}&iterations=${ITERATIONS}&theme=dark&key=${encodeURIComponent(token)}`);
     const darkUi = dark.frameLocator('#plugin');
     await darkUi.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
     assert.equal(await darkUi.locator('html').getAttribute('class'), 'figma-dark');
@@ -208,7 +204,7 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
     await browser?.close();
     await daemon?.close();
     engine?.dispose();
-    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    await figma?.closeAsync();
     await rm(work, { recursive: true, force: true });
   }
 });
