@@ -11,18 +11,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
-import { buildPluginAsync } from '../../plugin/index.ts';
-import { CHROMIUM_PATH, servePublicOriginAsync, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
+import { CHROMIUM_PATH, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
+import { CHROMIUM_ARGS, serveFigmaHarnessAsync } from './browser/figma-site.ts';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Enough steps that the progress screenshot lands mid-run on a slow machine, yet quick. */
 const ITERATIONS = 80;
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -57,17 +55,7 @@ test('designer flow in Chromium: pair, pick a style, apply, result layer above t
   let daemon: DaemonServer | undefined;
   let engine: Engine | undefined;
   try {
-    const built = await buildPluginAsync({ outDir: join(work, 'dist') });
-    const harnessJs = await esbuild.build({
-      entryPoints: [join(here, 'browser', 'harness-page.ts')],
-      bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
-    });
-    figma = await servePublicOriginAsync({
-      '/': { type: 'text/html', body: await readFile(join(here, 'browser', 'harness.html'), 'utf8') },
-      '/harness.js': { type: 'text/javascript', body: harnessJs.outputFiles[0]!.text },
-      '/code.js': { type: 'text/javascript', body: await readFile(built.code, 'utf8') },
-      '/ui.html': { type: 'text/html', body: await readFile(built.ui, 'utf8') },
-    });
+    figma = await serveFigmaHarnessAsync(work);
 
     await writeRandomWeightsAsync(join(work, 'weights'), { seed: 1 });
     engine = await createEngineAsync({ weightsDir: join(work, 'weights'), backend: 'cpu' });

@@ -6,7 +6,7 @@
  */
 import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../fake-figma/index.ts';
 import { PLUGIN_DATA_KEYS, SETTINGS_KEY } from '../../../plugin/limits.ts';
-import { readPngSize } from '../../../protocol/index.ts';
+import { DEFAULT_DAEMON_PORT, readPngSize } from '../../../protocol/index.ts';
 import { withThemeColors, type FigmaTheme } from './figma-theme.ts';
 
 interface HarnessGlobals {
@@ -44,10 +44,16 @@ figma.storage.set(SETTINGS_KEY, {
   options: { quality: 'custom', size, iterations, styleStrength: 50, preset: 'classic' },
   styleNodeId: null,
   key: storedKey,
-  daemonPort,
 });
 
 // ---- Figma's part: the UI iframe and the message relay ----
+/**
+ * The plugin dials only ws://localhost:7878, the one address the manifest allows; the test's
+ * daemon listens on a free port. This forwards that one URL to it, as a port forward would;
+ * the URL keeps its host, so the browser's checks (Local Network Access) see what they would.
+ */
+const forwardDaemonPort = `<script>(() => { const W = WebSocket; window.WebSocket = class extends W {
+  constructor(url, protocols) { super(String(url).replace(/^ws:\\/\\/localhost:${DEFAULT_DAEMON_PORT}(?=\\/|$)/, 'ws://localhost:${daemonPort}'), protocols); } }; })();</script>`;
 const iframe = document.createElement('iframe');
 iframe.id = 'plugin';
 iframe.setAttribute('sandbox', 'allow-scripts');
@@ -55,7 +61,8 @@ figma.showUI = (html, options) => {
   figma.shownHtml = html;
   iframe.style.width = `${options?.width ?? 300}px`;
   iframe.style.height = `${options?.height ?? 200}px`;
-  iframe.srcdoc = options?.themeColors ? withThemeColors(html, theme) : html;
+  const themed = options?.themeColors ? withThemeColors(html, theme) : html;
+  iframe.srcdoc = themed.replace('<head>', () => `<head>${forwardDaemonPort}`);
   document.getElementById('window')!.append(iframe);
 };
 figma.ui.subscribe((message) => iframe.contentWindow?.postMessage({ pluginMessage: message }, '*'));

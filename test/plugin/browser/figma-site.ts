@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { buildPluginAsync } from '../../../plugin/index.ts';
+import { servePublicOriginAsync, type PublicOrigin } from '../../support/public-origin.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Switches every browser test gives Chromium: headless, and nothing it would fetch on its own. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * The stand-in www.figma.com: the harness page (fake Figma, the real built main code and UI)
+ * from a public https origin, so Local Network Access stands between the plugin's UI and the
+ * daemon as it does on figma.com. The page takes `?port=<daemon>&iterations=&theme=&key=`.
+ */
+export async function serveFigmaHarnessAsync(work: string): Promise<PublicOrigin> {
+  const built = await buildPluginAsync({ outDir: join(work, 'dist') });
+  const harnessJs = await esbuild.build({
+    entryPoints: [join(here, 'harness-page.ts')],
+    bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
+  });
+  return servePublicOriginAsync({
+    '/': { type: 'text/html', body: await readFile(join(here, 'harness.html'), 'utf8') },
+    '/harness.js': { type: 'text/javascript', body: harnessJs.outputFiles[0]!.text },
+    '/code.js': { type: 'text/javascript', body: await readFile(built.code, 'utf8') },
+    '/ui.html': { type: 'text/html', body: await readFile(built.ui, 'utf8') },
+  });
+}
