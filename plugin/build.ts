@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { inlineSharedHtmlAsync } from '../client/shared-html.ts';
+import { sandboxRejectsIn } from './sandbox-rejects.ts';
 
 const pluginDir = dirname(fileURLToPath(import.meta.url));
 const SCRIPT_MARKER = '<!-- ATELIER_UI_SCRIPT -->';
@@ -20,6 +21,8 @@ const TARGET = 'es2020';
 export interface BuildOptions {
   outDir?: string;
   minify?: boolean;
+  /** Another main entry point (tests use it to show a bundle Figma would refuse is refused here). */
+  mainEntry?: string;
 }
 
 async function pluginVersionAsync(): Promise<string> {
@@ -27,9 +30,9 @@ async function pluginVersionAsync(): Promise<string> {
   return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
 
-function mainOptions(outDir: string, minify: boolean): esbuild.BuildOptions {
+function mainOptions(outDir: string, minify: boolean, entry = join(pluginDir, 'main', 'code.ts')): esbuild.BuildOptions {
   return {
-    entryPoints: [join(pluginDir, 'main', 'code.ts')],
+    entryPoints: [entry],
     outfile: join(outDir, 'code.js'),
     bundle: true,
     format: 'iife',
@@ -63,22 +66,42 @@ export async function writeUiHtmlAsync(outDir: string, script: string): Promise<
   await writeFile(join(outDir, 'ui.html'), template.replace(SCRIPT_MARKER, () => `<script>\n${safe}</script>`));
 }
 
+/** Fails when Figma's sandbox would refuse the main bundle at load (sandbox-rejects.ts). */
+async function checkMainBundleAsync(path: string): Promise<void> {
+  const rejects = sandboxRejectsIn(await readFile(path, 'utf8'));
+  if (rejects.length > 0) {
+    throw new Error(`${path} contains ${rejects.join(' and ')}, which Figma's plugin sandbox refuses even inside a string or comment, so the plugin would not start. Reword the text that brings it in.`);
+  }
+}
+
 /** One build; returns the paths written. */
 export async function buildPluginAsync(options: BuildOptions = {}): Promise<{ code: string; ui: string }> {
   const outDir = options.outDir ?? join(pluginDir, 'dist');
   const minify = options.minify ?? false;
   await mkdir(outDir, { recursive: true });
   const version = await pluginVersionAsync();
-  const [, ui] = await Promise.all([esbuild.build(mainOptions(outDir, minify)), esbuild.build(uiOptions(version, minify))]);
+  const [, ui] = await Promise.all([esbuild.build(mainOptions(outDir, minify, options.mainEntry)), esbuild.build(uiOptions(version, minify))]);
+  const code = join(outDir, 'code.js');
+  await checkMainBundleAsync(code);
   await writeUiHtmlAsync(outDir, ui.outputFiles[0]!.text);
-  return { code: join(outDir, 'code.js'), ui: join(outDir, 'ui.html') };
+  return { code, ui: join(outDir, 'ui.html') };
 }
 
 async function watchAsync(): Promise<void> {
   const outDir = join(pluginDir, 'dist');
   await mkdir(outDir, { recursive: true });
   const version = await pluginVersionAsync();
-  const main = await esbuild.context(mainOptions(outDir, false));
+  const main = await esbuild.context({
+    ...mainOptions(outDir, false),
+    plugins: [
+      {
+        name: 'check-sandbox-text',
+        setup(build) {
+          build.onEnd(() => checkMainBundleAsync(join(outDir, 'code.js')).catch((error: unknown) => console.error(`[atelier] ${error instanceof Error ? error.message : String(error)}`)));
+        },
+      },
+    ],
+  });
   const ui = await esbuild.context({
     ...uiOptions(version, false),
     plugins: [

@@ -4,7 +4,7 @@
  * here; protocol-wide bounds (ports, image sizes the daemon accepts) live in protocol/limits.ts.
  * Neither is repeated.
  */
-import { LIMITS } from '../protocol/sandbox.ts';
+import { DEFAULT_DAEMON_PORT, LIMITS } from '../protocol/sandbox.ts';
 
 export * from '../client/limits.ts';
 
@@ -26,6 +26,20 @@ export const SELECTION_DEBOUNCE_MS = 120;
 /** At most this many image-bearing layers are listed as style candidates (big files stay fast). */
 export const MAX_STYLE_LAYERS = 48;
 
+/**
+ * The one daemon address the plugin dials: the only one manifest.json's
+ * `networkAccess.allowedDomains` names (test/plugin/manifest.test.ts keeps them equal). Figma's
+ * content security policy blocks any other address without telling the plugin, so there is no
+ * stored override.
+ */
+export const DAEMON_URL = `ws://localhost:${DEFAULT_DAEMON_PORT}`;
+
+/**
+ * Longest source or style name (in characters) quoted in a result's relaunch description.
+ * Figma throws past 1,000 characters and shows only three lines (setRelaunchData).
+ */
+export const RELAUNCH_NAME_MAX_CHARS = 60;
+
 /** Size of the plugin window (Figma's right-side panels are ~240-300 px wide). */
 export const UI_WIDTH = 320;
 export const UI_HEIGHT = 620;
@@ -38,4 +52,13 @@ export const PLUGIN_DATA_KEYS = {
   source: 'atelier.sourceId',
   style: 'atelier.styleId',
   options: 'atelier.options',
+} as const;
+
+/**
+ * pluginData keys on `figma.root`: choices that belong to one file (node ids such as `12:34`
+ * repeat across files, so they cannot live in clientStorage, which is per user and machine).
+ */
+export const FILE_DATA_KEYS = {
+  /** The chosen style layer (main/style-choice.ts). */
+  style: 'atelier.style',
 } as const;

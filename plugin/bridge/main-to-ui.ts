@@ -49,7 +49,14 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     autoStart: z.boolean(),
   }),
   z.object({ type: z.literal('selection'), selection: selectionSummarySchema }),
-  z.object({ type: z.literal('style-layers'), layers: z.array(styleLayerSchema) }),
+  z.object({
+    type: z.literal('style-layers'),
+    layers: z.array(styleLayerSchema),
+    /** Other pages were searched too; else only the current page (main/style-layers.ts). */
+    allPages: z.boolean(),
+    /** How many other pages the file has, for the UI's "show other pages". */
+    otherPages: z.number().int().min(0),
+  }),
   z.object({ type: z.literal('style-chosen'), style: styleLayerSchema }),
   /** One frame of a batch, ready to send to the daemon. */
   z.object({

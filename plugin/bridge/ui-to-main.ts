@@ -18,8 +18,8 @@ export const uiToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('use-selection-as-style') }),
   /** Choose a listed style layer. */
   z.object({ type: z.literal('choose-style'), styleNodeId: id }),
-  /** Re-scan the file for image layers. */
-  z.object({ type: z.literal('refresh-styles') }),
+  /** List image layers again: the current page's, or (the designer asked) every page's. */
+  z.object({ type: z.literal('refresh-styles'), allPages: z.boolean() }),
   /** The daemon finished a job: PNG bytes of the result. */
   z.object({ type: z.literal('job-result'), jobId: id, png: bytesSchema }),
   /** The daemon (or the connection) failed a job; the batch moves on. */

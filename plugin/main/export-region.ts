@@ -25,10 +25,16 @@ export function exportRegionOf(node: HostSceneNode): ExportRegion | null {
 
 /**
  * Layers that a new sibling would become part of: in a boolean operation every child is an
- * operand (a rectangle there changes the shape), and a component set takes only components.
+ * operand (a rectangle there changes the shape), a component set takes only components, and
+ * whatever is added to a main component becomes part of its definition, which every instance
+ * of it shows ("changes to the main component are reflected in all its instances", Figma help,
+ * "Guide to components"). A stylised copy of one layer of a button is a one-off picture, not a
+ * new part of every button in the file, so it goes above the component, over the same spot,
+ * where the designer sees it at once and can drag it in if that is really meant. Refusing
+ * instead would make layers inside components impossible to stylise at all.
  */
 function absorbsChildren(parent: HostParent): boolean {
-  return parent.type === 'BOOLEAN_OPERATION' || parent.type === 'COMPONENT_SET';
+  return parent.type === 'BOOLEAN_OPERATION' || parent.type === 'COMPONENT_SET' || parent.type === 'COMPONENT';
 }
 
 /** The layer the result goes directly above: the source, or its outermost such ancestor. */

@@ -62,7 +62,8 @@ export interface HostParent {
 export interface HostPage extends HostParent {
   readonly type: 'PAGE';
   selection: ReadonlyArray<HostSceneNode>;
-  findAll(callback?: (node: HostSceneNode) => boolean): HostSceneNode[];
+  /** Matched in the editor: only matches become plugin objects (unlike findAll's callback). */
+  findAllWithCriteria(criteria: { types: SceneNodeType[] }): HostSceneNode[];
   loadAsync(): Promise<void>;
 }
 
@@ -71,6 +72,9 @@ export interface HostDocument {
   readonly type: 'DOCUMENT';
   readonly name: string;
   readonly children: ReadonlyArray<HostPage>;
+  /** Kept with the file, private to the plugin id: per-file choices live here. */
+  getPluginData(key: string): string;
+  setPluginData(key: string, value: string): void;
 }
 
 /** The result layer we create. */
@@ -93,6 +97,8 @@ export interface HostUi {
 
 export interface HostApi {
   readonly command: string;
+  /** Set once at start: Atelier never needs hidden layers inside instances, and searches skip them. */
+  skipInvisibleInstanceChildren: boolean;
   readonly editorType: string;
   readonly root: HostDocument;
   /** Read-only with dynamic-page: switching goes through setCurrentPageAsync. */

@@ -6,7 +6,7 @@ import { coordinateContainerOf, resultAnchorOf } from './export-region.ts';
 import type { HostApi, HostRectangle, HostSceneNode } from './figma-host.ts';
 import { PluginError } from './plugin-error.ts';
 import { RELAUNCH_COMMANDS } from './commands.ts';
-import { resultName } from './result-name.ts';
+import { relaunchDescription, resultName } from './result-name.ts';
 import { isInsideInstance } from './selection.ts';
 import { IDENTITY_TRANSFORM, invertTransform, multiplyTransforms, translation } from './transform.ts';
 
@@ -45,8 +45,9 @@ function checkInsertable(source: HostSceneNode, png: Uint8Array): void {
 /**
  * Puts the result into a new rectangle with an image fill that covers exactly the region its
  * pixels were exported from (shadows, rotation and overflowing children included), directly
- * above the source in the same parent — or above the outermost boolean operation or component
- * set around it, where a new layer would become an operand or is refused. The source is never
+ * above the source in the same parent — or above the outermost boolean operation, component
+ * set or main component around it, where a new layer would become an operand, be refused, or
+ * appear in every instance (export-region.ts). The source is never
  * modified. The whole insertion is one undo step; if any step fails, the half-made layer is
  * removed again.
  */
@@ -77,7 +78,7 @@ export function insertResult(api: HostApi, request: InsertRequest): HostRectangl
     rect.setPluginData(PLUGIN_DATA_KEYS.style, request.styleNodeId);
     rect.setPluginData(PLUGIN_DATA_KEYS.options, JSON.stringify(request.options));
     rect.setRelaunchData({
-      [RELAUNCH_COMMANDS.restyle]: `Stylised “${source.name}” with “${request.styleName}”. Run again with the same style and settings.`,
+      [RELAUNCH_COMMANDS.restyle]: relaunchDescription(source.name, request.styleName),
     });
   } catch (error) {
     rect.remove();

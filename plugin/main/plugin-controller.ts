@@ -1,12 +1,13 @@
-import { DEFAULT_DAEMON_PORT } from '../../protocol/sandbox.ts';
 import { jobOptionsSchema, uiToMainSchema, type JobOptions, type MainToUi, type StyleLayer, type UiToMain } from '../bridge/index.ts';
-import { PLUGIN_DATA_KEYS, SELECTION_DEBOUNCE_MS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
+import { DAEMON_URL, PLUGIN_DATA_KEYS, SELECTION_DEBOUNCE_MS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
 import { BatchRunner } from './batch-runner.ts';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from './commands.ts';
 import type { HostApi, HostSceneNode } from './figma-host.ts';
 import { PluginError } from './plugin-error.ts';
+import { sceneNodeByIdAsync } from './scene-node-by-id.ts';
 import { collectTargets, whyNotExportable } from './selection.ts';
 import { loadSettingsAsync, saveSettingsAsync } from './settings-store.ts';
+import { loadStyleChoiceAsync, saveStyleChoice } from './style-choice.ts';
 import { describeStyleLayerAsync, exportThumbnailAsync, listStyleLayersAsync, pageOf } from './style-layers.ts';
 
 /** A relaunch ("Re-apply style") fixes targets, style and options from the result layers. */
@@ -17,13 +18,12 @@ interface RelaunchPlan {
   missing: string[];
 }
 
-async function sceneNodeByIdAsync(api: HostApi, id: string): Promise<HostSceneNode | null> {
-  const node = await api.getNodeByIdAsync(id);
-  if (!node || node.type === 'PAGE' || node.type === 'DOCUMENT') return null;
-  return node.removed ? null : node;
-}
-
-async function planRelaunchAsync(api: HostApi): Promise<RelaunchPlan> {
+/**
+ * Null when the selection holds no result this plugin id can read: its plugin data was
+ * written under another id (the plugin was published under a new one, README "Publishing"),
+ * or the designer launched "restyle" on plain layers. The run is then an ordinary one.
+ */
+async function planRelaunchAsync(api: HostApi): Promise<RelaunchPlan | null> {
   const plan: RelaunchPlan = { targets: [], styleNodeId: null, options: null, missing: [] };
   for (const node of api.currentPage.selection) {
     const sourceId = node.getPluginData(PLUGIN_DATA_KEYS.source);
@@ -44,7 +44,7 @@ async function planRelaunchAsync(api: HostApi): Promise<RelaunchPlan> {
       }
     }
   }
-  return plan;
+  return plan.targets.length > 0 || plan.missing.length > 0 ? plan : null;
 }
 
 /**
@@ -60,11 +60,15 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     return;
   }
 
+  // Atelier never needs hidden layers inside instances; skipping them is what keeps searches
+  // of big files fast (PluginAPI.skipInvisibleInstanceChildren).
+  api.skipInvisibleInstanceChildren = true;
+
   if (command === MENU_COMMANDS.useSelectionAsStyle) {
     const [node, ...rest] = api.currentPage.selection;
     const reason = !node ? 'nothing is selected' : rest.length > 0 ? 'more than one layer is selected' : whyNotExportable(node);
     if (node && !reason) {
-      await saveSettingsAsync(api, { styleNodeId: node.id });
+      saveStyleChoice(api, node);
       api.closePlugin(`Atelier will use “${node.name}” as the style.`);
     } else {
       api.closePlugin(`Select one layer to use as the style (${reason}).`);
@@ -108,10 +112,17 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     });
   };
 
-  const describeStyleAsync = async (id: string | null): Promise<StyleLayer | null> => {
-    if (!id) return null;
-    const node = await sceneNodeByIdAsync(api, id);
-    return node ? describeStyleLayerAsync(node, pageOf(node)) : null;
+  const describeStyleAsync = async (node: HostSceneNode | null): Promise<StyleLayer | null> =>
+    node ? describeStyleLayerAsync(node, pageOf(node)) : null;
+
+  /** The relaunch's style if that layer still exists, else this file's chosen one. */
+  const initialStyleAsync = async (): Promise<HostSceneNode | null> => {
+    const fromResult = relaunch?.styleNodeId ? await sceneNodeByIdAsync(api, relaunch.styleNodeId) : null;
+    return fromResult ?? (await loadStyleChoiceAsync(api));
+  };
+
+  const postStyleLayersAsync = async (allPages: boolean): Promise<void> => {
+    post({ type: 'style-layers', ...(await listStyleLayersAsync(api, PLUGIN_DATA_KEYS.source, allPages)) });
   };
 
   const problem = (error: unknown): void => {
@@ -121,7 +132,7 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
 
   const chooseStyleAsync = async (node: HostSceneNode | null): Promise<void> => {
     if (!node) throw new PluginError('style-missing', 'That style layer no longer exists. Pick another one.');
-    await saveSettingsAsync(api, { styleNodeId: node.id });
+    saveStyleChoice(api, node);
     post({ type: 'style-chosen', style: await describeStyleLayerAsync(node, pageOf(node)) });
   };
 
@@ -129,22 +140,21 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     switch (message.type) {
       case 'ui-ready': {
         const settings = await loadSettingsAsync(api);
-        const styleNodeId = relaunch?.styleNodeId ?? settings.styleNodeId;
         post({
           type: 'init',
           command,
           options: relaunch?.options ?? settings.options,
-          style: await describeStyleAsync(styleNodeId),
+          style: await describeStyleAsync(await initialStyleAsync()),
           key: settings.key,
-          daemonUrl: `ws://localhost:${settings.daemonPort ?? DEFAULT_DAEMON_PORT}`,
+          daemonUrl: DAEMON_URL,
           autoStart: relaunch !== null && relaunch.targets.length > 0,
         });
         await postSelectionAsync();
-        post({ type: 'style-layers', layers: await listStyleLayersAsync(api, PLUGIN_DATA_KEYS.source) });
+        await postStyleLayersAsync(false);
         return;
       }
       case 'refresh-styles':
-        post({ type: 'style-layers', layers: await listStyleLayersAsync(api, PLUGIN_DATA_KEYS.source) });
+        await postStyleLayersAsync(message.allPages);
         return;
       case 'save-options':
         await saveSettingsAsync(api, { options: message.options });
@@ -165,7 +175,8 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
         if (!style) throw new PluginError('style-missing', 'The style layer no longer exists. Pick another one.');
         const { targets } = currentTargets();
         if (targets.length === 0) throw new PluginError('no-selection', 'Select one or more frames or layers to stylise.');
-        await saveSettingsAsync(api, { options: message.options, styleNodeId: style.id });
+        await saveSettingsAsync(api, { options: message.options });
+        saveStyleChoice(api, style);
         await runner.startAsync({ targets, style, options: message.options });
         return;
       }
@@ -220,10 +231,10 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     }, SELECTION_DEBOUNCE_MS);
   };
   api.on('selectionchange', selectionChanged);
-  // Another page: its selection and its image layers (current page first) are what count now.
-  // Figma follows a page change with a selectionchange too; the debounce folds the two.
+  // Another page: its selection and its image layers are what count now (other pages again
+  // only when asked). Figma follows a page change with a selectionchange; the debounce folds the two.
   api.on('currentpagechange', () => {
     selectionChanged();
-    handleAsync({ type: 'refresh-styles' }).catch(problem);
+    handleAsync({ type: 'refresh-styles', allPages: false }).catch(problem);
   });
 }

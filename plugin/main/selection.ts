@@ -18,7 +18,10 @@ export function isInsideInstance(node: HostSceneNode): boolean {
   return false;
 }
 
-/** Why a selected layer cannot be stylised, or null when it can. */
+/**
+ * Why Figma cannot export a layer's pixels, or null when it can: all a style needs. A layer
+ * inside an instance exports like any other; only adding layers there is refused.
+ */
 export function whyNotExportable(node: HostSceneNode): string | null {
   if (node.removed) return 'it was deleted';
   if (typeof node.exportAsync !== 'function') return 'Figma cannot export this kind of layer';
@@ -26,6 +29,13 @@ export function whyNotExportable(node: HostSceneNode): string | null {
   if (!(node.width > 0 && node.height > 0)) return 'it has no area';
   if (node.absoluteRenderBounds === null) return 'nothing of it is drawn';
   if (!node.parent) return 'it is not on a page';
+  return null;
+}
+
+/** Why a selected layer cannot be stylised (exported, and its result put next to it), or null. */
+export function whyNotStylisable(node: HostSceneNode): string | null {
+  const reason = whyNotExportable(node);
+  if (reason) return reason;
   if (isInsideInstance(node)) return 'it is inside a component instance (select the instance itself)';
   return null;
 }
@@ -38,7 +48,7 @@ export function collectTargets(selection: ReadonlyArray<HostSceneNode>): Selecti
   for (const node of selection) {
     if (seen.has(node.id)) continue;
     seen.add(node.id);
-    const reason = whyNotExportable(node);
+    const reason = whyNotStylisable(node);
     if (reason) skipped.push({ name: node.name, reason });
     else targets.push(node);
   }

@@ -5,25 +5,23 @@ import { storedKeySchema } from '../../client/key-store.ts';
 import type { HostApi } from './figma-host.ts';
 
 /**
- * What the plugin remembers between runs, in `figma.clientStorage` (per user, per machine).
- * Read through zod: anything unreadable falls back to defaults field by field rather than
- * losing everything.
+ * What the plugin remembers between runs, in `figma.clientStorage` (per user, per machine,
+ * per plugin id: after an id change it reads as empty and the plugin pairs again). Read
+ * through zod: anything unreadable falls back to defaults field by field rather than losing
+ * everything. Fields of older versions are dropped on the next save: `styleNodeId` (a node id
+ * of whichever file was open; the choice now lives in that file, main/style-choice.ts) and
+ * `daemonPort` (an address the manifest does not allow; limits.ts, DAEMON_URL).
  */
 const storedSettingsSchema = z.object({
   options: jobOptionsSchema.catch(DEFAULT_JOB_OPTIONS),
-  styleNodeId: z.string().nullable().catch(null),
   /** The pairing key (client/key-store.ts); the UI iframe does all crypto with it. */
   key: storedKeySchema.nullable().catch(null),
-  /** Only for development setups whose daemon listens elsewhere (the manifest must allow it). */
-  daemonPort: z.number().int().min(1).max(65535).nullable().catch(null),
 });
 export type StoredSettings = z.infer<typeof storedSettingsSchema>;
 
 export const DEFAULT_SETTINGS: StoredSettings = {
   options: DEFAULT_JOB_OPTIONS,
-  styleNodeId: null,
   key: null,
-  daemonPort: null,
 };
 
 export async function loadSettingsAsync(api: HostApi): Promise<StoredSettings> {

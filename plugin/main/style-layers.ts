@@ -1,7 +1,7 @@
 import type { Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
 import type { StyleLayer } from '../bridge/index.ts';
 import { MAX_STYLE_LAYERS, THUMBNAIL_SIDE } from '../limits.ts';
-import type { HostApi, HostPage, HostSceneNode } from './figma-host.ts';
+import type { HostApi, HostPage, HostSceneNode, SceneNodeType } from './figma-host.ts';
 import { whyNotExportable } from './selection.ts';
 import { exportRegionOf } from './export-region.ts';
 import { thumbnailSettings } from './working-size.ts';
@@ -55,22 +55,45 @@ export function pageOf(node: HostSceneNode): HostPage | null {
 }
 
 /**
- * Image-bearing layers of the file, current page first, at most MAX_STYLE_LAYERS. Other
- * pages are loaded one by one (dynamic-page access), stopping as soon as the list is full.
+ * Layer types whose fills can show an image (shapes, frames, components, instances): the
+ * types findAllWithCriteria matches in the editor, so text, groups, lines and the rest never
+ * become plugin objects. Text and sections with an image fill are rare enough to leave out.
  */
-export async function listStyleLayersAsync(api: HostApi, sourceKey: string): Promise<StyleLayer[]> {
-  const pages = [api.currentPage, ...Array.from(api.root.children).filter((p) => p.id !== api.currentPage.id)];
+const IMAGE_FILL_TYPES: SceneNodeType[] = ['RECTANGLE', 'ELLIPSE', 'POLYGON', 'STAR', 'VECTOR', 'BOOLEAN_OPERATION', 'FRAME', 'COMPONENT', 'INSTANCE'];
+
+/** A page's style candidates, back to front. The page must be loaded (dynamic-page). */
+function styleCandidatesOn(page: HostPage, sourceKey: string): HostSceneNode[] {
+  return page
+    .findAllWithCriteria({ types: IMAGE_FILL_TYPES })
+    .filter((n) => isImageBearing(n) && whyNotExportable(n) === null && !isAtelierResult(n, sourceKey));
+}
+
+export interface StyleListing {
+  layers: StyleLayer[];
+  /** Whether other pages were searched too (else only the current page was). */
+  allPages: boolean;
+  /** How many other pages the file has: what "show other pages" would add. */
+  otherPages: number;
+}
+
+/**
+ * Image-bearing layers, current page first, at most MAX_STYLE_LAYERS. Only the current page
+ * unless `allPages`: loading and searching every page of a big file stalls Figma's main
+ * thread, so the rest waits until the designer asks for it; those pages are loaded one by one
+ * (dynamic-page access), stopping as soon as the list is full. Expects
+ * `skipInvisibleInstanceChildren` (set at start): hidden layers inside instances are never
+ * candidates and searching them is the slow part.
+ */
+export async function listStyleLayersAsync(api: HostApi, sourceKey: string, allPages: boolean): Promise<StyleListing> {
+  const current = api.currentPage;
+  const others = api.root.children.filter((p) => p.id !== current.id);
   const found: { node: HostSceneNode; page: HostPage }[] = [];
-  for (const page of pages) {
+  for (const page of allPages ? [current, ...others] : [current]) {
     if (found.length >= MAX_STYLE_LAYERS) break;
-    if (page !== api.currentPage) await page.loadAsync();
-    const nodes = page.findAll((n) => isImageBearing(n) && whyNotExportable(n) === null && !isAtelierResult(n, sourceKey));
-    for (const node of nodes) {
-      if (found.length >= MAX_STYLE_LAYERS) break;
-      found.push({ node, page });
-    }
+    if (page !== current) await page.loadAsync();
+    for (const node of styleCandidatesOn(page, sourceKey).slice(0, MAX_STYLE_LAYERS - found.length)) found.push({ node, page });
   }
   const layers: StyleLayer[] = [];
   for (const { node, page } of found) layers.push(await describeStyleLayerAsync(node, page));
-  return layers;
+  return { layers, allPages, otherPages: others.length };
 }

@@ -51,6 +51,8 @@ export class UiApp {
   private options: JobOptions | null = null;
   private style: StyleLayer | null = null;
   private styleLayers: StyleLayer[] = [];
+  /** Whether the list covers every page, and how many other pages there are to search. */
+  private styleScope: { allPages: boolean; otherPages: number; searching: boolean } = { allPages: false, otherPages: 0, searching: false };
   private selection: SelectionSummary | null = null;
   private autoStart = false;
   private phase: 'idle' | 'starting' | 'running' = 'idle';
@@ -83,6 +85,7 @@ export class UiApp {
         break;
       case 'style-layers':
         this.styleLayers = message.layers;
+        this.styleScope = { allPages: message.allPages, otherPages: message.otherPages, searching: false };
         break;
       case 'style-chosen':
         this.style = message.style;
@@ -274,7 +277,18 @@ export class UiApp {
   private wire(): void {
     wireConnectionPanels(() => this.client);
     byId('use-selection').addEventListener('click', () => this.deps.post({ type: 'use-selection-as-style' }));
-    byId('refresh-styles').addEventListener('click', () => this.deps.post({ type: 'refresh-styles' }));
+    byId('refresh-styles').addEventListener('click', () => this.deps.post({ type: 'refresh-styles', allPages: this.styleScope.allPages }));
+    // Other pages are searched only on request: loading every page of a big file stalls Figma.
+    const more = document.createElement('button');
+    more.id = 'style-more';
+    more.className = 'link';
+    more.hidden = true;
+    byId('style-grid').after(more);
+    more.addEventListener('click', () => {
+      this.styleScope = { ...this.styleScope, searching: true };
+      this.deps.post({ type: 'refresh-styles', allPages: true });
+      this.render();
+    });
     byId('style-grid').addEventListener('click', (event) => {
       const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-id]');
       if (button?.dataset.id) this.deps.post({ type: 'choose-style', styleNodeId: button.dataset.id });
@@ -369,7 +383,16 @@ export class UiApp {
         }),
       );
     }
-    byId('style-empty').hidden = this.styleLayers.length > 0;
+    const scope = this.styleScope;
+    const empty = byId('style-empty');
+    empty.hidden = this.styleLayers.length > 0;
+    empty.textContent = scope.allPages || scope.otherPages === 0
+      ? 'No image layers found in this file. Paste a painting or photo, or use any selected layer as the style.'
+      : 'No image layers on this page. Look on the other pages, paste a painting or photo, or use any selected layer as the style.';
+    const more = byId<HTMLButtonElement>('style-more');
+    more.hidden = scope.allPages || scope.otherPages === 0;
+    more.disabled = scope.searching;
+    more.textContent = scope.searching ? 'Looking through the other pages…' : `Show images from ${plural(scope.otherPages, 'other page')}`;
   }
 
   private renderOptions(): void {

@@ -36,7 +36,7 @@ test('the selection gives exportable layers; the rest are listed with a reason',
   assert.equal(empty.selection.thumbnail, null);
 });
 
-test('style candidates are the image-bearing layers of the file, current page first, with thumbnails', async () => {
+test('style candidates: the current page\'s image layers at once, other pages only when the designer asks', async () => {
   const figma = new FakeFigma();
   const photo = figma.imageLayer({ name: 'Photo' });
   const plain = figma.layer('RECTANGLE', { name: 'Plain', fills: [{ type: 'SOLID', color: { r: 1, g: 0, b: 0 } }] });
@@ -52,25 +52,38 @@ test('style candidates are the image-bearing layers of the file, current page fi
   const texture = figma.imageLayer({ name: 'Texture' });
   other.appendChild(texture);
   const ui = await startPluginAsync(figma);
-  const { layers } = await ui.next('style-layers');
-  assert.deepEqual(layers.map((l) => [l.name, l.pageName]), [['Photo', 'Page 1'], ['Nested painting', 'Page 1'], ['Texture', 'Moodboard']]);
-  assert.equal(other.loadCount, 1, 'other pages are loaded before being searched (dynamic-page)');
-  const thumb = readPngSize(layers[1]!.thumbnail!)!;
+  const first = await ui.next('style-layers');
+  assert.deepEqual(first.layers.map((l) => [l.name, l.pageName]), [['Photo', 'Page 1'], ['Nested painting', 'Page 1']]);
+  assert.deepEqual([first.allPages, first.otherPages], [false, 1]);
+  assert.equal(other.loadCount, 0, 'other pages are not loaded until asked for');
+  const thumb = readPngSize(first.layers[1]!.thumbnail!)!;
   assert.deepEqual(thumb, { width: 24, height: 96 });
+
+  ui.send({ type: 'refresh-styles', allPages: true });
+  const all = await ui.next('style-layers');
+  assert.deepEqual(all.layers.map((l) => [l.name, l.pageName]), [['Photo', 'Page 1'], ['Nested painting', 'Page 1'], ['Texture', 'Moodboard']]);
+  assert.equal(all.allPages, true);
+  assert.equal(other.loadCount, 1, 'other pages are loaded before being searched (dynamic-page)');
 });
 
-test('the style list stops at its limit and never offers Atelier results', async () => {
+test('the style search hands the plugin only layers that can hold an image, and skips hidden layers inside instances', async () => {
   const figma = new FakeFigma();
-  for (let i = 0; i < MAX_STYLE_LAYERS + 5; i++) figma.currentPage.appendChild(figma.imageLayer({ name: `Image ${i}`, width: 8, height: 8 }));
-  const result = figma.imageLayer({ name: 'Hero · Image 0' });
-  result.setPluginData('atelier.sourceId', '1:1');
-  figma.currentPage.insertChild(0, result);
-  const later = figma.addPage('Later');
+  const board = figma.frame({ name: 'Board', width: 1000, height: 1000 });
+  figma.currentPage.appendChild(board);
+  for (let i = 0; i < 200; i++) board.appendChild(figma.layer('TEXT', { name: `Label ${i}` }));
+  const card = figma.frame({ name: 'Card', type: 'INSTANCE' });
+  board.appendChild(card);
+  const hiddenState = figma.frame({ name: 'Hover state', visible: false });
+  card.appendChild(hiddenState);
+  for (let i = 0; i < 50; i++) hiddenState.appendChild(figma.imageLayer({ name: `Hidden ${i}` }));
+  board.appendChild(figma.imageLayer({ name: 'Photo' }));
   const ui = await startPluginAsync(figma);
   const { layers } = await ui.next('style-layers');
-  assert.equal(layers.length, MAX_STYLE_LAYERS);
-  assert.equal(layers.some((l) => l.name.includes('·')), false);
-  assert.equal(later.loadCount, 0, 'no need to load other pages once the list is full');
+  assert.deepEqual(layers.map((l) => l.name), ['Photo']);
+  assert.equal(figma.skipInvisibleInstanceChildren, true);
+  // Board, Card and Photo are the only layers of a type that can show an image and can be reached.
+  assert.equal(figma.traversal.toPlugin, 3, 'text layers and hidden instance layers never become plugin objects');
+  assert.equal(figma.traversal.walked, 203, 'the hidden state inside the instance is not even walked');
 });
 
 test('"Use selection as style" from the UI picks the selected layer and remembers it', async () => {
@@ -111,7 +124,7 @@ test('the menu command "Use selection as style" works without opening the UI', a
   assert.match(empty.closedWith ?? '', /Select one layer/);
 });
 
-test('options and style are remembered in clientStorage; unreadable storage falls back to defaults', async () => {
+test('options and the pairing key are remembered in clientStorage; unreadable storage falls back to defaults', async () => {
   const figma = new FakeFigma();
   const frame = figma.frame({ name: 'F' });
   const style = figma.imageLayer({ name: 'S' });
@@ -131,11 +144,23 @@ test('options and style are remembered in clientStorage; unreadable storage fall
   assert.deepEqual(second.options, chosen);
   assert.deepEqual(second.key, key);
 
-  figma.storage.set(SETTINGS_KEY, { options: { quality: 'ultra' }, key: { keyId: 12 }, styleNodeId: style.id });
+  figma.storage.set(SETTINGS_KEY, { options: { quality: 'ultra' }, key: { keyId: 12 } });
   const third = await (await startPluginAsync(figma)).next('init');
   assert.deepEqual(third.options, DEFAULT_JOB_OPTIONS);
   assert.equal(third.key, null);
-  assert.equal(third.style?.id, style.id, 'valid fields survive next to broken ones');
+  figma.storage.set(SETTINGS_KEY, { options: { quality: 'ultra' }, key });
+  assert.deepEqual((await (await startPluginAsync(figma)).next('init')).key, key, 'valid fields survive next to broken ones');
+});
+
+test('a stored daemon port the manifest does not allow is dropped: the plugin dials the one address Figma lets it reach', async () => {
+  const figma = new FakeFigma();
+  figma.storage.set(SETTINGS_KEY, { options: DEFAULT_JOB_OPTIONS, key: null, daemonPort: 9000 });
+  const ui = await startPluginAsync(figma);
+  const init = await ui.next('init');
+  assert.equal(init.daemonUrl, `ws://localhost:${DEFAULT_DAEMON_PORT}`, 'Figma\'s content security policy would silently block ws://localhost:9000');
+  ui.send({ type: 'save-options', options: DEFAULT_JOB_OPTIONS });
+  await ui.settle();
+  assert.equal('daemonPort' in (figma.storage.get(SETTINGS_KEY) as object), false, 'the next save forgets it');
 });
 
 test('the relaunch button re-runs the original source with the stored style and options', async () => {

@@ -1,7 +1,17 @@
 import type { ExportSettingsImage, ShowUIOptions } from '@figma/plugin-typings/plugin-api-standalone.js';
-import type { HostApi, HostDocument, HostSceneNode, HostUi, HostViewport } from '../../../plugin/main/figma-host.ts';
+import type { HostApi, HostSceneNode, HostUi, HostViewport } from '../../../plugin/main/figma-host.ts';
 import { readPngSize } from '../../../protocol/index.ts';
-import { FakePage, FakeRectangle, FakeSceneNode, type FakeDocumentHooks, type FakeNodeInit } from './fake-nodes.ts';
+import {
+  FakeDocument,
+  FakePage,
+  FakeRectangle,
+  FakeSceneNode,
+  PerPluginId,
+  skippedInInstance,
+  type FakeDocumentHooks,
+  type FakeNodeInit,
+  type FakeTraversalCount,
+} from './fake-nodes.ts';
 
 /**
  * Figma's async calls cross from the sandbox to the editor and back: they resolve after other
@@ -68,14 +78,26 @@ export class FakeFigma implements HostApi {
   readonly exports: ExportCall[] = [];
   readonly images = new Map<string, Uint8Array>();
   readonly notifications: string[] = [];
-  readonly storage = new Map<string, unknown>();
   readonly failExports = new Set<string>();
+  /**
+   * The manifest `id` of the running plugin (figma.pluginId). Plugin data, relaunch data and
+   * clientStorage belong to it: a test changes it to model a plugin published under a new id.
+   */
+  pluginId = 'atelier-style-transfer';
+  /**
+   * figma.skipInvisibleInstanceChildren: "Defaults to … false in Figma and FigJam"; when true,
+   * invisible layers inside instances (and their descendants) cannot be reached.
+   */
+  skipInvisibleInstanceChildren = false;
+  /** Nodes searches walked and handed to the plugin (fake-nodes.ts, FakeTraversalCount). */
+  readonly traversal: FakeTraversalCount = { walked: 0, toPlugin: 0 };
   shownHtml: string | null = null;
   shownOptions: ShowUIOptions | undefined;
   closedWith: string | null | undefined = undefined;
   zoomedTo: string[] = [];
-  readonly root: HostDocument & { children: FakePage[] };
+  readonly root: FakeDocument;
   private page: FakePage;
+  private readonly storageById = new PerPluginId<Map<string, unknown>>(() => this.pluginId, () => new Map());
   private allPagesLoaded = false;
 
   private idCounter = 0;
@@ -95,10 +117,19 @@ export class FakeFigma implements HostApi {
       get failExports() {
         return self.failExports;
       },
+      pluginId: () => this.pluginId,
+      skipInvisibleInstanceChildren: () => this.skipInvisibleInstanceChildren,
+      traversal: this.traversal,
     };
     const first = new FakePage(this.hooks, 'Page 1', true, (page) => this.selectionChanged(page));
-    this.root = { id: '0:0', type: 'DOCUMENT', name: 'Untitled', children: [first] };
+    this.root = new FakeDocument(this.hooks);
+    this.root.children.push(first);
     this.page = first;
+  }
+
+  /** This plugin id's clientStorage ("Data will become inaccessible if your plugin ID changes"). */
+  get storage(): Map<string, unknown> {
+    return this.storageById.current;
   }
 
   get currentPage(): FakePage {
@@ -223,7 +254,7 @@ export class FakeFigma implements HostApi {
     for (const handler of this.handlers.get('selectionchange') ?? []) handler();
   }
 
-  async getNodeByIdAsync(id: string): Promise<FakeSceneNode | FakePage | HostDocument | null> {
+  async getNodeByIdAsync(id: string): Promise<FakeSceneNode | FakePage | FakeDocument | null> {
     if (id === this.root.id) return this.root;
     const node = this.nodes.get(id);
     // getNodeByIdAsync reaches nodes on any page, loading that page as needed.
@@ -231,7 +262,8 @@ export class FakeFigma implements HostApi {
     while (top instanceof FakeSceneNode) top = top.parent;
     if (top instanceof FakePage) await top.loadAsync();
     await editorRoundTripAsync();
-    return node && !(node instanceof FakeSceneNode && node.removed) ? node : null;
+    if (node instanceof FakeSceneNode && (node.removed || skippedInInstance(node, this.hooks))) return null;
+    return node ?? null;
   }
 
   commitUndo(): void {

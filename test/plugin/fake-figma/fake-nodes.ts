@@ -1,5 +1,5 @@
 import type { ExportSettingsImage, NodeType, Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
-import type { HostPage, HostRectangle, HostSceneNode, SceneNodeType } from '../../../plugin/main/figma-host.ts';
+import type { HostDocument, HostPage, HostRectangle, HostSceneNode, SceneNodeType } from '../../../plugin/main/figma-host.ts';
 import { IDENTITY, boundsUnder, grow, intersect, multiply, transformOf, union, type Box, type Matrix } from './geometry.ts';
 import { encodePng, paintPattern, type RgbColor } from './png-encode.ts';
 
@@ -10,6 +10,68 @@ export interface FakeDocumentHooks {
   recordExport(node: FakeSceneNode, settings: ExportSettingsImage): void;
   recordCreated(node: FakeSceneNode): void;
   readonly failExports: Set<string>;
+  /** The running plugin's manifest id: plugin data and relaunch data are kept per id. */
+  pluginId(): string;
+  /** figma.skipInvisibleInstanceChildren, as the plugin last set it. */
+  skipInvisibleInstanceChildren(): boolean;
+  /** What a traversal costs, counted for scripts/bench-style-list.ts. */
+  readonly traversal: FakeTraversalCount;
+}
+
+/**
+ * A search's cost: `walked` counts the nodes the editor steps through, `toPlugin` the node
+ * objects handed to plugin code (each findAll callback call, each node findAllWithCriteria
+ * returns). Figma's docs say the second is what makes findAll slow and findAllWithCriteria
+ * "hundreds of times faster" (plugin-api.d.ts, ChildrenMixin.findAllWithCriteria).
+ */
+export interface FakeTraversalCount {
+  walked: number;
+  toPlugin: number;
+}
+
+/**
+ * Plugin data, relaunch data and clientStorage are private to a plugin id: "The data is
+ * specific to your plugin ID. Plugins with other IDs won't be able to read this data"
+ * (developers.figma.com/docs/plugins/api/properties/nodes-setplugindata, .../figma-clientStorage).
+ */
+export class PerPluginId<T> {
+  private readonly byId = new Map<string, T>();
+  constructor(
+    private readonly currentId: () => string,
+    private readonly empty: () => T,
+  ) {}
+
+  get current(): T {
+    const id = this.currentId();
+    let value = this.byId.get(id);
+    if (value === undefined) {
+      value = this.empty();
+      this.byId.set(id, value);
+    }
+    return value;
+  }
+
+  set current(value: T) {
+    this.byId.set(this.currentId(), value);
+  }
+}
+
+/** setPluginData/getPluginData as Figma documents them; "" removes the entry (Version 1, Update 17). */
+class PluginDataStore {
+  private readonly data: PerPluginId<Map<string, string>>;
+  constructor(hooks: FakeDocumentHooks) {
+    this.data = new PerPluginId(() => hooks.pluginId(), () => new Map());
+  }
+  get map(): Map<string, string> {
+    return this.data.current;
+  }
+  get(key: string): string {
+    return this.map.get(key) ?? '';
+  }
+  set(key: string, value: string): void {
+    if (value === '') this.map.delete(key);
+    else this.map.set(key, value);
+  }
 }
 
 export interface FakeDropShadow {
@@ -92,8 +154,8 @@ export class FakeSceneNode implements HostSceneNode {
   readonly strokeAlign: 'INSIDE' | 'CENTER' | 'OUTSIDE';
   readonly ink: Box | undefined;
   readonly childList: FakeSceneNode[] = [];
-  readonly pluginData = new Map<string, string>();
-  relaunchData: { [command: string]: string } = {};
+  private readonly pluginDataStore: PluginDataStore;
+  private readonly relaunchStore: PerPluginId<{ [command: string]: string }>;
   readonly color: RgbColor;
   readonly pattern: 'disc' | 'stripes' | 'plain';
   exportAsync?: (settings: ExportSettingsImage) => Promise<Uint8Array>;
@@ -105,6 +167,8 @@ export class FakeSceneNode implements HostSceneNode {
     readonly isContainer = false,
   ) {
     this.id = hooks.nextId();
+    this.pluginDataStore = new PluginDataStore(hooks);
+    this.relaunchStore = new PerPluginId(() => hooks.pluginId(), () => ({}));
     this.name = init.name ?? type.toLowerCase();
     this.ownX = init.x ?? 0;
     this.ownY = init.y ?? 0;
@@ -224,24 +288,41 @@ export class FakeSceneNode implements HostSceneNode {
     return union([own, shown]);
   }
 
-  /** Empty for leaf layers (insertChild still refuses them), so any layer can be typed as a parent. */
+  /**
+   * Empty for leaf layers (insertChild still refuses them), so any layer can be typed as a
+   * parent. With skipInvisibleInstanceChildren, invisible layers inside instances are left out.
+   */
   get children(): ReadonlyArray<FakeSceneNode> {
-    return this.childList;
+    return this.hooks.skipInvisibleInstanceChildren() ? this.childList.filter((c) => !skippedInInstance(c, this.hooks)) : this.childList;
+  }
+
+  /** This plugin's data on the layer (test side: read it as the running plugin id sees it). */
+  get pluginData(): Map<string, string> {
+    return this.pluginDataStore.map;
   }
 
   getPluginData(key: string): string {
-    return this.pluginData.get(key) ?? '';
+    return this.pluginDataStore.get(key);
   }
 
   setPluginData(key: string, value: string): void {
-    this.pluginData.set(key, value);
+    this.pluginDataStore.set(key, value);
   }
 
+  /** The relaunch buttons this plugin id put on the layer. */
+  get relaunchData(): { [command: string]: string } {
+    return this.relaunchStore.current;
+  }
+
+  /**
+   * setRelaunchData: "This method will throw if description exceeds 1000 characters"
+   * (plugin-api.d.ts 1.142, BaseNodeMixin.setRelaunchData, @param description).
+   */
   setRelaunchData(data: { [command: string]: string }): void {
     for (const description of Object.values(data)) {
       if (description.length > 1000) throw new Error('relaunch description exceeds 1000 characters');
     }
-    this.relaunchData = { ...data };
+    this.relaunchStore.current = { ...data };
   }
 
   resize(width: number, height: number): void {
@@ -311,6 +392,49 @@ function insideInstance(node: FakeSceneNode): boolean {
   return false;
 }
 
+/**
+ * figma.skipInvisibleInstanceChildren: "it will not be possible to access invisible nodes (and
+ * their descendants) inside instances … children and methods such as findAll will exclude
+ * these nodes" (plugin-api.d.ts, PluginAPI.skipInvisibleInstanceChildren).
+ */
+export function skippedInInstance(node: FakeSceneNode, hooks: FakeDocumentHooks): boolean {
+  if (!hooks.skipInvisibleInstanceChildren()) return false;
+  for (let n: FakeSceneNode | FakePage | null = node; n instanceof FakeSceneNode; n = n.parent) {
+    if (!n.visible && insideInstance(n)) return true;
+  }
+  return false;
+}
+
+/** FindAllCriteria's `types` (its plugin-data criteria are not modelled: Atelier does not use them). */
+export interface FakeFindCriteria {
+  types?: ReadonlyArray<string>;
+}
+
+/** figma.root: its pages, and plugin data kept with the file (per plugin id, like a layer's). */
+export class FakeDocument implements HostDocument {
+  readonly id = '0:0';
+  readonly type = 'DOCUMENT' as const;
+  name = 'Untitled';
+  readonly children: FakePage[] = [];
+  private readonly pluginDataStore: PluginDataStore;
+
+  constructor(hooks: FakeDocumentHooks) {
+    this.pluginDataStore = new PluginDataStore(hooks);
+  }
+
+  get pluginData(): Map<string, string> {
+    return this.pluginDataStore.map;
+  }
+
+  getPluginData(key: string): string {
+    return this.pluginDataStore.get(key);
+  }
+
+  setPluginData(key: string, value: string): void {
+    this.pluginDataStore.set(key, value);
+  }
+}
+
 export class FakePage implements HostPage {
   readonly type = 'PAGE' as const;
   readonly id: string;
@@ -323,7 +447,7 @@ export class FakePage implements HostPage {
   loadCount = 0;
 
   constructor(
-    hooks: FakeDocumentHooks,
+    private readonly hooks: FakeDocumentHooks,
     public name: string,
     loaded: boolean,
     private readonly onSelectionChange: (page: FakePage) => void,
@@ -343,7 +467,7 @@ export class FakePage implements HostPage {
 
   get children(): ReadonlyArray<FakeSceneNode> {
     this.requireLoaded('children');
-    return this.childList;
+    return this.childList.filter((c) => !skippedInInstance(c, this.hooks));
   }
 
   setSelection(nodes: FakeSceneNode[]): void {
@@ -360,17 +484,42 @@ export class FakePage implements HostPage {
     insertInto(this, this.childList.length, child, false);
   }
 
+  /** Pre-order, back to front (ChildrenMixin.findAll); every node reached is handed to the callback. */
   findAll(callback?: (node: HostSceneNode) => boolean): FakeSceneNode[] {
     this.requireLoaded('findAll');
     const out: FakeSceneNode[] = [];
-    const walk = (nodes: ReadonlyArray<FakeSceneNode>) => {
+    this.walk((n) => {
+      this.hooks.traversal.toPlugin++;
+      if (!callback || callback(n)) out.push(n);
+    });
+    return out;
+  }
+
+  /**
+   * ChildrenMixin.findAllWithCriteria: the same order as findAll, matched in the editor; only
+   * the matches reach plugin code. Needs loadAsync on a page like findAll.
+   */
+  findAllWithCriteria(criteria: FakeFindCriteria): FakeSceneNode[] {
+    this.requireLoaded('findAllWithCriteria');
+    const out: FakeSceneNode[] = [];
+    this.walk((n) => {
+      if (criteria.types && !criteria.types.includes(n.type)) return;
+      this.hooks.traversal.toPlugin++;
+      out.push(n);
+    });
+    return out;
+  }
+
+  private walk(visit: (node: FakeSceneNode) => void): void {
+    const step = (nodes: ReadonlyArray<FakeSceneNode>) => {
       for (const n of nodes) {
-        if (!callback || callback(n)) out.push(n);
-        walk(n.childList);
+        if (skippedInInstance(n, this.hooks)) continue;
+        this.hooks.traversal.walked++;
+        visit(n);
+        step(n.childList);
       }
     };
-    walk(this.childList);
-    return out;
+    step(this.childList);
   }
 
   async loadAsync(): Promise<void> {

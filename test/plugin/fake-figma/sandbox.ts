@@ -27,7 +27,26 @@ function refusingFetch(url: string): Promise<never> {
   return Promise.reject(new TypeError(`fetch ${url}: refused by the manifest's networkAccess (Content Security Policy)`));
 }
 
+/**
+ * Figma's sandbox scans the source text before running it and refuses the whole plugin on a
+ * match, in strings and comments too: `import` + `(` ("SyntaxError: possible import expression
+ * rejected around line 1", figma/plugin-typings#36; the shipped incident in adamforrester/prism3
+ * apps/plugin/lint-sandbox-reject.ts) and the HTML comment markers (SES rejectHtmlComments,
+ * endojs/endo). Written here from those sources, not taken from plugin/sandbox-rejects.ts: the
+ * fake must not trust the code it tests.
+ */
+function figmaSourceScan(code: string): SyntaxError | null {
+  const line = (index: number) => code.slice(0, index).split('\n').length;
+  const importAt = code.search(/\bimport\s*(?:\(|\/[/*])/);
+  if (importAt >= 0) return new SyntaxError(`possible import expression rejected around line ${line(importAt)}`);
+  const commentAt = code.search(/<!--|-->/);
+  if (commentAt >= 0) return new SyntaxError(`possible html comment syntax rejected around line ${line(commentAt)}`);
+  return null;
+}
+
 export function runInFigmaSandbox(code: string, figma: HostApi, html: string): SandboxRun {
+  const rejected = figmaSourceScan(code);
+  if (rejected) return { loadError: rejected, globalsNames: [] };
   const context = vm.createContext({
     figma,
     __html__: html,
