@@ -68,7 +68,7 @@ test('Figma in a browser: Local Network Access blocked, allowed, and Safari', { 
     assert.match(checks, /site settings of figma\.com, allow “Apps on device” and “Local network”/);
     assert.match(checks, /npm start/);
     // The desktop app is Chromium too (Electron): no promise that it needs nothing.
-    assert.match(checks, /desktop app runs on Chromium too \(Electron\), which makes the same check/);
+    assert.match(checks, /desktop app is built on Electron \(Chromium\), which makes the same check/);
     assert.doesNotMatch(checks, /needs no permission/);
     assert.equal(await ui.locator('#not-running-safari').isHidden(), true);
     await blocked.close();

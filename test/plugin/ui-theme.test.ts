@@ -28,7 +28,7 @@ test('when the daemon cannot be reached the panel says what to check, Chrome\'s 
   assert.match(text, /“www\.figma\.com wants to access apps on this device”/);
   assert.match(text, /site settings of figma\.com, allow “Apps on device” and “Local network”/);
   // The desktop app is Electron (electron/electron#48655): no promise that it needs nothing.
-  assert.match(text, /desktop app runs on Chromium too \(Electron\)/);
+  assert.match(text, /desktop app is built on Electron \(Chromium\), which makes the same check/);
   assert.doesNotMatch(text, /needs no permission/);
   // Safari refuses ws://localhost from an https page (WebKit bug 171934): another browser, said plainly.
   assert.match(text, /Safari cannot reach Atelier: .*Use the Figma desktop app, Chrome, Edge or Firefox\./);
