@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPluginAsync } from '../../plugin/index.ts';
@@ -25,6 +25,31 @@ test('the build writes a DOM-free main bundle and one self-contained UI file', a
     assert.doesNotMatch(html, /<script[^>]+src=/);
     assert.doesNotMatch(html, /ATELIER_UI_SCRIPT/);
     assert.match(html, /new WebSocket/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the build fails on a main bundle Figma\'s sandbox would refuse at load ("import(" or an HTML comment marker, even in a string)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-build-'));
+  try {
+    const cases = [
+      { text: 'Reads the Figma import (2026) notes', refused: /import\(/ },
+      { text: 'old <!-- markup', refused: /<!--/ },
+      { text: 'arrow --> there', refused: /-->/ },
+    ];
+    for (const { text, refused } of cases) {
+      const entry = join(dir, 'entry.ts');
+      await writeFile(entry, `figma.notify(${JSON.stringify(text)});\n`);
+      await assert.rejects(buildPluginAsync({ outDir: join(dir, 'out'), mainEntry: entry }), (error: Error) => {
+        assert.match(error.message, refused);
+        assert.match(error.message, /sandbox refuses/);
+        return true;
+      });
+    }
+    const clean = join(dir, 'clean.ts');
+    await writeFile(clean, 'figma.notify("imports (plural) are fine");\n');
+    await buildPluginAsync({ outDir: join(dir, 'out'), mainEntry: clean });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -116,3 +116,68 @@ test('UI messages cross by structured clone and are dropped while the main code 
   assert.equal(received.byteOffset, 40, 'a view keeps its offset into the whole copied buffer');
   assert.equal(received.buffer.byteLength, 100);
 });
+
+test('a layer inside an instance exports; nothing can be inserted into the instance or any layer inside it', async () => {
+  const figma = new FakeFigma();
+  const instance = figma.frame({ type: 'INSTANCE', width: 200, height: 200 });
+  figma.currentPage.appendChild(instance);
+  const inner = figma.frame({ name: 'Inner', width: 100, height: 80 });
+  instance.appendChild(inner);
+  assert.deepEqual(await exportSize(inner), { width: 100, height: 80 });
+  assert.throws(() => inner.insertChild(0, figma.createRectangle()), /inside of an instance/);
+  assert.throws(() => instance.insertChild(0, figma.createRectangle()), /is an instance/);
+});
+
+test('plugin data, relaunch data and clientStorage belong to the plugin id; "" removes plugin data', async () => {
+  const figma = new FakeFigma();
+  const frame = figma.frame();
+  figma.currentPage.appendChild(frame);
+  frame.setPluginData('k', 'v');
+  frame.setRelaunchData({ restyle: 'again' });
+  figma.root.setPluginData('file', 'choice');
+  await figma.clientStorage.setAsync('settings', { a: 1 });
+  figma.pluginId = 'published-id';
+  assert.equal(frame.getPluginData('k'), '');
+  assert.deepEqual(frame.relaunchData, {});
+  assert.equal(figma.root.getPluginData('file'), '');
+  assert.equal(await figma.clientStorage.getAsync('settings'), undefined);
+  figma.pluginId = 'atelier-style-transfer';
+  assert.equal(frame.getPluginData('k'), 'v');
+  assert.equal(figma.root.getPluginData('file'), 'choice');
+  frame.setPluginData('k', '');
+  assert.deepEqual([...frame.pluginData.keys()], []);
+  assert.throws(() => frame.setRelaunchData({ restyle: 'x'.repeat(1001) }), /1000 characters/);
+});
+
+test('skipInvisibleInstanceChildren hides invisible layers inside instances from children, searches and getNodeByIdAsync', async () => {
+  const figma = new FakeFigma();
+  const instance = figma.frame({ type: 'INSTANCE' });
+  figma.currentPage.appendChild(instance);
+  const hidden = figma.frame({ name: 'Hidden', visible: false });
+  const shown = figma.frame({ name: 'Shown' });
+  instance.appendChild(hidden);
+  instance.appendChild(shown);
+  const deep = figma.layer('TEXT', { name: 'Deep' });
+  hidden.appendChild(deep);
+  const hiddenOutside = figma.frame({ name: 'Hidden outside', visible: false });
+  figma.currentPage.appendChild(hiddenOutside);
+  assert.equal(figma.currentPage.findAll().length, 5);
+  figma.skipInvisibleInstanceChildren = true;
+  assert.deepEqual(figma.currentPage.findAll().map((n) => n.name), ['instance', 'Shown', 'Hidden outside']);
+  assert.deepEqual(instance.children.map((n) => n.name), ['Shown']);
+  assert.deepEqual(figma.currentPage.findAllWithCriteria({ types: ['TEXT'] }), []);
+  assert.equal(await figma.getNodeByIdAsync(deep.id), null);
+});
+
+test('findAllWithCriteria matches types in the editor: only matches reach the plugin; a page needs loadAsync first', async () => {
+  const figma = new FakeFigma();
+  figma.currentPage.appendChild(figma.frame({ name: 'F' }));
+  figma.currentPage.appendChild(figma.layer('TEXT', { name: 'T' }));
+  const before = { ...figma.traversal };
+  assert.deepEqual(figma.currentPage.findAllWithCriteria({ types: ['TEXT'] }).map((n) => n.name), ['T']);
+  assert.deepEqual({ walked: figma.traversal.walked - before.walked, toPlugin: figma.traversal.toPlugin - before.toPlugin }, { walked: 2, toPlugin: 1 });
+  figma.currentPage.findAll(() => false);
+  assert.equal(figma.traversal.toPlugin - before.toPlugin, 3, 'findAll hands every node to its callback');
+  const other = figma.addPage('Other');
+  assert.throws(() => other.findAllWithCriteria({ types: ['FRAME'] }), /loadAsync/);
+});

@@ -86,6 +86,26 @@ test('a result is inserted directly above its source, same parent, size and posi
   assert.equal(parent.childList.length, 3);
 });
 
+test('long source and style names still give a result: the relaunch description stays within Figma\'s 1,000 characters', async () => {
+  const figma = new FakeFigma();
+  const { parent, source, style } = board(figma);
+  source.name = `Hero ${'with a very long layer name '.repeat(40)}`;
+  style.name = `Starry Night ${'(Van Gogh, 1889, oil on canvas) '.repeat(40)}`;
+  figma.select(source);
+  const ui = await startPluginAsync(figma);
+  ui.send({ type: 'start', styleNodeId: style.id, options });
+  const job = await ui.next('job');
+  ui.send({ type: 'job-result', jobId: job.jobId, png: png(job.content.width, job.content.height) });
+  const finished = await ui.next('batch-finished');
+  assert.deepEqual(finished.failed, []);
+  const rect = figma.node(finished.inserted[0]!.nodeId) as FakeSceneNode;
+  assert.equal(rect.parent, parent);
+  assert.equal(rect.name, `${source.name} · ${style.name}`, 'the layer keeps the full names');
+  const description = rect.relaunchData.restyle!;
+  assert.ok(description.length <= 1000, `${description.length} characters`);
+  assert.match(description, /^Stylised “Hero with a very long layer name .*…” with “Starry Night \(Van Gogh.*…”\. Run again/);
+});
+
 test('in an auto-layout parent the result is absolutely positioned so siblings do not move', async () => {
   const figma = new FakeFigma();
   const { source, style } = board(figma, 'VERTICAL');

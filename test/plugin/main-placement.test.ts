@@ -153,6 +153,26 @@ test('source inside a component set: the result goes above the set, which takes 
   near(rect.absoluteBoundingBox, shown, 'result over the variant');
 });
 
+test('source inside a main component: the result goes above the component, not into every instance of it', async () => {
+  let component!: FakeSceneNode;
+  let badge!: FakeSceneNode;
+  const { figma, board, source, style } = fileWith((figma, board) => {
+    component = figma.frame({ name: 'Card', type: 'COMPONENT', x: 40, y: 40, width: 320, height: 240 });
+    board.appendChild(component);
+    const art = figma.frame({ name: 'Artwork', x: 10, y: 10, width: 300, height: 160 });
+    badge = figma.layer('TEXT', { name: 'Badge', x: 10, y: 180, width: 80, height: 20 });
+    component.appendChild(art);
+    component.appendChild(badge);
+    return art;
+  });
+  const shown = source.absoluteRenderBounds!;
+  const { rect } = await applyAsync(figma, source, style);
+  assert.equal(rect.parent, board, 'a layer added inside the component would appear in all its instances');
+  assert.equal(board.childList.indexOf(rect), board.childList.indexOf(component) + 1, 'directly above the component');
+  assert.deepEqual(component.childList, [source, badge], 'the component is unchanged');
+  near(rect.absoluteBoundingBox, shown, 'result over the source');
+});
+
 test('over 4096 px only after rotation: capped on the real export, before the daemon sees it', async () => {
   const { figma, source, style } = fileWith((figma, board) => {
     const f = figma.frame({ name: 'Tall banner', x: 10, y: 10, width: 4000, height: 1000, rotation: 90 });

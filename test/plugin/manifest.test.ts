@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from '../../plugin/main/index.ts';
-import { DEFAULT_DAEMON_PORT } from '../../protocol/index.ts';
+import { DAEMON_URL } from '../../plugin/limits.ts';
 import { FakeFigma } from './fake-figma/index.ts';
 import { startPluginAsync } from './drive-plugin.ts';
 import { ALLOWED_DOMAIN, figmaManifestSchema, manifestCommands } from './fake-figma/manifest-rules.ts';
@@ -26,7 +26,9 @@ test('manifest.json follows Figma\'s manifest rules and names the files and daem
   assert.equal(manifest.main, 'plugin/dist/code.js');
   assert.equal(manifest.ui, 'plugin/dist/ui.html');
   assert.deepEqual(manifest.editorType, ['figma']);
-  assert.deepEqual(manifest.networkAccess.allowedDomains, [`ws://localhost:${DEFAULT_DAEMON_PORT}`]);
+  // The plugin dials DAEMON_URL only; Figma's content security policy blocks what the manifest does not name.
+  assert.deepEqual(manifest.networkAccess.allowedDomains, [DAEMON_URL]);
+  assert.equal(manifest.networkAccess.devAllowedDomains, undefined, 'no second address the code would never dial');
   assert.ok(manifest.networkAccess.reasoning.length > 40 && manifest.networkAccess.reasoning.length < 1000);
   const commands = manifestCommands(manifest);
   assert.deepEqual([...commands].sort(), [...Object.values(MENU_COMMANDS), ...Object.values(RELAUNCH_COMMANDS)].sort());

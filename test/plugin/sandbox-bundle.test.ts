@@ -38,6 +38,15 @@ test('the built main bundle loads with only Figma\'s sandbox globals and reaches
   assert.equal(figma.closedWith, undefined, 'the plugin did not close itself with an error');
 });
 
+test('the sandbox refuses, as Figma\'s does, a bundle whose text holds "import(" or an HTML comment marker, even in a string', () => {
+  const refused = ['const note = "the Figma import (2026)";', 'const a = 1 <!-- 2;', 'const b = "-->";', 'x.import("y")', 'const c = import /* later */ ("y");'];
+  for (const code of refused) {
+    const run = runInFigmaSandbox(code, new FakeFigma(), '');
+    assert.ok(run.loadError instanceof SyntaxError, `${code}: ${String(run.loadError)}`);
+  }
+  assert.equal(runInFigmaSandbox('const important = "imports (plural) are fine";', new FakeFigma(), '').loadError, null);
+});
+
 test('in the sandbox the built bundle completes an apply: UI messages in, result rectangle placed above the source', async () => {
   const figma = new FakeFigma();
   figma.command = 'apply';
