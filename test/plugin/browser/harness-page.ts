@@ -47,13 +47,6 @@ figma.storage.set(SETTINGS_KEY, {
 });
 
 // ---- Figma's part: the UI iframe and the message relay ----
-/**
- * The plugin dials only ws://localhost:7878, the one address the manifest allows; the test's
- * daemon listens on a free port. This forwards that one URL to it, as a port forward would;
- * the URL keeps its host, so the browser's checks (Local Network Access) see what they would.
- */
-const forwardDaemonPort = `<script>(() => { const W = WebSocket; window.WebSocket = class extends W {
-  constructor(url, protocols) { super(String(url).replace(/^ws:\\/\\/localhost:${DEFAULT_DAEMON_PORT}(?=\\/|$)/, 'ws://localhost:${daemonPort}'), protocols); } }; })();</script>`;
 const iframe = document.createElement('iframe');
 iframe.id = 'plugin';
 iframe.setAttribute('sandbox', 'allow-scripts');
@@ -61,11 +54,22 @@ figma.showUI = (html, options) => {
   figma.shownHtml = html;
   iframe.style.width = `${options?.width ?? 300}px`;
   iframe.style.height = `${options?.height ?? 200}px`;
-  const themed = options?.themeColors ? withThemeColors(html, theme) : html;
-  iframe.srcdoc = themed.replace('<head>', () => `<head>${forwardDaemonPort}`);
+  iframe.srcdoc = options?.themeColors ? withThemeColors(html, theme) : html;
   document.getElementById('window')!.append(iframe);
 };
-figma.ui.subscribe((message) => iframe.contentWindow?.postMessage({ pluginMessage: message }, '*'));
+/**
+ * The main code hands the UI ws://localhost:7878, the one address the manifest allows; the
+ * test's daemon listens on a free port. The relay points the UI there instead, as if the
+ * manifest named that port. (Forwarding the socket instead would fail pairing by design: the
+ * Host the UI dialed is bound into the proof, protocol/spake2.ts.)
+ */
+const manifestDaemonUrl = `ws://localhost:${DEFAULT_DAEMON_PORT}`;
+figma.ui.subscribe((message) => {
+  const toUi = typeof message === 'object' && message !== null && (message as { daemonUrl?: unknown }).daemonUrl === manifestDaemonUrl
+    ? { ...message, daemonUrl: `ws://localhost:${daemonPort}` }
+    : message;
+  iframe.contentWindow?.postMessage({ pluginMessage: toUi }, '*');
+});
 window.addEventListener('message', (event) => {
   if (event.source !== iframe.contentWindow) return;
   const data: unknown = event.data;
