@@ -15,7 +15,8 @@ import { staticFiles, type StaticFiles } from './static-files.ts';
  * browser tests: an https server on 127.0.0.1 that Chromium is told to treat as a PUBLIC
  * address, so Local Network Access applies to it as it does to the real sites.
  *
- * Why each part (measured in /work/shared/browser-facts.md, Debian's Chromium 150 and 156):
+ * Why each part (measured with Debian's Chromium 150 and 156; test/plugin/browser-lna.test.ts
+ * and test/photopea/photopea-lna.test.ts show it):
  * - 127.0.0.1 is loopback, and a loopback page reaching loopback is never checked: the switch
  *   `--ip-address-space-overrides=127.0.0.1:PORT=public` makes this one port public;
  * - the permission needs a secure context, so the page is served over https (a self-signed
