@@ -56,21 +56,29 @@ export class PerPluginId<T> {
   }
 }
 
-/** setPluginData/getPluginData as Figma documents them; "" removes the entry (Version 1, Update 17). */
-class PluginDataStore {
+/**
+ * PluginDataMixin, shared by layers and the document: setPluginData/getPluginData as Figma
+ * documents them, per plugin id; "" removes the entry (Version 1, Update 17).
+ */
+abstract class FakePluginData {
   private readonly data: PerPluginId<Map<string, string>>;
+
   constructor(hooks: FakeDocumentHooks) {
     this.data = new PerPluginId(() => hooks.pluginId(), () => new Map());
   }
-  get map(): Map<string, string> {
+
+  /** This plugin's data here (test side: read it as the running plugin id sees it). */
+  get pluginData(): Map<string, string> {
     return this.data.current;
   }
-  get(key: string): string {
-    return this.map.get(key) ?? '';
+
+  getPluginData(key: string): string {
+    return this.pluginData.get(key) ?? '';
   }
-  set(key: string, value: string): void {
-    if (value === '') this.map.delete(key);
-    else this.map.set(key, value);
+
+  setPluginData(key: string, value: string): void {
+    if (value === '') this.pluginData.delete(key);
+    else this.pluginData.set(key, value);
   }
 }
 
@@ -134,7 +142,7 @@ function exportPixels(region: Box, settings: ExportSettingsImage): { width: numb
 }
 
 /** A layer. Containers (frames, groups, instances, boolean operations…) hold children. */
-export class FakeSceneNode implements HostSceneNode {
+export class FakeSceneNode extends FakePluginData implements HostSceneNode {
   readonly id: string;
   name: string;
   removed = false;
@@ -154,7 +162,6 @@ export class FakeSceneNode implements HostSceneNode {
   readonly strokeAlign: 'INSIDE' | 'CENTER' | 'OUTSIDE';
   readonly ink: Box | undefined;
   readonly childList: FakeSceneNode[] = [];
-  private readonly pluginDataStore: PluginDataStore;
   private readonly relaunchStore: PerPluginId<{ [command: string]: string }>;
   readonly color: RgbColor;
   readonly pattern: 'disc' | 'stripes' | 'plain';
@@ -166,8 +173,8 @@ export class FakeSceneNode implements HostSceneNode {
     init: FakeNodeInit = {},
     readonly isContainer = false,
   ) {
+    super(hooks);
     this.id = hooks.nextId();
-    this.pluginDataStore = new PluginDataStore(hooks);
     this.relaunchStore = new PerPluginId(() => hooks.pluginId(), () => ({}));
     this.name = init.name ?? type.toLowerCase();
     this.ownX = init.x ?? 0;
@@ -296,19 +303,6 @@ export class FakeSceneNode implements HostSceneNode {
     return this.hooks.skipInvisibleInstanceChildren() ? this.childList.filter((c) => !skippedInInstance(c, this.hooks)) : this.childList;
   }
 
-  /** This plugin's data on the layer (test side: read it as the running plugin id sees it). */
-  get pluginData(): Map<string, string> {
-    return this.pluginDataStore.map;
-  }
-
-  getPluginData(key: string): string {
-    return this.pluginDataStore.get(key);
-  }
-
-  setPluginData(key: string, value: string): void {
-    this.pluginDataStore.set(key, value);
-  }
-
   /** The relaunch buttons this plugin id put on the layer. */
   get relaunchData(): { [command: string]: string } {
     return this.relaunchStore.current;
@@ -411,28 +405,11 @@ export interface FakeFindCriteria {
 }
 
 /** figma.root: its pages, and plugin data kept with the file (per plugin id, like a layer's). */
-export class FakeDocument implements HostDocument {
+export class FakeDocument extends FakePluginData implements HostDocument {
   readonly id = '0:0';
   readonly type = 'DOCUMENT' as const;
   name = 'Untitled';
   readonly children: FakePage[] = [];
-  private readonly pluginDataStore: PluginDataStore;
-
-  constructor(hooks: FakeDocumentHooks) {
-    this.pluginDataStore = new PluginDataStore(hooks);
-  }
-
-  get pluginData(): Map<string, string> {
-    return this.pluginDataStore.map;
-  }
-
-  getPluginData(key: string): string {
-    return this.pluginDataStore.get(key);
-  }
-
-  setPluginData(key: string, value: string): void {
-    this.pluginDataStore.set(key, value);
-  }
 }
 
 export class FakePage implements HostPage {
