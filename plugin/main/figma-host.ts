@@ -97,7 +97,7 @@ export interface HostUi {
 
 export interface HostApi {
   readonly command: string;
-  /** Set once at start: Atelier never needs hidden layers inside instances, and searches skip them. */
+  /** On only while the style search runs (main/style-layers.ts says why). */
   skipInvisibleInstanceChildren: boolean;
   readonly editorType: string;
   readonly root: HostDocument;

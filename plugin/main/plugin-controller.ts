@@ -60,10 +60,6 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     return;
   }
 
-  // Atelier never needs hidden layers inside instances; skipping them is what keeps searches
-  // of big files fast (PluginAPI.skipInvisibleInstanceChildren).
-  api.skipInvisibleInstanceChildren = true;
-
   if (command === MENU_COMMANDS.useSelectionAsStyle) {
     const [node, ...rest] = api.currentPage.selection;
     const reason = !node ? 'nothing is selected' : rest.length > 0 ? 'more than one layer is selected' : whyNotExportable(node);

@@ -17,9 +17,11 @@ const styleChoiceSchema = z.object({
   image: z.boolean(),
 });
 
+/** Writes only a change: the document is shared, and every run would otherwise edit it. */
 export function saveStyleChoice(api: HostApi, node: HostSceneNode): void {
   const choice: z.infer<typeof styleChoiceSchema> = { nodeId: node.id, image: isImageBearing(node) };
-  api.root.setPluginData(FILE_DATA_KEYS.style, JSON.stringify(choice));
+  const text = JSON.stringify(choice);
+  if (api.root.getPluginData(FILE_DATA_KEYS.style) !== text) api.root.setPluginData(FILE_DATA_KEYS.style, text);
 }
 
 /** The file's chosen style layer while it can still serve as one; null otherwise. */

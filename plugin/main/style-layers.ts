@@ -61,11 +61,23 @@ export function pageOf(node: HostSceneNode): HostPage | null {
  */
 const IMAGE_FILL_TYPES: SceneNodeType[] = ['RECTANGLE', 'ELLIPSE', 'POLYGON', 'STAR', 'VECTOR', 'BOOLEAN_OPERATION', 'FRAME', 'COMPONENT', 'INSTANCE'];
 
-/** A page's style candidates, back to front. The page must be loaded (dynamic-page). */
-function styleCandidatesOn(page: HostPage, sourceKey: string): HostSceneNode[] {
-  return page
-    .findAllWithCriteria({ types: IMAGE_FILL_TYPES })
-    .filter((n) => isImageBearing(n) && whyNotExportable(n) === null && !isAtelierResult(n, sourceKey));
+/**
+ * A page's style candidates, back to front. The page must be loaded (dynamic-page). Hidden
+ * layers inside instances are skipped (skipInvisibleInstanceChildren: never a style, and
+ * searching them is the slow part), for this synchronous search only: while the flag is on,
+ * "accessing a property on an existing node object for an invisible node will throw"
+ * (PluginAPI.skipInvisibleInstanceChildren), and the designer's selection may hold one.
+ */
+function styleCandidatesOn(api: HostApi, page: HostPage, sourceKey: string): HostSceneNode[] {
+  const before = api.skipInvisibleInstanceChildren;
+  api.skipInvisibleInstanceChildren = true;
+  try {
+    return page
+      .findAllWithCriteria({ types: IMAGE_FILL_TYPES })
+      .filter((n) => isImageBearing(n) && whyNotExportable(n) === null && !isAtelierResult(n, sourceKey));
+  } finally {
+    api.skipInvisibleInstanceChildren = before;
+  }
 }
 
 export interface StyleListing {
@@ -80,9 +92,7 @@ export interface StyleListing {
  * Image-bearing layers, current page first, at most MAX_STYLE_LAYERS. Only the current page
  * unless `allPages`: loading and searching every page of a big file stalls Figma's main
  * thread, so the rest waits until the designer asks for it; those pages are loaded one by one
- * (dynamic-page access), stopping as soon as the list is full. Expects
- * `skipInvisibleInstanceChildren` (set at start): hidden layers inside instances are never
- * candidates and searching them is the slow part.
+ * (dynamic-page access), stopping as soon as the list is full.
  */
 export async function listStyleLayersAsync(api: HostApi, sourceKey: string, allPages: boolean): Promise<StyleListing> {
   const current = api.currentPage;
@@ -91,7 +101,7 @@ export async function listStyleLayersAsync(api: HostApi, sourceKey: string, allP
   for (const page of allPages ? [current, ...others] : [current]) {
     if (found.length >= MAX_STYLE_LAYERS) break;
     if (page !== current) await page.loadAsync();
-    for (const node of styleCandidatesOn(page, sourceKey).slice(0, MAX_STYLE_LAYERS - found.length)) found.push({ node, page });
+    for (const node of styleCandidatesOn(api, page, sourceKey).slice(0, MAX_STYLE_LAYERS - found.length)) found.push({ node, page });
   }
   const layers: StyleLayer[] = [];
   for (const { node, page } of found) layers.push(await describeStyleLayerAsync(node, page));
