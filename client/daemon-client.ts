@@ -24,7 +24,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { IMPOSTOR_SENTENCE, WRONG_CODE_SENTENCE, backoffMs, type ConnectionState } from './connection-state.ts';
 import { urlWithHint } from './key-hint.ts';
 import { ESTIMATE_CAPABILITY } from './limits.ts';
-import type { KeyStore, StoredKey } from './key-store.ts';
+import { isProver, type KeyProver, type KeyStore, type LoadedKey, type StoredKey } from './key-store.ts';
 import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';
 
 /** Messages about jobs, passed on as the daemon sent them (already validated). */
@@ -77,7 +77,8 @@ type Trust =
 export class DaemonClient {
   private socket: SocketLike | null = null;
   private state: ConnectionState = { kind: 'connecting', reconnecting: false };
-  private key: StoredKey | null = null;
+  /** How this client proves its key: raw bytes (Figma) or WebCrypto keys that cannot be read out (Photopea). */
+  private key: KeyProver | null = null;
   private keyLoaded = false;
   private trust: Trust = { kind: 'none' };
   /**
@@ -118,8 +119,8 @@ export class DaemonClient {
     } else this.keyReady(loaded);
   }
 
-  private keyReady(key: StoredKey | null): void {
-    this.key = key;
+  private keyReady(key: LoadedKey | null): void {
+    this.key = key === null ? null : isProver(key) ? key : rawKeyProver(key);
     this.keyLoaded = true;
     this.connect(false);
   }
@@ -285,12 +286,28 @@ export class DaemonClient {
 
   private handleAuthChallenge(message: AuthChallengeMessage): void {
     const key = this.key;
-    if (this.trust.kind !== 'challenged' || !key) return this.impostor();
-    const context = this.proofContext(hexToBytes(message.nonce), this.trust.clientNonce, key.keyId);
-    const secret = hexToBytes(key.key);
-    if (!equalBytes(keyProof(secret, 'daemon', context), hexToBytes(message.proof))) return this.impostor();
-    this.trust = { kind: 'proven' };
-    this.send({ type: 'auth', proof: bytesToHex(keyProof(secret, 'plugin', context)) });
+    const trust = this.trust;
+    if (trust.kind !== 'challenged' || !key) return this.impostor();
+    const socket = this.socket;
+    const context = this.proofContext(hexToBytes(message.nonce), trust.clientNonce, key.keyId);
+    // The prover may be WebCrypto (asynchronous): nothing else is sent on this connection until
+    // the daemon's proof is checked, and the answer goes only to the connection that asked.
+    const stillAsked = () => this.socket === socket && this.trust === trust;
+    void (async () => {
+      let expected: Uint8Array;
+      let mine: Uint8Array;
+      try {
+        expected = await key.prove('daemon', context);
+        mine = await key.prove('plugin', context);
+      } catch {
+        if (stillAsked()) this.impostor();
+        return;
+      }
+      if (!stillAsked()) return;
+      if (!equalBytes(expected, hexToBytes(message.proof))) return this.impostor();
+      this.trust = { kind: 'proven' };
+      this.send({ type: 'auth', proof: bytesToHex(mine) });
+    })();
   }
 
   private handlePairResponse(message: PairResponseMessage): void {
@@ -349,9 +366,17 @@ export class DaemonClient {
         return;
       case 'paired': {
         if (this.trust.kind !== 'confirmed') return this.impostor();
-        this.key = { keyId: message.keyId, key: bytesToHex(this.trust.key) };
+        const stored: StoredKey = { keyId: message.keyId, key: bytesToHex(this.trust.key) };
+        this.key = rawKeyProver(stored);
         this.trust = { kind: 'proven' };
-        void this.options.keyStore.save(this.key);
+        // A store that keeps only a prover (Photopea's non-extractable keys) answers it: the
+        // raw key is then dropped from memory too.
+        void Promise.resolve(this.options.keyStore.save(stored)).then(
+          (prover) => {
+            if (prover && this.key?.keyId === prover.keyId) this.key = prover;
+          },
+          () => undefined,
+        );
         this.paired = true;
         if (this.welcome) this.welcome = { ...this.welcome, paired: true };
         this.setPairedState();
@@ -417,6 +442,12 @@ export class DaemonClient {
         else this.options.onProtocolError?.(message.message);
     }
   }
+}
+
+/** Proves with the raw key (Figma keeps it in clientStorage): protocol/key-proof.ts. */
+export function rawKeyProver(stored: StoredKey): KeyProver {
+  const secret = hexToBytes(stored.key);
+  return { keyId: stored.keyId, prove: async (role, context) => keyProof(secret, role, context) };
 }
 
 /** The Host the browser sends for `url` ("localhost:7878"), bound into both proofs. */

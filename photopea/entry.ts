@@ -3,9 +3,11 @@
  * serves at http://localhost:<port>/photopea/ and Photopea frames as a plugin panel.
  */
 import type { StorageLike } from '../client/key-store.ts';
+import { indexedDbKeyStore, indexedDbStore, memoryStore, type KeyValueStore } from '../client/indexeddb-key-store.ts';
 import { openBrowserSocket } from '../client/socket-like.ts';
 import { PhotopeaApp } from './photopea-app.ts';
 import { PhotopeaBridge } from './photopea-bridge.ts';
+import { KEY_DATABASE_NAME, KEY_STORAGE_NAME } from './limits.ts';
 
 declare const ATELIER_PLUGIN_VERSION: string;
 
@@ -20,12 +22,25 @@ function panelStorage(): StorageLike {
   }
 }
 
+/** The key's IndexedDB (partitioned under photopea.com like localStorage); blocked, it lasts as long as the panel. */
+function keyDatabase(): KeyValueStore {
+  try {
+    if (window.indexedDB) return indexedDbStore(window.indexedDB, KEY_DATABASE_NAME);
+  } catch {
+    // Third-party storage blocked.
+  }
+  return memoryStore();
+}
+
+const storage = panelStorage();
 const app = new PhotopeaApp({
   photopea: new PhotopeaBridge(window.parent, window),
   createSocket: openBrowserSocket,
   // The daemon that served this page, under the name the browser used for it.
   daemonUrl: `ws://${window.location.host}/`,
-  storage: panelStorage(),
+  storage,
+  // The pairing key as non-extractable WebCrypto keys; a key an older panel left in localStorage moves there once.
+  keyStore: indexedDbKeyStore({ db: keyDatabase(), legacy: { storage, name: KEY_STORAGE_NAME } }),
   clientVersion: ATELIER_PLUGIN_VERSION,
 });
 app.start();

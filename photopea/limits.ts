@@ -14,7 +14,15 @@ export * from '../client/limits.ts';
  */
 export const SCRIPT_TIMEOUT_MS = 60_000;
 
-/** Name of the temporary document a layer is exported from (closed at once, also on failure). */
+/**
+ * After app.open, the placed image arrives only once Photopea has loaded it (after its "done"):
+ * the panel looks every PLACE_POLL_INTERVAL_MS, at most PLACE_POLL_ATTEMPTS times (15 s in
+ * all, ample for a data URL of the largest result), then says the layer did not appear.
+ */
+export const PLACE_POLL_INTERVAL_MS = 250;
+export const PLACE_POLL_ATTEMPTS = 60;
+
+/** Name of the temporary document a layer is exported from (closed by its own script after every export, also after a failure or a time-out). */
 export const TEMP_DOCUMENT_NAME = 'Atelier export (temporary)';
 
 /** The result layer's name: "<source> · <style>". */
@@ -29,6 +37,11 @@ export const STYLE_MAX_SIDE = 1024;
 /** A dropped style file larger than this is refused before it is read (the daemon's per-image bound). */
 export const MAX_DROPPED_FILE_BYTES = LIMITS.MAX_IMAGE_BYTES;
 
-/** localStorage keys (the panel's storage, partitioned under photopea.com by the browser). */
+/**
+ * Where the panel kept its pairing key before it moved to IndexedDB (read once, moved, deleted),
+ * and where its options stay (localStorage, partitioned under photopea.com by the browser).
+ */
 export const KEY_STORAGE_NAME = 'atelier.photopea.key.v1';
+/** IndexedDB database of the panel's non-extractable key (client/key-store.ts). */
+export const KEY_DATABASE_NAME = 'atelier-photopea-keys';
 export const OPTIONS_KEY = 'atelier.photopea.options.v1';

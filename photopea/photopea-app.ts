@@ -2,7 +2,7 @@ import type { WelcomeMessage } from '../protocol/index.ts';
 import { welcomeAfter, type ConnectionState } from '../client/connection-state.ts';
 import { renderConnectionPanels, wireConnectionPanels } from '../client/connection-view.ts';
 import { DaemonClient, type JobMessage } from '../client/daemon-client.ts';
-import { webStorageKeyStore, type StorageLike } from '../client/key-store.ts';
+import type { KeyStore, StorageLike } from '../client/key-store.ts';
 import { byId, pngUrl, releasePng } from '../client/dom.ts';
 import { trackJobStep } from '../client/job-progress.ts';
 import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, workingSideFor, type JobOptions } from '../client/job-options.ts';
@@ -10,10 +10,12 @@ import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
 import { EstimateTracker } from '../client/estimate.ts';
 import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
-import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, KEY_STORAGE_NAME, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
+import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
-import { closedSchema, exportedSchema, finishedSchema, placedSchema, readFile, readReply, summarySchema } from './replies.ts';
-import { closeTemporaryScript, describeDocumentScript, exportLayerScript, finishResultScript, placeResultScript, type DocumentSummary, type LayerRef } from './scripts.ts';
+import { readReply, summarySchema } from './replies.ts';
+import { describeDocumentScript, type DocumentSummary, type LayerRef } from './scripts.ts';
+import { LatestRead } from './latest-read.ts';
+import { exportLayerAsync, placeResultAsync } from './steps.ts';
 
 type Style = { kind: 'layer'; layer: LayerRef } | { kind: 'file'; name: string; image: Png };
 
@@ -33,7 +35,10 @@ export interface PhotopeaAppOptions {
   createSocket(url: string): SocketLike;
   /** ws://<the page's own host>/: the daemon that served this page. */
   daemonUrl: string;
+  /** The panel's options (localStorage). */
   storage: StorageLike;
+  /** Where the pairing key lives (entry.ts: non-extractable keys in IndexedDB). */
+  keyStore: KeyStore;
   clientVersion: string;
 }
 
@@ -58,6 +63,8 @@ export class PhotopeaApp {
   private counter = 0;
   /** The daemon's estimate for the active layer with the current options (client/estimate.ts). */
   private readonly estimate = new EstimateTracker('pp-est-');
+  /** Document reads: one in flight at most, the latest ask wins (latest-read.ts). */
+  private readonly reads = new LatestRead(() => this.readSummaryAsync());
 
   constructor(private readonly deps: PhotopeaAppOptions) {
     const saved = this.readStored(OPTIONS_KEY);
@@ -69,8 +76,7 @@ export class PhotopeaApp {
   start(): void {
     this.client = new DaemonClient({
       url: this.deps.daemonUrl,
-      // The pairing key lives in the panel's localStorage (partitioned under photopea.com).
-      keyStore: webStorageKeyStore(this.deps.storage, KEY_STORAGE_NAME),
+      keyStore: this.deps.keyStore,
       clientName: 'atelier-photopea',
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
@@ -98,7 +104,7 @@ export class PhotopeaApp {
   /** Reads the active document again (Photopea tells plugins nothing about selection changes). */
   async refreshAsync(): Promise<void> {
     if (this.phase !== 'idle') return;
-    await this.readSummaryAsync();
+    await this.reads.request();
   }
 
   private async readSummaryAsync(): Promise<void> {
@@ -119,16 +125,8 @@ export class PhotopeaApp {
     this.render();
   }
 
-  private async exportAsync(document: string, layer: LayerRef): Promise<ArrayBuffer> {
-    const outputs = await this.deps.photopea.run(exportLayerScript(document, layer));
-    try {
-      readReply(outputs, exportedSchema);
-      return readFile(outputs);
-    } catch (error) {
-      // The script closes its temporary document itself; this catches one left by a script Photopea stopped half-way.
-      await this.deps.photopea.run(closeTemporaryScript()).then((o) => readReply(o, closedSchema)).catch(() => undefined);
-      throw error;
-    }
+  private exportAsync(document: string, layer: LayerRef): Promise<ArrayBuffer> {
+    return exportLayerAsync(this.deps.photopea, document, layer);
   }
 
   // ---- a run ----
@@ -165,8 +163,8 @@ export class PhotopeaApp {
     this.progress = { fraction: 0, detail: 'Exporting the layer from Photopea…', preview: null };
     this.render();
     try {
-      // The active layer now, not when the panel last looked.
-      await this.readSummaryAsync();
+      // The active layer now, not when the panel last looked (after any read in flight).
+      await this.reads.request();
       const summary = this.summary;
       const source = summary?.active;
       const style = this.style;
@@ -239,9 +237,8 @@ export class PhotopeaApp {
     try {
       const [left, top, right, bottom] = active.source.box;
       const sized = await resizeToPngAsync(pngBlob(png), () => ({ width: right - left, height: bottom - top }));
-      readReply(await this.deps.photopea.run(placeResultScript(active.document, active.source, await dataUrlAsync(sized.png))), placedSchema);
       const name = `${active.source.name}${RESULT_NAME_SEPARATOR}${active.styleName}`;
-      const done = readReply(await this.deps.photopea.run(finishResultScript(active.document, active.source, name)), finishedSchema);
+      const done = await placeResultAsync(this.deps.photopea, active.document, active.source, await dataUrlAsync(sized.png), name);
       this.finish({ kind: 'added', name: done.name });
     } catch (error) {
       this.finish({ kind: 'failed', message: error instanceof PhotopeaError ? error.message : `Adding the layer failed (${String(error)}).` });

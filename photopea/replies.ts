@@ -12,8 +12,9 @@ export const summarySchema: z.ZodType<DocumentSummary> = z.object({
   layers: z.array(layerSchema),
 });
 export const exportedSchema = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
-export const placedSchema = z.object({ placed: z.literal(true) });
-export const finishedSchema = layerSchema;
+export const placedSchema = z.object({ placed: z.literal(true), count: z.number().int().min(0) });
+/** placedCheckScript: not there yet, or named and placed (where it ended up). */
+export const placedCheckSchema = z.union([z.object({ state: z.literal('waiting') }), layerSchema.extend({ state: z.literal('placed') })]);
 export const closedSchema = z.object({ closed: z.literal(true) });
 
 const SENTENCES: Record<string, string> = {

@@ -1,50 +1,90 @@
 /**
- * The scripts the panel sends to Photopea. Photopea runs old JavaScript only, so every script
- * here is ES5 (no let/const, arrows, template strings, for…of), and it uses only documented
- * API: Photopea's own additions (saveToOE, echoToOE, app.open with asSmart, from
- * photopea.com/learn/scripts and /api/live) and the Photoshop DOM it mirrors (documents,
- * layers, bounds, duplicate, move, translate, resize, close, from Adobe's JavaScript
- * reference). test/photopea/ parses each with acorn at ecmaVersion 5 and refuses other names.
- *
- * Each script reports through echoToOE: one JSON line, then the bridge's end marker.
+ * The scripts the panel sends to Photopea. Photopea does not run them as the browser's
+ * JavaScript: it walks acorn's syntax tree with its own interpreter (pp.js `fx.eval`; replaced
+ * by another engine of its own on 2025-08-30, photopea/photopea#8113), so they are written in
+ * the subset both engines run the same way (test/photopea/fake-photopea/interpreter.ts holds
+ * each rule with its source):
+ * - ES5 only (var, function declarations), no `throw`, `new`, `try`, `finally`, `continue`,
+ *   `switch`, function expressions as values or closures over variables a function writes:
+ *   a called function gets a COPY of its caller's variables, so results travel in arrays and
+ *   objects it was handed, or as return values;
+ * - a call inside a `return` argument only to a function whose body is one `return` (the old
+ *   engine sets its return flag before evaluating the argument, and a callee starts with it);
+ * - `||` and `&&` evaluate both sides: guards are nested `if`s;
+ * - every read of a layer is a new object: layers are found by index paths and checked by name
+ *   (and by `itemIndex` within one document), never by `===`;
+ * - `bounds` are UnitValues: their number is read through `.value` where present;
+ * - errors are returned as values ({"error", "code"}) and echoed, never thrown.
+ * Every script echoes its request's start marker, one JSON line, then its end marker: the bridge
+ * takes only what comes between the two (Photopea posts every plugin's outputs to every plugin).
  */
 import { TEMP_DOCUMENT_NAME } from './limits.ts';
+
+/** The pair of lines a script's answer sits between (photopea-bridge.ts makes them per request). */
+export interface Markers {
+  start: string;
+  end: string;
+}
+
+export type Script = (markers: Markers) => string;
 
 /** A JS string/array/number literal: JSON is valid ES5 source once U+2028/2029 are escaped. */
 export function literal(value: unknown): string {
   return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** Helpers every script may use: pixel values of bounds, a layer's path of indices, and back. */
+/** Helpers every script may use. */
 const HELPERS = [
-  // Photoshop returns UnitValues; Photopea plain numbers.
-  'function px(v) { return typeof v === "number" ? v : v.value; }',
-  'function box(l) { var b = l.bounds; return [px(b[0]), px(b[1]), px(b[2]), px(b[3])]; }',
-  'function pathOf(l) {',
-  '  var p = [], n = l, guard = 0;',
-  '  while (n.typename !== "Document" && guard++ < 64) {',
-  '    var s = n.parent, i = 0;',
-  '    while (i < s.layers.length && s.layers[i] !== n) i++;',
-  '    if (i === s.layers.length) throw new Error("layer not found in its parent");',
-  '    p.unshift(i); n = s;',
-  '  }',
-  '  return p;',
+  'function failure(code, message) { return { error: message, code: code }; }',
+  // Photoshop and both Photopea engines give UnitValues; a plain number has no .value.
+  'function px(v) { return v.value === undefined ? v : v.value; }',
+  'function box(l) { var b = l.bounds; var r = [px(b[0]), px(b[1]), px(b[2]), px(b[3])]; return r; }',
+  'function docNamed(name) {',
+  '  var ds = app.documents; var found = null;',
+  '  for (var i = 0; i < ds.length; i++) { var d = ds[i]; if (d.name === name) found = d; }',
+  '  return found;',
   '}',
-  'function at(d, p) { var n = d; for (var i = 0; i < p.length; i++) { if (!n.layers || p[i] >= n.layers.length) return null; n = n.layers[p[i]]; } return n; }',
-  'function docNamed(name) { for (var i = 0; i < app.documents.length; i++) if (app.documents[i].name === name) return app.documents[i]; return null; }',
-  'function fail(code, message) { var e = new Error(message); e.code = code; throw e; }',
+  // The layer at an index path, or null; an art layer has no `layers` to look into.
+  'function at(d, p) {',
+  '  var n = d; var ok = true;',
+  '  for (var i = 0; i < p.length; i++) {',
+  '    if (ok) {',
+  '      var ls = null;',
+  '      if (n.typename !== "ArtLayer") ls = n.layers;',
+  '      if (ls === null) ok = false;',
+  '      if (ok) { if (p[i] >= ls.length) ok = false; }',
+  '      if (ok) n = ls[p[i]];',
+  '    }',
+  '  }',
+  '  var r = null;',
+  '  if (ok) r = n;',
+  '  return r;',
+  '}',
+  // Every layer of `parent`, top first, groups entered: name, index path, kind, box and itemIndex.
+  'function walk(parent, prefix, all) {',
+  '  var ls = parent.layers; var n = ls.length;',
+  '  for (var i = 0; i < n; i++) {',
+  '    var l = ls[i]; var p = prefix.concat([i]); var kind = l.typename;',
+  '    all.push({ name: l.name, path: p, kind: kind, box: box(l), item: l.itemIndex });',
+  '    if (kind === "LayerSet") walk(l, p, all);',
+  '  }',
+  '}',
+  'function entryOf(all, item) { var e = null; for (var i = 0; i < all.length; i++) { if (all[i].item === item) e = all[i]; } return e; }',
 ].join('\n');
 
-/** Wraps a body: helpers, errors reported as {"error":…}, then the end marker (always). */
-function wrap(body: string): (marker: string) => string {
-  return (marker) =>
+/** Wraps `main`'s body: helpers, the start marker, main's result as one JSON line, the end marker. */
+function wrap(body: string[]): Script {
+  return (markers) =>
     [
       '(function () {',
       HELPERS,
-      'try {',
-      body,
-      '} catch (e) { app.echoToOE(JSON.stringify({ error: String(e && e.message ? e.message : e), code: e && e.code ? e.code : "script-failed" })); }',
-      `app.echoToOE(${literal(marker)});`,
+      'function main() {',
+      ...body,
+      '}',
+      `app.echoToOE(${literal(markers.start)});`,
+      'var result = main();',
+      'app.echoToOE(JSON.stringify(result));',
+      `app.echoToOE(${literal(markers.end)});`,
       '})();',
     ].join('\n');
 }
@@ -63,116 +103,127 @@ export interface DocumentSummary {
   layers: LayerRef[];
 }
 
+/** Finds the document by name and the layer at its path, checked by name; or returns a failure. */
+function findLayer(document: string, layer: LayerRef): string[] {
+  return [
+    `var d = docNamed(${literal(document)});`,
+    'if (d === null) return failure("no-document", "document closed");',
+    `var l = at(d, ${literal(layer.path)});`,
+    'if (l === null) return failure("layer-moved", "layer moved");',
+    `if (l.name !== ${literal(layer.name)}) return failure("layer-moved", "layer moved");`,
+  ];
+}
+
 /** Describes the active document: its name, the active layer, and the art layers a style can come from. */
-export function describeDocumentScript(max: number): (marker: string) => string {
-  return wrap(
-    [
-      'if (app.documents.length === 0) fail("no-document", "no document");',
-      'var d = app.activeDocument, out = [];',
-      'function walk(parent) {',
-      '  for (var i = 0; i < parent.layers.length && out.length < ' + literal(max) + '; i++) {',
-      '    var l = parent.layers[i];',
-      '    if (l.typename === "LayerSet") walk(l);',
-      '    else out.push({ name: l.name, path: pathOf(l), box: box(l) });',
-      '  }',
-      '}',
-      'walk(d);',
-      'var a = d.activeLayer;',
-      'app.echoToOE(JSON.stringify({ document: d.name, active: a ? { name: a.name, path: pathOf(a), box: box(a), kind: a.typename } : null, layers: out }));',
-    ].join('\n'),
-  );
+export function describeDocumentScript(max: number): Script {
+  return wrap([
+    'if (app.documents.length === 0) return failure("no-document", "no document");',
+    'var d = app.activeDocument; var all = [];',
+    'walk(d, [], all);',
+    'var a = entryOf(all, d.activeLayer.itemIndex);',
+    'var active = null;',
+    'if (a !== null) active = { name: a.name, path: a.path, box: a.box, kind: a.kind };',
+    'var layers = [];',
+    'for (var i = 0; i < all.length; i++) {',
+    `  if (all[i].kind !== "LayerSet") { if (layers.length < ${literal(max)}) layers.push({ name: all[i].name, path: all[i].path, box: all[i].box }); }`,
+    '}',
+    'return { document: d.name, active: active, layers: layers };',
+  ]);
 }
 
 /**
  * Sends one layer's pixels as a PNG the size of the layer: Photopea has no layer-pixel API, so
- * the layer is duplicated into a temporary document, moved to its corner, exported and the
- * document closed (in `finally`: also when the export fails). A hidden layer exports too.
+ * the layer is duplicated into a new (transparent) temporary document, moved to its corner and
+ * the document exported (saveToOE exports the ACTIVE document). The temporary document stays
+ * open: closeTemporaryScript, run by the panel after every export whatever happened, closes it.
+ * A hidden layer exports too (every layer of the temporary document is made visible).
  */
-export function exportLayerScript(document: string, layer: LayerRef): (marker: string) => string {
-  return wrap(
-    [
-      `var d = docNamed(${literal(document)});`,
-      'if (!d) fail("no-document", "document closed");',
-      `var l = at(d, ${literal(layer.path)});`,
-      `if (!l || l.name !== ${literal(layer.name)}) fail("layer-moved", "layer moved");`,
-      'var b = box(l), w = b[2] - b[0], h = b[3] - b[1];',
-      'if (w < 1 || h < 1) fail("empty-layer", "empty layer");',
-      `var t = app.documents.add(w, h, 72, ${literal(TEMP_DOCUMENT_NAME)});`,
-      'try {',
-      '  app.activeDocument = d;',
-      '  l.duplicate(t, ElementPlacement.PLACEATBEGINNING);',
-      '  app.activeDocument = t;',
-      '  while (t.layers.length > 1) t.layers[t.layers.length - 1].remove();',
-      '  var c = t.layers[0];',
-      '  c.visible = true;',
-      '  c.translate(-b[0], -b[1]);',
-      '  t.saveToOE("png");',
-      '} finally {',
-      '  t.close(SaveOptions.DONOTSAVECHANGES);',
-      '  app.activeDocument = d;',
-      '}',
-      'app.echoToOE(JSON.stringify({ width: w, height: h }));',
-    ].join('\n'),
-  );
+export function exportLayerScript(document: string, layer: LayerRef): Script {
+  return wrap([
+    ...findLayer(document, layer),
+    'var b = box(l); var w = b[2] - b[0]; var h = b[3] - b[1];',
+    'if (w < 1) return failure("empty-layer", "empty layer");',
+    'if (h < 1) return failure("empty-layer", "empty layer");',
+    `var t = app.documents.add(w, h, 72, ${literal(TEMP_DOCUMENT_NAME)});`,
+    // Layer methods act on the active document.
+    'app.activeDocument = d;',
+    'l.duplicate(t, ElementPlacement.PLACEATBEGINNING);',
+    'app.activeDocument = t;',
+    'var ls = t.layers;',
+    'for (var i = 0; i < ls.length; i++) { var c = ls[i]; c.visible = true; c.translate(-b[0], -b[1]); }',
+    't.saveToOE("png");',
+    'app.activeDocument = d;',
+    'return { width: w, height: h };',
+  ]);
+}
+
+/** Closes every temporary export document and makes `document` active again (if still open). */
+export function closeTemporaryScript(document: string | null): Script {
+  return wrap([
+    'var ds = app.documents;',
+    'for (var i = ds.length - 1; i >= 0; i--) {',
+    `  var t = ds[i]; if (t.name === ${literal(TEMP_DOCUMENT_NAME)}) t.close(SaveOptions.DONOTSAVECHANGES);`,
+    '}',
+    `var d = docNamed(${literal(document)});`,
+    'if (d !== null) app.activeDocument = d;',
+    'return { closed: true };',
+  ]);
 }
 
 /**
- * Places the result as a smart object above the source (app.open with asSmart: Photopea puts
- * it into the active document, above the active layer). Its position and name are set by
- * the next message, once Photopea has answered "done" for this one (opening is not
- * finished while this script still runs).
+ * Starts placing the result: selects the source (Photopea pastes above the active layer) and
+ * asks Photopea to open the image as a smart object. That loads AFTER this message is answered
+ * (an XMLHttpRequest: photopea/photopea#6137), so this only reports how many layers the
+ * document had; placedCheckScript then looks until there is one more.
  */
-export function placeResultScript(document: string, source: LayerRef, dataUrl: string): (marker: string) => string {
-  return wrap(
-    [
-      `var d = docNamed(${literal(document)});`,
-      'if (!d) fail("no-document", "document closed");',
-      `var l = at(d, ${literal(source.path)});`,
-      `if (!l || l.name !== ${literal(source.name)}) fail("layer-moved", "layer moved");`,
-      'app.activeDocument = d;',
-      'd.activeLayer = l;',
-      `app.open(${literal(dataUrl)}, null, true);`,
-      'app.echoToOE(JSON.stringify({ placed: true }));',
-    ].join('\n'),
-  );
+export function placeResultScript(document: string, source: LayerRef, dataUrl: string): Script {
+  return wrap([
+    ...findLayer(document, source),
+    'app.activeDocument = d;',
+    'd.activeLayer = l;',
+    'var all = [];',
+    'walk(d, [], all);',
+    `app.open(${literal(dataUrl)}, null, true);`,
+    'return { placed: true, count: all.length };',
+  ]);
 }
 
 /**
- * Names the placed layer, puts it directly above the source and on the source's box (scaled
- * if Photopea fitted it to the canvas), then reports where it ended up.
+ * Looks whether the placed image has arrived (the document has `count + 1` layers). Not yet:
+ * {"state":"waiting"}, nothing touched. Arrived: the new layer (the active one: Photopea
+ * selects what it placed, usually directly above the source) is named, moved directly above
+ * the source and onto the source's box; the source is only read, never renamed, moved or hidden.
  */
-export function finishResultScript(document: string, source: LayerRef, name: string): (marker: string) => string {
+export function placedCheckScript(document: string, source: LayerRef, count: number, name: string): Script {
   const [left, top, right, bottom] = source.box;
-  return wrap(
-    [
-      `var d = docNamed(${literal(document)});`,
-      'if (!d) fail("no-document", "document closed");',
-      'var c = d.activeLayer;',
-      // The source moved down by one when the result was placed above it.
-      `var p = ${literal(source.path)};`,
-      'var below = p.slice(0, p.length - 1).concat([p[p.length - 1] + 1]);',
-      'var l = at(d, below);',
-      `if (!l || l === c || l.name !== ${literal(source.name)}) l = at(d, p);`,
-      `if (!l || l === c || l.name !== ${literal(source.name)}) fail("layer-moved", "layer moved");`,
-      'c.move(l, ElementPlacement.PLACEBEFORE);',
-      `c.name = ${literal(name)};`,
-      'var b = box(c);',
-      `var w = ${literal(right - left)}, h = ${literal(bottom - top)};`,
-      'if (b[2] - b[0] !== w || b[3] - b[1] !== h) { c.resize(100 * w / (b[2] - b[0]), 100 * h / (b[3] - b[1]), AnchorPosition.TOPLEFT); b = box(c); }',
-      `c.translate(${literal(left)} - b[0], ${literal(top)} - b[1]);`,
-      'app.echoToOE(JSON.stringify({ name: c.name, path: pathOf(c), box: box(c) }));',
-    ].join('\n'),
-  );
-}
-
-/** Closes any temporary export document left open (a script that stopped half-way). */
-export function closeTemporaryScript(): (marker: string) => string {
-  return wrap(
-    [
-      'for (var i = app.documents.length - 1; i >= 0; i--) {',
-      `  if (app.documents[i].name === ${literal(TEMP_DOCUMENT_NAME)}) app.documents[i].close(SaveOptions.DONOTSAVECHANGES);`,
-      '}',
-      'app.echoToOE(JSON.stringify({ closed: true }));',
-    ].join('\n'),
-  );
+  const path = source.path;
+  const below = [...path.slice(0, -1), path[path.length - 1]! + 1];
+  return wrap([
+    `var d = docNamed(${literal(document)});`,
+    'if (d === null) return failure("no-document", "document closed");',
+    'var all = [];',
+    'walk(d, [], all);',
+    `if (all.length === ${literal(count)}) return { state: "waiting" };`,
+    `if (all.length !== ${literal(count + 1)}) return failure("layer-moved", "the document changed while the result was placed");`,
+    'var ai = d.activeLayer.itemIndex;',
+    `var c = at(d, ${literal(path)}); var s = at(d, ${literal(below)});`,
+    // Photopea makes the placed layer the active one. The source is where it was, or one further
+    // down when the new layer went in above it in the same group.
+    'var placed = d.activeLayer; var src = null;',
+    `if (c !== null) { if (c.itemIndex === ai) { if (s !== null) { if (s.name === ${literal(source.name)}) src = s; } } }`,
+    `if (c !== null) { if (c.itemIndex !== ai) { if (c.name === ${literal(source.name)}) src = c; } }`,
+    `if (src === null) { if (s !== null) { if (s.itemIndex !== ai) { if (s.name === ${literal(source.name)}) src = s; } } }`,
+    'if (src === null) return failure("layer-moved", "layer moved");',
+    'app.activeDocument = d;',
+    'placed.move(src, ElementPlacement.PLACEBEFORE);',
+    `placed.name = ${literal(name)};`,
+    'var b = box(placed); var cw = b[2] - b[0]; var ch = b[3] - b[1];',
+    `if (cw !== ${literal(right - left)} || ch !== ${literal(bottom - top)}) { placed.resize(100 * ${literal(right - left)} / cw, 100 * ${literal(bottom - top)} / ch, AnchorPosition.TOPLEFT); b = box(placed); }`,
+    `placed.translate(${literal(left)} - b[0], ${literal(top)} - b[1]);`,
+    'var after = [];',
+    'walk(d, [], after);',
+    'var e = entryOf(after, placed.itemIndex);',
+    'if (e === null) return failure("layer-moved", "layer moved");',
+    'return { state: "placed", name: e.name, path: e.path, box: e.box };',
+  ]);
 }

@@ -21,6 +21,9 @@ import {
 import { RECONNECT_INITIAL_MS, RECONNECT_MAX_MS } from '../../client/limits.ts';
 import { DaemonClient, IMPOSTOR_SENTENCE, describeSetup, hostKeyStore, type ConnectionState, type JobMessage, type StoredKey } from '../../client/index.ts';
 import { SocketFactory, type FakeSocket } from './fake-socket.ts';
+import type { KeyStore } from '../../client/key-store.ts';
+import { indexedDbKeyStore } from '../../client/indexeddb-key-store.ts';
+import { cloneStore, memoryStorage } from './clone-store.ts';
 
 const fixturesDir = new URL('../../protocol/fixtures/', import.meta.url);
 
@@ -50,7 +53,7 @@ function sentMessages(frames: (string | Uint8Array)[]): ClientMessage[] {
 
 const KEY: StoredKey = { keyId: '0123456789abcdef', key: '11'.repeat(32) };
 
-function setup(key: StoredKey | null = null) {
+function setup(key: StoredKey | null = null, keyStore?: KeyStore) {
   const factory = new SocketFactory();
   const states: ConnectionState[] = [];
   const saved: (StoredKey | null)[] = [];
@@ -59,7 +62,7 @@ function setup(key: StoredKey | null = null) {
   let lost = 0;
   const client = new DaemonClient({
     url: 'ws://localhost:7878',
-    keyStore: hostKeyStore(key, (k) => saved.push(k)),
+    keyStore: keyStore ?? hostKeyStore(key, (k) => saved.push(k)),
     clientVersion: '0.1.0',
     createSocket: factory.create,
     schedule: factory.schedule,
@@ -76,7 +79,7 @@ function setup(key: StoredKey | null = null) {
  * does): answers the client's hello with a nonce and the daemon's proof of `key` (or of `proveWith`,
  * an impostor's guess), and returns what the client answered, checked against the plugin proof.
  */
-function challenge(socket: FakeSocket, key: StoredKey, proveWith: StoredKey = key): { answered: boolean; proofOk: boolean } {
+async function challenge(socket: FakeSocket, key: StoredKey, proveWith: StoredKey = key): Promise<{ answered: boolean; proofOk: boolean }> {
   const hello = sentMessages(socket.sent).find((m) => m.type === 'hello');
   assert.ok(hello?.type === 'hello' && hello.auth, 'the hello names the key');
   assert.equal(hello.auth.keyId, key.keyId);
@@ -84,6 +87,9 @@ function challenge(socket: FakeSocket, key: StoredKey, proveWith: StoredKey = ke
   const context = { protocol: PROTOCOL_VERSION, keyId: key.keyId, host: 'localhost:7878', clientName: 'atelier-figma', clientNonce: hexToBytes(hello.auth.nonce), daemonNonce };
   const before = socket.sent.length;
   socket.receive(JSON.stringify({ type: 'auth-challenge', nonce: bytesToHex(daemonNonce), proof: bytesToHex(keyProof(hexToBytes(proveWith.key), 'daemon', context)) }));
+  // The client proves through its key store's prover, which may be asynchronous (WebCrypto):
+  // wait for its answer, or for it to give up on this connection.
+  for (let i = 0; i < 500 && socket.sent.length === before && socket.readyState === 1; i++) await new Promise((resolve) => setImmediate(resolve));
   const answer = sentMessages(socket.sent.slice(before)).find((m) => m.type === 'auth');
   if (answer?.type !== 'auth') return { answered: socket.sent.length > before, proofOk: false };
   return { answered: true, proofOk: equalBytes(hexToBytes(answer.proof), keyProof(hexToBytes(key.key), 'plugin', context)) };
@@ -102,11 +108,11 @@ function respondToPair(socket: FakeSocket, code: string, keyId = KEY.keyId): { k
   return { key: bytesToHex(answer.key), confirmed };
 }
 
-function readyClient() {
+async function readyClient() {
   const t = setup(KEY);
   t.client.start();
   t.factory.last.open();
-  assert.deepEqual(challenge(t.factory.last, KEY), { answered: true, proofOk: true });
+  assert.deepEqual(await challenge(t.factory.last, KEY), { answered: true, proofOk: true });
   t.factory.last.receive(welcome(true));
   assert.equal(t.state().kind, 'ready');
   return t;
@@ -181,7 +187,7 @@ test('a code typed while the unpaired connection is being replaced (4004) goes o
   assert.equal(u.state().kind, 'ready');
 });
 
-test('a stored key is named (with a fresh nonce, nothing derived from the key) and proven only after the daemon proves itself', () => {
+test('a stored key is named (with a fresh nonce, nothing derived from the key) and proven only after the daemon proves itself', async () => {
   const t = setup(KEY);
   t.client.start();
   assert.equal(t.factory.last.url, `ws://localhost:7878/?k=${KEY.keyId}`);
@@ -189,7 +195,7 @@ test('a stored key is named (with a fresh nonce, nothing derived from the key) a
   const [hello] = sentMessages(t.factory.last.sent);
   assert.ok(hello!.type === 'hello' && hello.auth?.keyId === KEY.keyId && /^[0-9a-f]{64}$/.test(hello.auth.nonce));
   assert.equal(t.factory.last.sent.length, 1, 'nothing else before the daemon\'s proof');
-  assert.deepEqual(challenge(t.factory.last, KEY), { answered: true, proofOk: true });
+  assert.deepEqual(await challenge(t.factory.last, KEY), { answered: true, proofOk: true });
   t.factory.last.receive(welcome(true));
   assert.equal(t.state().kind, 'ready');
   // Each connection's nonce is fresh.
@@ -200,12 +206,12 @@ test('a stored key is named (with a fresh nonce, nothing derived from the key) a
   assert.ok(again.type === 'hello' && again.auth && again.auth.nonce !== hello!.auth!.nonce);
 });
 
-test('an impostor: a wrong daemon proof, or "paired" without one, shows "not your Atelier app", sends nothing and does not retry', () => {
+test('an impostor: a wrong daemon proof, or "paired" without one, shows "not your Atelier app", sends nothing and does not retry', async () => {
   const impostorKey: StoredKey = { keyId: KEY.keyId, key: '22'.repeat(32) };
   const t = setup(KEY);
   t.client.start();
   t.factory.last.open();
-  assert.deepEqual(challenge(t.factory.last, KEY, impostorKey), { answered: false, proofOk: false });
+  assert.deepEqual(await challenge(t.factory.last, KEY, impostorKey), { answered: false, proofOk: false });
   assert.deepEqual(t.state(), { kind: 'impostor', message: IMPOSTOR_SENTENCE });
   assert.ok(t.factory.last.closedWith, 'the connection is closed');
   t.factory.last.drop(1000);
@@ -229,8 +235,8 @@ test('an impostor: a wrong daemon proof, or "paired" without one, shows "not you
   assert.deepEqual(t.saved, []);
 });
 
-test('a daemon that proved the key and then revokes it (4002) makes the plugin forget it', () => {
-  const t = readyClient();
+test('a daemon that proved the key and then revokes it (4002) makes the plugin forget it', async () => {
+  const t = await readyClient();
   t.factory.last.drop(4002);
   assert.deepEqual(t.saved, [null]);
 });
@@ -271,27 +277,51 @@ test('daemon not running: retries with a doubling, capped backoff', () => {
   assert.equal(t.lostCount(), 0);
 });
 
-test('when the daemon restarts, the client reconnects quickly and is ready again', () => {
-  const t = readyClient();
+test('when the daemon restarts, the client reconnects quickly and is ready again', async () => {
+  const t = await readyClient();
   t.factory.last.drop(1001);
   assert.equal(t.lostCount(), 1);
   assert.deepEqual(t.state(), { kind: 'connecting', reconnecting: true });
   assert.equal(t.factory.fireTimer(), RECONNECT_INITIAL_MS);
   t.factory.last.open();
-  challenge(t.factory.last, KEY);
+  await challenge(t.factory.last, KEY);
   t.factory.last.receive(welcome(true));
   assert.equal(t.state().kind, 'ready');
   assert.equal(t.factory.sockets.length, 2);
 });
 
-test('every valid daemon job fixture reaches the job handler with its images', () => {
+test('a store that keeps only a prover (Photopea\'s non-extractable keys): pairing saves it, the next connection proves with it', async () => {
+  const db = cloneStore();
+  const storage = memoryStorage();
+  const t = setup(null, indexedDbKeyStore({ db, legacy: { storage, name: 'legacy' } }));
+  t.client.start();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.factory.last.open();
+  t.factory.last.receive(welcome(false));
+  t.client.pair('123456');
+  const { key, confirmed } = respondToPair(t.factory.last, '123456');
+  assert.equal(confirmed, true);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(db.dump().length, 1, 'saved as CryptoKeys');
+  assert.equal(storage.items.size, 0, 'nothing in localStorage');
+  // Restart: a new client loads the prover from the store and proves the key it never saw raw.
+  const next = setup(null, indexedDbKeyStore({ db, legacy: { storage, name: 'legacy' } }));
+  next.client.start();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  next.factory.last.open();
+  const hello = sentMessages(next.factory.last.sent).find((m) => m.type === 'hello');
+  assert.ok(hello?.type === 'hello' && hello.auth);
+  assert.deepEqual(await challenge(next.factory.last, { keyId: hello.auth.keyId, key }), { answered: true, proofOk: true });
+});
+
+test('every valid daemon job fixture reaches the job handler with its images', async () => {
   const jobTypes = new Set(['accepted', 'queue-position', 'started', 'progress', 'result', 'completed', 'cancelled', 'error']);
   const fixtures = allFixtures('valid', validFixtureSchema).filter(([, f]) => f.from === 'daemon');
   let checked = 0;
   for (const [name, fixture] of fixtures) {
     const type = (fixture.message as { type?: string } | undefined)?.type;
     if (!type || !jobTypes.has(type)) continue;
-    const t = readyClient();
+    const t = await readyClient();
     t.factory.last.receive(fixtureToFrame(fixture));
     assert.equal(t.jobs.length, 1, `${name} should reach the job handler`);
     assert.equal(t.jobs[0]!.message.type, type, name);
@@ -302,11 +332,11 @@ test('every valid daemon job fixture reaches the job handler with its images', (
   assert.ok(checked >= 7, `only ${checked} job fixtures found`);
 });
 
-test('every invalid fixture is refused: no job event, no state change', () => {
+test('every invalid fixture is refused: no job event, no state change', async () => {
   const fixtures = allFixtures<InvalidFixture>('invalid', invalidFixtureSchema);
   assert.ok(fixtures.length > 10);
   for (const [name, fixture] of fixtures) {
-    const t = readyClient();
+    const t = await readyClient();
     const statesBefore = t.states.length;
     t.factory.last.receive(fixtureToFrame(fixture));
     assert.equal(t.jobs.length, 0, `${name} must not reach the job handler`);
@@ -315,12 +345,12 @@ test('every invalid fixture is refused: no job event, no state change', () => {
   }
 });
 
-test('stylize and cancel go out as valid protocol frames, only when ready', () => {
+test('stylize and cancel go out as valid protocol frames, only when ready', async () => {
   const t = setup(KEY);
   t.client.start();
   assert.equal(t.client.cancel('job-1'), false, 'nothing is sent before the daemon is ready');
   t.factory.last.open();
-  challenge(t.factory.last, KEY);
+  await challenge(t.factory.last, KEY);
   t.factory.last.receive(welcome(true));
   assert.equal(t.client.cancel('job-1'), true);
   const sent = sentMessages(t.factory.last.sent);
@@ -346,11 +376,11 @@ test('the hello announces daemon-state, so a daemon still downloading its model 
   assert.deepEqual(hello.capabilities, ['daemon-state']);
 });
 
-test('paired while the daemon sets up: progress is shown, nothing can be sent, then ready', () => {
+test('paired while the daemon sets up: progress is shown, nothing can be sent, then ready', async () => {
   const t = setup(KEY);
   t.client.start();
   t.factory.last.open();
-  challenge(t.factory.last, KEY);
+  await challenge(t.factory.last, KEY);
   t.factory.last.receive(settingUpWelcome(true));
   const first = t.state();
   assert.equal(first.kind, 'setting-up');
@@ -395,11 +425,11 @@ test('unpaired while the daemon sets up: pairing works at once, then the setup p
   assert.equal(t.state().kind, 'ready');
 });
 
-test('a failed setup is shown, and stays shown as the reason while the daemon is gone', () => {
+test('a failed setup is shown, and stays shown as the reason while the daemon is gone', async () => {
   const t = setup(KEY);
   t.client.start();
   t.factory.last.open();
-  challenge(t.factory.last, KEY);
+  await challenge(t.factory.last, KEY);
   t.factory.last.receive(settingUpWelcome(true));
   t.factory.last.receive(fixtureToFrame(loadValid('daemon-state-failed.json')));
   const failed = t.state();
@@ -416,7 +446,7 @@ test('a failed setup is shown, and stays shown as the reason while the daemon is
   // A daemon that then starts cleanly clears it.
   t.factory.fireTimer();
   t.factory.last.open();
-  challenge(t.factory.last, KEY);
+  await challenge(t.factory.last, KEY);
   t.factory.last.receive(welcome(true));
   assert.equal(t.state().kind, 'ready');
   t.factory.last.drop();
@@ -426,8 +456,8 @@ test('a failed setup is shown, and stays shown as the reason while the daemon is
   assert.ok(again.kind === 'not-running' && again.lastFailure === undefined);
 });
 
-test('a stylize refused as not-ready reaches the job it is about', () => {
-  const t = readyClient();
+test('a stylize refused as not-ready reaches the job it is about', async () => {
+  const t = await readyClient();
   t.factory.last.receive(fixtureToFrame(loadValid('daemon-error-not-ready.json')));
   assert.equal(t.jobs.length, 1);
   const refused = t.jobs[0]!.message;

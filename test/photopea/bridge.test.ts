@@ -1,10 +1,13 @@
 /**
- * The panel's side of Photopea's Live Messaging: one message at a time, "done" ends only the
- * script that echoed its marker, other windows ignored, a silent Photopea times out.
+ * The panel's side of Photopea's Live Messaging: one message at a time; only what comes between
+ * this request's start and end markers is taken (Photopea posts every plugin's outputs to every
+ * plugin: item 5 of issue 27); "done" ends a request only after its end marker; other windows
+ * are ignored; a silent Photopea times out.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PhotopeaBridge, PhotopeaError } from '../../photopea/photopea-bridge.ts';
+import type { Markers } from '../../photopea/scripts.ts';
 
 function fakeWindows() {
   const posted: string[] = [];
@@ -19,41 +22,65 @@ function fakeWindows() {
   return { parent, host, posted, send };
 }
 
-const markerOf = (script: string) => /"(atelier-end-[^"]+)"/.exec(script)![1]!;
+const markersOf = (script: string): Markers => JSON.parse(script) as Markers;
+const echoMarkers = (m: Markers) => JSON.stringify(m);
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-test('a second script waits for the first one\'s done; outputs come back without the marker', async () => {
+test('a second script waits for the first one\'s done; only outputs between its markers are taken', async () => {
   const w = fakeWindows();
   const bridge = new PhotopeaBridge(w.parent as unknown as Window, w.host as unknown as Window, 5000);
-  const first = bridge.run((m) => `app.echoToOE("${m}");`);
-  const second = bridge.run((m) => `app.echoToOE("${m}");`);
-  await new Promise((resolve) => setImmediate(resolve));
+  const first = bridge.run(echoMarkers);
+  const second = bridge.run(echoMarkers);
+  await tick();
   assert.equal(w.posted.length, 1, 'the second message is not posted before the first is answered');
-  w.send('done'); // Photopea's "ready", or a late answer: no marker yet, ignored
+  const m = markersOf(w.posted[0]!);
+  w.send('done'); // Photopea's "ready", or another plugin's answer: ignored
+  w.send('{"width":7,"height":5}'); // another plugin's output, before ours: ignored
+  w.send(new ArrayBuffer(7));
+  w.send(m.start);
   w.send('{"a":1}');
   w.send(new ArrayBuffer(3));
   w.send('{"a":2}', { postMessage() {} }); // another window: ignored
-  w.send(markerOf(w.posted[0]!));
+  w.send(m.end);
+  w.send('{"late":true}'); // after our end marker: ignored
   w.send('done');
   const outputs = await first;
   assert.equal(outputs.length, 2);
   assert.equal(outputs[0], '{"a":1}');
-  assert.ok(outputs[1] instanceof ArrayBuffer);
-  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(outputs[1] instanceof ArrayBuffer && outputs[1].byteLength === 3);
+  await tick();
   assert.equal(w.posted.length, 2);
-  w.send(markerOf(w.posted[1]!));
+  const m2 = markersOf(w.posted[1]!);
+  assert.notEqual(m2.start, m.start);
+  w.send(m2.start);
+  w.send(m2.end);
   w.send('done');
   assert.deepEqual(await second, []);
+});
+
+test('a "done" without our end marker (another plugin\'s, or ours from a script that stopped) does not end the request', async () => {
+  const w = fakeWindows();
+  const bridge = new PhotopeaBridge(w.parent as unknown as Window, w.host as unknown as Window, 80);
+  const lost = bridge.run(echoMarkers);
+  await tick();
+  const m = markersOf(w.posted[0]!);
+  w.send(m.start);
+  w.send('{"half":true}');
+  w.send('done');
+  await assert.rejects(lost, (error: unknown) => error instanceof PhotopeaError && error.code === 'timeout');
 });
 
 test('a Photopea that never answers times out with a sentence, and the next script still runs', async () => {
   const w = fakeWindows();
   const bridge = new PhotopeaBridge(w.parent as unknown as Window, w.host as unknown as Window, 50);
-  const lost = bridge.run((m) => `app.echoToOE("${m}");`);
-  const next = bridge.run((m) => `app.echoToOE("${m}");`);
+  const lost = bridge.run(echoMarkers);
+  const next = bridge.run(echoMarkers);
   await assert.rejects(lost, (error: unknown) => error instanceof PhotopeaError && error.code === 'timeout' && /inside Photopea/.test(error.message));
-  await new Promise((resolve) => setImmediate(resolve));
+  await tick();
   assert.equal(w.posted.length, 2);
-  w.send(markerOf(w.posted[1]!));
+  const m = markersOf(w.posted[1]!);
+  w.send(m.start);
+  w.send(m.end);
   w.send('done');
   assert.deepEqual(await next, []);
 });

@@ -1,23 +1,51 @@
 /**
- * The fake Photopea's script rules (ES5 only, documented names only), and every script the
- * panel sends passing them.
+ * Every script the panel sends, checked twice: the ES5 and documented-names rules
+ * (fake-photopea/script-rules.ts), and a run through Photopea's interpreter (interpreter.ts)
+ * that must end with the script's end marker (a crash would leave Photopea silent).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeTemporaryScript, describeDocumentScript, exportLayerScript, finishResultScript, placeResultScript, type LayerRef } from '../../photopea/scripts.ts';
+import { closeTemporaryScript, describeDocumentScript, exportLayerScript, placeResultScript, placedCheckScript, type LayerRef, type Script } from '../../photopea/scripts.ts';
 import { checkScript } from './fake-photopea/script-rules.ts';
+import { runPhotopeaScript } from './fake-photopea/interpreter.ts';
+import { FakeDom } from './fake-photopea/dom.ts';
+import { FakeApp } from './fake-photopea/model.ts';
+import { addPoster } from './fake-photopea/poster.ts';
+import { sizedDataUrl } from './fake-photopea/node-host.ts';
 
 const layer: LayerRef = { name: 'Hero “quoted” \u2028 line', path: [1, 0], box: [10, 20, 110, 80] };
+const hero: LayerRef = { name: 'Hero', path: [2], box: [96, 60, 256, 180] };
+const markers = { start: 'atelier-x-1-start', end: 'atelier-x-1-end' };
+
+/** Every script the panel sends, with arguments it could send (the real layer, and an odd name). */
+function allScripts(of: LayerRef): [string, Script][] {
+  return [
+    ['describe', describeDocumentScript(64)],
+    ['export', exportLayerScript('Poster.psd', of)],
+    ['clean-up', closeTemporaryScript('Poster.psd')],
+    ['place', placeResultScript('Poster.psd', of, sizedDataUrl(16, 16))],
+    ['placed?', placedCheckScript('Poster.psd', of, 6, 'Hero · Starry Night')],
+  ];
+}
 
 test('every script the panel sends is ES5 and uses documented names only', () => {
-  const scripts = [
-    describeDocumentScript(64),
-    exportLayerScript('Poster.psd', layer),
-    placeResultScript('Poster.psd', layer, 'data:image/png;base64,iVBORw0KGgo='),
-    finishResultScript('Poster.psd', layer, 'Hero · Starry Night'),
-    closeTemporaryScript(),
-  ];
-  for (const script of scripts) assert.deepEqual(checkScript(script('atelier-end-1')), { ok: true });
+  for (const [name, script] of allScripts(layer)) assert.deepEqual(checkScript(script(markers)), { ok: true }, name);
+});
+
+test('every script the panel sends runs in Photopea\'s interpreter to its end marker, with an odd layer name too', () => {
+  for (const of of [hero, layer]) {
+    for (const [name, script] of allScripts(of)) {
+      const app = new FakeApp();
+      addPoster(app);
+      const result = runPhotopeaScript(script(markers), new FakeDom(app));
+      assert.equal(result.crash, undefined, `${name}: ${result.crash}`);
+      const echoed = app.outputs.flatMap((o) => (o.kind === 'text' ? [o.text] : []));
+      assert.equal(echoed[0], markers.start, name);
+      assert.equal(echoed[echoed.length - 1], markers.end, name);
+      assert.equal(echoed.length, 3, `${name}: one JSON line between the markers`);
+      JSON.parse(echoed[1]!);
+    }
+  }
 });
 
 test('syntax newer than ES5 is refused', () => {
@@ -37,6 +65,7 @@ test('undocumented globals and properties are refused; declared names and docume
     ['app.activeDocument["getPixels"]();', 'getPixels'],
     ['eval("1");', 'eval'],
     ['with (app) {}', 'with'],
+    ['var e = new Error("x");', 'Error'],
   ] as const) {
     const verdict = checkScript(source);
     assert.equal(verdict.ok, false, source);

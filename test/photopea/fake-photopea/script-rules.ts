@@ -18,7 +18,8 @@ import { parse, type Node } from 'acorn';
  *   constants (Photopea "provides an interface similar to Adobe's scripting interface",
  *   learn/scripts), used by the public plugins (photopea-rembg: ElementPlacement.INSIDE,
  *   SaveOptions.DONOTSAVECHANGES).
- * - JSON, Math, String, Number, Error, parseInt, parseFloat, isNaN, undefined: ES5 built-ins.
+ * - JSON, Math, String, Number, parseInt, parseFloat, isNaN, undefined: ES5 built-ins (not Error:
+ *   Photopea's interpreter cannot construct one, interpreter.ts).
  */
 export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
   'app',
@@ -29,7 +30,6 @@ export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
   'Math',
   'String',
   'Number',
-  'Error',
   'parseInt',
   'parseFloat',
   'isNaN',
@@ -45,8 +45,10 @@ export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
  *   Layer/ArtLayer/LayerSet: name, bounds, visible, opacity, parent, layers, typename,
  *   duplicate, move, translate, resize, remove; UnitValue: value.
  * Constants' members: PLACEATBEGINNING, PLACEBEFORE, PLACEAFTER, INSIDE, DONOTSAVECHANGES, TOPLEFT.
- * ES5 built-ins' members the scripts need: length, push, unshift, slice, concat, join,
- *   stringify, parse, message, code (a property set on an Error), round, min, max.
+ * Photopea's own Layer field (pp.js fx.NE.Pm "itemIndex"; Photoshop's ArtLayer.itemIndex): itemIndex.
+ * ES5 built-ins' members the scripts need: length, push, slice, concat, join, stringify, parse,
+ *   round, min, max.
+ * Fields of the scripts' own records (walk() in photopea/scripts.ts): item, kind, path, box.
  */
 export const ALLOWED_PROPERTIES: ReadonlySet<string> = new Set([
   'saveToOE',
@@ -79,15 +81,17 @@ export const ALLOWED_PROPERTIES: ReadonlySet<string> = new Set([
   'INSIDE',
   'DONOTSAVECHANGES',
   'TOPLEFT',
+  'itemIndex',
+  'item',
+  'kind',
+  'path',
+  'box',
   'push',
-  'unshift',
   'slice',
   'concat',
   'join',
   'stringify',
   'parse',
-  'message',
-  'code',
   'round',
   'min',
   'max',
