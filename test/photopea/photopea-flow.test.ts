@@ -1,23 +1,23 @@
 /**
  * The Photopea plugin end to end in headless Chromium, served as it is in use:
- * - a real daemon (small generated weights) serves the REAL built panel at
- *   http://localhost:<port>/photopea/;
- * - the fake Photopea (test/photopea/fake-photopea/) is an HTTPS page, as www.photopea.com is
- *   (self-signed certificate, --ignore-certificate-errors), that frames that http://localhost
- *   page: so this also checks that an HTTPS page may frame loopback over http and that the
- *   panel inside opens its WebSocket (Chromium treats loopback as potentially trustworthy);
+ * - a real daemon serves the REAL built panel at http://localhost:<port>/photopea/;
+ * - the fake Photopea (test/photopea/fake-photopea/: scripts run by the interpreter fake with
+ *   pp.js's rules, every output and "done" posted to every frame, app.open's image landing
+ *   after "done") is served as www.photopea.com is: https, from an address Chromium treats as
+ *   PUBLIC (test/support/public-origin.ts), with Local Network Access granted, so the panel frame
+ *   from localhost loads as it does on photopea.com after the designer's Allow;
  * - an HTTPS origin the daemon does not list cannot frame it (CSP frame-ancestors).
- * Then: pairing, a style applied (new layer directly above the source, named and sized),
- * a cancelled run (document unchanged), a failed export (no temporary document left).
- * Screenshots go to .tmp/screens/photopea-*.png (or $ATELIER_SCREENSHOT_DIR).
+ * Then: pairing (the key kept as non-extractable CryptoKeys in IndexedDB, not in localStorage),
+ * a style applied (the result named and placed directly above the source once Photopea has
+ * loaded it, the source untouched), reads coalesced, a cancelled run (document unchanged), a
+ * failed export (no temporary document left), a style from a file.
+ * Weights: small generated ones, or the real VGG-19 with ATELIER_PHOTOPEA_REAL_WEIGHTS=1 (for
+ * the README's screenshots; minutes on a CPU). Screenshots go to .tmp/screens/photopea-*.png
+ * (or $ATELIER_SCREENSHOT_DIR).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,75 +27,48 @@ import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../d
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
 import { buildPhotopeaAsync } from '../../photopea/build.ts';
 import { OPTIONS_KEY } from '../../photopea/limits.ts';
-import { staticFiles, type StaticFiles } from '../support/static-files.ts';
+import { CHROMIUM_PATH, LOCAL_NETWORK_ACCESS, servePublicOriginAsync, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
+import { REAL_WEIGHTS_DIR } from '../support/shared-data.ts';
+import type { LayerInfo } from './fake-photopea/poster.ts';
 import { testImageAsync } from '../server/test-daemon.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * This Chromium blocks third-party storage by default (third-party cookie phase-out); the
- * flag restores what Chrome does for most designers: the panel's localStorage, partitioned
- * under the Photopea site, which keeps its pairing key. (With storage blocked the panel still works
- * and asks for a code each time it loads: photopea/README.md.)
+ * flag restores what Chrome does for most designers: the panel's storage (IndexedDB,
+ * localStorage), partitioned under the Photopea site, which keeps its pairing key. (With storage
+ * blocked the panel still works and asks for a code each time it loads: photopea/README.md.)
  */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--ignore-certificate-errors', '--disable-features=ThirdPartyCookieDeprecationTrial,TrackingProtection3pcd,TpcdSupportSettings'];
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-features=ThirdPartyCookieDeprecationTrial,TrackingProtection3pcd,TpcdSupportSettings'];
 const here = fileURLToPath(new URL('.', import.meta.url));
 const screenshotDir = process.env.ATELIER_SCREENSHOT_DIR ?? join(here, '..', '..', '.tmp', 'screens');
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !hasOpenssl ? 'no openssl for the test certificate' : false;
+const realWeights = process.env.ATELIER_PHOTOPEA_REAL_WEIGHTS === '1';
 
-interface FakeLayerInfo {
-  name: string;
-  bounds: number[];
-  width: number;
-  height: number;
-  smart: boolean;
-  depth: number;
-}
 interface FakePhotopeaWindow {
   fakePhotopea: {
-    layers(): FakeLayerInfo[];
+    layers(): LayerInfo[];
     documents(): string[];
-    refusals(): string[];
-    scriptErrors(): string[];
+    crashes(): string[];
     messages(): number;
-    overlaps(): number;
     selectLayer(name: string): void;
     failNextExport(): void;
     reloadPlugin(): void;
   };
 }
 
-async function serveHttpsAsync(work: string, files: StaticFiles): Promise<Server> {
-  const key = join(work, 'key.pem');
-  const cert = join(work, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-  const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, staticFiles(files));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
 const fake = (page: Page) => ({
   layers: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.layers()),
   documents: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.documents()),
-  refusals: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.refusals()),
-  scriptErrors: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.scriptErrors()),
+  crashes: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.crashes()),
+  messages: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.messages()),
   failNextExport: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.failNextExport()),
   reloadPlugin: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.reloadPlugin()),
-  overlaps: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.overlaps()),
   selectLayer: (name: string) => page.evaluate((n) => (window as unknown as FakePhotopeaWindow).fakePhotopea.selectLayer(n), name),
 });
 
-test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cancel, a failed export', { skip, timeout: 300_000 }, async () => {
+test('Photopea plugin in Chromium: framed by a public https page, pair, apply a style, cancel, a failed export', { skip: skipWithoutPublicOrigin, timeout: realWeights ? 1_800_000 : 300_000 }, async () => {
   const work = await mkdtemp(join(tmpdir(), 'atelier-photopea-'));
   let browser: Browser | undefined;
-  let https: Server | undefined;
+  let photopeaSite: PublicOrigin | undefined;
   let daemon: DaemonServer | undefined;
   let engine: Engine | undefined;
   try {
@@ -104,14 +77,17 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
       entryPoints: [join(here, 'fake-photopea', 'page.ts')],
       bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
     });
-    https = await serveHttpsAsync(work, {
+    photopeaSite = await servePublicOriginAsync({
       '/': { type: 'text/html', body: await readFile(join(here, 'fake-photopea', 'harness.html'), 'utf8') },
       '/page.js': { type: 'text/javascript', body: pageJs.outputFiles[0]!.text },
     });
-    const httpsPort = (https.address() as AddressInfo).port;
 
-    await writeRandomWeightsAsync(join(work, 'weights'), { seed: 1 });
-    engine = await createEngineAsync({ weightsDir: join(work, 'weights'), backend: 'cpu' });
+    let weightsDir = REAL_WEIGHTS_DIR;
+    if (!realWeights) {
+      weightsDir = join(work, 'weights');
+      await writeRandomWeightsAsync(weightsDir, { seed: 1 });
+    }
+    engine = await createEngineAsync({ weightsDir, backend: 'cpu' });
     daemon = await startDaemonServerAsync({
       port: 0,
       configDir: join(work, 'config'),
@@ -119,18 +95,21 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
       logger: createMemoryLogger(),
       photopeaPageFile: built.page,
       // The fake Photopea's origin stands in for https://www.photopea.com.
-      photopeaFrameAncestors: [`https://127.0.0.1:${httpsPort}`],
+      photopeaFrameAncestors: [photopeaSite.origin],
     });
     const pluginUrl = `http://localhost:${daemon.port}/photopea/`;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...photopeaSite.chromiumArgs] });
+    const context = await browser.newContext({ viewport: { width: 1100, height: 640 } });
+    // The designer's Allow to "www.photopea.com wants to access apps on this device".
+    await photopeaSite.grantAsync(context);
+    const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
-    await page.goto(`https://127.0.0.1:${httpsPort}/?plugin=${encodeURIComponent(pluginUrl)}`);
+    await page.goto(`${photopeaSite.origin}/?plugin=${encodeURIComponent(pluginUrl)}`);
     assert.ok(page.url().startsWith('https://'), 'the parent is an HTTPS page, as Photopea is');
     const panel = page.frameLocator('#plugin');
     const photopea = fake(page);
@@ -145,6 +124,24 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     await panel.locator('#pair-code').fill(daemon.pairingCode()!);
     await panel.locator('#pair-submit').click();
     await panel.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+
+    // Item 8: the key is kept as non-extractable CryptoKeys in IndexedDB; nothing in localStorage.
+    const kept = await page.frame({ url: /\/photopea\/$/ })!.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('atelier-photopea-keys', 1);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const record = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const get = db.transaction('keys', 'readonly').objectStore('keys').get('pairing');
+        get.onsuccess = () => resolve(get.result as Record<string, unknown>);
+        get.onerror = () => reject(get.error);
+      });
+      const keys = [record.daemon, record.plugin] as CryptoKey[];
+      const exported = await Promise.all(keys.map((k) => crypto.subtle.exportKey('raw', k).then(() => 'exported', () => 'refused')));
+      return { keyId: typeof record.keyId, types: keys.map((k) => `${k.algorithm.name}:${k.extractable}`), exported, storage: Object.keys(localStorage) };
+    });
+    assert.deepEqual(kept, { keyId: 'string', types: ['HMAC:false', 'HMAC:false'], exported: ['refused', 'refused'], storage: [] });
 
     // Styles are the document's layers by name (groups entered); the source is not one to pick.
     const options = await panel.locator('#style-layer option').allTextContents();
@@ -171,8 +168,21 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     assert.equal(result.smart, true, 'placed with app.open(url, null, true)');
     assert.equal(result.depth, source.depth);
     assert.deepEqual(await photopea.documents(), ['Poster.psd'], 'the temporary export documents are closed');
-    assert.deepEqual(await photopea.refusals(), [], 'Photopea would have run every script');
-    assert.deepEqual(await photopea.scriptErrors(), []);
+    assert.deepEqual(await photopea.crashes(), [], 'Photopea\'s interpreter ran every script to its end');
+    assert.equal(source.visible, true, 'the source is not hidden');
+
+    // Item 6: every mouse-enter and focus asks for a read; one read at a time, the latest wins.
+    const panelFrame = page.frame({ url: /\/photopea\/$/ })!;
+    const beforeAsks = await photopea.messages();
+    await panelFrame.evaluate(() => {
+      for (let i = 0; i < 10; i++) {
+        document.documentElement.dispatchEvent(new PointerEvent('pointerenter'));
+        window.dispatchEvent(new FocusEvent('focus'));
+      }
+    });
+    await page.waitForTimeout(1000);
+    const reads = (await photopea.messages()) - beforeAsks;
+    assert.ok(reads >= 1 && reads <= 2, `20 asks made ${reads} reads (one in flight, then the latest)`);
 
     // Cancel: a long run, stopped mid-way, leaves the document as it was.
     const afterApply = layers.map((l) => l.name);
@@ -200,10 +210,10 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     await panel.locator('#apply:not([disabled])').click();
     await panel.locator('#done-text.error').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(screenshotDir, 'photopea-6-failed.png') });
-    assert.match((await panel.locator('#done-text').textContent()) ?? '', /Photopea could not finish Atelier's step \(export failed/);
+    assert.match((await panel.locator('#done-text').textContent()) ?? '', /Photopea sent no image back/);
     assert.deepEqual(await photopea.documents(), ['Poster.psd'], 'no temporary document left behind');
     assert.deepEqual((await photopea.layers()).map((l) => l.name), afterApply);
-    assert.deepEqual(await photopea.refusals(), []);
+    assert.deepEqual(await photopea.crashes(), []);
 
     // A style from an image file (dropped, or chosen with the panel's file link), on the
     // designer's next pick of a source layer: the result again goes directly above it.
@@ -220,8 +230,7 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     assert.deepEqual(withFile.map((l) => l.name), ['Caption', 'Extras', 'Great Wave', 'Hero · Starry Night', 'Hero · wave', 'Hero', 'Starry Night', 'Background']);
     assert.deepEqual(withFile.find((l) => l.name === 'Hero · wave')!.bounds, withFile.find((l) => l.name === 'Hero')!.bounds);
     assert.deepEqual(await photopea.documents(), ['Poster.psd']);
-    assert.deepEqual(await photopea.refusals(), []);
-    assert.equal(await photopea.overlaps(), 0, 'every message waited for the previous "done"');
+    assert.deepEqual(await photopea.crashes(), []);
 
     // Dropping an image on the panel chooses it as the style, the same way.
     const dropped = Array.from(await testImageAsync('content', 40, 30));
@@ -236,16 +245,21 @@ test('Photopea plugin in Chromium: framed over HTTPS, pair, apply a style, cance
     assert.deepEqual(consoleErrors, []);
 
     // An HTTPS origin the daemon does not list cannot frame the panel (frame-ancestors).
-    const other = await browser.newPage();
+    // (Served from the same public address, with Local Network Access allowed there too, so that
+    // only the daemon's CSP stands in the way.)
+    const otherOrigin = `https://localhost:${photopeaSite.port}`;
+    const otherContext = await browser.newContext();
+    await otherContext.grantPermissions([LOCAL_NETWORK_ACCESS], { origin: otherOrigin });
+    const other = await otherContext.newPage();
     const refused = other.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()), timeout: 30_000 });
-    await other.goto(`https://localhost:${httpsPort}/?plugin=${encodeURIComponent(pluginUrl)}`);
+    await other.goto(`${otherOrigin}/?plugin=${encodeURIComponent(pluginUrl)}`);
     await refused;
     assert.equal(await other.frameLocator('#plugin').locator('#apply').count(), 0, 'the panel did not load');
   } finally {
     await browser?.close();
     await daemon?.close();
     engine?.dispose();
-    await new Promise((resolve) => (https ? https.close(resolve) : resolve(undefined)));
+    await photopeaSite?.closeAsync();
     await rm(work, { recursive: true, force: true });
   }
 });
