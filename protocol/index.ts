@@ -49,6 +49,8 @@ export {
   hexToBytes,
   SPAKE2_M_SEED,
   SPAKE2_N_SEED,
+  SPAKE2_DST,
+  SPAKE2_CODE_PREFIX,
   PAIRING_KEY_BYTES,
 } from './spake2.ts';
 export { formatPairingCode, parsePairingCode } from './pairing-code.ts';

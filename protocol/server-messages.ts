@@ -37,29 +37,53 @@ const engineMatchesState = (m: { engine: unknown; state?: { state: string } | un
   m.engine === null ? m.state !== undefined && m.state.state !== 'ready' : m.state === undefined || m.state.state === 'ready';
 
 /**
+ * What a welcome may leave out: one to a paired client has `daemon` and `limits`, and its
+ * `engine` and `state` agree; one to an unpaired client may say nothing of the daemon
+ * (`engine: null`, no `state`), since any page can open a socket and read it.
+ */
+const welcomeIsComplete = (m: { paired: boolean; daemon?: unknown; limits?: unknown; engine: unknown; state?: { state: string } | undefined }): boolean =>
+  m.paired ? m.daemon !== undefined && m.limits !== undefined && engineMatchesState(m) : engineMatchesState(m) || (m.engine === null && m.state === undefined);
+
+/**
  * Answer to `hello` when the versions match. `paired` says whether the client proved its key (`auth`).
- * `engine` is null while the daemon sets up (first run: downloading its weights); only clients
- * that announced the `daemon-state` capability get such a welcome, others get theirs once ready.
+ *
+ * Paired: the daemon's version, engine, state, capabilities, presets and limits. `engine` is null
+ * while the daemon sets up (first run: downloading its weights); only clients that announced the
+ * `daemon-state` capability get such a welcome, others get theirs once ready.
+ *
+ * Unpaired (protocol 4 on): only what pairing needs, `protocol` (a mismatch is answered with
+ * `error unsupported-version` before any welcome) and `paired: false`, with `engine: null`,
+ * empty `capabilities` and `presets`, and no `daemon`, `state` or `limits`: any page can open a
+ * socket to the daemon (Figma's plugin frames send Origin `null`), and the version, engine and
+ * device would tell it what runs on this machine. Once paired on that connection, `paired` is
+ * followed by the full welcome (`paired: true`).
  */
 export const welcomeSchema = z
   .object({
     type: z.literal('welcome'),
     protocol: z.number().int(),
-    daemon: z.object({ name: z.string(), version: z.string() }),
+    /** Absent from a welcome to an unpaired client. */
+    daemon: z.object({ name: z.string(), version: z.string() }).optional(),
     engine: engineInfoSchema.nullable(),
-    /** Where the daemon stands; absent from daemons older than the `daemon-state` capability (= ready). */
+    /** Where the daemon stands; absent from a welcome to an unpaired client. */
     state: daemonStateInfoSchema.optional(),
-    /** Feature flags, e.g. "preview", "cancel", "multi-content", "style-blend", "daemon-state". */
+    /** Feature flags, e.g. "preview", "cancel", "multi-content", "style-blend", "daemon-state" (none when unpaired). */
     capabilities: z.array(z.string()),
+    /** Preset names (none when unpaired). */
     presets: z.array(z.string()),
-    limits: limitsSchema,
+    /** Absent from a welcome to an unpaired client. */
+    limits: limitsSchema.optional(),
     paired: z.boolean(),
   })
-  .refine(engineMatchesState, { message: 'engine is null exactly while state is not ready', path: ['engine'] });
+  .refine(welcomeIsComplete, {
+    message: 'a paired welcome carries daemon, limits, and an engine that is null exactly while the state is not ready',
+    path: ['engine'],
+  });
 
 /**
  * The daemon's state changed (or its download progressed; at most a few per second), sent to
- * every client past `hello` that announced the `daemon-state` capability. `engine` is set once
+ * every paired client that announced the `daemon-state` capability (unpaired ones are told
+ * nothing of the daemon; see the welcome). `engine` is set once
  * `ready`. Stylize requests before `ready` get `error not-ready`.
  */
 export const daemonStateSchema = daemonStateInfoSchema

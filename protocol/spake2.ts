@@ -20,7 +20,10 @@ import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
  *   stop an offline search, and SPAKE2 gives an eavesdropper or impostor no transcript to
  *   search offline: each exchange tests exactly one guess.
  * - Identities A = "atelier-plugin", B = "atelier-daemon"; AAD = spake2Context (protocol version,
- *   client name, Host).
+ *   client name, Host, each prefixed by its length as the transcript's fields are).
+ * - K: refused when it is the identity. A share equal to w·M (or w·N) makes K the identity
+ *   whatever the other side's secret scalar, so the key schedule would rest on w alone; only a
+ *   peer that already knows the code can send one, and nothing a real peer makes is one.
  * - Key schedule (§4): Hash(TT) = Ke || Ka (16 bytes each); KcA || KcB = HKDF(Ka, info =
  *   "ConfirmationKeys" || AAD); cA = HMAC(KcA, TT), cB = HMAC(KcB, TT). The pairing key kept by
  *   both sides is HKDF(Ke, info = "atelier pairing key"), 32 bytes.
@@ -33,7 +36,9 @@ import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 const Point = ristretto255.Point;
 type RistrettoPoint = InstanceType<typeof Point>;
 
-const DST = utf8ToBytes('atelier-spake2-v1-ristretto255_XMD:SHA-512_R255MAP_RO_');
+/** The hash-to-curve domain of M, N and w (RFC 9380 §3.1). */
+export const SPAKE2_DST = 'atelier-spake2-v1-ristretto255_XMD:SHA-512_R255MAP_RO_';
+const DST = utf8ToBytes(SPAKE2_DST);
 /** Seeds hashed to the curve for M and N (RFC 9382 §6's rule, applied to ristretto255). */
 export const SPAKE2_M_SEED = 'atelier SPAKE2 M';
 export const SPAKE2_N_SEED = 'atelier SPAKE2 N';
@@ -50,8 +55,11 @@ export const SPAKE2_CONFIRM_BYTES = 32;
 /** Bytes of the pairing key both sides keep. */
 export const PAIRING_KEY_BYTES = 32;
 
+/** The text hashed to w: the code behind this fixed prefix. */
+export const SPAKE2_CODE_PREFIX = 'atelier pairing code ';
+
 function scalarOfCode(code: string): bigint {
-  return ristretto255_hasher.hashToScalar(utf8ToBytes(`atelier pairing code ${code}`), { DST });
+  return ristretto255_hasher.hashToScalar(utf8ToBytes(`${SPAKE2_CODE_PREFIX}${code}`), { DST });
 }
 
 function randomScalar(): bigint {
@@ -104,12 +112,13 @@ interface Schedule {
   confirmB: Uint8Array;
 }
 
-function schedule(context: string, pA: Uint8Array, pB: Uint8Array, K: RistrettoPoint, w: bigint): Schedule {
+/** Null when K is the identity (see the list above). */
+function schedule(aad: Uint8Array, pA: Uint8Array, pB: Uint8Array, K: RistrettoPoint, w: bigint): Schedule | null {
+  if (K.is0()) return null;
   const TT = lengthPrefixed(ID_A, ID_B, pA, pB, K.toBytes(), scalarBytes(w));
   const hashed = sha256(TT);
   const Ke = hashed.slice(0, 16);
   const Ka = hashed.slice(16, 32);
-  const aad = utf8ToBytes(context);
   const kc = hkdf(sha256, Ka, undefined, concatBytes(utf8ToBytes('ConfirmationKeys'), aad), 64);
   return {
     key: hkdf(sha256, Ke, undefined, utf8ToBytes('atelier pairing key'), PAIRING_KEY_BYTES),
@@ -134,7 +143,7 @@ export class Spake2Client {
 
   constructor(
     code: string,
-    private readonly context: string,
+    private readonly context: Uint8Array,
   ) {
     this.w = scalarOfCode(code);
     this.share = Point.BASE.multiply(this.x).add(M.multiply(this.w)).toBytes();
@@ -149,15 +158,18 @@ export class Spake2Client {
     if (!pB) return null;
     const K = pB.subtract(N.multiply(this.w)).multiply(this.x);
     const s = schedule(this.context, this.share, daemonShare, K, this.w);
-    if (!equalBytes(s.confirmB, daemonConfirm)) return null;
+    if (!s || !equalBytes(s.confirmB, daemonConfirm)) return null;
     return { key: s.key, confirm: s.confirmA };
   }
 }
 
-/** The daemon's side (B), answering one plugin share with the window's code. */
+/**
+ * The daemon's side (B), answering one plugin share with the window's code; null when the share
+ * is not a canonical non-identity element, or makes K the identity.
+ */
 export function spake2Respond(
   code: string,
-  context: string,
+  context: Uint8Array,
   clientShare: Uint8Array,
 ): { share: Uint8Array; confirm: Uint8Array; key: Uint8Array; expectedConfirm: Uint8Array } | null {
   const pA = decodeShare(clientShare);
@@ -168,7 +180,7 @@ export function spake2Respond(
   const K = pA.subtract(M.multiply(w)).multiply(y);
   const share = pB.toBytes();
   const s = schedule(context, clientShare, share, K, w);
-  return { share, confirm: s.confirmB, key: s.key, expectedConfirm: s.confirmA };
+  return s && { share, confirm: s.confirmB, key: s.key, expectedConfirm: s.confirmA };
 }
 
 /**
@@ -176,10 +188,12 @@ export function spake2Respond(
  * client dialed and the daemon received ("localhost:7878"). The Host makes a relay fail: a
  * program that answers the plugin on another address or port and forwards to the daemon has
  * the plugin and the daemon compute different confirmations (the daemon holds both loopback
- * addresses of its port, and will not start when either is taken).
+ * addresses of its port, and will not start when either is taken). Each field is prefixed by
+ * its length (as RFC 9382 §3.3 builds the transcript), so no client name can read as another
+ * name and Host: protocol 3 joined them with "|", and a name containing "|host=" read two ways.
  */
-export function spake2Context(protocol: number, clientName: string, host: string): string {
-  return `atelier-pair|protocol=${protocol}|client=${clientName}|host=${host.toLowerCase()}`;
+export function spake2Context(protocol: number, clientName: string, host: string): Uint8Array {
+  return lengthPrefixed(utf8ToBytes('atelier-pair'), utf8ToBytes(String(protocol)), utf8ToBytes(clientName), utf8ToBytes(host.toLowerCase()));
 }
 
 /** Lower-case hex, as shares, confirmations, nonces and proofs travel. */

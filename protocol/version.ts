@@ -11,7 +11,14 @@
  * 3: pairing codes have 8 digits (LIMITS.PAIRING_CODE_DIGITS); a protocol-2 plugin would refuse
  * them as mistyped, so it is told to update instead.
  */
-export const PROTOCOL_VERSION = 3;
+/**
+ * 4: the SPAKE2 context's fields are length-prefixed (protocol/spake2.ts), so a protocol-3 plugin
+ * would compute other confirmations and read the right code as a wrong one: it is told to update
+ * instead. An unpaired welcome carries only the protocol and `paired: false` (server-messages.ts);
+ * the full welcome follows `paired`. Pairing keys stay valid (the key proofs bind the version in
+ * use on both sides), so paired plugins need not pair again.
+ */
+export const PROTOCOL_VERSION = 4;
 
 export type VersionCheck =
   | { compatible: true }

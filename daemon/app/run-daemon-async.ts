@@ -182,7 +182,9 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
       else if (reason === 'failure') say(`Pairing: a wrong code was tried (${state.failures} in this window; more than your own typos means someone else is trying).`);
       else if (reason !== 'opened') say(`Pairing closed (${reason === 'used' ? 'a plugin paired' : 'time is up'}). To pair a plugin, press Enter here or choose “Pair a new plugin” in the tray menu.`);
     };
-    showPairing(running.pairing(), 'opened');
+    // Pairing opens at start only while nothing is paired (daemon-server.ts): otherwise say how to open it.
+    if (running.pairingCode() === null) say('Pairing is closed: a plugin is paired already. To pair another plugin, press Enter here or choose “Pair a new plugin…” in the tray menu.');
+    else showPairing(running.pairing(), 'opened');
     running.on('pairing', showPairing);
     io.onPairRequest?.(() => running.openPairing());
     running.on('activity', (activity) => {

@@ -302,9 +302,19 @@ export class ClientConnection {
     this.socket.send(encodeMessage(message, images));
   }
 
-  /** Passes a state change on to a client past hello that reads them. */
+  /** Passes a state change on to a paired client that reads them (unpaired ones learn nothing of the daemon). */
   sendDaemonState(message: DaemonStateMessage): void {
-    if (this.readsDaemonState && (this.state === 'unpaired' || this.state === 'paired') && this.welcomed) this.send(message);
+    if (this.readsDaemonState && this.state === 'paired' && this.welcomed) this.send(message);
+  }
+
+  /**
+   * Every pairing was revoked: a paired connection is closed, and so is one that named a key
+   * and has not proven it yet (a proof already on its way finds the key gone: handleAuth).
+   */
+  revokeKey(): void {
+    if (this.state !== 'paired' && this.state !== 'authenticating') return;
+    this.leaving = true;
+    this.close(CLOSE_CODES.tokenRevoked, 'pairing revoked');
   }
 
   /** The engine now exists: an older client gets the welcome it has been waiting for. */
@@ -473,12 +483,15 @@ export class ClientConnection {
     if (!pending) return;
     const expected = keyProof(pending.key, 'plugin', pending.context);
     if (!equalBytes(expected, hexToBytes(message.proof))) return this.refuseAuth('bad-proof');
+    // The key was read at hello; it may have been revoked since (the challenge was answered late).
+    const current = this.context.tokens.keyFor(pending.keyId);
+    if (!current || !equalBytes(current, pending.key)) return this.refuseAuth('key-revoked');
     this.becomePaired(pending.keyId);
     this.context.logger.log('info', 'authenticated', { connectionId: this.id, client: this.clientName, tokenId: pending.keyId });
     this.welcomeOrHold(true, false);
   }
 
-  private refuseAuth(reason: 'hint-without-key' | 'auth-timeout' | 'bad-proof'): void {
+  private refuseAuth(reason: 'hint-without-key' | 'auth-timeout' | 'bad-proof' | 'key-revoked'): void {
     this.leaving = true;
     this.pendingAuth = null;
     this.context.logger.log('warn', 'auth-failed', { connectionId: this.id, reason });
@@ -587,6 +600,8 @@ export class ClientConnection {
     this.becomePaired(issued.id);
     this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: issued.id, client: this.clientName });
     this.send({ type: 'paired', keyId: issued.id });
+    // Its welcome said nothing of the daemon while it was unpaired: the full one now.
+    this.welcomeOrHold(true, false);
   }
 
   private async handleStylizeAsync(message: StylizeMessage, images: Map<string, Uint8Array>): Promise<void> {

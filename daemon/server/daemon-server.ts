@@ -179,17 +179,21 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     pairing,
     tokens,
     logger,
-    welcome: (paired): WelcomeMessage => ({
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      daemon: { name: 'atelier', version: options.daemonVersion },
-      engine: engine ? engineInfo(engine) : null,
-      state: reporter.current,
-      capabilities: CAPABILITIES,
-      presets: [...PRESET_NAMES],
-      limits,
-      paired,
-    }),
+    // Unpaired: only what pairing needs (any page may be on the other end; see welcomeSchema).
+    welcome: (paired): WelcomeMessage =>
+      paired
+        ? {
+            type: 'welcome',
+            protocol: PROTOCOL_VERSION,
+            daemon: { name: 'atelier', version: options.daemonVersion },
+            engine: engine ? engineInfo(engine) : null,
+            state: reporter.current,
+            capabilities: CAPABILITIES,
+            presets: [...PRESET_NAMES],
+            limits,
+            paired,
+          }
+        : { type: 'welcome', protocol: PROTOCOL_VERSION, engine: null, capabilities: [], presets: [], paired },
     status: (connectionId): StatusMessage => {
       const running = queue.running;
       return {
@@ -218,8 +222,8 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     () => port,
   );
 
-  const refuse = (socket: Duplex, status: 403 | 503, reason: string): void => {
-    const text = status === 403 ? 'Forbidden' : 'Service Unavailable';
+  const refuse = (socket: Duplex, status: 400 | 403 | 503, reason: string): void => {
+    const text = { 400: 'Bad Request', 403: 'Forbidden', 503: 'Service Unavailable' }[status];
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`);
   };
 
@@ -303,7 +307,9 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   port = listeners.port;
   const url = `ws://${options.host}:${port}`;
   const urls = listeners.hosts.map((host) => `ws://${host}:${port}`);
-  if (options.pairingOpenAtStart) pairing.open();
+  // Only while nothing is paired: with plugins paired, a window at every start (start at login
+  // included) would give whoever waits for it windowMs / attemptIntervalMs free guesses per boot.
+  if (options.pairingOpenAtStart && tokens.size === 0) pairing.open();
   logger.log('info', 'listening', { url, urls, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
 
   let closed: Promise<void> | null = null;
@@ -365,11 +371,13 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       return () => events.off(event, listener as (...args: unknown[]) => void);
     },
     async revokeAllTokensAsync() {
-      const count = await tokens.revokeAllAsync();
+      // Forgotten in memory at once (the file follows): a proof arriving meanwhile finds no key.
+      const revoked = tokens.revokeAllAsync();
+      // Paired connections, and those that named a key and wait for their proof (a challenge
+      // answered after this must not pair them with the key just revoked).
+      for (const connection of connections.values()) connection.revokeKey();
+      const count = await revoked;
       logger.log('info', 'tokens-revoked', { count });
-      for (const connection of connections.values()) {
-        if (connection.isPaired) connection.close(CLOSE_CODES.tokenRevoked, 'pairing revoked');
-      }
       return count;
     },
     close() {

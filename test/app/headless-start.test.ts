@@ -138,6 +138,20 @@ test('headless start prints the pairing code, pairs a client, refuses a second i
   } finally {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   }
+
+  // Started again with a plugin paired (as at login): no pairing window until the designer asks.
+  const restarted = spawnDaemon(['--headless', '--port', '0'], env);
+  try {
+    await restarted.waitForAsync(/Pairing is closed: a plugin is paired already\. To pair another plugin, press Enter here/);
+    await restarted.waitForAsync(/Ready: plugins can apply styles/);
+    assert.doesNotMatch(restarted.stdout(), /Pairing code:/);
+    restarted.child.stdin.write('\n');
+    await restarted.waitForAsync(/Pairing code: \d{4} \d{4}/);
+    restarted.child.kill('SIGTERM');
+    assert.equal(await restarted.exitedAsync(), 0, restarted.stderr());
+  } finally {
+    if (restarted.child.exitCode === null) restarted.child.kill('SIGKILL');
+  }
 });
 
 test('first run: the daemon listens and pairs at once, and plugins see the download, conversion and engine start over the socket', async () => {
@@ -159,11 +173,14 @@ test('first run: the daemon listens and pairs at once, and plugins see the downl
     const code = shownCode(await daemon.waitForAsync(/Pairing code: (\d{4} \d{4})/));
     const plugin = await connectAsync(url!);
     plugin.ws.send(hello(undefined, ['daemon-state']));
+    const unpaired = await plugin.waitForAsync('welcome');
+    assert.equal(unpaired.state, undefined, 'an unpaired client is told nothing of the daemon');
+    await pairAsync(plugin, code!, url!); // pairing works before the engine exists
     const welcome = await plugin.waitForAsync('welcome');
+    assert.equal(welcome.paired, true);
     assert.equal(welcome.engine, null, 'no engine while the weights download');
     const welcomeState = (welcome.state as { state: string }).state;
     assert.ok(['starting', 'downloading-weights'].includes(welcomeState), welcomeState);
-    await pairAsync(plugin, code!, url!); // pairing works before the engine exists
     assert.doesNotMatch(daemon.stdout(), /Engine:/, 'still downloading');
 
     server.release();

@@ -58,12 +58,15 @@ test('an estimate the budget cannot hold says so with the MB needed', async () =
   client.close();
 });
 
-test('the welcome announces estimate and an unpaired connection may not ask', async () => {
+test('the paired welcome announces estimate and an unpaired connection may not ask', async () => {
   const daemon = await daemonWithBudgetAsync(4096);
+  const { client: paired } = await pairedClientAsync(daemon.server);
+  const welcome = paired.messages().find((m) => m.type === 'welcome' && m.paired);
+  assert.ok(welcome?.type === 'welcome' && welcome.capabilities.includes('estimate'));
+  paired.close();
   const client = await TestClient.connectAsync(daemon.server.url);
   client.hello();
-  const welcome = (await client.waitForAsync('welcome')).message;
-  assert.ok(welcome.capabilities.includes('estimate'));
+  assert.deepEqual((await client.waitForAsync('welcome')).message.capabilities, [], 'unpaired: no capabilities');
   client.send(FULL);
   const error = (await client.waitForAsync('error')).message;
   assert.equal(error.code, 'not-paired');

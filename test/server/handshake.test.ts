@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { isAllowedHost, isAllowedOrigin } from '../../daemon/server/handshake.ts';
 import type { Engine } from '../../daemon/engine/index.ts';
 import { TestClient } from './test-client.ts';
@@ -64,6 +65,35 @@ test('a foreign Host (DNS rebinding) or another port is refused at the handshake
   assert.equal(await statusOfHandshakeAsync({ Host: '127.0.0.1' }), 403);
   const rejected = daemon.logger.lines.filter((l) => l.event === 'handshake-rejected' && l.reason === 'host-not-local');
   assert.equal(rejected.length, 3);
+});
+
+/** The status line's code for an upgrade request written by hand (ws and http.request send one Host). */
+function rawUpgradeStatusAsync(headerLines: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(daemon.server.port, '127.0.0.1');
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (match) {
+        socket.destroy();
+        resolve(Number(match[1]));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed without a status line: ${JSON.stringify(text)}`)));
+    const lines = ['GET / HTTP/1.1', ...headerLines, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13'];
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  });
+}
+
+test('an upgrade with two Host lines is refused with 400 (RFC 9112 §3.2), whichever comes first', async () => {
+  const local = `Host: localhost:${daemon.server.port}`;
+  assert.equal(await rawUpgradeStatusAsync([local]), 101, 'one Host, written by hand, is accepted');
+  assert.equal(await rawUpgradeStatusAsync([local, 'Host: attacker.example']), 400);
+  assert.equal(await rawUpgradeStatusAsync(['Host: attacker.example', local]), 400);
+  assert.equal(await rawUpgradeStatusAsync([local, local.toUpperCase().replace('HOST:', 'host:')]), 400);
 });
 
 test('Origin null (Figma) and allow-listed origins pass; any other origin is refused', async () => {

@@ -10,11 +10,11 @@ import { createServer, type Server } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Engine } from '../../daemon/engine/index.ts';
 import { CLOSE_CODES } from '../../daemon/server/index.ts';
-import { DaemonClient, hostKeyStore, type ConnectionState, type StoredKey } from '../../client/index.ts';
+import type { StoredKey } from '../../client/index.ts';
 import { RECONNECT_INITIAL_MS } from '../../client/limits.ts';
 import { PROTOCOL_VERSION, bytesToHex, spake2Context, spake2Respond, hexToBytes, fixtureToFrame, type WelcomeMessage } from '../../protocol/index.ts';
 import { loadValidFixtures } from '../protocol/load-fixtures.ts';
-import { openWsSocket } from '../client/ws-socket.ts';
+import { startPlugin } from './plugin-client.ts';
 import { TestClient } from './test-client.ts';
 import { createTestEngineAsync, openPairingCode, pairedClientAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
 
@@ -117,54 +117,6 @@ async function startImpostorAsync(host: string, mode: 'relay' | 'self' | 'self-p
       upstream?.close();
       for (const client of wss.clients) client.terminate();
       await new Promise((resolve) => wss.close(resolve));
-    },
-  };
-}
-
-interface Plugin {
-  client: DaemonClient;
-  states: ConnectionState[];
-  saved: (StoredKey | null)[];
-  waitForAsync(predicate: (state: ConnectionState) => boolean, what: string): Promise<ConnectionState>;
-}
-
-/** The real daemon client, as the plugin window runs it. */
-function startPlugin(url: string, key: StoredKey | null): Plugin {
-  const states: ConnectionState[] = [];
-  const saved: (StoredKey | null)[] = [];
-  let wake: (() => void) | null = null;
-  const client = new DaemonClient({
-    url,
-    keyStore: hostKeyStore(key, (next) => saved.push(next)),
-    clientVersion: '0.1.0',
-    createSocket: (target) => openWsSocket(target, { origin: 'null' }),
-    onState: (state) => {
-      states.push(state);
-      wake?.();
-    },
-    onJobMessage: () => undefined,
-    onConnectionLost: () => undefined,
-  });
-  client.start();
-  return {
-    client,
-    states,
-    saved,
-    async waitForAsync(predicate, what) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const found = states.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; states: ${JSON.stringify(states.map((s) => s.kind))}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 200);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-      }
     },
   };
 }

@@ -43,7 +43,7 @@ test('a small job streams monotonic progress, a preview and a result PNG of the 
   await client.waitForAsync('completed', (m) => m.jobId === accepted.jobId);
 
   const types = client.messages().map((m) => m.type);
-  assert.deepEqual(types.slice(0, 5), ['welcome', 'pair-response', 'paired', 'accepted', 'started']);
+  assert.deepEqual(types.slice(0, 6), ['welcome', 'pair-response', 'paired', 'welcome', 'accepted', 'started']);
   assert.deepEqual(types.slice(-2), ['result', 'completed']);
   const progress = client.received.filter((r) => r.message.type === 'progress');
   const iterations = progress.map((r) => (r.message as ProgressMessage).iteration);

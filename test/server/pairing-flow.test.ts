@@ -2,10 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, Spake2Client, bytesToHex } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, Spake2Client, bytesToHex, spake2Context } from '../../protocol/index.ts';
 import { CLOSE_CODES } from '../../daemon/server/index.ts';
 import type { Engine } from '../../daemon/engine/index.ts';
-import { TestClient } from './test-client.ts';
+import { TEST_CLIENT_NAME, TestClient } from './test-client.ts';
 import { createTestEngineAsync, openPairingCode, pairedClientAsync, smallStylizeAsync, startTestDaemonAsync, type TestDaemon } from './test-daemon.ts';
 
 let engine: Engine;
@@ -26,18 +26,23 @@ function wrongCode(right: string): string {
   return right === '00000000' ? '00000001' : '00000000';
 }
 
-test('hello is answered with welcome (versions, engine, limits), unpaired without a token', async () => {
-  const client = await TestClient.connectAsync(daemon.server.url);
-  client.hello();
-  const { message } = await client.waitForAsync('welcome');
+test('a paired hello is answered with the full welcome (versions, engine, limits); an unpaired one only with the protocol', async () => {
+  const { client, key } = await pairedClientAsync(daemon.server);
+  client.close();
+  const again = await TestClient.connectAsync(daemon.server.url);
+  const { message } = await again.authenticateAsync(key);
   assert.equal(message.protocol, PROTOCOL_VERSION);
-  assert.equal(message.paired, false);
+  assert.equal(message.paired, true);
   assert.equal(message.engine?.backend, 'cpu');
   assert.equal(message.state?.state, 'ready');
   assert.ok(message.capabilities.includes('daemon-state'));
   assert.ok(message.presets.length > 0);
-  assert.equal(message.limits.maxOutputSide, 4096);
-  client.close();
+  assert.equal(message.limits?.maxOutputSide, 4096);
+  again.close();
+  const unpaired = await TestClient.connectAsync(daemon.server.url);
+  unpaired.hello();
+  assert.deepEqual((await unpaired.waitForAsync('welcome')).message, { type: 'welcome', protocol: PROTOCOL_VERSION, engine: null, capabilities: [], presets: [], paired: false });
+  unpaired.close();
 });
 
 test('an unpaired client gets nothing but hello and pairing answered', async () => {
@@ -104,7 +109,7 @@ test('three wrong codes close that connection; the window stays open and its cod
   await client.waitForAsync('welcome');
   for (let i = 0; i < 3; i++) assert.equal(await client.pairAsync(wrongCode(code)), null);
   // The next share settles the third exchange as a wrong code: the connection is closed.
-  client.send({ type: 'pair', share: bytesToHex(new Spake2Client(code, 'x').share) });
+  client.send({ type: 'pair', share: bytesToHex(new Spake2Client(code, spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host)).share) });
   assert.match((await client.waitForAsync('error')).message.message, /wrong too/);
   assert.equal(await client.closedAsync(), CLOSE_CODES.tooManyCodes);
   assert.equal(daemon.server.pairingCode(), code, 'the window and its code are unchanged');
@@ -126,6 +131,16 @@ test('an incompatible protocol version gets a clear error and the connection is 
   assert.equal(message.code, 'unsupported-version');
   assert.match(message.message, /Update the Atelier daemon/);
   assert.equal(await client.closedAsync(), CLOSE_CODES.unsupportedVersion);
+});
+
+test('a protocol-3 plugin (its pairing transcript joined the context with "|") is told to update, not given a code to fail on', async () => {
+  const client = await TestClient.connectAsync(daemon.server.url, { origin: 'null' });
+  client.sendRaw(JSON.stringify({ type: 'hello', protocol: 3, client: { name: 'atelier-figma', version: '0.1.0' }, capabilities: ['daemon-state'] }));
+  const { message } = await client.waitForAsync('error');
+  assert.equal(message.code, 'unsupported-version');
+  assert.match(message.message, /The Atelier plugin is older than the daemon \(protocol 3, daemon speaks \d+\)\. Update the Atelier plugin in Figma\./);
+  assert.equal(await client.closedAsync(), CLOSE_CODES.unsupportedVersion);
+  assert.deepEqual(client.messages().map((m) => m.type), ['error'], 'no welcome, no pairing');
 });
 
 test('revoking tokens disconnects paired clients and their tokens stop working', async () => {

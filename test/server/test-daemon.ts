@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -20,6 +21,21 @@ export async function createTestEngineAsync(
       engine.dispose();
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** One test engine for the whole file (created before its tests, disposed after): its getter. */
+export function useTestEngine(): () => Engine {
+  let made: Awaited<ReturnType<typeof createTestEngineAsync>> | null = null;
+  before(async () => {
+    made = await createTestEngineAsync();
+  });
+  after(async () => {
+    await made?.cleanupAsync();
+  });
+  return () => {
+    if (!made) throw new Error('the test engine exists only inside tests');
+    return made.engine;
   };
 }
 
@@ -55,13 +71,17 @@ export function openPairingCode(server: DaemonServer): string {
   return server.pairingCode()!;
 }
 
-/** Connects, says hello and pairs (SPAKE2) with the daemon's current code; returns the client and its key. */
+/**
+ * Connects, says hello and pairs (SPAKE2) with the daemon's current code; returns the client and
+ * its key once the full welcome that follows `paired` has arrived.
+ */
 export async function pairedClientAsync(server: DaemonServer, capabilities?: string[]): Promise<{ client: TestClient; key: TestKey }> {
   const client = await TestClient.connectAsync(server.url);
   client.hello(undefined, capabilities);
   await client.waitForAsync('welcome');
   const key = await client.pairAsync(openPairingCode(server));
   if (!key) throw new Error('pairing with the daemon\'s own code failed');
+  await client.waitForAsync('welcome', (m) => m.paired);
   return { client, key };
 }
 
