@@ -29,9 +29,11 @@ interface Learned {
   confirmationsMatched: number;
   pairedReceived: number;
   welcomesPaired: number;
+  /** Welcomes that named the daemon's version or engine (none since issue 28: the page never pairs). */
+  daemonDetails: number;
   authChallenges: number;
 }
-const learned: Learned = { opened: 0, refusedOrFailed: 0, messages: {}, errors: {}, closes: {}, guesses: 0, confirmationsMatched: 0, pairedReceived: 0, welcomesPaired: 0, authChallenges: 0 };
+const learned: Learned = { opened: 0, refusedOrFailed: 0, messages: {}, errors: {}, closes: {}, guesses: 0, confirmationsMatched: 0, pairedReceived: 0, welcomesPaired: 0, daemonDetails: 0, authChallenges: 0 };
 (globalThis as unknown as { learned: Learned }).learned = learned;
 const bump = (table: Record<string, number>, key: string): void => {
   table[key] = (table[key] ?? 0) + 1;
@@ -55,6 +57,7 @@ function open(target: string, onOpen: (ws: WebSocket) => void, onMessage: (ws: W
     if (message.type === 'error') bump(learned.errors, String(message.code));
     if (message.type === 'paired') learned.pairedReceived += 1;
     if (message.type === 'welcome' && message.paired === true) learned.welcomesPaired += 1;
+    if (message.type === 'welcome' && (message.daemon !== undefined || (message.engine ?? null) !== null)) learned.daemonDetails += 1;
     if (message.type === 'auth-challenge') learned.authChallenges += 1;
     onMessage(ws, message);
   };
