@@ -54,7 +54,7 @@ export {
   PAIRING_KEY_BYTES,
 } from './spake2.ts';
 export { formatPairingCode, parsePairingCode } from './pairing-code.ts';
-export { keyProof, AUTH_NONCE_BYTES, type ProofContext, type ProofRole } from './key-proof.ts';
+export { keyProof, proofKeyInfo, proofTranscript, AUTH_NONCE_BYTES, type ProofContext, type ProofRole } from './key-proof.ts';
 export {
   validFixtureSchema,
   invalidFixtureSchema,

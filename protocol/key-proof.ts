@@ -38,10 +38,17 @@ function field(text: string | Uint8Array): Uint8Array {
   return concatBytes(length, bytes);
 }
 
-/** HMAC(role key, transcript). */
-export function keyProof(key: Uint8Array, role: ProofRole, context: ProofContext): Uint8Array {
-  const roleKey = hkdf(sha256, key, undefined, utf8ToBytes(`atelier ${role} proof`), 32);
-  const transcript = concatBytes(
+/** HKDF info of each role's key: HKDF-SHA256(pairing key, no salt, this info, 32 bytes). */
+export function proofKeyInfo(role: ProofRole): string {
+  return `atelier ${role} proof`;
+}
+
+/**
+ * What a role's key MACs: every field length-prefixed. Exported for provers that hold the role
+ * key where it cannot be read out (WebCrypto) and MAC these bytes themselves.
+ */
+export function proofTranscript(role: ProofRole, context: ProofContext): Uint8Array {
+  return concatBytes(
     field('atelier-auth-v1'),
     field(role),
     field(String(context.protocol)),
@@ -51,5 +58,10 @@ export function keyProof(key: Uint8Array, role: ProofRole, context: ProofContext
     field(context.clientNonce),
     field(context.daemonNonce),
   );
-  return hmac(sha256, roleKey, transcript);
+}
+
+/** HMAC(role key, transcript). */
+export function keyProof(key: Uint8Array, role: ProofRole, context: ProofContext): Uint8Array {
+  const roleKey = hkdf(sha256, key, undefined, utf8ToBytes(proofKeyInfo(role)), 32);
+  return hmac(sha256, roleKey, proofTranscript(role, context));
 }

@@ -14,6 +14,8 @@ import {
   bytesToHex,
   equalBytes,
   keyProof,
+  proofKeyInfo,
+  proofTranscript,
   spake2Context,
   spake2Respond,
   type ProofContext,
@@ -131,4 +133,7 @@ test('key proofs differ by role and by every detail of the connection', () => {
   }
   assert.ok(equalBytes(proof, keyProof(key, 'daemon', { ...base, host: 'LOCALHOST:7878' })), 'Host compares without case, as HTTP does');
   assert.ok(!equalBytes(proof, keyProof(new Uint8Array(32).fill(8), 'daemon', base)));
+  // What a WebCrypto prover MACs itself (client/webcrypto-key.ts) is exactly what keyProof MACs.
+  const roleKey = hkdf(sha256, key, undefined, utf8ToBytes(proofKeyInfo('daemon')), 32);
+  assert.ok(equalBytes(proof, hmac(sha256, roleKey, proofTranscript('daemon', base))));
 });
