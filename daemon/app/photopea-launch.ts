@@ -22,6 +22,14 @@ export function photopeaLaunchUrl(port: number): string {
   return `${PHOTOPEA_URL}#${encodeURIComponent(JSON.stringify(config))}`;
 }
 
+/**
+ * Said whenever Atelier opens Photopea: from Chrome 142 (Local Network Access) a public site
+ * needs the designer's permission to load a frame from localhost, and a blocked panel frame
+ * never loads, so neither the panel nor the daemon can say anything then (issue 28 item 1).
+ */
+export const PHOTOPEA_PERMISSION_SENTENCE =
+  'Chrome and Edge ask “www.photopea.com wants to access apps on this device” (or “… devices on your local network”): choose Allow, or the Atelier panel stays empty (README, Troubleshooting).';
+
 /** Whether an Atelier daemon serves the plugin page on this port (HEAD /photopea/ → 200). */
 export function photopeaPageServedAsync(port: number, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {

@@ -8,7 +8,7 @@ import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type Tr
 import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
 import { readDaemonVersion } from './daemon-version.ts';
 import { copyToClipboardAsync, openWithDesktopAsync } from './desktop-actions.ts';
-import { photopeaLaunchUrl } from './photopea-launch.ts';
+import { PHOTOPEA_PERMISSION_SENTENCE, photopeaLaunchUrl } from './photopea-launch.ts';
 import { hasDesktop } from './has-desktop.ts';
 import { openLogFile } from './log-file.ts';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args.ts';
@@ -273,6 +273,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
       case 'open-photopea': {
         const url = photopeaLaunchUrl(server?.port ?? config.port);
         if (!(await openWithDesktopAsync(url))) say(`Open this link in your browser for Photopea with Atelier: ${url}`);
+        say(PHOTOPEA_PERMISSION_SENTENCE);
         return;
       }
       case 'open-log':

@@ -1,5 +1,5 @@
 import { openWithDesktopAsync } from '../app/desktop-actions.ts';
-import { photopeaLaunchUrl, photopeaPageServedAsync } from '../app/photopea-launch.ts';
+import { PHOTOPEA_PERMISSION_SENTENCE, photopeaLaunchUrl, photopeaPageServedAsync } from '../app/photopea-launch.ts';
 import { DEFAULT_DAEMON_PORT } from '../server/limits.ts';
 
 const USAGE = `Usage: atelier photopea [--port <port>] [--print]
@@ -36,10 +36,14 @@ export async function runPhotopeaCommandAsync(args: string[], io: Io, open: (url
     io.stderr.write(`Atelier is not running on port ${port} (or its Photopea page is not built). Start it with \`npm start\` (after \`npm run build\`), then run this again.\n`);
     return 1;
   }
-  if (print || !(await open(url))) {
-    io.stdout.write(`${print ? '' : 'Could not open a browser; open this link yourself:\n'}${url}\n`);
+  if (print) {
+    io.stdout.write(`${url}\n`);
     return 0;
   }
-  io.stdout.write(`Opened Photopea with the Atelier plugin (the “Atelier” button on Photopea's right side).\n`);
+  if (!(await open(url))) {
+    io.stdout.write(`Could not open a browser; open this link yourself:\n${url}\n${PHOTOPEA_PERMISSION_SENTENCE}\n`);
+    return 0;
+  }
+  io.stdout.write(`Opened Photopea with the Atelier plugin (the “Atelier” button on Photopea's right side).\n${PHOTOPEA_PERMISSION_SENTENCE}\n`);
   return 0;
 }

@@ -48,6 +48,8 @@ test('atelier photopea opens the link when the daemon serves the page, and says 
     assert.equal(await runPhotopeaCommandAsync(['--port', String(port)], a.io, async (url) => (opened.push(url), true)), 0);
     assert.deepEqual(opened, [photopeaLaunchUrl(port)]);
     assert.match(a.out(), /Opened Photopea/);
+    // A blocked panel frame never loads (Local Network Access): the designer is told before.
+    assert.match(a.out(), /“www\.photopea\.com wants to access apps on this device”.*choose Allow, or the Atelier panel stays empty/);
 
     const b = io();
     assert.equal(await runPhotopeaCommandAsync(['--port', String(port), '--print'], b.io, async () => assert.fail('not opened with --print')), 0);
@@ -55,7 +57,7 @@ test('atelier photopea opens the link when the daemon serves the page, and says 
 
     const c = io();
     assert.equal(await runPhotopeaCommandAsync(['--port', String(port)], c.io, async () => false), 0);
-    assert.match(c.out(), /open this link yourself/);
+    assert.match(c.out(), /open this link yourself[\s\S]*choose Allow/);
   } finally {
     await daemon.stopAsync();
     await rm(dir, { recursive: true, force: true });
