@@ -47,7 +47,7 @@ export function cryptoKeyProver(record: CryptoKeyRecord, subtle: SubtleCrypto = 
 }
 
 // Copy of protocol/key-proof.ts's transcript until it is exported there (requested in
-// /tmp/notes/requests.md); test/client/webcrypto-key.test.ts checks both give the same proof.
+// /tmp/notes/requests.md); test/client/indexeddb-key-store.test.ts checks both give the same proofs.
 function field(text: string | Uint8Array): Uint8Array {
   const bytes = typeof text === 'string' ? utf8ToBytes(text) : text;
   const length = new Uint8Array(4);

@@ -49,6 +49,6 @@ export function readReply<T>(outputs: PhotopeaOutput[], schema: z.ZodType<T>): T
 /** The one file a script sent (saveToOE), or an error. */
 export function readFile(outputs: PhotopeaOutput[]): ArrayBuffer {
   const file = outputs.find((o): o is ArrayBuffer => o instanceof ArrayBuffer);
-  if (!file) throw new PhotopeaError('unexpected-reply', 'Photopea sent no image back. Reload the Atelier panel and try again.');
+  if (!file) throw new PhotopeaError('unexpected-reply', 'Photopea sent no image back for the layer, so nothing was changed. Apply again; if it keeps happening, reload Photopea.');
   return file;
 }
