@@ -6,8 +6,8 @@
  * rejects them, and they survive structured cloning, so IndexedDB can hold them.
  * (An empty HKDF salt is RFC 5869's default of HashLen zero bytes, as @noble/hashes' hkdf uses.)
  */
-import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { hexToBytes, type ProofContext, type ProofRole } from '../protocol/index.ts';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes, proofKeyInfo, proofTranscript, type ProofRole } from '../protocol/index.ts';
 import type { KeyProver, StoredKey } from './key-store.ts';
 
 /** What is stored: the key's id and one non-extractable HMAC key per role. */
@@ -27,7 +27,7 @@ export async function importPairingKeyAsync(stored: StoredKey, subtle: SubtleCry
   const [daemon, plugin] = await Promise.all(
     ROLES.map((role) =>
       subtle.deriveKey(
-        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8ToBytes(`atelier ${role} proof`) as Uint8Array<ArrayBuffer> },
+        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8ToBytes(proofKeyInfo(role)) as Uint8Array<ArrayBuffer> },
         base,
         { name: 'HMAC', hash: 'SHA-256', length: 256 },
         false,
@@ -44,26 +44,4 @@ export function cryptoKeyProver(record: CryptoKeyRecord, subtle: SubtleCrypto = 
     keyId: record.keyId,
     prove: async (role, context) => new Uint8Array(await subtle.sign('HMAC', record[role], proofTranscript(role, context) as Uint8Array<ArrayBuffer>)),
   };
-}
-
-// Copy of protocol/key-proof.ts's transcript until it is exported there (requested in
-// /tmp/notes/requests.md); test/client/indexeddb-key-store.test.ts checks both give the same proofs.
-function field(text: string | Uint8Array): Uint8Array {
-  const bytes = typeof text === 'string' ? utf8ToBytes(text) : text;
-  const length = new Uint8Array(4);
-  new DataView(length.buffer).setUint32(0, bytes.byteLength, false);
-  return concatBytes(length, bytes);
-}
-
-function proofTranscript(role: ProofRole, context: ProofContext): Uint8Array {
-  return concatBytes(
-    field('atelier-auth-v1'),
-    field(role),
-    field(String(context.protocol)),
-    field(context.keyId),
-    field(context.host.toLowerCase()),
-    field(context.clientName),
-    field(context.clientNonce),
-    field(context.daemonNonce),
-  );
 }
