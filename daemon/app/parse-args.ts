@@ -15,7 +15,8 @@ export interface CliArgs {
   executionProvider?: string;
 }
 
-export const USAGE = `Usage: npm start -- [options]
+export const USAGE = `Usage: atelier start [options]
+       npm start -- [options]
        node --import tsx daemon/main.ts [options]
 
 Runs the Atelier daemon: a tray icon on a desktop, status in the terminal otherwise.

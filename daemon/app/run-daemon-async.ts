@@ -27,6 +27,11 @@ export interface DaemonIo {
   onStopSignal(listener: () => void): void;
   /** The designer asks to pair a plugin from the terminal (Enter); absent without one. */
   onPairRequest?(listener: () => void): void;
+  /**
+   * The script and arguments (after Node's own options) that start this daemon again, for
+   * start-at-login: `atelier start` in a package, daemon/main.ts in a clone (the default).
+   */
+  relaunchArgs?: readonly string[];
 }
 
 /** Exit codes of `npm start`. */
@@ -281,7 +286,7 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
         return;
       case 'toggle-start-at-login': {
         const enabled = !status.startAtLogin;
-        await setStartAtLoginAsync(enabled, loginCommand());
+        await setStartAtLoginAsync(enabled, loginCommand(io.relaunchArgs));
         show({ startAtLogin: enabled });
         logger.log('info', 'start-at-login', { enabled });
         return;
@@ -334,8 +339,8 @@ function describeActivity(activity: DaemonActivity): string {
 }
 
 /** The command the session runs at login: this same Node, loader and entrypoint. */
-function loginCommand(): LoginCommand {
-  return { program: process.execPath, args: [...process.execArgv, join(PROJECT_ROOT, 'daemon', 'main.ts')], cwd: PROJECT_ROOT };
+function loginCommand(relaunchArgs: readonly string[] = [join(PROJECT_ROOT, 'daemon', 'main.ts')]): LoginCommand {
+  return { program: process.execPath, args: [...process.execArgv, ...relaunchArgs], cwd: PROJECT_ROOT };
 }
 
 async function startTrayOrExplainAsync(

@@ -43,7 +43,7 @@ async function findWeightsAsync(flag: string | undefined, env: NodeJS.ProcessEnv
   if (!named) {
     const cached = await findCachedWeightsAsync(cacheDir);
     if (cached) return { found: true, origin: 'cache', path: cached, kind: 'folder' };
-    return { found: false, problem: `none given and none in the cache (${cacheDir}); start the daemon once (npm start) to download them, or pass --weights` };
+    return { found: false, problem: `none given and none in the cache (${cacheDir}); start Atelier once (atelier start, or npm start in a clone) to download them, or pass --weights` };
   }
   const path = resolve(named.path);
   const info = await stat(path).catch(() => undefined);

@@ -1,5 +1,7 @@
+import { readDaemonVersion } from '../app/daemon-version.ts';
 import { runDoctorCommandAsync } from './doctor-command.ts';
 import { runPhotopeaCommandAsync } from './photopea-command.ts';
+import { runStartCommandAsync } from './start-command.ts';
 import { runStylizeCommandAsync } from './stylize-command.ts';
 
 const USAGE = `Usage: atelier <command> [options]
@@ -8,11 +10,20 @@ Commands:
   stylize <content> <style> [<style> ...] -o out.png   stylise one image (atelier stylize --help)
   doctor [--json]                                     what this machine can run: engines, GPU, weights
   photopea [--port N] [--print]                       open Photopea with Atelier (the plugin configured)
+  start [--headless] [--port N]                       run Atelier: the tray app (atelier start --help)
+  --version                                           print the version
 `;
 
+/** How `atelier start` is run again at login: the script running now, then `start`. */
+export interface MainOptions {
+  relaunchArgs?: readonly string[];
+}
+
 /** The `atelier` command line: dispatches on the first word. */
-export async function mainAsync(argv: string[]): Promise<number> {
+export async function mainAsync(argv: string[], options: MainOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
+  // The daemon handles its own signals (a first Ctrl+C stops it cleanly).
+  if (command === 'start') return runStartCommandAsync(rest, options.relaunchArgs);
   const controller = new AbortController();
   // Ctrl-C stops the engine within one iteration instead of killing it mid-write.
   process.once('SIGINT', () => controller.abort());
@@ -24,6 +35,11 @@ export async function mainAsync(argv: string[]): Promise<number> {
       return runDoctorCommandAsync(rest, io);
     case 'photopea':
       return runPhotopeaCommandAsync(rest, io);
+    case '-v':
+    case '--version':
+    case 'version':
+      process.stdout.write(`${readDaemonVersion()}\n`);
+      return 0;
     case undefined:
     case '-h':
     case '--help':
@@ -34,8 +50,4 @@ export async function mainAsync(argv: string[]): Promise<number> {
       process.stderr.write(`atelier: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await mainAsync(process.argv.slice(2));
 }

