@@ -37,8 +37,10 @@ export interface NoticeSources {
   nodeLicenceFile: string;
   /** Folders of the npm packages inside the bundle, and of those copied beside it. */
   packageDirs: string[];
-  /** The unpacked @img/sharp-libvips-<platform> package (its README lists libvips' libraries). */
+  /** The package carrying libvips for this platform (its versions.json lists the libraries inside). */
   libvipsDir: string;
+  /** A sharp-libvips package of the same release, whose README holds the libraries' licence table. */
+  libvipsReadmeDir: string;
 }
 
 /**
@@ -61,10 +63,10 @@ export async function writeLicencesAsync(packageRoot: string, sources: NoticeSou
   }
   sections.push(ONNX_RUNTIME);
   const libvips = await readPackageJsonAsync(sources.libvipsDir);
-  const libvipsReadme = await readFile(join(sources.libvipsDir, 'README.md'), 'utf8');
+  const libvipsReadme = await readFile(join(sources.libvipsReadmeDir, 'README.md'), 'utf8');
   const versions = await readFile(join(sources.libvipsDir, 'versions.json'), 'utf8');
   sections.push(
-    `libvips and the libraries built into ${libvips.name}@${libvips.version} (licence: ${libvips.license ?? 'LGPL-3.0-or-later'})\n` +
+    `libvips and the libraries built into ${libvips.name}@${libvips.version} (licence: LGPL-3.0-or-later)\n` +
       `libvips is licensed under the GNU Lesser General Public License 3.0 or later: see LGPL-3.0.txt and GPL-3.0.txt in this folder. ` +
       `You may replace the libvips library in app/node_modules/@img/ with your own build of the same version (source: https://github.com/libvips/libvips).\n\n` +
       `${libvipsReadme.trim()}\n\nVersions:\n${versions.trim()}`,

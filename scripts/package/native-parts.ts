@@ -22,6 +22,8 @@ const INSTALL_ONLY: Readonly<Record<string, readonly string[]>> = { 'onnxruntime
 /** Which files of a copied package the daemon needs on `target`; the rest stays out. */
 function keepFile(name: string, rel: string, target: Target): boolean {
   const path = rel.split(sep).join('/');
+  // Nested dependencies are copied flat, each on its own (copyAsync).
+  if (path.startsWith('node_modules/')) return false;
   if (/(^|\/)(LICEN[CS]E|NOTICE|COPYING)[^/]*$/i.test(path) || path === 'package.json') return true;
   if (/\.(map|d\.ts|d\.mts|d\.cts|ts|md)$/.test(path)) return false;
   switch (name) {
@@ -42,6 +44,14 @@ export interface CopiedPackage {
   name: string;
   version: string;
   dir: string;
+}
+
+/** One of sharp's platform packages, at the version this sharp asks for, from npm. */
+export async function sharpPlatformPackageAsync(repoRoot: string, name: string, cacheDir: string): Promise<string> {
+  const sharp = await readPackageJsonAsync(await resolvePackageDirAsync('sharp', repoRoot, repoRoot));
+  const version = sharp.optionalDependencies?.[name];
+  if (!version) throw new Error(`sharp ${sharp.version} has no ${name}`);
+  return unpackedPackageAsync(`${name}@${version}`, cacheDir);
 }
 
 /** A package folder as Node would resolve `name` from `fromDir` (nested node_modules first). */
@@ -76,12 +86,7 @@ export async function copyNativePartsAsync(repoRoot: string, packageRoot: string
     }
   };
   for (const name of EXTERNAL_PACKAGES) await copyAsync(await resolvePackageDirAsync(name, repoRoot, repoRoot));
-  const sharp = await readPackageJsonAsync(await resolvePackageDirAsync('sharp', repoRoot, repoRoot));
-  for (const name of [`@img/sharp-${target.sharp}`, `@img/sharp-libvips-${target.sharp}`]) {
-    const version = sharp.optionalDependencies?.[name];
-    if (!version) throw new Error(`sharp ${sharp.version} has no ${name}`);
-    await copyAsync(await unpackedPackageAsync(`${name}@${version}`, cacheDir));
-  }
+  for (const name of target.sharpPackages) await copyAsync(await sharpPlatformPackageAsync(repoRoot, name, cacheDir));
   return [...copied.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -19,9 +19,9 @@ import { buildPluginAsync } from '../../plugin/build.ts';
 import { bundleDaemonAsync } from './bundle-daemon.ts';
 import { launcherFiles } from './launchers.ts';
 import { writeLicencesAsync } from './licences.ts';
-import { copyNativePartsAsync, readPackageJsonAsync } from './native-parts.ts';
+import { copyNativePartsAsync, readPackageJsonAsync, sharpPlatformPackageAsync } from './native-parts.ts';
 import { unpackedPackageAsync } from './npm-pack-cache.ts';
-import { LAYOUT, NODE_PACKAGES, TARGET_IDS, TARGETS, archiveName, packageFolderName, type Target, type TargetId } from './targets.ts';
+import { LAYOUT, LIBVIPS_README_PACKAGE, NODE_PACKAGES, TARGET_IDS, TARGETS, archiveName, packageFolderName, type Target, type TargetId } from './targets.ts';
 import { writeZipAsync, type ZipEntry } from './zip-writer.ts';
 
 const run = promisify(execFile);
@@ -88,7 +88,8 @@ export async function packageAsync(options: PackageOptions): Promise<BuiltArchiv
     await writeLicencesAsync(root, {
       nodeLicenceFile: await nodeLicenceFileAsync(id, options.cacheDir),
       packageDirs: [...bundled.bundledPackageDirs, ...copied.map((c) => c.dir)],
-      libvipsDir: copied.find((c) => c.name === `@img/sharp-libvips-${target.sharp}`)!.dir,
+      libvipsDir: copied.find((c) => c.name === target.sharpPackages.at(-1))!.dir,
+      libvipsReadmeDir: await sharpPlatformPackageAsync(REPO_ROOT, LIBVIPS_README_PACKAGE, options.cacheDir),
     });
     await writeFile(join(root, 'README.txt'), folderReadme(version, target));
     await removeEmptyFoldersAsync(root);

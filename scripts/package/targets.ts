@@ -21,8 +21,11 @@ export interface Target {
   /** process.platform and process.arch on that machine. */
   os: 'linux' | 'win32' | 'darwin';
   cpu: 'x64' | 'arm64';
-  /** sharp's platform package suffix (`@img/sharp-<this>`, `@img/sharp-libvips-<this>`). */
-  sharp: string;
+  /**
+   * sharp's packages for this platform, the one carrying libvips last (its versions.json lists
+   * the libraries inside). On Windows the libvips DLLs come inside @img/sharp-win32-x64.
+   */
+  sharpPackages: readonly string[];
   /** systray2's helper in its traybin/ folder. */
   trayHelper: string;
   archive: 'tar.gz' | 'zip';
@@ -31,10 +34,16 @@ export interface Target {
 }
 
 export const TARGETS: Readonly<Record<TargetId, Target>> = {
-  'linux-x64': { id: 'linux-x64', os: 'linux', cpu: 'x64', sharp: 'linux-x64', trayHelper: 'tray_linux_release', archive: 'tar.gz', nodeExe: 'node' },
-  'win-x64': { id: 'win-x64', os: 'win32', cpu: 'x64', sharp: 'win32-x64', trayHelper: 'tray_windows_release.exe', archive: 'zip', nodeExe: 'node.exe' },
-  'darwin-arm64': { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', sharp: 'darwin-arm64', trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node' },
+  'linux-x64': { id: 'linux-x64', os: 'linux', cpu: 'x64', sharpPackages: ['@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'], trayHelper: 'tray_linux_release', archive: 'tar.gz', nodeExe: 'node' },
+  'win-x64': { id: 'win-x64', os: 'win32', cpu: 'x64', sharpPackages: ['@img/sharp-win32-x64'], trayHelper: 'tray_windows_release.exe', archive: 'zip', nodeExe: 'node.exe' },
+  'darwin-arm64': { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', sharpPackages: ['@img/sharp-darwin-arm64', '@img/sharp-libvips-darwin-arm64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node' },
 };
+
+/**
+ * The sharp-libvips package whose README holds the licence table of the libraries built into
+ * libvips (the same for every platform of one libvips release, Windows' DLLs included).
+ */
+export const LIBVIPS_README_PACKAGE = '@img/sharp-libvips-linux-x64';
 
 export const TARGET_IDS = Object.keys(TARGETS) as TargetId[];
 
