@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { idSchema, imageRefSchema } from './image-ref.ts';
-import { KEY_HINT_HEX_LENGTH, MAX_CLIENT_CAPABILITIES, MAX_CONTENT_IMAGES, MAX_INPUT_PIXELS, MAX_INPUT_SIDE, MAX_STYLE_IMAGES } from './limits.ts';
+import {
+  KEY_HINT_HEX_LENGTH,
+  MAX_CLIENT_CAPABILITIES,
+  MAX_CONTENT_IMAGES,
+  MAX_INPUT_PIXELS,
+  MAX_INPUT_SIDE,
+  MAX_PLACEMENT_DATA_CHARS,
+  MAX_PLACEMENT_DOCUMENT_CHARS,
+  MAX_PLACEMENT_LABEL_CHARS,
+  MAX_STYLE_IMAGES,
+} from './limits.ts';
 import { styleOptionsSchema } from './style-options.ts';
 
 /** Messages a client (the Figma plugin, the CLI, a test) sends to the daemon. */
@@ -61,6 +71,21 @@ export const styleInputSchema = z.object({
 });
 
 /**
+ * Where a job's results go, as the editor describes it: the daemon keeps it beside the job and
+ * its results (on disk, so a result outlives the panel and a daemon restart) and hands it back
+ * in `jobs`, never reading `data`. A request with a placement belongs to the paired plugin, not
+ * to its connection: closing the panel does not cancel it (daemons with the `jobs` capability).
+ */
+export const placementSchema = z.object({
+  /** The document the sources are in (Figma: the file's root id and name; Photopea: the document's name). */
+  document: z.string().min(1).max(MAX_PLACEMENT_DOCUMENT_CHARS),
+  /** What the tray calls the job: "Hero · Starry Night". */
+  label: z.string().min(1).max(MAX_PLACEMENT_LABEL_CHARS),
+  /** The editor's own record (source layer ids, regions, result names), opaque to the daemon. */
+  data: z.string().max(MAX_PLACEMENT_DATA_CHARS),
+});
+
+/**
  * Apply the blended styles to each content image in turn (one result per content image).
  * Travels in a binary frame carrying every referenced image (see `frame.ts`).
  */
@@ -72,6 +97,7 @@ export const stylizeSchema = z
     content: z.array(imageRefSchema).min(1).max(MAX_CONTENT_IMAGES),
     styles: z.array(styleInputSchema).min(1).max(MAX_STYLE_IMAGES),
     options: styleOptionsSchema.optional(),
+    placement: placementSchema.optional(),
   })
   .refine(
     (m) => {
@@ -83,6 +109,34 @@ export const stylizeSchema = z
 
 export const cancelSchema = z.object({
   type: z.literal('cancel'),
+  jobId: idSchema,
+});
+
+/**
+ * The jobs of this plugin's pairing placed in `document` (running, waiting, finished, or that did
+ * not finish), answered by `jobs`. Daemons with the `jobs` capability only.
+ */
+export const listJobsSchema = z.object({
+  type: z.literal('list-jobs'),
+  document: z.string().min(1).max(MAX_PLACEMENT_DOCUMENT_CHARS),
+});
+
+/**
+ * Follow one of this pairing's jobs on this connection: a running one's `started` and latest
+ * `progress` come at once and its later messages follow; a finished one's `result`s and
+ * `completed` are sent again from the daemon's disk. Unknown or another pairing's: `error unknown-job`.
+ */
+export const reattachSchema = z.object({
+  type: z.literal('reattach'),
+  jobId: idSchema,
+});
+
+/**
+ * The job's results are in the document (or the designer dropped them): the daemon forgets the
+ * job and deletes its files, so it is placed once. Also dismisses a job that did not finish.
+ */
+export const placedSchema = z.object({
+  type: z.literal('placed'),
   jobId: idSchema,
 });
 
@@ -114,6 +168,9 @@ export const CLIENT_MESSAGE_SCHEMAS = {
   cancel: cancelSchema,
   'get-status': getStatusSchema,
   estimate: estimateSchema,
+  'list-jobs': listJobsSchema,
+  reattach: reattachSchema,
+  placed: placedSchema,
 } as const;
 
 export type HelloMessage = z.infer<typeof helloSchema>;
@@ -125,5 +182,20 @@ export type StylizeMessage = z.infer<typeof stylizeSchema>;
 export type CancelMessage = z.infer<typeof cancelSchema>;
 export type GetStatusMessage = z.infer<typeof getStatusSchema>;
 export type EstimateMessage = z.infer<typeof estimateSchema>;
-export type ClientMessage = HelloMessage | PairMessage | PairConfirmMessage | AuthMessage | StylizeMessage | CancelMessage | GetStatusMessage | EstimateMessage;
+export type Placement = z.infer<typeof placementSchema>;
+export type ListJobsMessage = z.infer<typeof listJobsSchema>;
+export type ReattachMessage = z.infer<typeof reattachSchema>;
+export type PlacedMessage = z.infer<typeof placedSchema>;
+export type ClientMessage =
+  | HelloMessage
+  | PairMessage
+  | PairConfirmMessage
+  | AuthMessage
+  | StylizeMessage
+  | CancelMessage
+  | GetStatusMessage
+  | EstimateMessage
+  | ListJobsMessage
+  | ReattachMessage
+  | PlacedMessage;
 export type ClientMessageType = keyof typeof CLIENT_MESSAGE_SCHEMAS;

@@ -68,3 +68,16 @@ export const PAIRING_CODE_DIGITS = 8;
  */
 export const KEY_HINT_PARAM = 'k';
 export const KEY_HINT_HEX_LENGTH = 16;
+
+/**
+ * A stylize request's placement (client-messages.ts `placementSchema`): what the editor needs to
+ * put a result in place later, kept by the daemon beside the result and handed back unread.
+ * The document name fits a Photopea document's name or a Figma file's key; the label is the
+ * tray's sentence ("Hero · Starry Night"); the data holds one layer id, region and result name
+ * per content image (MAX_CONTENT_IMAGES of them) with room to spare.
+ */
+export const MAX_PLACEMENT_DOCUMENT_CHARS = 256;
+export const MAX_PLACEMENT_LABEL_CHARS = 200;
+export const MAX_PLACEMENT_DATA_CHARS = 16 * 1024;
+/** Jobs one `jobs` answer lists (the daemon keeps fewer waiting results than this; see daemon/server/limits.ts). */
+export const MAX_LISTED_JOBS = 64;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { errorCodeSchema } from './error-codes.ts';
 import { idSchema, pngRefSchema } from './image-ref.ts';
-import { bytes32Schema, keyIdSchema } from './client-messages.ts';
+import { bytes32Schema, keyIdSchema, placementSchema } from './client-messages.ts';
+import { MAX_LISTED_JOBS } from './limits.ts';
 import { daemonStateInfoSchema } from './daemon-state.ts';
 
 /** Messages the daemon sends to a client. */
@@ -265,6 +266,30 @@ export const estimateResultSchema = z.discriminatedUnion('fits', [
   }),
 ]);
 
+/**
+ * One job of a pairing as `jobs` lists it. `queued` waits at `position`; `running` computes
+ * (reattach to see its progress); `finished` has every result waiting on the daemon's disk
+ * (reattach to receive them, then `placed`); `interrupted` stopped with the daemon and could not
+ * resume (`message` says so: apply again); `failed` ended in an error (`message`).
+ */
+export const listedJobSchema = z.object({
+  jobId: idSchema,
+  state: z.enum(['queued', 'running', 'finished', 'interrupted', 'failed']),
+  position: count.optional(),
+  contentCount: z.number().int().positive(),
+  placement: placementSchema,
+  /** ISO time the daemon accepted the job. */
+  acceptedAt: z.string().max(40),
+  message: z.string().max(500).optional(),
+});
+
+/** Answer to `list-jobs`: this pairing's jobs in that document, oldest first. */
+export const jobsSchema = z.object({
+  type: z.literal('jobs'),
+  document: z.string(),
+  jobs: z.array(listedJobSchema).max(MAX_LISTED_JOBS),
+});
+
 /** The daemon is stopping; the connection closes after this. */
 export const shutdownSchema = z.object({
   type: z.literal('shutdown'),
@@ -288,6 +313,7 @@ export const SERVER_MESSAGE_SCHEMAS = {
   'estimate-result': estimateResultSchema,
   shutdown: shutdownSchema,
   'daemon-state': daemonStateSchema,
+  jobs: jobsSchema,
 } as const;
 
 export type Losses = z.infer<typeof lossesSchema>;
@@ -309,6 +335,8 @@ export type StatusMessage = z.infer<typeof statusSchema>;
 export type ShutdownMessage = z.infer<typeof shutdownSchema>;
 export type EstimateResultMessage = z.infer<typeof estimateResultSchema>;
 export type DaemonStateMessage = z.infer<typeof daemonStateSchema>;
+export type ListedJob = z.infer<typeof listedJobSchema>;
+export type JobsMessage = z.infer<typeof jobsSchema>;
 export type ServerMessage =
   | EstimateResultMessage
   | WelcomeMessage
@@ -325,5 +353,6 @@ export type ServerMessage =
   | ErrorMessage
   | StatusMessage
   | ShutdownMessage
-  | DaemonStateMessage;
+  | DaemonStateMessage
+  | JobsMessage;
 export type ServerMessageType = keyof typeof SERVER_MESSAGE_SCHEMAS;

@@ -191,10 +191,18 @@ class DriverEngine implements Engine {
     const lossOptions = styleBalance === 1 ? options : { ...options, styleWeight: options.styleWeight * styleBalance };
     yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages, memory: memory.map(summarizeStageMemory), memoryBudgetMB: budgetMB, styleBalance };
 
-    let x: tf.Tensor4D | undefined;
+    const resume = request.resume;
+    if (resume) {
+      const at = stages[resume.stage];
+      if (!at || at.width !== resume.image.width || at.height !== resume.image.height || resume.stage >= stages.length - 1) {
+        throw new EngineError('bad-options', 'The saved stage image does not match this job\'s stages; apply the style again.');
+      }
+    }
+    let x: tf.Tensor4D | undefined = resume ? tf.tidy(() => preprocess(imageToTensor(resume.image), this.convention)) : undefined;
     let last: Losses = { content: 0, style: 0, tv: 0, total: 0 };
     try {
       for (const [s, stage] of stages.entries()) {
+        if (resume && s <= resume.stage) continue;
         abortIfRequested(signal);
         const contentImage = await resize(source, stage.width, stage.height);
         const styleInputs = await Promise.all(
@@ -230,6 +238,12 @@ class DriverEngine implements Engine {
           }
         } finally {
           lossFunction.dispose();
+        }
+        if (request.onStageEndAsync && s < stages.length - 1) {
+          const stagePixels = tf.tidy(() => postprocess(x!, this.convention));
+          const stageImage = await tensorToImageAsync(stagePixels);
+          stagePixels.dispose();
+          await request.onStageEndAsync(s, stageImage);
         }
       }
       const pixels = tf.tidy(() => postprocess(x!, this.convention));

@@ -122,6 +122,16 @@ export interface StylizeRequest {
   options?: Partial<StyleOptions>;
   signal?: AbortSignal;
   resizeAsync?: ResizeImageAsync;
+  /**
+   * Called with each stage's image as it ends (0-based stage), before the next stage starts:
+   * whoever runs the job keeps it so that a job cut short resumes from there (`resume`).
+   */
+  onStageEndAsync?: (stage: number, image: RgbImage) => Promise<void>;
+  /**
+   * Starts after stage `stage` (0-based) with `image`, that stage's result as `onStageEndAsync`
+   * gave it: the stages up to it are skipped. The same options and inputs must be given.
+   */
+  resume?: { stage: number; image: RgbImage };
 }
 
 export interface Losses {

@@ -30,15 +30,13 @@ import {
 import { defaultMemoryBudgetMB, EngineError, estimateJob, resolveOptions, type Engine, type StyleOptions } from '../engine/index.ts';
 import { notReadySentence } from './not-ready-sentence.ts';
 import { probeImageAsync } from '../image/index.ts';
-import type { JobQueue } from './job-queue.ts';
+import type { JobService } from './job-service.ts';
 import type { Logger } from './logger.ts';
 import type { PairingTurn, PairingWindow } from './pairing.ts';
 import { randomBytes } from 'node:crypto';
 import { CUT_OFF_GRACE_MS, MAX_BUFFERED_OUTGOING_BYTES, PAIRING_MAX_FAILURES_PER_CONNECTION, UNPAIRED_MIN_LIFE_MS, PREVIEW_BACKPRESSURE_BYTES, UNPAIRED_MAX_BYTES, UNPAIRED_MAX_FRAME_BYTES } from './limits.ts';
 import { UnpairedGuard } from './unpaired-guard.ts';
-import type { StylizeJob } from './run-job.ts';
 import type { ServerOptions } from './server-options.ts';
-import { styleCacheKey } from './style-cache-key.ts';
 import { TokenStoreError, type TokenStore } from './token-store.ts';
 
 export type ServerEngine = Pick<Engine, 'info' | 'stylize'>;
@@ -49,13 +47,12 @@ export interface ServerContext {
   /** Null until the daemon is ready (first run: while the weights download). */
   engine(): ServerEngine | null;
   daemonState(): DaemonStateInfo;
-  readonly queue: JobQueue<StylizeJob>;
+  readonly jobs: JobService;
   readonly pairing: PairingWindow;
   readonly tokens: TokenStore;
   readonly logger: Logger;
   welcome(paired: boolean): WelcomeMessage;
-  status(connectionId: string): StatusMessage;
-  newJobId(): string;
+  status(owner: string | null): StatusMessage;
 }
 
 /** authenticating: its hello named a known key; the daemon sent its proof and awaits the client's. */
@@ -286,7 +283,8 @@ export class ClientConnection {
     clearTimeout(this.unpairedTimer);
     // Gone after the daemon's confirmation: its one guess was made (it may have checked it).
     this.failPendingPair();
-    const cancelled = this.context.queue.cancelOwner(this.id, 'disconnect');
+    // Jobs with a placement belong to the pairing and run on; the others end with this connection.
+    const cancelled = this.context.jobs.connectionClosed(this.id, this);
     this.context.logger.log('info', 'connection-close', { connectionId: this.id, code, cancelledJobs: cancelled });
   }
 
@@ -295,7 +293,7 @@ export class ClientConnection {
     if (this.socket.bufferedAmount > MAX_BUFFERED_OUTGOING_BYTES) {
       // A client that never reads would otherwise hold every result and error in memory.
       this.context.logger.log('warn', 'client-not-reading', { connectionId: this.id, bufferedBytes: this.socket.bufferedAmount });
-      this.context.queue.cancelOwner(this.id, 'disconnect');
+      this.context.jobs.connectionClosed(this.id, this);
       this.cutOff(CLOSE_CODES.notReading, 'too much unread data');
       return;
     }
@@ -398,20 +396,32 @@ export class ClientConnection {
       case 'stylize':
         return this.handleStylizeAsync(message, images);
       case 'cancel': {
-        const running = this.context.status(this.id).running;
+        const running = this.context.status(this.tokenId).running;
         // Logged with the iteration reached, to check that a cancel takes effect within one.
         this.context.logger.log('info', 'cancel-requested', {
           connectionId: this.id,
           jobId: message.jobId,
           iteration: running?.jobId === message.jobId ? running.iteration : null,
         });
-        if (!this.context.queue.cancel(message.jobId, this.id, 'client')) {
+        if (!this.context.jobs.cancel(message.jobId, this.tokenId!)) {
           this.sendError('unknown-job', `There is no job "${message.jobId}" of yours to cancel; it may have finished already.`, { jobId: message.jobId });
         }
         return;
       }
       case 'get-status':
-        return this.send(this.context.status(this.id));
+        return this.send(this.context.status(this.tokenId));
+      case 'list-jobs':
+        return this.send({ type: 'jobs', document: message.document, jobs: this.context.jobs.list(this.tokenId!, message.document).slice(-LIMITS.MAX_LISTED_JOBS) });
+      case 'reattach':
+        if (!(await this.context.jobs.reattachAsync(message.jobId, this.tokenId!, this))) {
+          this.sendError('unknown-job', `There is no job "${message.jobId}" of yours to follow; it may have been placed or dropped already.`, { jobId: message.jobId });
+        }
+        return;
+      case 'placed':
+        if (!(await this.context.jobs.placedAsync(message.jobId, this.tokenId!))) {
+          this.sendError('unknown-job', `There is no finished job "${message.jobId}" of yours to forget.`, { jobId: message.jobId });
+        }
+        return;
       case 'estimate':
         return this.handleEstimate(message);
     }
@@ -614,29 +624,29 @@ export class ClientConnection {
       // The client may have gone while its images were checked: queue nothing for it.
       if (this.state === 'closed') return;
       const { options, progressEvery } = this.jobOptions(message);
-      const jobId = this.context.newJobId();
-      const job: StylizeJob = {
-        id: jobId,
-        ownerId: this.id,
+      const queued = await this.context.jobs.submitAsync({
         requestId,
+        owner: this.tokenId!,
+        clientName: this.helloName,
+        connectionId: this.id,
+        placement: message.placement ?? null,
         contents: message.content.map((ref) => images.get(ref.id)!),
-        styles: message.styles.map((s) => {
-          const bytes = images.get(s.image.id)!;
-          return { bytes, weight: s.weight, cacheKey: styleCacheKey(bytes) };
-        }),
+        styles: message.styles.map((s) => ({ bytes: images.get(s.image.id)!, weight: s.weight })),
         options,
         progressEvery,
-        acceptedAt: performance.now(),
-        sink: this,
-      };
-      const queued = this.context.queue.enqueue(job);
+        listener: this,
+      });
       if (!queued.ok) {
+        if (queued.reason === 'not-saved') {
+          throw new RequestError('storage-failed', 'Atelier could not keep this job in its cache folder (is the disk full?); free some space and apply again.');
+        }
         if (queued.reason === 'closed') throw new RequestError('shutting-down', 'The Atelier daemon is shutting down; start it again and retry.');
         if (queued.reason === 'owner-busy') {
           throw new RequestError('busy', `You already have ${this.context.options.maxQueuedJobsPerClient} jobs waiting; send more when one has started.`);
         }
-        throw new RequestError('busy', `The daemon already has ${this.context.queue.maxQueued} jobs waiting; try again when one finishes.`);
+        throw new RequestError('busy', `The daemon already has ${this.context.jobs.queue.maxQueued} jobs waiting; try again when one finishes.`);
       }
+      const jobId = queued.jobId;
       this.context.logger.log('info', 'job-accepted', {
         connectionId: this.id,
         jobId,

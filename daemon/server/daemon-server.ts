@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,12 +17,12 @@ import { PRESET_NAMES, type Engine } from '../engine/index.ts';
 import { CLOSE_CODES, ClientConnection, type ServerContext, type ServerEngine } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
 import { createPhotopeaPageHandler, pageOrigins } from './photopea-page.ts';
-import { JobQueue } from './job-queue.ts';
+import { JobService, type WaitingResult } from './job-service.ts';
+import { JobStore } from './job-store.ts';
 import { listenLoopbackAsync } from './listen-loopback-async.ts';
-import { DAEMON_STATE_INTERVAL_MS, MAX_PENDING_CLAIMS_PER_KEY, MAX_WAITING_UPGRADES, SHUTDOWN_GRACE_MS, UPGRADE_RETRY_MS, UPGRADE_WAIT_MS } from './limits.ts';
+import { DAEMON_STATE_INTERVAL_MS, JOBS_DIR_NAME, WAITING_RESULT_SWEEP_MS, MAX_PENDING_CLAIMS_PER_KEY, MAX_WAITING_UPGRADES, SHUTDOWN_GRACE_MS, UPGRADE_RETRY_MS, UPGRADE_WAIT_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
 import { PairingWindow, type PairingWindowState } from './pairing.ts';
-import { runStylizeJobAsync, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { serverOptionsSchema, type ServerOptionsInput } from './server-options.ts';
 import { StateReporter } from './state-reporter.ts';
 import { TokenStore } from './token-store.ts';
@@ -52,6 +53,11 @@ export interface DaemonServerEvents {
   pairing: [state: PairingWindowState, reason: 'opened' | 'used' | 'expired' | 'failure'];
   /** The queue or the set of connections changed: e.g. a tray icon showing "busy". */
   activity: [activity: DaemonActivity];
+  /**
+   * The results waiting for their panel changed; `ready` is a job that just finished while no
+   * panel followed it (the tray tells the designer: "Hero · Starry Night is ready").
+   */
+  'waiting-results': [waiting: WaitingResult[], ready: WaitingResult | null];
 }
 
 export interface DaemonServer {
@@ -76,6 +82,8 @@ export interface DaemonServer {
   reportState(state: DaemonStateInfo): void;
   /** The engine now exists: clients are told `ready` and stylize requests are accepted. Once only. */
   setEngine(engine: Pick<Engine, 'info' | 'stylize'>): void;
+  /** Results of jobs with a placement waiting for their panel, oldest first. */
+  waitingResults(): WaitingResult[];
   /** Forgets every paired client and disconnects the paired ones; returns how many tokens were revoked. */
   revokeAllTokensAsync(): Promise<number>;
   /** Cancels waiting and running jobs, tells every client, closes the sockets and stops listening. */
@@ -95,7 +103,11 @@ function keyHintOf(request: IncomingMessage): string {
  * `styleSize` (a client checks before sending them: older daemons refuse unknown options).
  * 'estimate': paired clients may send `estimate` (answered by `estimate-result`).
  */
-const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size', 'estimate'];
+/**
+ * 'jobs': stylize takes a `placement` (such jobs outlive the connection) and paired clients may
+ * send `list-jobs`, `reattach` and `placed`.
+ */
+const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size', 'estimate', 'jobs'];
 const READY_MESSAGE = 'Atelier is ready.';
 
 /**
@@ -111,32 +123,31 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   const connections = new Map<string, ClientConnection>();
   const sockets = new Map<string, WebSocket>();
   let allClosed: (() => void) | null = null;
-  const progress: JobProgressSnapshot = { contentIndex: 0, stage: 0, iteration: 0, startedAt: 0 };
+  let jobCounter = 0;
+  const jobPrefix = randomBytes(3).toString('hex');
 
   const activity = (): void => {
-    events.emit('activity', { running: queue.running !== null, queued: queue.waitingJobs.length, connections: connections.size });
+    events.emit('activity', { running: jobs.queue.running !== null, queued: jobs.queue.waitingJobs.length, connections: connections.size });
   };
 
-  const queue: JobQueue<StylizeJob> = new JobQueue<StylizeJob>({
+  const store = await JobStore.openAsync(options.jobsDir ?? join(options.configDir, JOBS_DIR_NAME), logger);
+  const jobs = new JobService({
     maxQueued: options.maxQueuedJobs,
     maxQueuedPerOwner: options.maxQueuedJobsPerClient,
-    run: async (job, signal) => {
-      Object.assign(progress, { contentIndex: 0, stage: 0, iteration: 0, startedAt: performance.now() });
-      activity();
-      // Jobs are only accepted once the engine exists.
-      if (!engine) throw new Error('a job reached the queue before the engine existed');
-      await runStylizeJobAsync(engine, job, signal, logger, progress);
-      // Let the next job start before reporting, so the tray does not flicker to idle.
-      queueMicrotask(activity);
+    store,
+    bounds: { maxResults: options.maxWaitingResults, maxResultBytes: options.maxWaitingResultBytes, maxAgeMs: options.waitingResultMaxAgeMs },
+    logger,
+    engine: () => engine,
+    // Job ids are unguessable across daemon runs but short enough to read in a log.
+    newJobId: () => `job-${jobPrefix}-${++jobCounter}`,
+    onActivity: activity,
+    onWaitingChanged: (waiting, ready) => {
+      if (ready) logger.log('info', 'job-ready-unfollowed', { jobId: ready.jobId });
+      events.emit('waiting-results', waiting, ready);
     },
-    onPosition: (job, position) => job.sink.send({ type: 'queue-position', jobId: job.id, position }),
-    onCancelledWaiting: (job, reason) => {
-      logger.log('info', 'job-end', { jobId: job.id, outcome: 'cancelled', reason, seconds: 0 });
-      job.sink.send({ type: 'cancelled', jobId: job.id, reason });
-      activity();
-    },
-    onRunFailed: (job, error) => logger.log('error', 'internal-error', { jobId: job.id, detail: String(error) }),
   });
+  const sweep = setInterval(() => void jobs.pruneAsync(), WAITING_RESULT_SWEEP_MS);
+  sweep.unref();
 
   const pairing = new PairingWindow({
     windowMs: options.pairingWindowMs,
@@ -159,9 +170,6 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     maxPayloadBytes: options.maxPayloadBytes,
     maxQueuedJobs: options.maxQueuedJobs,
   };
-  let jobCounter = 0;
-  const jobPrefix = randomBytes(3).toString('hex');
-
   const engineInfo = (e: ServerEngine) => ({ engine: e.info.engine, backend: e.info.backend, device: e.info.device, convention: e.info.convention });
   const reporter = new StateReporter({
     initial: engine ? { state: 'ready', message: READY_MESSAGE } : { state: 'starting', message: 'Atelier is starting.' },
@@ -175,7 +183,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     options,
     engine: () => engine,
     daemonState: () => reporter.current,
-    queue,
+    jobs,
     pairing,
     tokens,
     logger,
@@ -194,25 +202,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
             paired,
           }
         : { type: 'welcome', protocol: PROTOCOL_VERSION, engine: null, capabilities: [], presets: [], paired },
-    status: (connectionId): StatusMessage => {
-      const running = queue.running;
-      return {
-        type: 'status',
-        running: running && {
-          jobId: running.id,
-          mine: running.ownerId === connectionId,
-          contentIndex: progress.contentIndex,
-          contentCount: running.contents.length,
-          stage: progress.stage,
-          iteration: progress.iteration,
-          seconds: Math.max(0, (performance.now() - progress.startedAt) / 1000),
-        },
-        queued: queue.waitingJobs.map((job, i) => ({ jobId: job.id, mine: job.ownerId === connectionId, position: i + 1 })),
-        maxQueuedJobs: options.maxQueuedJobs,
-      };
-    },
-    // Job ids are unguessable across daemon runs but short enough to read in a log.
-    newJobId: () => `job-${jobPrefix}-${++jobCounter}`,
+    status: (owner): StatusMessage => jobs.status(owner),
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
@@ -310,6 +300,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
   // Only while nothing is paired: with plugins paired, a window at every start (start at login
   // included) would give whoever waits for it windowMs / attemptIntervalMs free guesses per boot.
   if (options.pairingOpenAtStart && tokens.size === 0) pairing.open();
+  if (engine) await jobs.recoverAsync((owner) => tokens.keyFor(owner) !== null);
   logger.log('info', 'listening', { url, urls, protocol: PROTOCOL_VERSION, state: reporter.current.state, backend: engine?.info.backend ?? null, device: engine?.info.device ?? null });
 
   let closed: Promise<void> | null = null;
@@ -318,8 +309,9 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     waitingUpgrades.refuseAll();
     reporter.dispose();
     pairing.dispose();
-    logger.log('info', 'shutdown-start', { connections: connections.size, running: queue.running !== null, queued: queue.waitingJobs.length });
-    await Promise.race([queue.closeAsync(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+    clearInterval(sweep);
+    logger.log('info', 'shutdown-start', { connections: connections.size, running: jobs.queue.running !== null, queued: jobs.queue.waitingJobs.length });
+    await Promise.race([jobs.closeAsync(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     const drained = new Promise<void>((resolve) => {
       allClosed = resolve;
       if (connections.size === 0) resolve();
@@ -365,7 +357,10 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       reporter.ready(engineInfo(next), READY_MESSAGE);
       // Clients that cannot read daemon-state have waited for their welcome until now.
       for (const connection of connections.values()) connection.sendHeldWelcome();
+      // Jobs a previous run left unfinished resume now that there is an engine.
+      void jobs.recoverAsync((owner) => tokens.keyFor(owner) !== null).catch((error: unknown) => logger.log('error', 'internal-error', { detail: String(error) }));
     },
+    waitingResults: () => jobs.waiting(),
     on(event, listener) {
       events.on(event, listener as (...args: unknown[]) => void);
       return () => events.off(event, listener as (...args: unknown[]) => void);
@@ -376,6 +371,8 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       // Paired connections, and those that named a key and wait for their proof (a challenge
       // answered after this must not pair them with the key just revoked).
       for (const connection of connections.values()) connection.revokeKey();
+      // A result is never kept past its designer's revoke.
+      await jobs.revokeAllAsync();
       const count = await revoked;
       logger.log('info', 'tokens-revoked', { count });
       return count;

@@ -136,3 +136,23 @@ export const PHOTOPEA_ICON_PATH = '/photopea/icon.svg';
 export const DEFAULT_PHOTOPEA_FRAME_ANCESTORS = ['https://www.photopea.com', 'https://photopea.com'];
 /** The loopback names a browser may use for the page (each is its own origin), as URL hosts. */
 export const LOCAL_PAGE_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+/**
+ * Jobs that carry a placement (the editor's record of where their results go) belong to the
+ * paired plugin, not to its connection, and live in `jobsDir` (job-store.ts): their inputs while
+ * they run, the image of each stage's end (so a daemon restart resumes from the last stage), and
+ * their results until the plugin says they are placed. Finished results wait at most
+ * DEFAULT_WAITING_RESULT_MAX_AGE_MS, and at most DEFAULT_MAX_WAITING_RESULTS jobs or
+ * DEFAULT_MAX_WAITING_RESULT_BYTES of result images together: past either, the oldest go first.
+ * A week covers a designer's holiday-less week; 24 jobs and 1 GiB hold a day of Full-size
+ * results (a 4096 px PNG is 20-40 MB) without filling a laptop's disk. A revoke deletes them
+ * all at once.
+ */
+export const JOBS_DIR_NAME = 'jobs';
+export const DEFAULT_WAITING_RESULT_MAX_AGE_MS = 7 * 24 * 3_600_000;
+export const DEFAULT_MAX_WAITING_RESULTS = 24;
+export const DEFAULT_MAX_WAITING_RESULT_BYTES = 1024 * 1024 * 1024;
+/** How often expired results are looked for while the daemon runs (also at start and at each finish). */
+export const WAITING_RESULT_SWEEP_MS = 3_600_000;
+/** A job file larger than this is not read (a record holds a placement and a few numbers). */
+export const MAX_JOB_RECORD_BYTES = 64 * 1024;

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoopAsync } from 'node:timers/promises';
-import type { Losses as WireLosses, ProgressMessage, ServerMessage } from '../../protocol/index.ts';
+import { readPngSize, type Losses as WireLosses, type ProgressMessage, type ServerMessage } from '../../protocol/index.ts';
 import type { Engine, Losses, RgbImage, StyleOptions } from '../engine/index.ts';
 import { encodePngAsync, readImageAsync } from '../image/index.ts';
 import { errorReply } from './engine-error-reply.ts';
@@ -13,6 +13,21 @@ export interface JobSink {
   canTakePreview(): boolean;
 }
 
+/**
+ * Where a job with a placement keeps its work (job-store.ts): each stage's end and each result,
+ * and what an earlier run of it (before a daemon restart) left.
+ */
+export interface JobPersistence {
+  /** A result this job wrote before the daemon restarted. */
+  earlierResultAsync(contentIndex: number): Promise<Uint8Array | null>;
+  /** The last stage image an earlier run saved for this content image. */
+  earlierStageAsync(contentIndex: number): Promise<{ stage: number; image: RgbImage } | null>;
+  saveStageAsync(contentIndex: number, stage: number, image: RgbImage): Promise<void>;
+  saveResultAsync(contentIndex: number, png: Uint8Array): Promise<void>;
+  /** Every result is saved: the job is kept as finished before `completed` goes out. */
+  completeAsync(): Promise<void>;
+}
+
 export interface StylizeJob extends QueueJob {
   readonly requestId: string;
   /** Encoded bytes, decoded only when the job runs so that waiting jobs stay small. */
@@ -24,6 +39,9 @@ export interface StylizeJob extends QueueJob {
   /** performance.now() when accepted. */
   readonly acceptedAt: number;
   readonly sink: JobSink;
+  /** Null for a job with a placement, which outlives its connection; else that connection's id. */
+  readonly connectionId: string | null;
+  readonly persist: JobPersistence | null;
 }
 
 export type JobEngine = Pick<Engine, 'stylize'>;
@@ -65,7 +83,7 @@ export async function runStylizeJobAsync(
   const contentCount = job.contents.length;
   const base = { jobId: job.id, contentCount };
   let engineSeconds = 0;
-  logger.log('info', 'job-start', { jobId: job.id, connectionId: job.ownerId, queuedSeconds, contents: contentCount, styles: job.styles.length });
+  logger.log('info', 'job-start', { jobId: job.id, owner: job.ownerId, connectionId: job.connectionId, queuedSeconds, contents: contentCount, styles: job.styles.length });
   try {
     const decodeStarted = performance.now();
     const styles = [];
@@ -77,6 +95,21 @@ export async function runStylizeJobAsync(
     for (let contentIndex = 0; contentIndex < contentCount; contentIndex++) {
       progress.contentIndex = contentIndex;
       const contentStarted = performance.now();
+      const earlier = await job.persist?.earlierResultAsync(contentIndex);
+      const size = earlier ? readPngSize(earlier) : null;
+      if (earlier && size) {
+        // Finished before the daemon restarted: sent again as it was saved.
+        const image = { id: 'result', mime: 'image/png' as const, width: size.width, height: size.height };
+        const nothing = { content: null, style: null, tv: null, total: null };
+        job.sink.send(
+          { type: 'result', ...base, contentIndex, image, losses: nothing, timings: { queuedSeconds, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 } },
+          new Map([['result', earlier]]),
+        );
+        continue;
+      }
+      const resume = (await job.persist?.earlierStageAsync(contentIndex)) ?? undefined;
+      // fromStage is 1-based, as progress messages count stages.
+      if (resume) logger.log('info', 'job-resume', { jobId: job.id, contentIndex, fromStage: resume.stage + 2 });
       const content: RgbImage = (await readImageAsync(job.contents[contentIndex]!, { alpha: 'composite', label: 'A layer image' })).rgb;
       decodeSeconds += seconds(contentStarted);
       throwIfAborted(signal);
@@ -88,7 +121,9 @@ export async function runStylizeJobAsync(
       const reportEvery = job.progressEvery;
       const engineOptions = { ...job.options, progressEvery: 1 };
       let undelivered: ProgressMessage | undefined;
-      for await (const event of engine.stylize({ content, styles, options: engineOptions, signal })) {
+      const persist = job.persist;
+      const onStageEndAsync = persist ? (stage: number, image: RgbImage) => persist.saveStageAsync(contentIndex, stage, image) : undefined;
+      for await (const event of engine.stylize({ content, styles, options: engineOptions, signal, ...(onStageEndAsync ? { onStageEndAsync } : {}), ...(resume ? { resume } : {}) })) {
         await yieldToEventLoopAsync();
         throwIfAborted(signal);
         if (event.type === 'start') {
@@ -145,6 +180,8 @@ export async function runStylizeJobAsync(
           const png = await encodePngAsync(event.image);
           const resultEncode = seconds(encodeStarted);
           engineSeconds += engineDone - encodeSeconds;
+          // On disk before it is sent: a panel that closes now finds it when it opens again.
+          await job.persist?.saveResultAsync(contentIndex, png);
           const image = { id: 'result', mime: 'image/png' as const, width: event.image.width, height: event.image.height };
           job.sink.send(
             {
@@ -165,6 +202,7 @@ export async function runStylizeJobAsync(
         }
       }
     }
+    await job.persist?.completeAsync();
     job.sink.send({ type: 'completed', jobId: job.id, seconds: seconds(started) });
     logger.log('info', 'job-end', { jobId: job.id, outcome: 'completed', seconds: seconds(started), engineSeconds, queuedSeconds });
     return 'completed';

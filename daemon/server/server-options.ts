@@ -16,6 +16,9 @@ import {
   DEFAULT_PREVIEW_EVERY,
   DEFAULT_PREVIEW_MAX_SIDE,
   DEFAULT_PHOTOPEA_FRAME_ANCESTORS,
+  DEFAULT_MAX_WAITING_RESULTS,
+  DEFAULT_MAX_WAITING_RESULT_BYTES,
+  DEFAULT_WAITING_RESULT_MAX_AGE_MS,
   LISTEN_HOST,
 } from './limits.ts';
 
@@ -60,6 +63,14 @@ export const serverOptionsSchema = z.object({
    * would; absent: the engine's default share of the free memory (defaultMemoryBudgetMB).
    */
   memoryBudgetMB: z.number().int().min(MEMORY_LIMITS.minBudgetMB).max(MEMORY_LIMITS.maxBudgetMB).optional(),
+  /**
+   * Where jobs with a placement and their waiting results live (job-store.ts); the daemon
+   * passes its cache folder's `jobs`. Absent: `jobs` inside configDir.
+   */
+  jobsDir: z.string().min(1).optional(),
+  maxWaitingResults: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_WAITING_RESULTS),
+  maxWaitingResultBytes: z.number().int().min(1).max(1024 ** 4).default(DEFAULT_MAX_WAITING_RESULT_BYTES),
+  waitingResultMaxAgeMs: z.number().int().min(1).max(365 * 24 * 3_600_000).default(DEFAULT_WAITING_RESULT_MAX_AGE_MS),
   /** Reported in `welcome.daemon.version`. */
   daemonVersion: z.string().min(1).max(32).default('0.0.0'),
 });

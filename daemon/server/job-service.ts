@@ -1,0 +1,357 @@
+import type { ListedJob, Placement, ServerMessage, StatusMessage } from '../../protocol/index.ts';
+import { readPngSize } from '../../protocol/index.ts';
+import type { RgbImage, StyleOptions } from '../engine/index.ts';
+import { encodePngAsync, readImageAsync } from '../image/index.ts';
+import { JobQueue, type CancelReason } from './job-queue.ts';
+import { JobRelay, type JobListener } from './job-relay.ts';
+import type { JobRecord, JobStore, StoreBounds } from './job-store.ts';
+import type { Logger } from './logger.ts';
+import { runStylizeJobAsync, type JobEngine, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
+import { styleCacheKey } from './style-cache-key.ts';
+
+/** What a paired connection asks to have computed. */
+export interface JobSpec {
+  requestId: string;
+  /** The pairing's key id: the job's owner. */
+  owner: string;
+  clientName: string;
+  /** The asking connection: a job without a placement is cancelled when it closes. */
+  connectionId: string;
+  placement: Placement | null;
+  contents: Uint8Array[];
+  styles: Array<{ bytes: Uint8Array; weight: number }>;
+  options: Partial<StyleOptions>;
+  progressEvery: number;
+  listener: JobListener;
+}
+
+export type SubmitResult = { ok: true; jobId: string; position: number } | { ok: false; reason: 'busy' | 'owner-busy' | 'closed' | 'not-saved' };
+
+/** A result waiting for its panel, as the tray lists it. */
+export interface WaitingResult {
+  jobId: string;
+  label: string;
+  /** The editor to open: "Figma" or "Photopea". */
+  editor: string;
+  finishedAt: string;
+}
+
+export interface JobServiceOptions {
+  maxQueued: number;
+  maxQueuedPerOwner: number;
+  store: JobStore;
+  bounds: StoreBounds;
+  logger: Logger;
+  engine(): JobEngine | null;
+  newJobId(): string;
+  /** The queue changed (a job started or ended): the tray's activity. */
+  onActivity(): void;
+  /** A job finished with nobody following it, or the waiting results changed. */
+  onWaitingChanged(waiting: WaitingResult[], ready: WaitingResult | null): void;
+}
+
+const INTERRUPTED_SENTENCE = 'This job stopped with the Atelier app and could not resume; apply the style again.';
+
+export function editorOf(clientName: string): string {
+  return clientName === 'atelier-photopea' ? 'Photopea' : 'Figma';
+}
+
+/**
+ * The local runner: the queue, the engine, and the jobs folder. Jobs belong to the pairing that
+ * asked (its key id), not to a connection: a job with a placement runs on when its panel closes,
+ * keeps each stage's end and its results on disk, and is listed, followed again (`reattach`) and
+ * forgotten (`placed`) by any connection of that pairing. Only Cancel, a revoke, or a shutdown
+ * (which a restart resumes) stop it. A job without a placement (the CLI, older plugins) still
+ * ends with its connection: its results would have nowhere to go.
+ */
+export class JobService {
+  readonly queue: JobQueue<StylizeJob>;
+  private readonly relays = new Map<string, JobRelay>();
+  private readonly progress: JobProgressSnapshot = { contentIndex: 0, stage: 0, iteration: 0, startedAt: 0 };
+  private recovered = false;
+
+  constructor(private readonly o: JobServiceOptions) {
+    this.queue = new JobQueue<StylizeJob>({
+      maxQueued: o.maxQueued,
+      maxQueuedPerOwner: o.maxQueuedPerOwner,
+      run: async (job, signal) => {
+        Object.assign(this.progress, { contentIndex: 0, stage: 0, iteration: 0, startedAt: performance.now() });
+        o.onActivity();
+        const engine = o.engine();
+        // Jobs are only accepted (and recovered) once the engine exists.
+        if (!engine) throw new Error('a job reached the queue before the engine existed');
+        const outcome = await runStylizeJobAsync(engine, job, signal, o.logger, this.progress);
+        await this.endedAsync(job, outcome, signal.reason as CancelReason | undefined);
+        // Let the next job start before reporting, so the tray does not flicker to idle.
+        queueMicrotask(o.onActivity);
+      },
+      onPosition: (job, position) => job.sink.send({ type: 'queue-position', jobId: job.id, position }),
+      onCancelledWaiting: (job, reason) => {
+        o.logger.log('info', 'job-end', { jobId: job.id, outcome: 'cancelled', reason, seconds: 0 });
+        job.sink.send({ type: 'cancelled', jobId: job.id, reason });
+        void this.endedAsync(job, 'cancelled', reason);
+        o.onActivity();
+      },
+      onRunFailed: (job, error) => o.logger.log('error', 'internal-error', { jobId: job.id, detail: String(error) }),
+    });
+  }
+
+  async submitAsync(spec: JobSpec): Promise<SubmitResult> {
+    const jobId = this.o.newJobId();
+    if (spec.placement) {
+      // Kept before it is queued: a daemon killed from here on finds it at its next start.
+      try {
+        await this.o.store.createAsync(
+        {
+          jobId,
+          owner: spec.owner,
+          clientName: spec.clientName,
+          requestId: spec.requestId,
+          placement: spec.placement,
+          acceptedAt: new Date().toISOString(),
+          contentCount: spec.contents.length,
+          styleWeights: spec.styles.map((s) => s.weight),
+          options: spec.options,
+          progressEvery: spec.progressEvery,
+        },
+        { contents: spec.contents, styles: spec.styles.map((s) => s.bytes) },
+        );
+      } catch (error) {
+        this.o.logger.log('error', 'job-not-saved', { jobId, detail: error instanceof Error ? error.message : String(error) });
+        await this.o.store.deleteAsync(jobId).catch(() => undefined);
+        return { ok: false, reason: 'not-saved' };
+      }
+    }
+    const relay = new JobRelay(spec.listener);
+    const job = this.jobOf(jobId, spec, relay);
+    const queued = this.queue.enqueue(job);
+    if (!queued.ok) {
+      if (spec.placement) await this.o.store.deleteAsync(jobId);
+      return queued;
+    }
+    this.relays.set(jobId, relay);
+    return { ok: true, jobId, position: queued.position };
+  }
+
+  cancel(jobId: string, owner: string): boolean {
+    return this.queue.cancel(jobId, owner, 'client');
+  }
+
+  /** A connection closed (or was cut off): its own jobs end, the pairing's others run on unfollowed. */
+  connectionClosed(connectionId: string, listener: JobListener): number {
+    for (const relay of this.relays.values()) relay.detach(listener);
+    let count = 0;
+    for (const job of [this.queue.running, ...this.queue.waitingJobs]) {
+      if (job && job.connectionId === connectionId && this.queue.cancel(job.id, job.ownerId, 'disconnect')) count += 1;
+    }
+    return count;
+  }
+
+  /** This pairing's jobs placed in `document`, oldest first. */
+  list(owner: string, document: string): ListedJob[] {
+    return this.o.store
+      .all()
+      .filter((r) => r.owner === owner && r.placement.document === document)
+      .map((r): ListedJob => {
+        const base = { jobId: r.jobId, contentCount: r.contentCount, placement: r.placement, acceptedAt: r.acceptedAt };
+        if (r.state !== 'active') return { ...base, state: r.state, ...(r.message ? { message: r.message } : {}) };
+        const position = this.queue.position(r.jobId);
+        // Active but not in the queue: recovered after a restart, waiting for the engine.
+        if (position === 0) return { ...base, state: 'running' };
+        return { ...base, state: 'queued', ...(position !== null ? { position } : {}) };
+      });
+  }
+
+  /** Follows a job of this pairing on `listener`; false when there is none such. */
+  async reattachAsync(jobId: string, owner: string, listener: JobListener): Promise<boolean> {
+    const record = this.o.store.get(jobId);
+    if (!record || record.owner !== owner) return false;
+    const relay = this.relays.get(jobId);
+    if (record.state === 'active') {
+      if (!relay) return true;
+      relay.attach(listener);
+      const position = this.queue.position(jobId);
+      if (position !== null && position > 0) listener.send({ type: 'queue-position', jobId, position });
+      return true;
+    }
+    if (record.state === 'finished') {
+      for (let contentIndex = 0; contentIndex < record.contentCount; contentIndex++) {
+        const png = await this.o.store.readResultAsync(jobId, contentIndex);
+        const size = png && readPngSize(png);
+        if (!png || !size) return this.sendLost(listener, record);
+        const nothing = { content: null, style: null, tv: null, total: null };
+        const timings = { queuedSeconds: 0, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 };
+        const image = { id: 'result', mime: 'image/png' as const, width: size.width, height: size.height };
+        listener.send({ type: 'result', jobId, contentIndex, contentCount: record.contentCount, image, losses: nothing, timings }, new Map([['result', png]]));
+      }
+      listener.send({ type: 'completed', jobId, seconds: 0 });
+      return true;
+    }
+    listener.send({ type: 'error', code: record.state === 'failed' ? 'internal' : 'shutting-down', message: record.message ?? INTERRUPTED_SENTENCE, jobId });
+    return true;
+  }
+
+  /** The pairing placed (or dropped) the job's results: forgotten, files deleted. */
+  async placedAsync(jobId: string, owner: string): Promise<boolean> {
+    const record = this.o.store.get(jobId);
+    if (!record || record.owner !== owner || record.state === 'active') return false;
+    await this.o.store.deleteAsync(jobId);
+    this.o.logger.log('info', 'job-placed', { jobId });
+    this.o.onWaitingChanged(this.waiting(), null);
+    return true;
+  }
+
+  /** Every pairing was revoked: every job is cancelled and every kept result deleted. */
+  async revokeAllAsync(): Promise<void> {
+    for (const job of [...this.queue.waitingJobs, this.queue.running]) if (job) this.queue.cancel(job.id, job.ownerId, 'client');
+    for (const record of this.o.store.all()) await this.o.store.deleteAsync(record.jobId);
+    this.o.onWaitingChanged([], null);
+  }
+
+  /**
+   * Once the engine exists: jobs a previous run left active resume (from their last stage's
+   * image), those of pairings that no longer exist are deleted, and those that cannot resume
+   * are marked interrupted (the panel says so on reopening). Expired results go.
+   */
+  async recoverAsync(knowsOwner: (owner: string) => boolean): Promise<void> {
+    if (this.recovered) return;
+    this.recovered = true;
+    for (const record of this.o.store.all()) {
+      if (!knowsOwner(record.owner)) {
+        await this.o.store.deleteAsync(record.jobId);
+        continue;
+      }
+      if (record.state !== 'active') continue;
+      const inputs = await this.o.store.readInputsAsync(record.jobId);
+      const job = inputs && this.recoveredJob(record, inputs.contents, inputs.styles);
+      const queued = job ? this.queue.enqueue(job) : null;
+      if (job && queued?.ok) {
+        this.relays.set(record.jobId, job.sink as JobRelay);
+        this.o.logger.log('info', 'job-recovered', { jobId: record.jobId, position: queued.position });
+      } else {
+        await this.o.store.finishAsync(record.jobId, 'interrupted', INTERRUPTED_SENTENCE);
+        this.o.logger.log('warn', 'job-interrupted', { jobId: record.jobId });
+      }
+    }
+    await this.pruneAsync();
+    this.o.onWaitingChanged(this.waiting(), null);
+  }
+
+  /** Results waiting for their panel, oldest first. */
+  waiting(): WaitingResult[] {
+    return this.o.store
+      .all()
+      .filter((r) => r.state === 'finished')
+      .map((r) => ({ jobId: r.jobId, label: r.placement.label, editor: editorOf(r.clientName), finishedAt: r.finishedAt ?? r.acceptedAt }));
+  }
+
+  async pruneAsync(): Promise<void> {
+    const dropped = await this.o.store.pruneAsync(this.o.bounds);
+    if (dropped.length > 0) this.o.onWaitingChanged(this.waiting(), null);
+  }
+
+  status(owner: string | null): StatusMessage {
+    const running = this.queue.running;
+    return {
+      type: 'status',
+      running: running && {
+        jobId: running.id,
+        mine: running.ownerId === owner,
+        contentIndex: this.progress.contentIndex,
+        contentCount: running.contents.length,
+        stage: this.progress.stage,
+        iteration: this.progress.iteration,
+        seconds: Math.max(0, (performance.now() - this.progress.startedAt) / 1000),
+      },
+      queued: this.queue.waitingJobs.map((job, i) => ({ jobId: job.id, mine: job.ownerId === owner, position: i + 1 })),
+      maxQueuedJobs: this.queue.maxQueued,
+    };
+  }
+
+  /** Stops the queue; jobs with a placement stay active on disk and resume at the next start. */
+  closeAsync(): Promise<void> {
+    return this.queue.closeAsync();
+  }
+
+  private sendLost(listener: JobListener, record: JobRecord): boolean {
+    const message: ServerMessage = { type: 'error', code: 'internal', message: 'This result’s file is gone from the Atelier cache; apply the style again.', jobId: record.jobId };
+    listener.send(message);
+    return true;
+  }
+
+  private async endedAsync(job: StylizeJob, outcome: 'completed' | 'cancelled' | 'failed', reason: CancelReason | undefined): Promise<void> {
+    this.relays.delete(job.id);
+    if (!job.persist) return;
+    // A shutdown leaves the job active on disk: the next start resumes it.
+    if (outcome === 'cancelled' && reason === 'shutdown') return;
+    const relay = job.sink as JobRelay;
+    try {
+      if (outcome === 'cancelled') {
+        await this.o.store.deleteAsync(job.id);
+        return;
+      }
+      const record = outcome === 'completed' ? this.o.store.get(job.id) : await this.o.store.finishAsync(job.id, 'failed', relay.error?.message);
+      await this.pruneAsync();
+      const ready = record && record.state === 'finished' && !relay.followed && this.o.store.get(job.id)
+        ? { jobId: record.jobId, label: record.placement.label, editor: editorOf(record.clientName), finishedAt: record.finishedAt ?? record.acceptedAt }
+        : null;
+      this.o.onWaitingChanged(this.waiting(), ready);
+    } catch (error) {
+      this.o.logger.log('error', 'job-not-saved', { jobId: job.id, detail: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private jobOf(jobId: string, spec: JobSpec, relay: JobRelay): StylizeJob {
+    return {
+      id: jobId,
+      ownerId: spec.owner,
+      requestId: spec.requestId,
+      contents: spec.contents,
+      styles: spec.styles.map((s) => ({ ...s, cacheKey: styleCacheKey(s.bytes) })),
+      options: spec.options,
+      progressEvery: spec.progressEvery,
+      acceptedAt: performance.now(),
+      sink: relay,
+      connectionId: spec.placement ? null : spec.connectionId,
+      persist: spec.placement ? this.persistence(jobId) : null,
+    };
+  }
+
+  private recoveredJob(record: JobRecord, contents: Uint8Array[], styles: Uint8Array[]): StylizeJob {
+    const spec: JobSpec = {
+      requestId: record.requestId,
+      owner: record.owner,
+      clientName: record.clientName,
+      connectionId: '',
+      placement: record.placement,
+      contents,
+      styles: styles.map((bytes, i) => ({ bytes, weight: record.styleWeights[i]! })),
+      options: record.options,
+      progressEvery: record.progressEvery,
+      listener: { send: () => undefined, canTakePreview: () => false },
+    };
+    return this.jobOf(record.jobId, spec, new JobRelay());
+  }
+
+  private persistence(jobId: string): JobPersistence {
+    const store = this.o.store;
+    return {
+      earlierResultAsync: (contentIndex) => store.readResultAsync(jobId, contentIndex),
+      earlierStageAsync: async (contentIndex) => {
+        const saved = await store.latestStageAsync(jobId, contentIndex);
+        if (!saved) return null;
+        try {
+          const image: RgbImage = (await readImageAsync(saved.png, { alpha: 'composite', label: 'A saved stage image' })).rgb;
+          return { stage: saved.stage, image };
+        } catch {
+          return null;
+        }
+      },
+      saveStageAsync: async (contentIndex, stage, image) => store.saveStageAsync(jobId, contentIndex, stage, await encodePngAsync(image)),
+      saveResultAsync: (contentIndex, png) => store.saveResultAsync(jobId, contentIndex, png),
+      completeAsync: async () => {
+        await store.finishAsync(jobId, 'finished');
+      },
+    };
+  }
+}
