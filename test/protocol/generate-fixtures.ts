@@ -49,6 +49,11 @@ v('client-stylize-no-options', 'client', 'Options are optional: the default pres
 v('client-cancel', 'client', 'Cancel a queued or running job.', { message: { type: 'cancel', jobId: 'job-3' } });
 v('client-get-status', 'client', 'Ask for the queue and the running job.', { message: { type: 'get-status' } });
 v('client-estimate', 'client', 'Ask what a 4096×3072 job with the balanced preset would take (daemons with the estimate capability).', { message: { type: 'estimate', requestId: 'est-1', width: 4096, height: 3072, options: { preset: 'balanced', maxSide: 4096 } } });
+const placement = { document: '0:1 Landing page', label: 'Hero · Starry Night', data: '{"v":1,"items":[{"source":"12:34","name":"Hero · Starry Night"}]}' };
+v('client-stylize-placement', 'client', 'A job with a placement (daemons with the jobs capability): it belongs to the pairing, outlives its connection, and its results wait on disk until `placed`.', { message: stylize({ placement }), attachments: att });
+v('client-list-jobs', 'client', 'This pairing\'s jobs placed in one document.', { message: { type: 'list-jobs', document: placement.document } });
+v('client-reattach', 'client', 'Follow a running job again, or receive a finished one\'s results from the daemon\'s disk.', { message: { type: 'reattach', jobId: 'job-3' } });
+v('client-placed', 'client', 'The results are in the document: the daemon forgets the job.', { message: { type: 'placed', jobId: 'job-3' } });
 // valid, daemon
 const limits = { maxOutputSide: 4096, maxInputSide: 8192, maxInputPixels: 40000000, maxImageBytes: 50331648, maxContentImages: 16, maxStyleImages: 4, maxPayloadBytes: 134217728, maxQueuedJobs: 8 };
 v('daemon-welcome', 'daemon', 'Answer to a paired client\'s hello: versions, engine, capabilities and limits (no state: a daemon from before daemon-state, ready).', { message: { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status'], presets: ['classic', 'reference'], limits, paired: true } });
@@ -58,6 +63,11 @@ const welcomeMessage = { type: 'welcome', protocol: P, daemon: { name: 'atelier'
 v('daemon-welcome-ready', 'daemon', 'Answer to hello of a paired client, the daemon ready: its state says so.', { message: welcomeMessage });
 const downloading = { state: 'downloading-weights', progress: { bytes: 36000000, total: 80134624 }, message: 'Downloading the style model (36.0 of 80.1 MB)' };
 v('daemon-welcome-setting-up', 'daemon', 'Answer to a paired client\'s hello during the first run\'s weights download: no engine yet, the state says why (only to clients announcing daemon-state).', { message: { ...welcomeMessage, engine: null, state: downloading, paired: true } });
+v('daemon-jobs', 'daemon', 'Answer to list-jobs: one job computing, one finished and waiting to be placed, one that stopped with the daemon and could not resume.', { message: { type: 'jobs', document: placement.document, jobs: [
+  { jobId: 'job-ab12cd-4', state: 'running', contentCount: 1, placement, acceptedAt: '2026-12-07T05:00:00.000Z' },
+  { jobId: 'job-ab12cd-3', state: 'finished', contentCount: 2, placement, acceptedAt: '2026-12-07T04:50:00.000Z' },
+  { jobId: 'job-ab12cd-2', state: 'interrupted', contentCount: 1, placement, acceptedAt: '2026-12-07T04:40:00.000Z', message: 'This job stopped with the Atelier app and could not resume; apply the style again.' },
+] } });
 v('daemon-state-downloading', 'daemon', 'Download progress of the first run\'s weights.', { message: { type: 'daemon-state', ...downloading, engine: null } });
 v('daemon-state-downloading-unknown-size', 'daemon', 'Download progress when the weights server did not say the size.', { message: { type: 'daemon-state', state: 'downloading-weights', progress: { bytes: 1200000, total: null }, message: 'Downloading the style model (1.2 MB)', engine: null } });
 v('daemon-state-converting', 'daemon', 'The download is converted into the engine\'s weights.', { message: { type: 'daemon-state', state: 'converting-weights', message: 'Converting the style model', engine: null } });
@@ -84,6 +94,8 @@ v('daemon-estimate-result', 'daemon', 'The estimate: a whole small stage, a tile
 v('daemon-estimate-refused', 'daemon', 'The estimate of a job the memory budget cannot hold: the engine\'s sentence.', { message: { type: 'estimate-result', requestId: 'est-2', fits: false, budgetMB: 1024, message: 'A 4096×3072 stage needs at least 2900 MB and the memory budget is 1024 MB; raise memoryBudgetMB (--memory-budget) to 2900 or more, or choose a smaller size.' } });
 v('daemon-shutdown', 'daemon', 'The daemon is stopping.', { message: { type: 'shutdown', message: 'The Atelier daemon is shutting down; running jobs were cancelled.' } });
 // invalid, client: text
+inv('stylize-placement-data-too-long', 'bad-message', 'A placement whose data is longer than MAX_PLACEMENT_DATA_CHARS.', { message: stylize({ placement: { ...placement, data: 'x'.repeat(16 * 1024 + 1) } }), attachments: att, expectedRequestId: 'req-1' });
+inv('list-jobs-no-document', 'bad-message', 'list-jobs without a document.', { message: { type: 'list-jobs' } });
 inv('text-not-json', 'bad-json', 'A text frame that is not JSON.', { text: '{"type": "hello", ' });
 inv('text-empty', 'bad-json', 'An empty text frame.', { text: '' });
 inv('text-garbage', 'bad-json', 'Random text.', { text: 'GET / HTTP/1.1' });
