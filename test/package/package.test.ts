@@ -97,6 +97,24 @@ describe('the linux-x64 archive, unpacked, with no node or npm on PATH', () => {
     assert.deepEqual({ found: report.weights.found, path: report.weights.path }, { found: true, path: join(folder, 'weights', 'vgg19-keras-float32') });
   });
 
+  test('without ONNX Runtime (as the Intel Mac package is) the command still runs and doctor says the onnx engine does not load', async () => {
+    // onnxruntime-node is imported only when the ONNX engine is asked for, so its absence is a
+    // sentence in doctor and the tfjs engine, not a crash at start.
+    const into = join(work, 'no-onnx');
+    await mkdir(into);
+    execFileSync('tar', ['-xzf', linux.file, '-C', into]);
+    const folder = join(into, basename(folderOf('linux-x64')));
+    await rm(join(folder, 'app/node_modules/onnxruntime-node'), { recursive: true });
+    const env = designerEnv(join(work, 'home-no-onnx'), emptyBin);
+    assert.equal(runAtelier(folder, ['--version'], env).stdout.trim(), version);
+    const result = runAtelier(folder, ['doctor', '--json'], env);
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { engines: { onnx: { loads: boolean; reason?: string }; tfjs: { backends: Array<{ name: string; starts: boolean }> } } };
+    assert.equal(report.engines.onnx.loads, false);
+    assert.match(report.engines.onnx.reason ?? '', /onnxruntime-node/);
+    assert.equal(report.engines.tfjs.backends.find((b) => b.name === 'wasm')?.starts, true);
+  });
+
   test('a 64×96 stylize with the shared VGG-19 weights (bundled in the package)', { skip: SKIP_SHARED }, async () => {
     const dir = join(work, 'stylize');
     await mkdir(dir);
