@@ -21,6 +21,27 @@ const S_IFREG = 0o100000;
 /** General purpose flag bit 11: names are UTF-8. */
 const UTF8 = 1 << 11;
 
+interface SharedFields {
+  method: number;
+  crc: number;
+  compressed: number;
+  size: number;
+  nameLength: number;
+}
+
+/** The run of fields both headers hold in the same order: version needed … file name length. */
+function writeSharedFields(buffer: Buffer, at: number, f: SharedFields): void {
+  buffer.writeUInt16LE(NEEDED, at);
+  buffer.writeUInt16LE(UTF8, at + 2);
+  buffer.writeUInt16LE(f.method, at + 4);
+  buffer.writeUInt16LE(DOS_TIME, at + 6);
+  buffer.writeUInt16LE(DOS_DATE, at + 8);
+  buffer.writeUInt32LE(f.crc, at + 10);
+  buffer.writeUInt32LE(f.compressed, at + 14);
+  buffer.writeUInt32LE(f.size, at + 18);
+  buffer.writeUInt16LE(f.nameLength, at + 22);
+}
+
 /**
  * Writes a ZIP archive (stored or deflated entries, no Zip64) that keeps each file's UNIX mode
  * bits, so Atelier.app's executable and the launcher scripts stay executable once unzipped.
@@ -43,31 +64,17 @@ export async function writeZipAsync(file: string, entries: readonly ZipEntry[]):
       const crc = crc32(data);
       const name = Buffer.from(entry.path, 'utf8');
       if (data.length > MAX_32 || offset > MAX_32) throw new Error(`${entry.path}: past 4 GiB, which a ZIP without Zip64 cannot hold`);
+      const fields = { method: stored ? 0 : 8, crc, compressed: body.length, size: data.length, nameLength: name.length };
+      // Local file header (APPNOTE 4.3.7); its extra field length stays 0.
       const local = Buffer.alloc(30);
       local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(NEEDED, 4);
-      local.writeUInt16LE(UTF8, 6);
-      local.writeUInt16LE(stored ? 0 : 8, 8);
-      local.writeUInt16LE(DOS_TIME, 10);
-      local.writeUInt16LE(DOS_DATE, 12);
-      local.writeUInt32LE(crc, 14);
-      local.writeUInt32LE(body.length, 18);
-      local.writeUInt32LE(data.length, 22);
-      local.writeUInt16LE(name.length, 26);
-      local.writeUInt16LE(0, 28);
+      writeSharedFields(local, 4, fields);
+      // Central directory header (APPNOTE 4.3.12); extra field, comment, disk number start and
+      // internal attributes stay 0.
       const header = Buffer.alloc(46);
       header.writeUInt32LE(0x02014b50, 0);
       header.writeUInt16LE(MADE_BY_UNIX, 4);
-      header.writeUInt16LE(NEEDED, 6);
-      header.writeUInt16LE(UTF8, 8);
-      header.writeUInt16LE(stored ? 0 : 8, 10);
-      header.writeUInt16LE(DOS_TIME, 12);
-      header.writeUInt16LE(DOS_DATE, 14);
-      header.writeUInt32LE(crc, 16);
-      header.writeUInt32LE(body.length, 20);
-      header.writeUInt32LE(data.length, 24);
-      header.writeUInt16LE(name.length, 28);
-      // Extra field, comment, disk number start, internal attributes: none.
+      writeSharedFields(header, 6, fields);
       header.writeUInt32LE(((S_IFREG | (entry.mode & 0o777)) << 16) >>> 0, 38);
       header.writeUInt32LE(offset, 42);
       central.push(header, name);
