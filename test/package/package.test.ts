@@ -138,6 +138,10 @@ describe('the linux-x64 archive, unpacked, with no node or npm on PATH', () => {
       const [, code] = await first.waitForAsync(/Pairing code: (\d{4} \d{4})/);
       await first.waitForAsync(/Ready: plugins can apply styles/);
       assert.match(first.stdout(), new RegExp(`Weights: ${join(folder, 'weights').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      // The Photopea panel the tray opens is served from the package's photopea/ folder.
+      const panel = await fetch(`${url!.replace('ws://', 'http://')}/photopea/`);
+      assert.equal(panel.status, 200);
+      assert.match(await panel.text(), /<script>/);
       const client = await TestClient.connectAsync(url!);
       client.hello();
       assert.equal((await client.waitForAsync('welcome')).message.paired, false);
