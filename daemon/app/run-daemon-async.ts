@@ -154,6 +154,9 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     Object.assign(status, change);
     tray?.update(status);
   };
+  // The login entry follows the Atelier started last: after an upgrade (a new folder), login
+  // starts the new one, not a folder the designer may since have deleted.
+  if (status.startAtLogin) await setStartAtLoginAsync(true, loginCommand(io.relaunchArgs)).catch(() => undefined);
 
   try {
     say(`Atelier daemon ${version} (pid ${process.pid})`);

@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
+import { loginEntryText } from '../../daemon/app/index.ts';
 import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
 import { packageAsync, packageVersionAsync, type BuiltArchive } from '../../scripts/package/package.ts';
 import { TestClient } from '../server/test-client.ts';
@@ -156,11 +157,16 @@ describe('the linux-x64 archive, unpacked, with no node or npm on PATH', () => {
       assert.equal(await first.stopAsync(), 0, first.stdout());
     }
 
-    // The upgrade: another unpacked folder (a new version goes to a new folder), same user.
+    // The upgrade: another unpacked folder (a new version goes to a new folder), same user,
+    // who had chosen Start at login in the old one (the tray writes this entry).
     const upgraded = join(work, 'upgraded');
     await mkdir(upgraded);
     execFileSync('tar', ['-xzf', linux.file, '-C', upgraded]);
-    const second = startAtelier(join(upgraded, basename(folder)), ['--headless', '--port', '0'], env);
+    const newFolder = join(upgraded, basename(folder));
+    const loginEntry = join(env.XDG_CONFIG_HOME!, 'autostart', 'atelier-daemon.desktop');
+    await mkdir(join(loginEntry, '..'), { recursive: true });
+    await writeFile(loginEntry, loginEntryText({ program: join(folder, 'runtime/node'), args: [join(folder, 'app/daemon/atelier.mjs'), 'start'], cwd: folder }, 'linux'));
+    const second = startAtelier(newFolder, ['--headless', '--port', '0'], env);
     try {
       const [, url] = await second.waitForAsync(/Listening on (ws:\/\/127\.0\.0\.1:\d+)/);
       await second.waitForAsync(/Ready: plugins can apply styles/);
@@ -170,6 +176,8 @@ describe('the linux-x64 archive, unpacked, with no node or npm on PATH', () => {
       assert.equal(welcome.paired, true);
       assert.equal(welcome.daemon?.version, version, 'the bundle reports the package version');
       client.close();
+      const exec = /^Exec=(.*)$/m.exec(await readFile(loginEntry, 'utf8'))?.[1];
+      assert.equal(exec, `${join(newFolder, 'runtime/node')} ${join(newFolder, 'app/daemon/atelier.mjs')} start`, 'login now starts the new folder');
     } finally {
       assert.equal(await second.stopAsync(), 0, second.stdout());
     }
