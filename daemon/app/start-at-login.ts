@@ -69,8 +69,7 @@ ${strings}
   if (platform === 'win32') {
     return `@echo off\r\ncd /d "${command.cwd}"\r\nstart "" /min ${argv.map((a) => `"${a}"`).join(' ')}\r\n`;
   }
-  // Desktop Entry spec: arguments with spaces or specials are double-quoted, with \\ \" \` \$ escaped.
-  const exec = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["`$\\])/g, '\\$1')}"`)).join(' ');
+  const exec = argv.map(desktopExecArgument).join(' ');
   return `[Desktop Entry]
 Type=Application
 Name=Atelier daemon
@@ -80,6 +79,16 @@ Path=${command.cwd}
 Terminal=false
 X-GNOME-Autostart-enabled=true
 `;
+}
+
+/**
+ * One argument of a desktop entry's Exec key (Desktop Entry Specification, "The Exec key"): one
+ * with reserved characters goes in double quotes, inside which " ` $ \ take a backslash; the
+ * key's value is then a string, whose own escaping doubles every backslash.
+ */
+export function desktopExecArgument(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `"${arg.replace(/(["`$\\])/g, '\\$1')}"`.replace(/\\/g, '\\\\');
 }
 
 function xml(text: string): string {

@@ -1,3 +1,4 @@
+import { desktopExecArgument } from '../../daemon/app/start-at-login.ts';
 import { infoPlist } from './info-plist.ts';
 import { LAYOUT, type Target } from './targets.ts';
 
@@ -69,7 +70,7 @@ Type=Application
 Version=1.0
 Name=Atelier
 Comment=Neural style transfer for Figma and Photopea (Atelier ${version})
-Exec=sh -c 'exec "$(dirname "$1")/atelier" start' sh %k
+Exec=${['sh', '-c', 'exec "$(dirname "$1")/atelier" start', 'sh'].map(desktopExecArgument).join(' ')} %k
 Terminal=false
 Categories=Graphics;
 `;
