@@ -28,9 +28,11 @@ exec "$here/${LAYOUT.runtimeDir}/${target.nodeExe}" "$here/${LAYOUT.bundleFile}"
 `;
 }
 
+/** A path inside the package, as Windows writes it. */
+const win = (path: string): string => path.replace(/\//g, '\\');
+
 /** Windows' `atelier` command; `%~dp0` is this file's folder, with its trailing backslash. */
 function windowsCommand(target: Target): string {
-  const win = (path: string): string => path.replace(/\//g, '\\');
   return [
     '@echo off',
     'rem atelier: the Atelier command line (atelier --help). Runs the Node.js inside this folder.',
@@ -41,15 +43,19 @@ function windowsCommand(target: Target): string {
 }
 
 /**
- * Double-clicked on Windows: runs `atelier.cmd start` with its window hidden (style 0), so the
- * designer sees the tray icon and no console.
+ * Double-clicked on Windows: runs `atelier start` with its window hidden (style 0), so the
+ * designer sees the tray icon and no console. It starts the package's node.exe itself rather
+ * than atelier.cmd: a batch file goes through cmd.exe, whose quote handling breaks on folder
+ * names such as "Atelier-0.1.0-win-x64 (1)" that a second download gets.
  */
-function windowsLauncher(): string {
+function windowsLauncher(target: Target): string {
   return [
     "' Atelier: starts the Atelier tray app without a console window.",
     'Set fso = CreateObject("Scripting.FileSystemObject")',
     'here = fso.GetParentFolderName(WScript.ScriptFullName)',
-    'CreateObject("WScript.Shell").Run """" & here & "\\atelier.cmd"" start", 0, False',
+    `node = here & "\\${win(`${LAYOUT.runtimeDir}/${target.nodeExe}`)}"`,
+    `app = here & "\\${win(LAYOUT.bundleFile)}"`,
+    'CreateObject("WScript.Shell").Run """" & node & """ """ & app & """ start", 0, False',
     '',
   ].join('\r\n');
 }
@@ -94,7 +100,7 @@ export function launcherFiles(target: Target, version: string): LauncherFile[] {
     case 'win32':
       return [
         { path: 'atelier.cmd', text: windowsCommand(target), executable: false },
-        { path: 'Atelier.vbs', text: windowsLauncher(), executable: false },
+        { path: 'Atelier.vbs', text: windowsLauncher(target), executable: false },
       ];
   }
 }

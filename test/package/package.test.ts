@@ -188,7 +188,7 @@ describe('the linux-x64 archive, unpacked, with no node or npm on PATH', () => {
   });
 });
 
-/** Paths a launcher names: `$here/…` in shell scripts, `%~dp0…` in .cmd, `& "\…` in .vbs. */
+/** Paths a launcher names: `$here/…` in shell scripts, `%~dp0…` in .cmd, `here & "\…"` in .vbs. */
 function namedPaths(text: string): string[] {
   const paths = [...text.matchAll(/\$here\/([^"\s]+)/g), ...text.matchAll(/%~dp0([^"\s]+)/g), ...text.matchAll(/here & "\\([^"]+?)"/g)].map((m) => m[1]!.replace(/\\/g, '/'));
   return [...new Set(paths)];
@@ -245,7 +245,7 @@ describe('every archive', () => {
       const validated = spawnSync('desktop-file-validate', [desktop], { encoding: 'utf8' });
       assert.equal(validated.status, 0, validated.stdout + validated.stderr);
     }
-    assert.match(await readFile(join(folderOf('win-x64'), 'Atelier.vbs'), 'utf8'), /atelier\.cmd"" start", 0, False/, 'window style 0: no console window');
+    assert.match(await readFile(join(folderOf('win-x64'), 'Atelier.vbs'), 'utf8'), /\.Run .* start", 0, False\r?$/m, 'atelier start, window style 0: no console window');
     for (const target of Object.keys(expected)) {
       for (const file of ['manifest.json', 'plugin/dist/code.js', 'plugin/dist/ui.html', 'photopea/dist/index.html', 'app/daemon/onnx-worker-bootstrap.mjs']) {
         assert.ok(existsSync(join(folderOf(target), file)), `${target} carries ${file}`);
