@@ -18,13 +18,14 @@ export const MAC_APP_EXECUTABLE = 'Atelier';
  * readlink exists; otherwise only shell built-ins are used, so it runs with any PATH.
  */
 function posixCommand(target: Target): string {
+  const root = target.daemonRoot ? `$here/${target.daemonRoot}` : '$here';
   return `#!/bin/sh
 # atelier: the Atelier command line (atelier --help). Runs the Node.js inside this folder.
 self=$0
 if command -v readlink >/dev/null 2>&1; then self=$(readlink -f -- "$0" 2>/dev/null || printf '%s' "$0"); fi
 case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
 here=$(CDPATH= cd -- "$here" && pwd) || exit 1
-exec "$here/${LAYOUT.runtimeDir}/${target.nodeExe}" "$here/${LAYOUT.bundleFile}" "$@"
+exec "${root}/${LAYOUT.runtimeDir}/${target.nodeExe}" "${root}/${LAYOUT.bundleFile}" "$@"
 `;
 }
 
@@ -60,12 +61,15 @@ function windowsLauncher(target: Target): string {
   ].join('\r\n');
 }
 
-/** Inside Atelier.app: the folder that holds the app is the package; run its `atelier start`. */
-function macAppExecutable(): string {
+/**
+ * Atelier.app's executable: `atelier start` with the Node.js and daemon inside the app's own
+ * Resources, so the app runs wherever it is (moved to /Applications, or translocated).
+ */
+function macAppExecutable(target: Target): string {
   return `#!/bin/sh
-# Atelier.app's executable: the package folder holds this app; start the menu-bar app from it.
-here=$(CDPATH= cd -- "\${0%/*}/../../.." && pwd) || exit 1
-exec "$here/atelier" start
+# Atelier.app's executable: starts the menu-bar app with the Node.js inside this app.
+here=$(CDPATH= cd -- "\${0%/*}/../Resources" && pwd) || exit 1
+exec "$here/${LAYOUT.runtimeDir}/${target.nodeExe}" "$here/${LAYOUT.bundleFile}" start
 `;
 }
 
@@ -95,7 +99,7 @@ export function launcherFiles(target: Target, version: string): LauncherFile[] {
         { path: 'atelier', text: posixCommand(target), executable: true },
         { path: 'Atelier.app/Contents/Info.plist', text: infoPlist(version, MAC_APP_EXECUTABLE), executable: false },
         { path: 'Atelier.app/Contents/PkgInfo', text: 'APPL????', executable: false },
-        { path: `Atelier.app/Contents/MacOS/${MAC_APP_EXECUTABLE}`, text: macAppExecutable(), executable: true },
+        { path: `Atelier.app/Contents/MacOS/${MAC_APP_EXECUTABLE}`, text: macAppExecutable(target), executable: true },
       ];
     case 'win32':
       return [

@@ -58,34 +58,39 @@ export async function packageAsync(options: PackageOptions): Promise<BuiltArchiv
   await mkdir(work, { recursive: true });
   await mkdir(options.cacheDir, { recursive: true });
   const weights = options.withWeights ? await weightsToBundleAsync(options.withWeights) : undefined;
-  // What every platform shares, built once: the daemon bundle and the two plugins.
+  // What every platform shares, built once: the Figma plugin (for the unpacked folder), the
+  // daemon bundle and the Photopea panel it serves (for the target's daemonRoot).
   const common = join(options.outDir, '.common');
+  const figma = join(common, 'figma');
+  const daemon = join(common, 'daemon');
   await rm(common, { recursive: true, force: true });
-  const bundled = await bundleDaemonAsync(REPO_ROOT, common, version);
-  await buildPluginAsync({ outDir: join(common, 'plugin', 'dist'), minify: true });
-  await buildPhotopeaAsync({ outDir: join(common, 'photopea', 'dist'), minify: true });
-  await copyFile(join(REPO_ROOT, 'manifest.json'), join(common, 'manifest.json'));
-  await copyFile(join(REPO_ROOT, 'photopea', 'icon.svg'), join(common, 'photopea', 'icon.svg'));
+  const bundled = await bundleDaemonAsync(REPO_ROOT, daemon, version);
+  await buildPluginAsync({ outDir: join(figma, 'plugin', 'dist'), minify: true });
+  await copyFile(join(REPO_ROOT, 'manifest.json'), join(figma, 'manifest.json'));
+  await buildPhotopeaAsync({ outDir: join(daemon, 'photopea', 'dist'), minify: true });
+  await copyFile(join(REPO_ROOT, 'photopea', 'icon.svg'), join(daemon, 'photopea', 'icon.svg'));
 
   const built: BuiltArchive[] = [];
   for (const id of options.targets) {
     const target = TARGETS[id];
     const folderName = packageFolderName(version, id);
     const root = join(work, folderName);
+    const daemonRoot = join(root, target.daemonRoot);
     await rm(root, { recursive: true, force: true });
-    await cp(common, root, { recursive: true });
+    await cp(figma, root, { recursive: true });
+    await cp(daemon, daemonRoot, { recursive: true });
     const nodeDir = await unpackedPackageAsync(NODE_PACKAGES[id].spec, options.cacheDir);
-    await mkdir(join(root, LAYOUT.runtimeDir), { recursive: true });
-    await copyFile(join(nodeDir, NODE_PACKAGES[id].binary), join(root, LAYOUT.runtimeDir, target.nodeExe));
-    await chmod(join(root, LAYOUT.runtimeDir, target.nodeExe), 0o755);
-    const copied = await copyNativePartsAsync(REPO_ROOT, root, target, options.cacheDir);
+    await mkdir(join(daemonRoot, LAYOUT.runtimeDir), { recursive: true });
+    await copyFile(join(nodeDir, NODE_PACKAGES[id].binary), join(daemonRoot, LAYOUT.runtimeDir, target.nodeExe));
+    await chmod(join(daemonRoot, LAYOUT.runtimeDir, target.nodeExe), 0o755);
+    const copied = await copyNativePartsAsync(REPO_ROOT, daemonRoot, target, options.cacheDir);
     for (const file of launcherFiles(target, version)) {
       await mkdir(dirname(join(root, file.path)), { recursive: true });
       await writeFile(join(root, file.path), file.text, { mode: file.executable ? 0o755 : 0o644 });
       await chmod(join(root, file.path), file.executable ? 0o755 : 0o644);
     }
-    if (weights) await cp(weights.source, join(root, BUNDLED_WEIGHTS_DIR, weights.name), { recursive: true });
-    await writeLicencesAsync(root, {
+    if (weights) await cp(weights.source, join(daemonRoot, BUNDLED_WEIGHTS_DIR, weights.name), { recursive: true });
+    await writeLicencesAsync(daemonRoot, {
       nodeLicenceFile: await nodeLicenceFileAsync(id, options.cacheDir),
       packageDirs: [...bundled.bundledPackageDirs, ...copied.map((c) => c.dir)],
       libvipsDir: copied.find((c) => c.name === target.sharpPackages.at(-1))!.dir,
@@ -129,10 +134,10 @@ function folderReadme(version: string, target: Target): string {
 ${open}: Atelier starts in the ${target.os === 'darwin' ? 'menu bar' : 'tray'} and shows a pairing code.
 Figma: Plugins > Development > Import plugin from manifest…, then pick manifest.json in this folder.
 Photopea: the tray's "Open Photopea" item.
-Keep this folder together; to upgrade, unpack the new version and open it (pairing and settings stay).
+${target.os === 'darwin' ? 'Atelier.app holds all it runs: you may move it to Applications (keep manifest.json and plugin/ together for Figma).' : 'Keep this folder together.'} To upgrade, unpack the new version and open it (pairing and settings stay).
 
 ${target.onnxRuntime ? '' : 'ONNX Runtime publishes no build for this platform: Atelier runs its TensorFlow.js engine here, several times slower.\n'}Command line: ${command} --help  (stylize, doctor, start [--headless] [--port N], --version)
-Licences: licences/THIRD-PARTY-NOTICES.txt
+Licences: ${[target.daemonRoot, LAYOUT.licencesDir].filter(Boolean).join('/')}/THIRD-PARTY-NOTICES.txt
 `;
 }
 

@@ -37,14 +37,24 @@ export interface Target {
    * no ONNX Runtime and the daemon's `auto` engine is TensorFlow.js (wasm), several times slower.
    */
   onnxRuntime: boolean;
+  /**
+   * Where Node.js, the daemon and its notices go, relative to the unpacked folder. On macOS,
+   * inside Atelier.app: Gatekeeper runs a downloaded app from a read-only copy of the bundle
+   * alone (App Translocation), and designers move apps to /Applications, so the app must hold
+   * all it runs. The Figma plugin stays beside it, where Figma's file dialog can reach it.
+   */
+  daemonRoot: string;
 }
 
+/** The Mac app's resources folder, which holds everything it runs. */
+export const MAC_APP_RESOURCES = 'Atelier.app/Contents/Resources';
+
 export const TARGETS: Readonly<Record<TargetId, Target>> = {
-  'linux-x64': { id: 'linux-x64', os: 'linux', cpu: 'x64', sharpPackages: ['@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'], trayHelper: 'tray_linux_release', archive: 'tar.gz', nodeExe: 'node', onnxRuntime: true },
-  'win-x64': { id: 'win-x64', os: 'win32', cpu: 'x64', sharpPackages: ['@img/sharp-win32-x64'], trayHelper: 'tray_windows_release.exe', archive: 'zip', nodeExe: 'node.exe', onnxRuntime: true },
-  'darwin-arm64': { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', sharpPackages: ['@img/sharp-darwin-arm64', '@img/sharp-libvips-darwin-arm64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node', onnxRuntime: true },
+  'linux-x64': { id: 'linux-x64', os: 'linux', cpu: 'x64', sharpPackages: ['@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'], trayHelper: 'tray_linux_release', archive: 'tar.gz', nodeExe: 'node', onnxRuntime: true, daemonRoot: '' },
+  'win-x64': { id: 'win-x64', os: 'win32', cpu: 'x64', sharpPackages: ['@img/sharp-win32-x64'], trayHelper: 'tray_windows_release.exe', archive: 'zip', nodeExe: 'node.exe', onnxRuntime: true, daemonRoot: '' },
+  'darwin-arm64': { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', sharpPackages: ['@img/sharp-darwin-arm64', '@img/sharp-libvips-darwin-arm64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node', onnxRuntime: true, daemonRoot: MAC_APP_RESOURCES },
   // Intel Macs: onnxruntime-node 1.30 ships no darwin/x64 binary, so this package runs the tfjs engine.
-  'darwin-x64': { id: 'darwin-x64', os: 'darwin', cpu: 'x64', sharpPackages: ['@img/sharp-darwin-x64', '@img/sharp-libvips-darwin-x64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node', onnxRuntime: false },
+  'darwin-x64': { id: 'darwin-x64', os: 'darwin', cpu: 'x64', sharpPackages: ['@img/sharp-darwin-x64', '@img/sharp-libvips-darwin-x64'], trayHelper: 'tray_darwin_release', archive: 'zip', nodeExe: 'node', onnxRuntime: false, daemonRoot: MAC_APP_RESOURCES },
 };
 
 /**
@@ -60,7 +70,7 @@ export const packageFolderName = (version: string, id: TargetId): string => `Ate
 
 export const archiveName = (version: string, target: Target): string => `${packageFolderName(version, target.id)}.${target.archive}`;
 
-/** Where things go inside the unpacked folder (launchers and the test read the same names). */
+/** Where things go inside a target's daemonRoot (launchers and the test read the same names). */
 export const LAYOUT = {
   runtimeDir: 'runtime',
   appDir: 'app',

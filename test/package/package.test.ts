@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
@@ -209,13 +209,16 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
+const MAC_RESOURCES = 'Atelier.app/Contents/Resources';
+
 describe('every archive', () => {
   const expected = {
-    'linux-x64': { format: 'elf', arch: 'x64', node: 'runtime/node', os: 'linux', ort: true },
-    'win-x64': { format: 'pe', arch: 'x64', node: 'runtime/node.exe', os: 'win32', ort: true },
-    'darwin-arm64': { format: 'mach-o', arch: 'arm64', node: 'runtime/node', os: 'darwin', ort: true },
+    'linux-x64': { format: 'elf', arch: 'x64', node: 'runtime/node', os: 'linux', ort: true, root: '' },
+    'win-x64': { format: 'pe', arch: 'x64', node: 'runtime/node.exe', os: 'win32', ort: true, root: '' },
+    // A Mac app holds all it runs (Gatekeeper may run it from a copy of the bundle alone).
+    'darwin-arm64': { format: 'mach-o', arch: 'arm64', node: 'runtime/node', os: 'darwin', ort: true, root: MAC_RESOURCES },
     // onnxruntime-node 1.30 has no Intel Mac binary: that package carries no ONNX Runtime.
-    'darwin-x64': { format: 'mach-o', arch: 'x64', node: 'runtime/node', os: 'darwin', ort: false },
+    'darwin-x64': { format: 'mach-o', arch: 'x64', node: 'runtime/node', os: 'darwin', ort: false, root: MAC_RESOURCES },
   } as const;
 
   test('every file a launcher names is there, and the scripts that run are executable', async () => {
@@ -235,9 +238,12 @@ describe('every archive', () => {
       if (!launcher.endsWith('.cmd') && !launcher.endsWith('.vbs')) assert.ok(await isExecutable(join(folder, launcher)), `${target}/${launcher} is executable`);
       const named = launcher === 'Atelier.desktop' ? desktopNamedPaths(text) : namedPaths(text);
       assert.ok(named.length > 0, `${launcher} names files`);
+      // `$here` is the script's folder, or the folder it changes to relative to its own (${0%/*}/…).
+      const base = join(folder, dirname(launcher), /"\$\{0%\/\*\}\/([^"]*)"/.exec(text)?.[1] ?? '');
       for (const path of named) {
-        assert.ok(existsSync(join(folder, path)), `${target}/${launcher} names ${path}, which is there`);
-        if (target !== 'win-x64' && !path.endsWith('.mjs')) assert.ok(await isExecutable(join(folder, path)), `${target}: ${path} is executable`);
+        assert.ok(existsSync(join(base, path)), `${target}/${launcher} names ${path}, which is there`);
+        if (launcher.startsWith('Atelier.app/')) assert.ok(join(base, path).startsWith(join(folder, 'Atelier.app/')), `${path}: the app holds what it runs`);
+        if (target !== 'win-x64' && !path.endsWith('.mjs')) assert.ok(await isExecutable(join(base, path)), `${target}: ${path} is executable`);
       }
     }
     const desktop = join(folderOf('linux-x64'), 'Atelier.desktop');
@@ -247,9 +253,9 @@ describe('every archive', () => {
     }
     assert.match(await readFile(join(folderOf('win-x64'), 'Atelier.vbs'), 'utf8'), /\.Run .* start", 0, False\r?$/m, 'atelier start, window style 0: no console window');
     for (const target of Object.keys(expected)) {
-      for (const file of ['manifest.json', 'plugin/dist/code.js', 'plugin/dist/ui.html', 'photopea/dist/index.html', 'app/daemon/onnx-worker-bootstrap.mjs']) {
-        assert.ok(existsSync(join(folderOf(target), file)), `${target} carries ${file}`);
-      }
+      for (const file of ['manifest.json', 'plugin/dist/code.js', 'plugin/dist/ui.html']) assert.ok(existsSync(join(folderOf(target), file)), `${target} carries ${file}`);
+      const root = join(folderOf(target), expected[target as keyof typeof expected].root);
+      for (const file of ['photopea/dist/index.html', 'app/daemon/onnx-worker-bootstrap.mjs']) assert.ok(existsSync(join(root, file)), `${target} carries ${file}`);
     }
   });
 
@@ -269,7 +275,7 @@ describe('every archive', () => {
 
   test('Node.js and every native module are built for the archive\'s platform, and only its ONNX Runtime is there', async () => {
     for (const [target, want] of Object.entries(expected)) {
-      const folder = folderOf(target);
+      const folder = join(folderOf(target), want.root);
       const node = binaryFormat(await readFile(join(folder, want.node)));
       assert.deepEqual(node, { format: want.format, archs: [want.arch] }, `${target}: ${want.node}`);
       const natives = (await filesUnder(join(folder, 'app'))).filter((f) => /\.(node|dll|dylib)$|\.so(\.\d+)*$|tray_(linux|darwin|windows)_release/.test(f));
@@ -295,7 +301,7 @@ describe('every archive', () => {
 
   test('the notices cover Node.js, libvips (LGPL), ONNX Runtime, the VGG-19 weights and every npm package inside', async () => {
     for (const target of Object.keys(expected)) {
-      const folder = folderOf(target);
+      const folder = join(folderOf(target), expected[target as keyof typeof expected].root);
       const notices = await readFile(join(folder, 'licences/THIRD-PARTY-NOTICES.txt'), 'utf8');
       assert.match(notices, /Node\.js is licensed for use as follows/);
       if (expected[target as keyof typeof expected].ort) assert.match(notices, /ONNX Runtime/);
