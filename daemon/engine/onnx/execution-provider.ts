@@ -40,7 +40,7 @@ const AUTO_ORDER: Partial<Record<NodeJS.Platform, ExecutionProviderName[]>> = {
 
 const HOW_TO_ENABLE: Record<Exclude<ExecutionProviderName, 'cpu'>, string> = {
   cuda:
-    'CUDA needs Linux x64, an NVIDIA driver with CUDA 12 and cuDNN 9, and onnxruntime-node\'s CUDA libraries: run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` once with internet access (the project\'s .npmrc skips that download by default)',
+    'CUDA needs Linux x64, an NVIDIA driver with CUDA 12 and cuDNN 9, and onnxruntime-node\'s CUDA libraries: run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` once with internet access (the project\'s package.json allowScripts skips that download by default)',
   webgpu:
     'WebGPU needs a GPU driver with Vulkan (Linux: the vendor\'s driver and the Vulkan loader, Debian/Ubuntu package libvulkan1), Direct3D 12 (Windows 10 or later) or Metal (macOS); `atelier doctor` says what this machine has',
   dml: 'DirectML needs Windows 10 1903 or later with a DirectX 12 GPU',
@@ -106,7 +106,7 @@ function libraryFound(file: string): boolean {
 /**
  * A provider's library that is certainly absent, said without asking onnxruntime, which would
  * log a load failure to stderr on every start under 'auto': onnxruntime-node's CUDA provider
- * (downloaded by its install step, which this project's .npmrc skips), WebGPU's Vulkan loader
+ * (downloaded by its install step, which this project's package.json allowScripts skips), WebGPU's Vulkan loader
  * on Linux (Dawn prints "Couldn't load Vulkan" otherwise), a provider this build lacks.
  */
 export function missingProviderLibrary(name: ExecutionProviderName): string | undefined {
