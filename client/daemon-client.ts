@@ -23,7 +23,7 @@ import {
 import { randomBytes } from '@noble/hashes/utils.js';
 import { IMPOSTOR_SENTENCE, WRONG_CODE_SENTENCE, backoffMs, type ConnectionState } from './connection-state.ts';
 import { urlWithHint } from './key-hint.ts';
-import { ESTIMATE_CAPABILITY } from './limits.ts';
+import { ESTIMATE_CAPABILITY, JOBS_CAPABILITY } from './limits.ts';
 import { isProver, type KeyProver, type KeyStore, type LoadedKey, type StoredKey } from './key-store.ts';
 import { SOCKET_OPEN, frameData, type SocketLike } from './socket-like.ts';
 
@@ -167,6 +167,32 @@ export class DaemonClient {
   /** Asks what a job would take; false when not ready or the daemon lacks the `estimate` capability. */
   estimate(message: EstimateMessage): boolean {
     if (this.state.kind !== 'ready' || !this.isOpen() || !this.welcome?.capabilities.includes(ESTIMATE_CAPABILITY)) return false;
+    this.send(message);
+    return true;
+  }
+
+  /** Whether the daemon keeps jobs past the panel (the `jobs` capability). */
+  get keepsJobs(): boolean {
+    return this.welcome?.capabilities.includes(JOBS_CAPABILITY) ?? false;
+  }
+
+  /** Asks for this pairing's jobs in `document` (answered by `jobs`); false when not ready or the daemon lacks `jobs`. */
+  listJobs(document: string): boolean {
+    return this.sendJobsMessage({ type: 'list-jobs', document });
+  }
+
+  /** Follows a running job again, or has a finished one's results sent again. */
+  reattach(jobId: string): boolean {
+    return this.sendJobsMessage({ type: 'reattach', jobId });
+  }
+
+  /** The job's results are in the document (or dropped): the daemon forgets them. */
+  placed(jobId: string): boolean {
+    return this.sendJobsMessage({ type: 'placed', jobId });
+  }
+
+  private sendJobsMessage(message: ClientMessage): boolean {
+    if (this.state.kind !== 'ready' || !this.isOpen() || !this.keepsJobs) return false;
     this.send(message);
     return true;
   }

@@ -32,6 +32,11 @@ export const STYLE_SCALE_CAPABILITY = 'style-scale';
 export const COLORS_CAPABILITY = 'colors';
 /** Daemons that answer `estimate` (the time and memory of a job before Apply) announce this. */
 export const ESTIMATE_CAPABILITY = 'estimate';
+/**
+ * The daemon keeps jobs with a placement past the panel (protocol README, "Jobs that outlive the
+ * panel"): stylize takes `placement`, and `list-jobs`, `reattach` and `placed` are understood.
+ */
+export const JOBS_CAPABILITY = 'jobs';
 
 /** Engine preset used when the designer has not picked one (the daemon's default). */
 export const DEFAULT_ENGINE_PRESET = 'atelier';

@@ -1,6 +1,6 @@
-import { LIMITS, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../protocol/index.ts';
+import { LIMITS, type Placement, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../protocol/index.ts';
 import type { JobOptions } from './job-options.ts';
-import { COLORS_CAPABILITY, DEFAULT_STYLE_STRENGTH, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from './limits.ts';
+import { COLORS_CAPABILITY, DEFAULT_STYLE_STRENGTH, JOBS_CAPABILITY, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from './limits.ts';
 
 /** A PNG the editor exported, with its size in pixels. */
 export interface ExportedImage {
@@ -15,6 +15,13 @@ export interface StyleJob {
   content: ExportedImage;
   style: ExportedImage;
   options: JobOptions;
+  /** Where its result goes, for a daemon that keeps jobs past the panel (`jobs`); absent: it ends with the connection. */
+  placement?: Placement;
+}
+
+/** Whether the daemon keeps jobs past the panel (list-jobs, reattach, placed). */
+export function jobsOutlivePanel(welcome: WelcomeMessage | null): boolean {
+  return welcome?.capabilities.includes(JOBS_CAPABILITY) ?? false;
 }
 
 /** Whether the daemon takes a relative style strength (daemons before `styleScale` do not). */
@@ -77,6 +84,7 @@ export function buildStylizeRequest(job: StyleJob, welcome: WelcomeMessage | nul
     content: [{ id: contentId, mime: 'image/png', width: job.content.width, height: job.content.height }],
     styles: [{ image: { id: styleId, mime: 'image/png', width: job.style.width, height: job.style.height }, weight: 1 }],
     options,
+    ...(job.placement && jobsOutlivePanel(welcome) ? { placement: job.placement } : {}),
   };
   return { message, images: new Map([[contentId, job.content.png], [styleId, job.style.png]]) };
 }

@@ -61,4 +61,10 @@ export const PLUGIN_DATA_KEYS = {
 export const FILE_DATA_KEYS = {
   /** The chosen style layer (main/style-choice.ts). */
   style: 'atelier.style',
+  /**
+   * A random id for this file, made at its first job (main/placement.ts): the daemon lists a
+   * file's waiting results by it. figma.fileKey is for private plugins only, and a file's name
+   * changes; node ids repeat across files.
+   */
+  document: 'atelier.document',
 } as const;

@@ -286,7 +286,8 @@ export class JobService {
     if (outcome === 'cancelled' && reason === 'shutdown') return;
     const relay = job.sink as JobRelay;
     try {
-      if (outcome === 'cancelled') {
+      // Cancelled, or failed in front of a panel that showed the error: nothing left to place.
+      if (outcome === 'cancelled' || (outcome === 'failed' && relay.followed)) {
         await this.o.store.deleteAsync(job.id);
         return;
       }

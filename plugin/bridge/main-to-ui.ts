@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bytesSchema } from './bytes.ts';
 import { jobOptionsSchema } from '../../client/job-options.ts';
 import { storedKeySchema } from '../../client/key-store.ts';
+import { placementSchema } from '../../protocol/client-messages.ts';
 
 /** Messages the main (sandbox) code sends to the UI iframe. */
 
@@ -47,6 +48,8 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     daemonUrl: z.string(),
     /** Start as soon as the daemon is ready (the relaunch button). */
     autoStart: z.boolean(),
+    /** This file's id in the daemon's job list (main/placement.ts); '' before the file's first job. */
+    document: z.string().max(200),
   }),
   z.object({ type: z.literal('selection'), selection: selectionSummarySchema }),
   z.object({
@@ -70,6 +73,8 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     options: jobOptionsSchema,
     /** Set when the requested size was reduced (Figma's 4096 px limit): a sentence to show. */
     capNote: z.string().nullable(),
+    /** Where its result goes, kept by the daemon so that a later panel can insert it (issue 32). */
+    placement: placementSchema,
   }),
   z.object({ type: z.literal('job-inserted'), jobId: id, nodeId: id, name: z.string() }),
   z.object({
@@ -78,6 +83,12 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     failed: z.array(z.object({ name: z.string(), message: z.string() })),
     cancelled: z.boolean(),
   }),
+  /** A result that waited in Atelier is in the file now: the UI tells the daemon (`placed`). */
+  z.object({ type: z.literal('result-placed'), jobId: id, nodeId: id, name: z.string() }),
+  /** A waiting result's source layer was deleted: the UI offers it at its old place, or to drop it. */
+  z.object({ type: z.literal('result-orphaned'), jobId: id, name: z.string() }),
+  /** A waiting result could not be placed (its record is unreadable, Figma refused it). */
+  z.object({ type: z.literal('result-not-placed'), jobId: id, message: z.string() }),
   /** Something the designer must fix before a run (empty selection, missing style layer). */
   z.object({ type: z.literal('problem'), code: z.string(), message: z.string() }),
 ]);

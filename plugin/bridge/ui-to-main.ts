@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bytesSchema } from './bytes.ts';
 import { jobOptionsSchema } from '../../client/job-options.ts';
 import { storedKeySchema } from '../../client/key-store.ts';
+import { LIMITS } from '../../protocol/sandbox.ts';
 
 /** Messages the UI iframe sends to the main (sandbox) code. */
 
@@ -24,6 +25,13 @@ export const uiToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job-result'), jobId: id, png: bytesSchema }),
   /** The daemon (or the connection) failed a job; the batch moves on. */
   z.object({ type: z.literal('job-failed'), jobId: id, code: z.string().max(64), message: z.string().max(2000) }),
+  /**
+   * A result that waited in Atelier (issue 32), with the placement data the job was sent with:
+   * inserted above its source; with `orphan: 'insert'`, at its old place when the source is gone.
+   */
+  z.object({ type: z.literal('place-result'), jobId: id, data: z.string().max(LIMITS.MAX_PLACEMENT_DATA_CHARS), png: bytesSchema, orphan: z.enum(['ask', 'insert']) }),
+  /** A waiting result was dropped (or did not finish): its source's "Insert styled result" button goes. */
+  z.object({ type: z.literal('dismiss-result'), data: z.string().max(LIMITS.MAX_PLACEMENT_DATA_CHARS) }),
   /** Stop the batch: the running job's result is discarded and nothing further is inserted. */
   z.object({ type: z.literal('cancel') }),
   /** Persist (or forget, with null) the daemon pairing key, in clientStorage. */

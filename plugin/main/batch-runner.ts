@@ -7,6 +7,8 @@ import type { HostApi, HostSceneNode } from './figma-host.ts';
 import { insertResult } from './insert-result.ts';
 import { PluginError } from './plugin-error.ts';
 import { planExport } from './working-size.ts';
+import { markWaiting, placementFor } from './placement.ts';
+import { pageOf } from './style-layers.ts';
 
 export interface BatchRequest {
   targets: HostSceneNode[];
@@ -127,6 +129,7 @@ export class BatchRunner {
     } catch (error) {
       batch.failed.push({ name: target.name, message: messageOf(error) });
     }
+    markWaiting(target, false);
     batch.index++;
     await this.advanceAsync(batch);
     return true;
@@ -136,7 +139,9 @@ export class BatchRunner {
     const batch = this.batch;
     if (!batch || batch.cancelled || batch.pendingJobId !== jobId) return false;
     batch.pendingJobId = null;
-    batch.failed.push({ name: batch.request.targets[batch.index]!.name, message });
+    const target = batch.request.targets[batch.index]!;
+    markWaiting(target, false);
+    batch.failed.push({ name: target.name, message });
     batch.index++;
     await this.advanceAsync(batch);
     return true;
@@ -147,6 +152,8 @@ export class BatchRunner {
     const batch = this.batch;
     if (!batch) return;
     batch.cancelled = true;
+    // The awaited job is cancelled in Atelier too (the UI says so): nothing will wait for it.
+    if (batch.pendingJobId !== null) markWaiting(batch.request.targets[batch.index]!, false);
     batch.pendingJobId = null;
     this.finish(batch);
   }
@@ -161,6 +168,9 @@ export class BatchRunner {
         const jobId = `job-${batch.id}-${batch.index}`;
         batch.pendingJobId = jobId;
         batch.pendingRegion = content.region;
+        const placement = placementFor(this.api, target, pageOf(target)?.id ?? this.api.currentPage.id, content.region.bounds, batch.request.style, options);
+        // Until its result is in the file: the panel may close, the job goes on in Atelier.
+        markWaiting(target, true);
         this.post({
           type: 'job',
           jobId,
@@ -171,6 +181,7 @@ export class BatchRunner {
           style: batch.stylePng,
           options,
           capNote: content.capNote,
+          placement,
         });
         return;
       } catch (error) {

@@ -8,4 +8,6 @@ export const MENU_COMMANDS = {
 
 export const RELAUNCH_COMMANDS = {
   restyle: 'restyle',
+  /** On a source while its result waits in Atelier (issue 32): opening the plugin inserts it. */
+  insertResult: 'insert-result',
 } as const;

@@ -42,6 +42,9 @@ export interface HostSceneNode {
   readonly layoutMode?: string;
   exportAsync?(settings: ExportSettingsImage): Promise<Uint8Array>;
   getPluginData(key: string): string;
+  /** Each call replaces every button this plugin put on the layer (plugin-api.d.ts, setRelaunchData). */
+  setRelaunchData(data: { [command: string]: string }): void;
+  getRelaunchData(): { [command: string]: string };
 }
 
 /** Where a layer can live: a page or a container layer. */
@@ -85,7 +88,6 @@ export interface HostRectangle extends HostSceneNode {
   relativeTransform: Transform;
   resize(width: number, height: number): void;
   setPluginData(key: string, value: string): void;
-  setRelaunchData(data: { [command: string]: string }): void;
   remove(): void;
 }
 

@@ -1,9 +1,9 @@
 import type { JobOptions } from '../bridge/index.ts';
 import { FIGMA_MAX_IMAGE_SIDE, PLUGIN_DATA_KEYS } from '../limits.ts';
 import { readPngSize } from '../../protocol/sandbox.ts';
-import type { Rect } from '@figma/plugin-typings/plugin-api-standalone.js';
+import type { Rect, Transform } from '@figma/plugin-typings/plugin-api-standalone.js';
 import { coordinateContainerOf, resultAnchorOf } from './export-region.ts';
-import type { HostApi, HostRectangle, HostSceneNode } from './figma-host.ts';
+import type { HostApi, HostPage, HostParent, HostRectangle, HostSceneNode } from './figma-host.ts';
 import { PluginError } from './plugin-error.ts';
 import { RELAUNCH_COMMANDS } from './commands.ts';
 import { relaunchDescription, resultName } from './result-name.ts';
@@ -20,6 +20,9 @@ export interface InsertRequest {
   png: Uint8Array;
 }
 
+/** A result whose source was deleted while it waited in Atelier: what is left of its request. */
+export type OrphanRequest = Omit<InsertRequest, 'source'> & { sourceId: string; sourceName: string };
+
 function indexInParent(node: HostSceneNode): number {
   const siblings = node.parent?.children;
   if (!siblings) return -1;
@@ -35,6 +38,10 @@ function checkInsertable(source: HostSceneNode, png: Uint8Array): void {
   if (isInsideInstance(source)) {
     throw new PluginError('inside-instance', `“${source.name}” is inside a component instance, where Figma does not allow new layers. Select the instance itself.`);
   }
+  checkImage(png);
+}
+
+function checkImage(png: Uint8Array): void {
   const size = readPngSize(png);
   if (!size) throw new PluginError('bad-result', 'The daemon sent back an image Figma cannot read, so nothing was added. Try again.');
   if (Math.max(size.width, size.height) > FIGMA_MAX_IMAGE_SIDE) {
@@ -56,29 +63,46 @@ export function insertResult(api: HostApi, request: InsertRequest): HostRectangl
   checkInsertable(source, png);
   const anchor = resultAnchorOf(source);
   const parent = anchor.parent!;
-  const index = indexInParent(anchor);
   // The region is on the page; the rectangle is positioned in its container's space, which
   // may be moved or rotated.
   const container = coordinateContainerOf(parent);
   const toContainer = invertTransform(container.absoluteTransform ?? IDENTITY_TRANSFORM);
+  return placeRect(api, parent, indexInParent(anchor) + 1, multiplyTransforms(toContainer, translation(region.x, region.y)), {
+    ...request,
+    sourceId: source.id,
+    sourceName: source.name,
+  });
+}
+
+/**
+ * A waiting result whose source is gone, as a new layer at the top of `page`, covering the
+ * region its pixels came from (page coordinates), the designer having asked for it.
+ */
+export function insertOrphanResult(api: HostApi, page: HostPage, request: OrphanRequest): HostRectangle {
+  checkImage(request.png);
+  return placeRect(api, page, page.children.length, translation(request.region.x, request.region.y), request);
+}
+
+function placeRect(api: HostApi, parent: HostParent, index: number, transform: Transform, request: OrphanRequest): HostRectangle {
+  const { png, region } = request;
   // createImage validates the bytes; doing it first means a bad image leaves no trace.
   const image = api.createImage(png);
   // Close whatever the designer did before, so that one undo removes exactly this result.
   api.commitUndo();
   const rect = api.createRectangle();
   try {
-    rect.name = resultName(source.name, request.styleName);
+    rect.name = resultName(request.sourceName, request.styleName);
     rect.resize(region.width, region.height);
     rect.fills = [{ type: 'IMAGE', imageHash: image.hash, scaleMode: 'FILL' }];
-    parent.insertChild(index + 1, rect);
+    parent.insertChild(index, rect);
     // In an auto-layout parent a new child would join the flow and push its siblings around.
     if (parent.layoutMode !== undefined && parent.layoutMode !== 'NONE') rect.layoutPositioning = 'ABSOLUTE';
-    rect.relativeTransform = multiplyTransforms(toContainer, translation(region.x, region.y));
-    rect.setPluginData(PLUGIN_DATA_KEYS.source, source.id);
+    rect.relativeTransform = transform;
+    rect.setPluginData(PLUGIN_DATA_KEYS.source, request.sourceId);
     rect.setPluginData(PLUGIN_DATA_KEYS.style, request.styleNodeId);
     rect.setPluginData(PLUGIN_DATA_KEYS.options, JSON.stringify(request.options));
     rect.setRelaunchData({
-      [RELAUNCH_COMMANDS.restyle]: relaunchDescription(source.name, request.styleName),
+      [RELAUNCH_COMMANDS.restyle]: relaunchDescription(request.sourceName, request.styleName),
     });
   } catch (error) {
     rect.remove();

@@ -4,6 +4,8 @@ import { BatchRunner } from './batch-runner.ts';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from './commands.ts';
 import type { HostApi, HostSceneNode } from './figma-host.ts';
 import { PluginError } from './plugin-error.ts';
+import { dismissWaitingAsync, placeWaitingAsync } from './place-waiting.ts';
+import { fileDocumentId } from './placement.ts';
 import { sceneNodeByIdAsync } from './scene-node-by-id.ts';
 import { collectTargets, whyNotExportable } from './selection.ts';
 import { loadSettingsAsync, saveSettingsAsync } from './settings-store.ts';
@@ -144,6 +146,7 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
           key: settings.key,
           daemonUrl: DAEMON_URL,
           autoStart: relaunch !== null && relaunch.targets.length > 0,
+          document: fileDocumentId(api, false),
         });
         await postSelectionAsync();
         await postStyleLayersAsync(false);
@@ -181,6 +184,16 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
         return;
       case 'job-failed':
         await runner.acceptFailureAsync(message.jobId, message.message);
+        return;
+      case 'place-result': {
+        const outcome = await placeWaitingAsync(api, message.data, message.png, message.orphan);
+        if (outcome.kind === 'placed') post({ type: 'result-placed', jobId: message.jobId, nodeId: outcome.nodeId, name: outcome.name });
+        else if (outcome.kind === 'orphaned') post({ type: 'result-orphaned', jobId: message.jobId, name: outcome.name });
+        else post({ type: 'result-not-placed', jobId: message.jobId, message: outcome.message });
+        return;
+      }
+      case 'dismiss-result':
+        await dismissWaitingAsync(api, message.data);
         return;
       case 'cancel':
         runner.cancel();

@@ -11,6 +11,9 @@ import type { SocketLike } from '../../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../../client/style-request.ts';
 import { EstimateTracker } from '../../client/estimate.ts';
 import { workingSideFor } from '../../client/job-options.ts';
+import { WaitingJobs } from '../../client/waiting-jobs.ts';
+import { renderWaitingJobs, wireWaitingJobs } from '../../client/waiting-view.ts';
+import { readPlacement } from '../main/placement.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 
@@ -21,6 +24,8 @@ interface ActiveJob {
   total: number;
   targetName: string;
   cancelRequested: boolean;
+  /** The connection dropped while the daemon keeps the job: it is looked for at the next connection. */
+  reconnecting: boolean;
 }
 
 interface Progress {
@@ -64,6 +69,17 @@ export class UiApp {
   private client: DaemonClient | null = null;
   /** The daemon's estimate for the first selected layer with the current options. */
   private readonly estimate = new EstimateTracker('est-');
+  /** This file's jobs that ran on while the panel was closed (issue 32). */
+  private readonly waiting = new WaitingJobs({
+    client: () => this.client,
+    place: (job, orphan) => {
+      const png = job.pngs[0];
+      if (png) this.deps.post({ type: 'place-result', jobId: job.jobId, data: job.data, png, orphan });
+      else this.waiting.notPlaced(job.jobId, 'Atelier sent no image for this result; apply the style again.');
+    },
+    dismiss: (job) => this.deps.post({ type: 'dismiss-result', data: job.data }),
+    changed: () => this.render(),
+  });
 
   constructor(private readonly deps: UiAppOptions) {
     this.wire();
@@ -77,6 +93,7 @@ export class UiApp {
         this.options = message.options;
         this.style = message.style;
         this.autoStart = message.autoStart;
+        this.waiting.document = message.document;
         this.startClient(message.daemonUrl, message.key);
         break;
       case 'selection':
@@ -96,6 +113,17 @@ export class UiApp {
         break;
       case 'job-inserted':
         this.outcome?.inserted.push({ nodeId: message.nodeId, name: message.name });
+        // In the file now: the daemon may forget it (else a later panel would insert it again).
+        if (this.active?.daemonJobId) this.client?.placed(this.active.daemonJobId);
+        break;
+      case 'result-placed':
+        this.waiting.placed(message.jobId);
+        break;
+      case 'result-orphaned':
+        this.waiting.orphaned(message.jobId);
+        break;
+      case 'result-not-placed':
+        this.waiting.notPlaced(message.jobId, message.message);
         break;
       case 'batch-finished':
         this.phase = 'idle';
@@ -122,7 +150,10 @@ export class UiApp {
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
       onState: (state) => {
+        const wasReady = this.connection.kind === 'ready';
         this.connection = state;
+        // Each new connection asks again: jobs may have finished (or the daemon restarted) meanwhile.
+        if (state.kind === 'ready' && !wasReady) this.waiting.refresh();
         this.welcome = welcomeAfter(state, this.welcome);
         this.maybeAutoStart();
         this.render();
@@ -133,7 +164,11 @@ export class UiApp {
       },
       onConnectionLost: () => {
         const active = this.active;
-        if (active && !active.cancelRequested) {
+        if (active && !active.cancelRequested && active.daemonJobId && this.client?.keepsJobs) {
+          // The daemon keeps the job; the next connection follows it again (handleJobList).
+          active.reconnecting = true;
+          this.progress.detail = 'The connection to Atelier dropped; the job goes on there. Reconnecting…';
+        } else if (active && !active.cancelRequested) {
           this.failActive('disconnected', `The connection to Atelier was lost while stylising “${active.targetName}”, so nothing was added for it.`);
         }
         this.render();
@@ -146,7 +181,9 @@ export class UiApp {
   private runJob(job: JobFromMain): void {
     this.phase = 'running';
     this.capNote = job.capNote;
-    this.active = { mainJobId: job.jobId, daemonJobId: null, index: job.index, total: job.total, targetName: job.targetName, cancelRequested: false };
+    this.active = { mainJobId: job.jobId, daemonJobId: null, index: job.index, total: job.total, targetName: job.targetName, cancelRequested: false, reconnecting: false };
+    // The file's id is made at its first job: from now on its jobs can be listed.
+    this.waiting.document ||= job.placement.document;
     this.showPreview(null);
     this.progress = { fraction: job.index / job.total, detail: 'Sending to Atelier…', preview: null };
     const request = buildStylizeRequest(job, this.welcome);
@@ -170,6 +207,8 @@ export class UiApp {
 
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
     if (this.estimate.take(message)) return;
+    if (message.type === 'jobs') return this.handleJobList(message);
+    if (this.waiting.take(message, images)) return;
     const active = this.active;
     if (!active || !this.isActive(message as ServerMessage & { requestId?: string; jobId?: string })) return;
     const step = trackJobStep(message, images, active, (jobId) => this.client?.cancel(jobId));
@@ -202,6 +241,21 @@ export class UiApp {
       case 'error':
         this.failActive(message.code, message.message);
         return;
+    }
+  }
+
+  /** This file's jobs: the panel's own job is followed again after a dropped connection, the rest are the waiting list's. */
+  private handleJobList(message: Extract<JobMessage, { type: 'jobs' }>): void {
+    const own = this.active?.daemonJobId ?? null;
+    const listed = this.waiting.takeList(message, (jobId) => jobId === own);
+    const active = this.active;
+    if (!active?.reconnecting || message.document !== this.waiting.document) return;
+    active.reconnecting = false;
+    if (own && listed.has(own)) {
+      this.client?.reattach(own);
+      this.progress.detail = 'Reconnected; following the job again…';
+    } else {
+      this.failActive('disconnected', `Atelier no longer has the job for “${active.targetName}” (was it restarted without it?), so nothing was added for it.`);
     }
   }
 
@@ -276,6 +330,15 @@ export class UiApp {
 
   private wire(): void {
     wireConnectionPanels(() => this.client);
+    wireWaitingJobs(
+      this.waiting,
+      (job) => {
+        // Apply again: its layer selected, ready for the Apply button.
+        const record = readPlacement(job.data);
+        if (record) this.deps.post({ type: 'focus-node', nodeId: record.sourceId });
+      },
+      () => this.render(),
+    );
     byId('use-selection').addEventListener('click', () => this.deps.post({ type: 'use-selection-as-style' }));
     byId('refresh-styles').addEventListener('click', () => this.deps.post({ type: 'refresh-styles', allPages: this.styleScope.allPages }));
     // Other pages are searched only on request: loading every page of a big file stalls Figma.
@@ -335,6 +398,7 @@ export class UiApp {
 
   render(): void {
     renderConnectionPanels(this.connection);
+    renderWaitingJobs(this.waiting);
     this.renderSelection();
     this.renderStyle();
     this.refreshEstimate();

@@ -20,6 +20,7 @@ function job(options: JobOptions): Extract<MainToUi, { type: 'job' }> {
   return {
     type: 'job', jobId: 'job-1-0', index: 0, total: 1, targetName: 'Hero', capNote: null, options,
     content: { png: content, width: 64, height: 40 }, style: { png: style, width: 64, height: 64 },
+    placement: { document: 'file-1', label: 'Hero · Waves', data: '{}' },
   };
 }
 

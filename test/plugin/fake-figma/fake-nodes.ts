@@ -319,6 +319,11 @@ export class FakeSceneNode extends FakePluginData implements HostSceneNode {
     this.relaunchStore.current = { ...data };
   }
 
+  /** getRelaunchData: what this plugin id set with setRelaunchData (plugin-api.d.ts, BaseNodeMixin.getRelaunchData). */
+  getRelaunchData(): { [command: string]: string } {
+    return { ...this.relaunchStore.current };
+  }
+
   resize(width: number, height: number): void {
     if (!(width >= 0.01 && height >= 0.01)) throw new Error('resize: width and height must be >= 0.01');
     if (isDerived(this.type)) throw new Error('resize: a group or boolean operation is sized by its children');
