@@ -5,7 +5,7 @@
  * Figma does. A mini layers panel and canvas show what the designer would see in the file.
  */
 import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from '../fake-figma/index.ts';
-import { PLUGIN_DATA_KEYS, SETTINGS_KEY } from '../../../plugin/limits.ts';
+import { FILE_DATA_KEYS, PLUGIN_DATA_KEYS, SETTINGS_KEY } from '../../../plugin/limits.ts';
 import { DEFAULT_DAEMON_PORT, readPngSize } from '../../../protocol/index.ts';
 import { withThemeColors, type FigmaTheme } from './figma-theme.ts';
 
@@ -40,6 +40,8 @@ const wave = figma.imageLayer({ name: params.get('style2Name') ?? 'Great Wave', 
 figma.currentPage.appendChild(starry);
 figma.currentPage.appendChild(wave);
 figma.select(hero);
+// The same file opened again (issue 32): its id in the daemon's job list, as the plugin left it.
+if (params.get('document')) figma.root.setPluginData(FILE_DATA_KEYS.document, params.get('document')!);
 figma.storage.set(SETTINGS_KEY, {
   options: { quality: 'custom', size, iterations, styleStrength: 50, preset: 'classic' },
   styleNodeId: null,
@@ -116,6 +118,10 @@ g.harness = {
     const key = (figma.storage.get(SETTINGS_KEY) as { key?: unknown } | undefined)?.key;
     return key ? JSON.stringify(key) : null;
   },
+  /** This file's id in the daemon's job list ('' before its first job). */
+  documentId: () => figma.root.getPluginData(FILE_DATA_KEYS.document),
+  /** Result layers above Hero (a result is inserted once). */
+  resultCount: () => board.childList.filter((n) => n.getPluginData(PLUGIN_DATA_KEYS.source) === hero.id).length,
   layerNames(): string[] {
     return board.childList.map((n) => n.name);
   },
