@@ -97,16 +97,23 @@ export async function startTrayAsync(options: StartTrayOptions): Promise<Tray> {
   });
 
   let shown = rows;
+  let tooltip = trayTooltip(options.status);
   return {
     update(status) {
       if (exited) return;
+      const nextTooltip = trayTooltip(status);
+      if (nextTooltip !== tooltip) {
+        // Only the whole menu carries the tooltip; it changes rarely (pairing, a result ready).
+        tooltip = nextTooltip;
+        void systray.sendAction({ type: 'update-menu', menu: { icon: options.iconFile, isTemplateIcon: false, title: '', tooltip, items } });
+      }
       const next = trayMenuRows(status);
       next.forEach((row, i) => {
         const before = shown[i];
-        if (before && before.title === row.title && before.enabled === row.enabled && before.checked === row.checked) return;
+        if (before && before.title === row.title && before.enabled === row.enabled && before.checked === row.checked && before.hidden === row.hidden) return;
         const item = items[i];
         // systray2 appends a check mark to the title of checked items on Linux: set it afresh.
-        Object.assign(item, { title: row.title, tooltip: row.tooltip, enabled: row.enabled, checked: row.checked ?? false });
+        Object.assign(item, { title: row.title, tooltip: row.tooltip, enabled: row.enabled, checked: row.checked ?? false, hidden: row.hidden ?? false });
         void systray.sendAction({ type: 'update-item', item });
       });
       shown = next;
@@ -137,6 +144,7 @@ function toItem(row: TrayMenuRow): RowItem {
     tooltip: row.tooltip,
     enabled: row.enabled,
     checked: row.checked ?? false,
+    hidden: row.hidden ?? false,
     ...(row.action ? { action: row.action } : {}),
   };
 }

@@ -14,6 +14,32 @@ export interface TrayStatus {
   /** While pairing is open: time left and wrong codes seen (`4 min left, 2 wrong codes`). */
   pairingNote: string | null;
   startAtLogin: boolean;
+  /**
+   * Results of jobs that finished while no plugin window followed them, oldest first (issue 32;
+   * the server's `waitingResults()`); absent or empty: none.
+   */
+  waiting?: ReadonlyArray<WaitingResultLine>;
+}
+
+/** A result waiting for its plugin window: its name and the editor to open. */
+export interface WaitingResultLine {
+  label: string;
+  editor: string;
+}
+
+/**
+ * Rows kept for waiting results (hidden while unused, so rows keep their keys); more results
+ * than this end in a "… and N more" row. A designer waits on a few at a time, not dozens.
+ */
+export const MAX_TRAY_WAITING_ROWS = 4;
+
+/**
+ * What the tray and terminal say when a job finishes with no window following it. systray2
+ * shows no notifications (its helper takes icon, title, tooltip and menu items only), so the
+ * sentence goes to the icon's tooltip, a menu row and the terminal.
+ */
+export function readySentence(result: WaitingResultLine): string {
+  return `${result.label} is ready — open Atelier in ${result.editor} to place it`;
 }
 
 export type TrayAction = 'open-pairing' | 'copy-pairing-code' | 'revoke-clients' | 'open-photopea' | 'open-log' | 'toggle-start-at-login' | 'quit';
@@ -27,6 +53,8 @@ export interface TrayMenuRow {
   checked?: boolean;
   action?: TrayAction;
   separator?: boolean;
+  /** Kept in the menu but not shown (systray2's `hidden`): rows for results not there now. */
+  hidden?: boolean;
 }
 
 /**
@@ -46,6 +74,7 @@ export function trayMenuRows(status: TrayStatus): TrayMenuRow[] {
       tooltip: 'Open connections from the Figma plugin',
       enabled: false,
     },
+    ...waitingRows(status.waiting ?? []),
     separator('sep-1'),
     {
       key: 'pairing-code',
@@ -90,9 +119,28 @@ export function trayMenuRows(status: TrayStatus): TrayMenuRow[] {
   ];
 }
 
-/** The tooltip of the icon itself: the headline and the pairing code. */
+/** The tooltip of the icon itself: the headline, the pairing code, and the newest waiting result. */
 export function trayTooltip(status: TrayStatus): string {
-  return status.pairingCode ? `Atelier: ${status.line} · pairing code ${formatPairingCode(status.pairingCode)}` : `Atelier: ${status.line}`;
+  const newest = status.waiting?.at(-1);
+  const parts = [`Atelier: ${status.line}`];
+  if (status.pairingCode) parts.push(`pairing code ${formatPairingCode(status.pairingCode)}`);
+  if (newest) parts.push(readySentence(newest));
+  return parts.join(' · ');
+}
+
+/** A heading and MAX_TRAY_WAITING_ROWS rows, the unused ones hidden. */
+function waitingRows(waiting: ReadonlyArray<WaitingResultLine>): TrayMenuRow[] {
+  const shown = waiting.length > MAX_TRAY_WAITING_ROWS ? waiting.slice(-(MAX_TRAY_WAITING_ROWS - 1)) : waiting;
+  const more = waiting.length - shown.length;
+  const rows: TrayMenuRow[] = [
+    { key: 'waiting', title: `Waiting to be placed: ${waiting.length}`, tooltip: 'Results that finished while no Atelier window was open', enabled: false, hidden: waiting.length === 0 },
+  ];
+  for (let i = 0; i < MAX_TRAY_WAITING_ROWS; i++) {
+    const result = shown[i];
+    const title = result ? readySentence(result) : more > 0 && i === shown.length ? `… and ${more} older` : '';
+    rows.push({ key: `waiting-${i}`, title: title ? `  ${title}` : ' ', tooltip: 'Open Atelier in that editor, in the same file, to place it', enabled: false, hidden: title === '' });
+  }
+  return rows;
 }
 
 function separator(key: string): TrayMenuRow {
