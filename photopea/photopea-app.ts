@@ -10,12 +10,15 @@ import type { SocketLike } from '../client/socket-like.ts';
 import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
 import { EstimateTracker } from '../client/estimate.ts';
 import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
-import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, OPTIONS_KEY, QUALITY_PRESETS, RESULT_NAME_SEPARATOR, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
+import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, OPTIONS_KEY, QUALITY_PRESETS, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
 import { readReply, summarySchema } from './replies.ts';
 import { describeDocumentScript, type DocumentSummary, type LayerRef } from './scripts.ts';
 import { LatestRead } from './latest-read.ts';
 import { exportLayerAsync, placeResultAsync } from './steps.ts';
+import { WaitingJobs, type WaitingJob } from '../client/waiting-jobs.ts';
+import { renderWaitingJobs, wireWaitingJobs } from '../client/waiting-view.ts';
+import { documentKey, placementOf, readPhotopeaPlacement, resultLayerName } from './placement.ts';
 
 type Style = { kind: 'layer'; layer: LayerRef } | { kind: 'file'; name: string; image: Png };
 
@@ -65,6 +68,13 @@ export class PhotopeaApp {
   private readonly estimate = new EstimateTracker('pp-est-');
   /** Document reads: one in flight at most, the latest ask wins (latest-read.ts). */
   private readonly reads = new LatestRead(() => this.readSummaryAsync());
+  /** The active document's jobs that ran on while the panel was closed (issue 32). */
+  private readonly waiting = new WaitingJobs({
+    client: () => this.client,
+    place: (job) => void this.placeWaitingAsync(job),
+    dismiss: () => undefined,
+    changed: () => this.render(),
+  });
 
   constructor(private readonly deps: PhotopeaAppOptions) {
     const saved = this.readStored(OPTIONS_KEY);
@@ -81,7 +91,10 @@ export class PhotopeaApp {
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
       onState: (state) => {
+        const wasReady = this.connection.kind === 'ready';
         this.connection = state;
+        // Each new connection asks again: jobs may have finished (or the daemon restarted) meanwhile.
+        if (state.kind === 'ready' && !wasReady) this.waiting.refresh();
         this.welcome = welcomeAfter(state, this.welcome);
         this.render();
       },
@@ -90,7 +103,11 @@ export class PhotopeaApp {
         this.render();
       },
       onConnectionLost: () => {
-        if (this.active && this.phase === 'running') this.finish({ kind: 'failed', message: 'The connection to Atelier was lost, so nothing was added. Apply again once it is back.' });
+        if (this.active && this.phase === 'running') {
+          const goesOn = this.client?.keepsJobs && this.active.daemonJobId;
+          // A daemon that keeps jobs runs it on: the panel lists it (From earlier) when it reconnects.
+          this.finish({ kind: 'failed', message: goesOn ? 'The connection to Atelier was lost; the job goes on there and is added when the panel reconnects.' : 'The connection to Atelier was lost, so nothing was added. Apply again once it is back.' });
+        }
       },
       onProtocolError: (text) => console.warn('Atelier panel: daemon message ignored:', text),
     });
@@ -111,6 +128,11 @@ export class PhotopeaApp {
     try {
       this.summary = readReply(await this.deps.photopea.run(describeDocumentScript(MAX_LISTED_LAYERS)), summarySchema);
       this.photopeaProblem = null;
+      const key = documentKey(this.summary.document);
+      if (key !== this.waiting.document) {
+        this.waiting.document = key;
+        this.waiting.refresh();
+      }
       const style = this.style;
       // A style layer keeps its place in the choice when layers above it come and go (found
       // by its name when that is unique); one that is gone or renamed is dropped.
@@ -188,7 +210,8 @@ export class PhotopeaApp {
       }
       this.phase = 'running';
       this.progress.detail = 'Sending to Atelier…';
-      const request = buildStylizeRequest({ jobId: requestId, content, style: styleImage, options: this.options }, this.welcome);
+      const placement = placementOf(summary.document, source, styleName);
+      const request = buildStylizeRequest({ jobId: requestId, content, style: styleImage, options: this.options, placement }, this.welcome);
       if (!this.client?.stylize(request.message, request.images)) {
         this.finish({ kind: 'failed', message: 'Atelier is not connected, so nothing was added. Reconnect and apply again.' });
       }
@@ -200,6 +223,11 @@ export class PhotopeaApp {
 
   private handleJobMessage(message: JobMessage, images: Map<string, Uint8Array>): void {
     if (this.estimate.take(message)) return;
+    if (message.type === 'jobs') {
+      this.waiting.takeList(message, (jobId) => jobId === this.active?.daemonJobId);
+      return;
+    }
+    if (this.waiting.take(message, images)) return;
     const active = this.active;
     if (!active || this.phase !== 'running') return;
     const mine = ('requestId' in message && message.requestId === active.requestId) || ('jobId' in message && message.jobId !== undefined && message.jobId === active.daemonJobId);
@@ -237,12 +265,34 @@ export class PhotopeaApp {
     try {
       const [left, top, right, bottom] = active.source.box;
       const sized = await resizeToPngAsync(pngBlob(png), () => ({ width: right - left, height: bottom - top }));
-      const name = `${active.source.name}${RESULT_NAME_SEPARATOR}${active.styleName}`;
-      const done = await placeResultAsync(this.deps.photopea, active.document, active.source, await dataUrlAsync(sized.png), name);
+      const done = await placeResultAsync(this.deps.photopea, active.document, active.source, await dataUrlAsync(sized.png), resultLayerName(active.source, active.styleName));
+      // In the document now: the daemon may forget it (else the next panel would add it again).
+      if (active.daemonJobId) this.client?.placed(active.daemonJobId);
       this.finish({ kind: 'added', name: done.name });
     } catch (error) {
       this.finish({ kind: 'failed', message: error instanceof PhotopeaError ? error.message : `Adding the layer failed (${String(error)}).` });
     }
+  }
+
+  /**
+   * A result that waited in Atelier, placed above its source in the active document, as one made
+   * with the panel open. Where its source is gone (Photopea finds layers by path, checked by
+   * name), it is not placed and the panel says so; the designer dismisses it or applies again.
+   */
+  private async placeWaitingAsync(job: WaitingJob): Promise<void> {
+    const record = readPhotopeaPlacement(job.data);
+    const png = job.pngs[0];
+    if (!record || !png) return this.waiting.notPlaced(job.jobId, 'This result cannot be placed by this version of the panel; apply the style again.');
+    try {
+      const [left, top, right, bottom] = record.source.box;
+      const sized = await resizeToPngAsync(pngBlob(png), () => ({ width: right - left, height: bottom - top }));
+      await placeResultAsync(this.deps.photopea, record.document, record.source, await dataUrlAsync(sized.png), resultLayerName(record.source, record.styleName));
+      this.waiting.placed(job.jobId);
+    } catch (error) {
+      const why = error instanceof PhotopeaError ? error.message : String(error);
+      this.waiting.notPlaced(job.jobId, `It could not be added above “${record.source.name}” (${why}). Dismiss it, or select the layer and apply again.`);
+    }
+    void this.refreshAsync();
   }
 
   private finish(outcome: Outcome): void {
@@ -307,6 +357,8 @@ export class PhotopeaApp {
 
   private wire(): void {
     wireConnectionPanels(() => this.client);
+    // "Apply again" leaves the panel as it is: Apply works on the active layer.
+    wireWaitingJobs(this.waiting, () => undefined, () => this.render());
     byId('refresh').addEventListener('click', () => void this.refreshAsync());
     // Photopea sends no selection events: look again whenever the designer comes to the panel.
     document.documentElement.addEventListener('pointerenter', () => void this.refreshAsync());
@@ -351,6 +403,7 @@ export class PhotopeaApp {
   render(): void {
     this.refreshEstimate();
     renderConnectionPanels(this.connection);
+    renderWaitingJobs(this.waiting);
     const summary = this.summary;
     const source = summary?.active ?? null;
     byId('source-title').textContent = source ? source.name : 'No layer selected';

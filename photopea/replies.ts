@@ -3,7 +3,7 @@ import { PhotopeaError, type PhotopeaOutput } from './photopea-bridge.ts';
 import type { DocumentSummary } from './scripts.ts';
 
 const boxSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
-const layerSchema = z.object({ name: z.string().max(1000), path: z.array(z.number().int().min(0)).max(64), box: boxSchema });
+export const layerSchema = z.object({ name: z.string().max(1000), path: z.array(z.number().int().min(0)).max(64), box: boxSchema });
 const errorSchema = z.object({ error: z.string(), code: z.string() });
 
 export const summarySchema: z.ZodType<DocumentSummary> = z.object({
