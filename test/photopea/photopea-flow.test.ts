@@ -245,6 +245,35 @@ test('Photopea plugin in Chromium: framed by a public https page, pair, apply a 
     await panel.locator('#style-title', { hasText: 'Image “dropped sketch”' }).waitFor();
     assert.deepEqual(consoleErrors, []);
 
+    // Issue 32: the panel closes mid-job (a reload, as when Photopea's panel is closed and opened
+    // again): the job goes on in Atelier, and the panel, opened again on the same document (the
+    // job names it by its name), shows it under "From earlier" and adds its result once.
+    await page.frame({ url: /\/photopea\/$/ })!.evaluate(([key, iterations]) => {
+      const saved = JSON.parse(localStorage.getItem(key as string) ?? '{}') as Record<string, unknown>;
+      localStorage.setItem(key as string, JSON.stringify({ ...saved, quality: 'custom', iterations }));
+    }, [OPTIONS_KEY, realWeights ? 40 : 400] as const);
+    await photopea.reloadPlugin();
+    await panel.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+    await photopea.selectLayer('Hero');
+    await panel.locator('#refresh').click();
+    await panel.locator('#source-title', { hasText: /^Hero$/ }).waitFor();
+    await panel.locator('#style-layer').selectOption({ label: 'Great Wave' });
+    await panel.locator('#apply:not([disabled])').click();
+    await panel.locator('#progress-detail', { hasText: /step \d+ of \d+/ }).waitFor({ timeout: 60_000 });
+    const beforeReopen = (await photopea.layers()).map((l) => l.name);
+    await photopea.reloadPlugin();
+    await panel.locator('#waiting-list li', { hasText: 'Hero · Great Wave' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(screenshotDir, 'photopea-8-reopened.png') });
+    await panel.locator('#waiting-placed', { hasText: 'Inserted “Hero · Great Wave”, which finished while the panel was closed.' }).waitFor({ timeout: realWeights ? 1_200_000 : 120_000 });
+    await page.screenshot({ path: join(screenshotDir, 'photopea-9-reopened-added.png') });
+    const reopened = (await photopea.layers()).map((l) => l.name);
+    assert.deepEqual(reopened.filter((n) => !beforeReopen.includes(n)), ['Hero · Great Wave'], 'added once');
+    assert.equal(reopened.indexOf('Hero · Great Wave') + 1, reopened.indexOf('Hero'), 'directly above its source');
+    for (let i = 0; i < 100 && daemon.waitingResults().length > 0; i++) await page.waitForTimeout(50);
+    assert.deepEqual(daemon.waitingResults(), [], 'the daemon forgot it once placed');
+    assert.deepEqual(await photopea.crashes(), []);
+    assert.deepEqual(consoleErrors, []);
+
     // An HTTPS origin the daemon does not list cannot frame the panel (frame-ancestors).
     // (Served from the same public address, with Local Network Access allowed there too, so that
     // only the daemon's CSP stands in the way.)
