@@ -4,7 +4,7 @@ import { formatPairingCode } from '../../protocol/index.ts';
 import { applyOverrides, ConfigError, loadConfigAsync, resolveUserDirs, type AtelierConfig, type AtelierConfigInput } from '../config/index.ts';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
 import { createJsonLogger, startDaemonServerAsync, TokenStoreError, ListenError, type DaemonActivity, type PairingWindowState, type DaemonServer } from '../server/index.ts';
-import { startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type TrayStatus } from '../tray/index.ts';
+import { readySentence, startTrayAsync, writeTrayIconAsync, type Tray, type TrayAction, type TrayStatus } from '../tray/index.ts';
 import { ensureWeightsAsync, formatWeightsProgress, WeightsError, type WeightsProgress } from '../weights-download/index.ts';
 import { readDaemonVersion } from './daemon-version.ts';
 import { copyToClipboardAsync, openWithDesktopAsync } from './desktop-actions.ts';
@@ -173,6 +173,8 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
     server = await startDaemonServerAsync({
       port: config.port,
       configDir: dirs.config,
+      // Results waiting for their window are re-creatable and can be large: the cache folder.
+      jobsDir: join(dirs.cache, 'jobs'),
       allowedOrigins: config.allowedOrigins,
       maxQueuedJobs: config.queueLength,
       previewEvery: config.previewEvery,
@@ -199,6 +201,12 @@ export async function runDaemonAsync(argv: readonly string[], io: DaemonIo): Pro
       const job = describeActivity(activity);
       if (job !== status.job && tray === undefined) say(`Job: ${job}`);
       show({ job, connections: activity.connections });
+    });
+    show({ waiting: running.waitingResults() });
+    running.on('waiting-results', (waiting, ready) => {
+      show({ waiting });
+      // systray2 has no notifications: the sentence goes to the terminal (and the tray's tooltip and menu).
+      if (ready) say(readySentence(ready));
     });
 
     const terminalProgress = createTerminalProgress(io.stdout);
