@@ -411,7 +411,7 @@ export class ClientConnection {
       case 'get-status':
         return this.send(this.context.status(this.tokenId));
       case 'list-jobs':
-        return this.send({ type: 'jobs', document: message.document, jobs: this.context.jobs.list(this.tokenId!, message.document).slice(-LIMITS.MAX_LISTED_JOBS) });
+        return this.send({ type: 'jobs', document: message.document, jobs: (await this.context.jobs.listAsync(this.tokenId!, message.document)).slice(-LIMITS.MAX_LISTED_JOBS) });
       case 'reattach':
         if (!(await this.context.jobs.reattachAsync(message.jobId, this.tokenId!, this))) {
           this.sendError('unknown-job', `There is no job "${message.jobId}" of yours to follow; it may have been placed or dropped already.`, { jobId: message.jobId });

@@ -68,7 +68,8 @@ export class JobService {
   readonly queue: JobQueue<StylizeJob>;
   private readonly relays = new Map<string, JobRelay>();
   private readonly progress: JobProgressSnapshot = { contentIndex: 0, stage: 0, iteration: 0, startedAt: 0 };
-  private recovered = false;
+  /** The recovery of a previous run's jobs, once started: lists and reattaches wait for it. */
+  private recovery: Promise<void> | null = null;
 
   constructor(private readonly o: JobServiceOptions) {
     this.queue = new JobQueue<StylizeJob>({
@@ -147,8 +148,13 @@ export class JobService {
     return count;
   }
 
-  /** This pairing's jobs placed in `document`, oldest first. */
-  list(owner: string, document: string): ListedJob[] {
+  /**
+   * This pairing's jobs placed in `document`, oldest first. A recovery in progress is waited
+   * for: until it ends, a job a previous run left active could be listed as queued when it is
+   * about to be reported interrupted.
+   */
+  async listAsync(owner: string, document: string): Promise<ListedJob[]> {
+    await this.settledRecoveryAsync();
     return this.o.store
       .all()
       .filter((r) => r.owner === owner && r.placement.document === document)
@@ -164,6 +170,8 @@ export class JobService {
 
   /** Follows a job of this pairing on `listener`; false when there is none such. */
   async reattachAsync(jobId: string, owner: string, listener: JobListener): Promise<boolean> {
+    // A recovered job gets its relay during the recovery: wait, or the panel would follow nothing.
+    await this.settledRecoveryAsync();
     const record = this.o.store.get(jobId);
     if (!record || record.owner !== owner) return false;
     const relay = this.relays.get(jobId);
@@ -213,9 +221,16 @@ export class JobService {
    * image), those of pairings that no longer exist are deleted, and those that cannot resume
    * are marked interrupted (the panel says so on reopening). Expired results go.
    */
-  async recoverAsync(knowsOwner: (owner: string) => boolean): Promise<void> {
-    if (this.recovered) return;
-    this.recovered = true;
+  recoverAsync(knowsOwner: (owner: string) => boolean): Promise<void> {
+    this.recovery ??= this.recoverOnceAsync(knowsOwner);
+    return this.recovery;
+  }
+
+  private async settledRecoveryAsync(): Promise<void> {
+    await this.recovery?.catch(() => undefined);
+  }
+
+  private async recoverOnceAsync(knowsOwner: (owner: string) => boolean): Promise<void> {
     for (const record of this.o.store.all()) {
       if (!knowsOwner(record.owner)) {
         await this.o.store.deleteAsync(record.jobId);
