@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMITS, type Placement } from '../protocol/index.ts';
+import { LIMITS, clipText, type Placement } from '../protocol/index.ts';
 import { RESULT_NAME_SEPARATOR } from './limits.ts';
 import { layerSchema } from './replies.ts';
 import type { LayerRef } from './scripts.ts';
@@ -21,7 +21,7 @@ export type PhotopeaPlacement = z.infer<typeof photopeaPlacementSchema>;
 
 /** The daemon's document key for a Photopea document ("photopea:" and its name, clipped). */
 export function documentKey(name: string): string {
-  return Array.from(`photopea:${name}`).slice(0, LIMITS.MAX_PLACEMENT_DOCUMENT_CHARS).join('');
+  return clipText(`photopea:${name}`, LIMITS.MAX_PLACEMENT_DOCUMENT_CHARS, '');
 }
 
 export function resultLayerName(source: LayerRef, styleName: string): string {
@@ -29,8 +29,8 @@ export function resultLayerName(source: LayerRef, styleName: string): string {
 }
 
 export function placementOf(document: string, source: LayerRef, styleName: string): Placement {
-  const record: PhotopeaPlacement = { v: 1, document: Array.from(document).slice(0, LIMITS.MAX_PLACEMENT_DOCUMENT_CHARS).join(''), source, styleName: styleName.slice(0, 1000) };
-  const label = Array.from(resultLayerName(source, styleName)).slice(0, LIMITS.MAX_PLACEMENT_LABEL_CHARS).join('');
+  const record: PhotopeaPlacement = { v: 1, document: clipText(document, LIMITS.MAX_PLACEMENT_DOCUMENT_CHARS, ''), source, styleName: styleName.slice(0, 1000) };
+  const label = clipText(resultLayerName(source, styleName), LIMITS.MAX_PLACEMENT_LABEL_CHARS);
   return { document: documentKey(document), label, data: JSON.stringify(record) };
 }
 

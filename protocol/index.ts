@@ -18,6 +18,7 @@ export {
   type ImageMime,
 } from './image-ref.ts';
 export { sniffImageMime, readPngSize } from './image-sniff.ts';
+export { clipText } from './clip-text.ts';
 export {
   DAEMON_STATES,
   DAEMON_STATE_CAPABILITY,

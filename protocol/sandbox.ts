@@ -8,3 +8,4 @@
 export * as LIMITS from './limits.ts';
 export { DEFAULT_DAEMON_PORT } from './limits.ts';
 export { sniffImageMime, readPngSize } from './image-sniff.ts';
+export { clipText } from './clip-text.ts';

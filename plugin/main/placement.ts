@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMITS } from '../../protocol/sandbox.ts';
+import { LIMITS, clipText } from '../../protocol/sandbox.ts';
 import { jobOptionsSchema, type JobOptions, type Placement } from '../bridge/index.ts';
 import { FILE_DATA_KEYS } from '../limits.ts';
 import { RELAUNCH_COMMANDS } from './commands.ts';
@@ -40,11 +40,6 @@ export function fileDocumentId(api: HostApi, create = true): string {
   return id;
 }
 
-/** Cut to `max` whole code points. */
-function clip(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}
 
 export function placementFor(
   api: HostApi,
@@ -54,8 +49,8 @@ export function placementFor(
   style: HostSceneNode,
   options: JobOptions,
 ): Placement {
-  const record: FigmaPlacement = { v: 1, sourceId: target.id, sourceName: clip(target.name, 200), pageId, region, styleNodeId: style.id, styleName: clip(style.name, 200), options };
-  return { document: fileDocumentId(api), label: clip(resultName(target.name, style.name), LIMITS.MAX_PLACEMENT_LABEL_CHARS), data: JSON.stringify(record) };
+  const record: FigmaPlacement = { v: 1, sourceId: target.id, sourceName: clipText(target.name, 200), pageId, region, styleNodeId: style.id, styleName: clipText(style.name, 200), options };
+  return { document: fileDocumentId(api), label: clipText(resultName(target.name, style.name), LIMITS.MAX_PLACEMENT_LABEL_CHARS), data: JSON.stringify(record) };
 }
 
 /** The record a placement carries, or null when it is not one of ours (another version, damage). */
