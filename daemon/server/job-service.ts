@@ -1,12 +1,11 @@
 import type { ListedJob, Placement, ServerMessage, StatusMessage } from '../../protocol/index.ts';
-import { readPngSize } from '../../protocol/index.ts';
 import type { RgbImage, StyleOptions } from '../engine/index.ts';
 import { encodePngAsync, readImageAsync } from '../image/index.ts';
 import { JobQueue, type CancelReason } from './job-queue.ts';
 import { JobRelay, type JobListener } from './job-relay.ts';
 import type { JobRecord, JobStore, StoreBounds } from './job-store.ts';
 import type { Logger } from './logger.ts';
-import { runStylizeJobAsync, type JobEngine, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
+import { runStylizeJobAsync, savedResultMessage, type JobEngine, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { styleCacheKey } from './style-cache-key.ts';
 
 /** What a paired connection asks to have computed. */
@@ -185,12 +184,9 @@ export class JobService {
     if (record.state === 'finished') {
       for (let contentIndex = 0; contentIndex < record.contentCount; contentIndex++) {
         const png = await this.o.store.readResultAsync(jobId, contentIndex);
-        const size = png && readPngSize(png);
-        if (!png || !size) return this.sendLost(listener, record);
-        const nothing = { content: null, style: null, tv: null, total: null };
-        const timings = { queuedSeconds: 0, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 };
-        const image = { id: 'result', mime: 'image/png' as const, width: size.width, height: size.height };
-        listener.send({ type: 'result', jobId, contentIndex, contentCount: record.contentCount, image, losses: nothing, timings }, new Map([['result', png]]));
+        const saved = png && savedResultMessage(jobId, contentIndex, record.contentCount, png);
+        if (!saved) return this.sendLost(listener, record);
+        listener.send(...saved);
       }
       listener.send({ type: 'completed', jobId, seconds: 0 });
       return true;

@@ -46,6 +46,26 @@ export interface StylizeJob extends QueueJob {
 
 export type JobEngine = Pick<Engine, 'stylize'>;
 
+/**
+ * A result saved on disk (job-store.ts), as the `result` message that sends it again: after a
+ * daemon restart, or to a panel that reattaches. No losses or engine time: they were not kept.
+ * Null when the file is not a PNG whose size can be read.
+ */
+export function savedResultMessage(
+  jobId: string,
+  contentIndex: number,
+  contentCount: number,
+  png: Uint8Array,
+  queuedSeconds = 0,
+): [ServerMessage, Map<string, Uint8Array>] | null {
+  const size = readPngSize(png);
+  if (!size) return null;
+  const image = { id: 'result', mime: 'image/png' as const, width: size.width, height: size.height };
+  const losses = { content: null, style: null, tv: null, total: null };
+  const timings = { queuedSeconds, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 };
+  return [{ type: 'result', jobId, contentIndex, contentCount, image, losses, timings }, new Map([['result', png]])];
+}
+
 /** What the status reply shows about the running job. */
 export interface JobProgressSnapshot {
   contentIndex: number;
@@ -96,15 +116,10 @@ export async function runStylizeJobAsync(
       progress.contentIndex = contentIndex;
       const contentStarted = performance.now();
       const earlier = await job.persist?.earlierResultAsync(contentIndex);
-      const size = earlier ? readPngSize(earlier) : null;
-      if (earlier && size) {
+      const saved = earlier ? savedResultMessage(job.id, contentIndex, contentCount, earlier, queuedSeconds) : null;
+      if (saved) {
         // Finished before the daemon restarted: sent again as it was saved.
-        const image = { id: 'result', mime: 'image/png' as const, width: size.width, height: size.height };
-        const nothing = { content: null, style: null, tv: null, total: null };
-        job.sink.send(
-          { type: 'result', ...base, contentIndex, image, losses: nothing, timings: { queuedSeconds, decodeSeconds: 0, engineSeconds: 0, encodeSeconds: 0 } },
-          new Map([['result', earlier]]),
-        );
+        job.sink.send(...saved);
         continue;
       }
       const resume = (await job.persist?.earlierStageAsync(contentIndex)) ?? undefined;
