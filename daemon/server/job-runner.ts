@@ -1,0 +1,62 @@
+import type { EngineInfoMessage, ErrorCode, ListedJob, Placement, StatusMessage } from '../../protocol/index.ts';
+import type { StyleOptions } from '../engine/index.ts';
+import type { JobListener } from './job-relay.ts';
+
+/**
+ * The seam between the connections and whatever computes their jobs (issue 30): the local
+ * runner (`job-service.ts`: one queue, the engine in this process, the jobs folder) or a
+ * studio's BullMQ runner (`daemon/team/`: Redis, any number of GPU workers). The connection code
+ * knows only this interface; the engine knows nothing of either.
+ */
+
+/** What a paired connection asks to have computed. */
+export interface JobSpec {
+  requestId: string;
+  /** The pairing's key id: the job's owner. */
+  owner: string;
+  /** The plugin's name from its hello ("atelier-figma", "atelier-photopea", "atelier-cli"). */
+  clientName: string;
+  /** The asking connection: a job without a placement is cancelled when it closes. */
+  connectionId: string;
+  placement: Placement | null;
+  /** Encoded PNG/JPEG bytes, checked (size, format) by the connection. */
+  contents: Uint8Array[];
+  styles: Array<{ bytes: Uint8Array; weight: number }>;
+  /** Checked against the runner's convention by the connection (bad options never queue). */
+  options: Partial<StyleOptions>;
+  progressEvery: number;
+  /** Where the job's messages go first (the asking connection). */
+  listener: JobListener;
+}
+
+/** A refusal carries the wire code and the sentence the designer reads. */
+export type SubmitResult = { ok: true; jobId: string; position: number } | { ok: false; code: ErrorCode; message: string };
+
+/** What runs the jobs, as the welcome and the option checks need it. */
+export type RunnerInfo = EngineInfoMessage;
+
+export interface JobRunner {
+  /**
+   * What computes the jobs (engine, backend, device, convention), or null while nothing can
+   * (the local engine not loaded yet; no team worker alive): `stylize` is then `not-ready`.
+   */
+  info(): RunnerInfo | null;
+  /** Keeps and queues a job; the spec's listener hears its messages from now on. */
+  submitAsync(spec: JobSpec): Promise<SubmitResult>;
+  /** Cancels one of `owner`'s jobs, waiting or running; false when there is none such. */
+  cancelAsync(jobId: string, owner: string): Promise<boolean>;
+  /** A connection closed: it stops following jobs, and its jobs without a placement end. */
+  connectionClosed(connectionId: string, listener: JobListener): void;
+  /** `owner`'s jobs placed in `document`, oldest first. */
+  listAsync(owner: string, document: string): Promise<ListedJob[]>;
+  /** Follows one of `owner`'s jobs on `listener` (results at once when finished); false when there is none such. */
+  reattachAsync(jobId: string, owner: string, listener: JobListener): Promise<boolean>;
+  /** The designer placed (or dropped) a finished job's results: forgotten. */
+  placedAsync(jobId: string, owner: string): Promise<boolean>;
+  /** The queue as `owner` may see it (others' jobs without their details). */
+  statusAsync(owner: string | null): Promise<StatusMessage>;
+  /** `owner`'s pairing was revoked: their jobs are cancelled and their kept results deleted. */
+  revokeOwnerAsync(owner: string): Promise<void>;
+  /** Stops taking jobs; jobs with a placement stay kept (and resume later). */
+  closeAsync(): Promise<void>;
+}
