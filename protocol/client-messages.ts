@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, imageRefSchema } from './image-ref.ts';
 import {
+  INVITE_SLOT_DIGITS,
   KEY_HINT_HEX_LENGTH,
   MAX_CLIENT_CAPABILITIES,
   MAX_CONTENT_IMAGES,
@@ -50,6 +51,14 @@ export const helloSchema = z.object({
 export const pairSchema = z.object({
   type: z.literal('pair'),
   share: bytes32Schema,
+  /**
+   * A team server holds one invite per designer, each with its own code: the code's first
+   * INVITE_SLOT_DIGITS digits, sent in clear, say which invite this share answers (the whole code
+   * is still SPAKE2's password). Sent only to a server whose welcome lists TEAM_INVITE_CAPABILITY;
+   * the local daemon, with one code per window, never needs it (and a plugin never sends part
+   * of a local code).
+   */
+  invite: z.string().regex(new RegExp(`^\\d{${INVITE_SLOT_DIGITS}}$`)).optional(),
 });
 
 /** The client's key confirmation cA, sent only once the daemon's confirmation checked out. */

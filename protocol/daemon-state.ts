@@ -33,3 +33,9 @@ export type DaemonStateInfo = z.infer<typeof daemonStateInfoSchema>;
 
 /** What a client announces in `hello.capabilities` to receive `daemon-state` (see README). */
 export const DAEMON_STATE_CAPABILITY = 'daemon-state';
+
+/**
+ * In a team server's welcome, unpaired included: pairing answers one of several invites, and
+ * `pair` says which (its `invite` field: the code's first INVITE_SLOT_DIGITS digits).
+ */
+export const TEAM_INVITE_CAPABILITY = 'team-invite';

@@ -59,6 +59,8 @@ export const MAX_CLIENT_CAPABILITIES = 16;
  * of a second, not by the length of the queue in seconds.
  */
 export const PAIRING_CODE_DIGITS = 8;
+/** A team invite's code starts with this many digits naming the invite (sent in `pair.invite`); the rest is its secret. */
+export const INVITE_SLOT_DIGITS = 2;
 /**
  * A paired plugin names its pairing in the upgrade URL (`/?k=<keyId>`), so the daemon can give
  * it a slot reserved for paired plugins before any message. The key id is random, chosen by

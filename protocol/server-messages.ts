@@ -153,6 +153,10 @@ export const startedSchema = z.object({
   backend: z.string(),
   device: z.string(),
   stages: z.array(z.object({ width: count, height: count, iterations: count })),
+  /** A team server's worker computing it (absent from the local daemon): shown, and a change of worker shows a move. */
+  worker: z.string().min(1).max(64).optional(),
+  /** The 1-based stage it resumes at from a kept stage image (a restart, or another worker taking over). */
+  resumedFromStage: z.number().int().positive().optional(),
 });
 
 /** One optimisation step reported; carries a preview PNG (in a binary frame) every N iterations. */
