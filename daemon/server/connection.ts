@@ -23,36 +23,31 @@ import {
   type HelloMessage,
   type ImageRef,
   type ServerMessage,
-  type StatusMessage,
   type StylizeMessage,
   type WelcomeMessage,
 } from '../../protocol/index.ts';
-import { defaultMemoryBudgetMB, EngineError, estimateJob, resolveOptions, type Engine, type StyleOptions } from '../engine/index.ts';
+import { defaultMemoryBudgetMB, EngineError, estimateJob, resolveOptions, type StyleOptions } from '../engine/index.ts';
 import { notReadySentence } from './not-ready-sentence.ts';
 import { probeImageAsync } from '../image/index.ts';
-import type { JobService } from './job-service.ts';
+import type { JobRunner, RunnerInfo } from './job-runner.ts';
 import type { Logger } from './logger.ts';
-import type { PairingTurn, PairingWindow } from './pairing.ts';
+import { PairingNotSavedError, type KeyStore, type PairingSource, type PairingSourceTurn } from './pairing-seam.ts';
 import { randomBytes } from 'node:crypto';
 import { CUT_OFF_GRACE_MS, MAX_BUFFERED_OUTGOING_BYTES, PAIRING_MAX_FAILURES_PER_CONNECTION, UNPAIRED_MIN_LIFE_MS, PREVIEW_BACKPRESSURE_BYTES, UNPAIRED_MAX_BYTES, UNPAIRED_MAX_FRAME_BYTES } from './limits.ts';
 import { UnpairedGuard } from './unpaired-guard.ts';
 import type { ServerOptions } from './server-options.ts';
-import { TokenStoreError, type TokenStore } from './token-store.ts';
-
-export type ServerEngine = Pick<Engine, 'info' | 'stylize'>;
 
 /** What every connection shares with the server. */
 export interface ServerContext {
   readonly options: ServerOptions;
-  /** Null until the daemon is ready (first run: while the weights download). */
-  engine(): ServerEngine | null;
+  /** Where the server stands; while `jobs.info()` is null, its message is the `not-ready` sentence. */
   daemonState(): DaemonStateInfo;
-  readonly jobs: JobService;
-  readonly pairing: PairingWindow;
-  readonly tokens: TokenStore;
+  /** Computes the jobs; `info()` null = not ready (the engine not loaded, no team worker alive). */
+  readonly jobs: JobRunner;
+  readonly keys: KeyStore;
+  readonly pairing: PairingSource;
   readonly logger: Logger;
   welcome(paired: boolean): WelcomeMessage;
-  status(owner: string | null): StatusMessage;
 }
 
 /** authenticating: its hello named a known key; the daemon sent its proof and awaits the client's. */
@@ -130,7 +125,7 @@ export class ClientConnection {
   private unpairedTimer: NodeJS.Timeout | undefined;
   private wrongCodes = 0;
   /** A SPAKE2 exchange answered, waiting for the client's confirmation. */
-  private pendingPair: { turn: Extract<PairingTurn, { ok: true }>; key: Uint8Array; expected: Uint8Array } | null = null;
+  private pendingPair: { turn: Extract<PairingSourceTurn, { ok: true }>; key: Uint8Array; expected: Uint8Array } | null = null;
   /** The challenge sent to a client that named a known key. */
   private pendingAuth: { keyId: string; key: Uint8Array; context: ProofContext } | null = null;
   /** Being closed by the daemon: its slot is free already. */
@@ -382,7 +377,7 @@ export class ClientConnection {
         return this.sendError('bad-message', 'No auth-challenge is waiting for an answer on this connection.');
       case 'pair':
         if (this.state === 'paired') return this.sendError('bad-message', 'This connection is already paired.');
-        return this.handlePairAsync(message.share);
+        return this.handlePairAsync(message.share, message.invite ?? null);
       case 'pair-confirm':
         if (this.state === 'paired') return this.sendError('bad-message', 'This connection is already paired.');
         return this.handlePairConfirmAsync(message.confirm);
@@ -396,20 +391,20 @@ export class ClientConnection {
       case 'stylize':
         return this.handleStylizeAsync(message, images);
       case 'cancel': {
-        const running = this.context.status(this.tokenId).running;
+        const running = (await this.context.jobs.statusAsync(this.tokenId)).running;
         // Logged with the iteration reached, to check that a cancel takes effect within one.
         this.context.logger.log('info', 'cancel-requested', {
           connectionId: this.id,
           jobId: message.jobId,
           iteration: running?.jobId === message.jobId ? running.iteration : null,
         });
-        if (!this.context.jobs.cancel(message.jobId, this.tokenId!)) {
+        if (!(await this.context.jobs.cancelAsync(message.jobId, this.tokenId!))) {
           this.sendError('unknown-job', `There is no job "${message.jobId}" of yours to cancel; it may have finished already.`, { jobId: message.jobId });
         }
         return;
       }
       case 'get-status':
-        return this.send(this.context.status(this.tokenId));
+        return this.send(await this.context.jobs.statusAsync(this.tokenId));
       case 'list-jobs':
         return this.send({ type: 'jobs', document: message.document, jobs: (await this.context.jobs.listAsync(this.tokenId!, message.document)).slice(-LIMITS.MAX_LISTED_JOBS) });
       case 'reattach':
@@ -430,12 +425,12 @@ export class ClientConnection {
   /** The engine's plan for such a job under the daemon's budget; nothing is queued. */
   private handleEstimate(message: EstimateMessage): void {
     const { requestId } = message;
-    const engine = this.context.engine();
-    if (engine === null) return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
+    const info = this.context.jobs.info();
+    if (info === null) return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
     const options: Partial<StyleOptions> = { ...message.options };
     let resolved: StyleOptions;
     try {
-      resolved = resolveOptions(options, engine.info.convention, { width: message.width, height: message.height });
+      resolved = resolveOptions(options, info.convention, { width: message.width, height: message.height });
     } catch (error) {
       if (error instanceof EngineError) return this.sendError('bad-options', error.message, { requestId });
       throw error;
@@ -451,7 +446,7 @@ export class ClientConnection {
     this.helloName = message.client.name;
     this.readsDaemonState = message.capabilities?.includes(DAEMON_STATE_CAPABILITY) ?? false;
     const claimed = this.upgrade.claimsKeyId;
-    const key = message.auth ? this.context.tokens.keyFor(message.auth.keyId) : null;
+    const key = message.auth ? this.context.keys.keyFor(message.auth.keyId) : null;
     if (claimed !== null && message.auth?.keyId !== claimed) {
       // A reserved slot taken with a key id, and that key not named in hello: not that plugin.
       return this.refuseAuth('hint-without-key');
@@ -494,7 +489,7 @@ export class ClientConnection {
     const expected = keyProof(pending.key, 'plugin', pending.context);
     if (!equalBytes(expected, hexToBytes(message.proof))) return this.refuseAuth('bad-proof');
     // The key was read at hello; it may have been revoked since (the challenge was answered late).
-    const current = this.context.tokens.keyFor(pending.keyId);
+    const current = this.context.keys.keyFor(pending.keyId);
     if (!current || !equalBytes(current, pending.key)) return this.refuseAuth('key-revoked');
     this.becomePaired(pending.keyId);
     this.context.logger.log('info', 'authenticated', { connectionId: this.id, client: this.clientName, tokenId: pending.keyId });
@@ -514,7 +509,7 @@ export class ClientConnection {
    * its welcome (showing "connecting") until the engine exists, rather than misreading one.
    */
   private welcomeOrHold(paired: boolean, badToken: boolean): void {
-    if (!this.readsDaemonState && this.context.engine() === null) {
+    if (!this.readsDaemonState && this.context.jobs.info() === null) {
       this.heldWelcome = { paired, badToken };
       return;
     }
@@ -540,12 +535,12 @@ export class ClientConnection {
   }
 
   /** One SPAKE2 share: answered in its turn with the window's code, one guess per share. */
-  private async handlePairAsync(share: string): Promise<void> {
+  private async handlePairAsync(share: string, invite: string | null): Promise<void> {
     this.armUnpairedTimer();
     // A new share before confirming the last: that exchange was a guess, and a wrong one (the
     // client saw so from our confirmation and says nothing; only the last allowed is announced).
     if (this.failPendingPair() && this.countWrongCode(true)) return;
-    const turn = await this.context.pairing.beginAsync();
+    const turn = await this.context.pairing.beginAsync(invite);
     if (this.state === 'closed') return;
     if (!turn.ok) {
       this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: turn.code });
@@ -554,7 +549,7 @@ export class ClientConnection {
     const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, this.helloName, this.upgrade.host), hexToBytes(share));
     if (!answer) {
       // Not a group element: no guess was made, and nothing about the code was sent.
-      turn.claim()?.release();
+      turn.seat()?.release();
       return this.sendError('bad-message', 'That pairing share is not a valid ristretto255 element.');
     }
     this.pendingPair = { turn, key: answer.key, expected: answer.expectedConfirm };
@@ -588,24 +583,24 @@ export class ClientConnection {
       this.countWrongCode();
       return;
     }
-    const claim = pending.turn.claim();
-    if (!claim) {
+    const seat = pending.turn.seat();
+    if (!seat) {
       // Right code, but the window closed or another plugin is pairing with it right now.
       return this.sendError('pairing-closed', 'That code was just used or its pairing window closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the new code.');
     }
     let issued: { id: string };
     this.saving = true;
     try {
-      issued = await this.context.tokens.issueAsync(this.clientName, pending.key);
+      issued = await seat.issueAsync(this.clientName, pending.key);
     } catch (error) {
-      claim.release();
-      if (!(error instanceof TokenStoreError)) throw error;
-      this.context.logger.log('error', 'pairing-not-saved', { connectionId: this.id, code: error.code, detail: error.message });
+      seat.release();
+      if (!(error instanceof PairingNotSavedError)) throw error;
+      this.context.logger.log('error', 'pairing-not-saved', { connectionId: this.id, code: error.detail, detail: error.message });
       return this.sendError('storage-failed', `${error.message} Then enter the same code again.`);
     } finally {
       this.saving = false;
     }
-    claim.commit();
+    seat.commit();
     if (this.state === 'closed') return;
     this.becomePaired(issued.id);
     this.context.logger.log('info', 'pairing-succeeded', { connectionId: this.id, tokenId: issued.id, client: this.clientName });
@@ -616,14 +611,13 @@ export class ClientConnection {
 
   private async handleStylizeAsync(message: StylizeMessage, images: Map<string, Uint8Array>): Promise<void> {
     const requestId = message.requestId;
-    if (this.context.engine() === null) {
-      return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
-    }
+    const info = this.context.jobs.info();
+    if (info === null) return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
     try {
       await Promise.all([...message.content, ...message.styles.map((s) => s.image)].map((ref) => this.checkImageAsync(ref, images.get(ref.id)!)));
       // The client may have gone while its images were checked: queue nothing for it.
       if (this.state === 'closed') return;
-      const { options, progressEvery } = this.jobOptions(message);
+      const { options, progressEvery } = this.jobOptions(message, info.convention);
       const queued = await this.context.jobs.submitAsync({
         requestId,
         owner: this.tokenId!,
@@ -636,16 +630,7 @@ export class ClientConnection {
         progressEvery,
         listener: this,
       });
-      if (!queued.ok) {
-        if (queued.reason === 'not-saved') {
-          throw new RequestError('storage-failed', 'Atelier could not keep this job in its cache folder (is the disk full?); free some space and apply again.');
-        }
-        if (queued.reason === 'closed') throw new RequestError('shutting-down', 'The Atelier daemon is shutting down; start it again and retry.');
-        if (queued.reason === 'owner-busy') {
-          throw new RequestError('busy', `You already have ${this.context.options.maxQueuedJobsPerClient} jobs waiting; send more when one has started.`);
-        }
-        throw new RequestError('busy', `The daemon already has ${this.context.jobs.queue.maxQueued} jobs waiting; try again when one finishes.`);
-      }
+      if (!queued.ok) throw new RequestError(queued.code, queued.message);
       const jobId = queued.jobId;
       this.context.logger.log('info', 'job-accepted', {
         connectionId: this.id,
@@ -674,13 +659,13 @@ export class ClientConnection {
   }
 
   /** The engine's options for this request, checked now so that a bad preset fails before queueing. */
-  private jobOptions(message: StylizeMessage): { options: Partial<StyleOptions>; progressEvery: number } {
+  private jobOptions(message: StylizeMessage, convention: RunnerInfo['convention']): { options: Partial<StyleOptions>; progressEvery: number } {
     const { options: server } = this.context;
     const options: Partial<StyleOptions> = { previewEvery: server.previewEvery, previewMaxSide: server.previewMaxSide, ...message.options };
     try {
       let progressEvery = 1;
       for (const content of message.content) {
-        progressEvery = resolveOptions(options, this.context.engine()!.info.convention, content).progressEvery;
+        progressEvery = resolveOptions(options, convention, content).progressEvery;
       }
       return { options, progressEvery };
     } catch (error) {

@@ -10,16 +10,16 @@ import {
   PROTOCOL_VERSION,
   daemonStateInfoSchema,
   type DaemonStateInfo,
-  type StatusMessage,
   type WelcomeMessage,
 } from '../../protocol/index.ts';
 import { PRESET_NAMES, type Engine } from '../engine/index.ts';
-import { CLOSE_CODES, ClientConnection, type ServerContext, type ServerEngine } from './connection.ts';
+import { CLOSE_CODES, ClientConnection, type ServerContext } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
 import { createPhotopeaPageHandler, pageOrigins } from './photopea-page.ts';
 import { JobService, type WaitingResult } from './job-service.ts';
 import { JobStore } from './job-store.ts';
 import { listenLoopbackAsync } from './listen-loopback-async.ts';
+import { LocalPairingSource } from './local-pairing.ts';
 import { DAEMON_STATE_INTERVAL_MS, JOBS_DIR_NAME, WAITING_RESULT_SWEEP_MS, MAX_PENDING_CLAIMS_PER_KEY, MAX_WAITING_UPGRADES, SHUTDOWN_GRACE_MS, UPGRADE_RETRY_MS, UPGRADE_WAIT_MS } from './limits.ts';
 import { createJsonLogger, type Logger } from './logger.ts';
 import { PairingWindow, type PairingWindowState } from './pairing.ts';
@@ -27,6 +27,8 @@ import { serverOptionsSchema, type ServerOptionsInput } from './server-options.t
 import { StateReporter } from './state-reporter.ts';
 import { TokenStore } from './token-store.ts';
 import { UpgradeQueue } from './upgrade-queue.ts';
+
+type ServerEngine = Pick<Engine, 'info' | 'stylize'>;
 
 export interface StartDaemonServerOptions extends ServerOptionsInput {
   /**
@@ -170,7 +172,6 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
     maxPayloadBytes: options.maxPayloadBytes,
     maxQueuedJobs: options.maxQueuedJobs,
   };
-  const engineInfo = (e: ServerEngine) => ({ engine: e.info.engine, backend: e.info.backend, device: e.info.device, convention: e.info.convention });
   const reporter = new StateReporter({
     initial: engine ? { state: 'ready', message: READY_MESSAGE } : { state: 'starting', message: 'Atelier is starting.' },
     intervalMs: DAEMON_STATE_INTERVAL_MS,
@@ -181,11 +182,10 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
 
   const context: ServerContext = {
     options,
-    engine: () => engine,
     daemonState: () => reporter.current,
     jobs,
-    pairing,
-    tokens,
+    keys: tokens,
+    pairing: new LocalPairingSource(pairing, tokens),
     logger,
     // Unpaired: only what pairing needs (any page may be on the other end; see welcomeSchema).
     welcome: (paired): WelcomeMessage =>
@@ -194,7 +194,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
             type: 'welcome',
             protocol: PROTOCOL_VERSION,
             daemon: { name: 'atelier', version: options.daemonVersion },
-            engine: engine ? engineInfo(engine) : null,
+            engine: jobs.info(),
             state: reporter.current,
             capabilities: CAPABILITIES,
             presets: [...PRESET_NAMES],
@@ -202,7 +202,6 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
             paired,
           }
         : { type: 'welcome', protocol: PROTOCOL_VERSION, engine: null, capabilities: [], presets: [], paired },
-    status: (owner): StatusMessage => jobs.status(owner),
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
@@ -354,7 +353,7 @@ export async function startDaemonServerAsync(input: StartDaemonServerOptions): P
       if (engine) throw new Error('setEngine: the server already has an engine');
       engine = next;
       logger.log('info', 'engine-ready', { engine: next.info.engine, backend: next.info.backend, device: next.info.device });
-      reporter.ready(engineInfo(next), READY_MESSAGE);
+      reporter.ready(jobs.info()!, READY_MESSAGE);
       // Clients that cannot read daemon-state have waited for their welcome until now.
       for (const connection of connections.values()) connection.sendHeldWelcome();
       // Jobs a previous run left unfinished resume now that there is an engine.

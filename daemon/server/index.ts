@@ -17,3 +17,7 @@ export type { PairingWindowState } from './pairing.ts';
 export type { DaemonStateInfo } from '../../protocol/index.ts';
 export * as SERVER_LIMITS from './limits.ts';
 export { DEFAULT_DAEMON_PORT } from './limits.ts';
+export { runStylizeJobAsync, savedResultMessage, type JobSink, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
+export { JobRelay, type JobListener } from './job-relay.ts';
+export type { JobRunner, JobSpec, RunnerInfo, SubmitResult } from './job-runner.ts';
+export { PairingNotSavedError, type KeyStore, type PairingSeat, type PairingSource, type PairingSourceTurn } from './pairing-seam.ts';

@@ -1,5 +1,5 @@
-import type { EngineInfoMessage, ErrorCode, ListedJob, Placement, StatusMessage } from '../../protocol/index.ts';
-import type { StyleOptions } from '../engine/index.ts';
+import type { ErrorCode, ListedJob, Placement, StatusMessage } from '../../protocol/index.ts';
+import type { EngineInfo, StyleOptions } from '../engine/index.ts';
 import type { JobListener } from './job-relay.ts';
 
 /**
@@ -32,8 +32,11 @@ export interface JobSpec {
 /** A refusal carries the wire code and the sentence the designer reads. */
 export type SubmitResult = { ok: true; jobId: string; position: number } | { ok: false; code: ErrorCode; message: string };
 
-/** What runs the jobs, as the welcome and the option checks need it. */
-export type RunnerInfo = EngineInfoMessage;
+/**
+ * What runs the jobs, as the welcome (its `engine`, the wire's EngineInfoMessage) and the option
+ * checks (`resolveOptions` needs the weights' convention by name) need it.
+ */
+export type RunnerInfo = Pick<EngineInfo, 'engine' | 'backend' | 'device' | 'convention'>;
 
 export interface JobRunner {
   /**
@@ -45,8 +48,12 @@ export interface JobRunner {
   submitAsync(spec: JobSpec): Promise<SubmitResult>;
   /** Cancels one of `owner`'s jobs, waiting or running; false when there is none such. */
   cancelAsync(jobId: string, owner: string): Promise<boolean>;
-  /** A connection closed: it stops following jobs, and its jobs without a placement end. */
-  connectionClosed(connectionId: string, listener: JobListener): void;
+  /**
+   * A connection closed (or was cut off): it stops following jobs, and its jobs without a
+   * placement end. Returns how many it cancelled, for the log (a remote runner may say 0 and
+   * cancel them later).
+   */
+  connectionClosed(connectionId: string, listener: JobListener): number;
   /** `owner`'s jobs placed in `document`, oldest first. */
   listAsync(owner: string, document: string): Promise<ListedJob[]>;
   /** Follows one of `owner`'s jobs on `listener` (results at once when finished); false when there is none such. */

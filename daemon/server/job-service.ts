@@ -1,30 +1,13 @@
-import type { ListedJob, Placement, ServerMessage, StatusMessage } from '../../protocol/index.ts';
-import type { RgbImage, StyleOptions } from '../engine/index.ts';
+import type { ListedJob, ServerMessage, StatusMessage } from '../../protocol/index.ts';
+import type { Engine, RgbImage } from '../engine/index.ts';
 import { encodePngAsync, readImageAsync } from '../image/index.ts';
-import { JobQueue, type CancelReason } from './job-queue.ts';
+import { JobQueue, type CancelReason, type EnqueueResult } from './job-queue.ts';
+import type { JobRunner, JobSpec, RunnerInfo, SubmitResult } from './job-runner.ts';
 import { JobRelay, type JobListener } from './job-relay.ts';
 import type { JobRecord, JobStore, StoreBounds } from './job-store.ts';
 import type { Logger } from './logger.ts';
-import { runStylizeJobAsync, savedResultMessage, type JobEngine, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
+import { runStylizeJobAsync, savedResultMessage, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { styleCacheKey } from './style-cache-key.ts';
-
-/** What a paired connection asks to have computed. */
-export interface JobSpec {
-  requestId: string;
-  /** The pairing's key id: the job's owner. */
-  owner: string;
-  clientName: string;
-  /** The asking connection: a job without a placement is cancelled when it closes. */
-  connectionId: string;
-  placement: Placement | null;
-  contents: Uint8Array[];
-  styles: Array<{ bytes: Uint8Array; weight: number }>;
-  options: Partial<StyleOptions>;
-  progressEvery: number;
-  listener: JobListener;
-}
-
-export type SubmitResult = { ok: true; jobId: string; position: number } | { ok: false; reason: 'busy' | 'owner-busy' | 'closed' | 'not-saved' };
 
 /** A result waiting for its panel, as the tray lists it. */
 export interface WaitingResult {
@@ -41,7 +24,7 @@ export interface JobServiceOptions {
   store: JobStore;
   bounds: StoreBounds;
   logger: Logger;
-  engine(): JobEngine | null;
+  engine(): Pick<Engine, 'info' | 'stylize'> | null;
   newJobId(): string;
   /** The queue changed (a job started or ended): the tray's activity. */
   onActivity(): void;
@@ -50,6 +33,19 @@ export interface JobServiceOptions {
 }
 
 const INTERRUPTED_SENTENCE = 'This job stopped with the Atelier app and could not resume; apply the style again.';
+const NOT_SAVED_SENTENCE = 'Atelier could not keep this job in its cache folder (is the disk full?); free some space and apply again.';
+
+/** The queue's refusal as the designer reads it. */
+function refusal(reason: Extract<EnqueueResult, { ok: false }>['reason'], o: Pick<JobServiceOptions, 'maxQueued' | 'maxQueuedPerOwner'>): SubmitResult {
+  switch (reason) {
+    case 'closed':
+      return { ok: false, code: 'shutting-down', message: 'The Atelier daemon is shutting down; start it again and retry.' };
+    case 'owner-busy':
+      return { ok: false, code: 'busy', message: `You already have ${o.maxQueuedPerOwner} jobs waiting; send more when one has started.` };
+    case 'busy':
+      return { ok: false, code: 'busy', message: `The daemon already has ${o.maxQueued} jobs waiting; try again when one finishes.` };
+  }
+}
 
 export function editorOf(clientName: string): string {
   return clientName === 'atelier-photopea' ? 'Photopea' : 'Figma';
@@ -63,7 +59,7 @@ export function editorOf(clientName: string): string {
  * (which a restart resumes) stop it. A job without a placement (the CLI, older plugins) still
  * ends with its connection: its results would have nowhere to go.
  */
-export class JobService {
+export class JobService implements JobRunner {
   readonly queue: JobQueue<StylizeJob>;
   private readonly relays = new Map<string, JobRelay>();
   private readonly progress: JobProgressSnapshot = { contentIndex: 0, stage: 0, iteration: 0, startedAt: 0 };
@@ -96,6 +92,14 @@ export class JobService {
     });
   }
 
+  /** The engine's, once it exists (the daemon downloads the weights first on a first run). */
+  info(): RunnerInfo | null {
+    const engine = this.o.engine();
+    if (!engine) return null;
+    const { engine: name, backend, device, convention } = engine.info;
+    return { engine: name, backend, device, convention };
+  }
+
   async submitAsync(spec: JobSpec): Promise<SubmitResult> {
     const jobId = this.o.newJobId();
     if (spec.placement) {
@@ -119,7 +123,7 @@ export class JobService {
       } catch (error) {
         this.o.logger.log('error', 'job-not-saved', { jobId, detail: error instanceof Error ? error.message : String(error) });
         await this.o.store.deleteAsync(jobId).catch(() => undefined);
-        return { ok: false, reason: 'not-saved' };
+        return { ok: false, code: 'storage-failed', message: NOT_SAVED_SENTENCE };
       }
     }
     const relay = new JobRelay(spec.listener);
@@ -127,13 +131,13 @@ export class JobService {
     const queued = this.queue.enqueue(job);
     if (!queued.ok) {
       if (spec.placement) await this.o.store.deleteAsync(jobId);
-      return queued;
+      return refusal(queued.reason, this.o);
     }
     this.relays.set(jobId, relay);
     return { ok: true, jobId, position: queued.position };
   }
 
-  cancel(jobId: string, owner: string): boolean {
+  async cancelAsync(jobId: string, owner: string): Promise<boolean> {
     return this.queue.cancel(jobId, owner, 'client');
   }
 
@@ -205,6 +209,13 @@ export class JobService {
     return true;
   }
 
+  /** One pairing was revoked: its jobs are cancelled and its kept results deleted. */
+  async revokeOwnerAsync(owner: string): Promise<void> {
+    this.queue.cancelOwner(owner, 'client');
+    for (const record of this.o.store.all()) if (record.owner === owner) await this.o.store.deleteAsync(record.jobId);
+    this.o.onWaitingChanged(this.waiting(), null);
+  }
+
   /** Every pairing was revoked: every job is cancelled and every kept result deleted. */
   async revokeAllAsync(): Promise<void> {
     for (const job of [...this.queue.waitingJobs, this.queue.running]) if (job) this.queue.cancel(job.id, job.ownerId, 'client');
@@ -259,6 +270,10 @@ export class JobService {
   async pruneAsync(): Promise<void> {
     const dropped = await this.o.store.pruneAsync(this.o.bounds);
     if (dropped.length > 0) this.o.onWaitingChanged(this.waiting(), null);
+  }
+
+  async statusAsync(owner: string | null): Promise<StatusMessage> {
+    return this.status(owner);
   }
 
   status(owner: string | null): StatusMessage {

@@ -14,9 +14,28 @@ export interface KeyStore {
   readonly size: number;
 }
 
+/**
+ * A pairing that could not be saved (a file not writable, Redis down): the plugin is told
+ * `storage-failed` with this sentence, and the code stays usable. Any other rejection of
+ * `issueAsync` is a bug (answered `internal`).
+ */
+export class PairingNotSavedError extends Error {
+  constructor(
+    message: string,
+    /** For the log: what failed underneath (e.g. TokenStoreError's `tokens_unwritable`). */
+    readonly detail: string,
+  ) {
+    super(message);
+    this.name = 'PairingNotSavedError';
+  }
+}
+
 /** The code held for one plugin once its confirmation checked out. */
 export interface PairingSeat {
-  /** Saves the pairing's key; the id is the key id the plugin names from now on. */
+  /**
+   * Saves the pairing's key; the id is the key id the plugin names from now on (and the owner of
+   * its jobs). Rejects with PairingNotSavedError when it cannot be saved.
+   */
   issueAsync(clientName: string, key: Uint8Array): Promise<{ id: string }>;
   /** The pairing was saved: the code is used up. */
   commit(): void;

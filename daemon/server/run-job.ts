@@ -123,8 +123,9 @@ export async function runStylizeJobAsync(
         continue;
       }
       const resume = (await job.persist?.earlierStageAsync(contentIndex)) ?? undefined;
-      // fromStage is 1-based, as progress messages count stages.
-      if (resume) logger.log('info', 'job-resume', { jobId: job.id, contentIndex, fromStage: resume.stage + 2 });
+      // 1-based, as progress messages count stages: the stage after the kept one.
+      const fromStage = resume ? resume.stage + 2 : null;
+      if (fromStage !== null) logger.log('info', 'job-resume', { jobId: job.id, contentIndex, fromStage });
       const content: RgbImage = (await readImageAsync(job.contents[contentIndex]!, { alpha: 'composite', label: 'A layer image' })).rgb;
       decodeSeconds += seconds(contentStarted);
       throwIfAborted(signal);
@@ -149,6 +150,8 @@ export async function runStylizeJobAsync(
             backend: event.backend,
             device: event.device,
             stages: event.stages.map((s) => ({ width: s.width, height: s.height, iterations: s.iterations })),
+            // The panel says so ("resumed at stage 2"): after a restart, or another team worker's.
+            ...(fromStage !== null ? { resumedFromStage: fromStage } : {}),
           });
         } else if (event.type === 'progress') {
           if (undelivered && undelivered.stage !== event.stage) job.sink.send(undelivered);

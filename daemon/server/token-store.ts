@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { LIMITS } from '../../protocol/index.ts';
 import { TOKENS_FILE_NAME } from './limits.ts';
+import type { KeyStore } from './pairing-seam.ts';
 
 /**
  * Paired plugins' keys in `<configDir>/tokens.json` (directory 0700, file 0600, replaced
@@ -102,7 +103,7 @@ export async function listTokensAsync(configDir: string): Promise<Array<Omit<Key
 }
 
 /** The in-memory view of the keys file used by a running daemon; writes are serialised. */
-export class TokenStore {
+export class TokenStore implements KeyStore {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
