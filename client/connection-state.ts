@@ -30,6 +30,9 @@ export const IMPOSTOR_TITLE = 'This is not your Atelier app';
 /** What the designer can do about it. */
 export const IMPOSTOR_SENTENCE =
   'Another program answered on Atelier’s port and could not prove it is the Atelier app this plugin paired with. Quit programs you do not know, start Atelier from its tray or terminal, then choose Retry; nothing was sent to it.';
+/** The same for a studio's team server: its proof of the key failed. */
+export const TEAM_IMPOSTOR_SENTENCE =
+  'What answered at the team server’s address could not prove it is the server this plugin paired with. Check the Team server address, ask whoever runs the server whether it was reinstalled, then choose Retry; nothing was sent to it.';
 /** The daemon's confirmation did not match the code: a typo, or not the Atelier app. */
 export const WRONG_CODE_SENTENCE =
   'That code is wrong (Atelier’s answer did not match it). Check the code Atelier shows in its tray menu or terminal and enter it again; if it is right, this may not be your Atelier app (quit programs you do not know and restart Atelier).';

@@ -1,7 +1,9 @@
 import {
   AUTH_NONCE_BYTES,
   DAEMON_STATE_CAPABILITY,
+  LIMITS,
   PROTOCOL_VERSION,
+  TEAM_INVITE_CAPABILITY,
   Spake2Client,
   bytesToHex,
   encodeMessage,
@@ -21,7 +23,8 @@ import {
   type WelcomeMessage,
 } from '../protocol/index.ts';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { IMPOSTOR_SENTENCE, WRONG_CODE_SENTENCE, backoffMs, type ConnectionState } from './connection-state.ts';
+import { IMPOSTOR_SENTENCE, TEAM_IMPOSTOR_SENTENCE, WRONG_CODE_SENTENCE, backoffMs, type ConnectionState } from './connection-state.ts';
+import { TEAM_WRONG_CODE_SENTENCE } from './team-server.ts';
 import { urlWithHint } from './key-hint.ts';
 import { ESTIMATE_CAPABILITY, JOBS_CAPABILITY } from './limits.ts';
 import { isProver, type KeyProver, type KeyStore, type LoadedKey, type StoredKey } from './key-store.ts';
@@ -37,6 +40,12 @@ export interface DaemonClientOptions {
   /** The client's name in hello and in both sides' proofs, e.g. "atelier-figma" (the default). */
   clientName?: string;
   clientVersion: string;
+  /**
+   * `url` is a studio's team server (client/team-server.ts), not the Atelier app on this
+   * computer: only the sentences differ (whom to ask for a code, who could not prove itself).
+   * What goes on the wire follows the server's own welcome, never this flag.
+   */
+  team?: boolean;
   createSocket(url: string): SocketLike;
   /** Timer seam for tests; returns a cancel function. */
   schedule?(callback: () => void, ms: number): () => void;
@@ -92,6 +101,8 @@ export class DaemonClient {
   private cancelRetry: (() => void) | null = null;
   private stopped = false;
   private welcome: WelcomeMessage | null = null;
+  /** Whether the open socket's own welcome has come (`welcome` may still be the last connection's). */
+  private welcomedHere = false;
   private paired = false;
   /** Why the daemon last stopped while setting up, shown while it is not running. */
   private lastFailure: string | null = null;
@@ -146,14 +157,19 @@ export class DaemonClient {
   pair(code: string): boolean {
     if (this.state.kind !== 'pairing-needed') return false;
     this.typedCode = code;
-    if (!this.isOpen()) {
-      // Between two unpaired connections: sent when the next one is welcomed.
+    if (!this.isOpen() || !this.welcomedHere) {
+      // Between two unpaired connections: sent when the next one is welcomed (whose welcome
+      // says whether it is a team server, which decides what `pair` carries).
       this.setState({ kind: 'pairing' });
       return true;
     }
     const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, this.clientName, hostOf(this.options.url)));
     this.trust = { kind: 'pairing', spake };
-    this.send({ type: 'pair', share: bytesToHex(spake.share) });
+    // A team server holds one invite per designer: the code's first digits say which one this
+    // share answers (protocol/client-messages.ts). Only to a server that asks for it: a local
+    // daemon never learns part of its code.
+    const invite = this.welcome?.capabilities.includes(TEAM_INVITE_CAPABILITY) ? { invite: code.slice(0, LIMITS.INVITE_SLOT_DIGITS) } : {};
+    this.send({ type: 'pair', share: bytesToHex(spake.share), ...invite });
     this.setState({ kind: 'pairing' });
     return true;
   }
@@ -222,6 +238,7 @@ export class DaemonClient {
     if (!quiet) this.setState({ kind: 'connecting', reconnecting });
     let socket: SocketLike;
     this.trust = { kind: 'none' };
+    this.welcomedHere = false;
     try {
       socket = this.options.createSocket(urlWithHint(this.options.url, this.key?.keyId ?? null));
     } catch {
@@ -300,7 +317,7 @@ export class DaemonClient {
   /** The peer could not prove it is the daemon we paired with: say so, send nothing more, no retry loop. */
   private impostor(): void {
     this.trust = { kind: 'none' };
-    this.setState({ kind: 'impostor', message: IMPOSTOR_SENTENCE });
+    this.setState({ kind: 'impostor', message: this.options.team ? TEAM_IMPOSTOR_SENTENCE : IMPOSTOR_SENTENCE });
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000, 'not the paired daemon');
@@ -343,7 +360,7 @@ export class DaemonClient {
     if (!done) {
       // A wrong code, or someone who does not have it: nothing more goes out for this exchange.
       this.trust = { kind: 'none' };
-      this.setState({ kind: 'pairing-needed', error: WRONG_CODE_SENTENCE });
+      this.setState({ kind: 'pairing-needed', error: this.options.team ? TEAM_WRONG_CODE_SENTENCE : WRONG_CODE_SENTENCE });
       return;
     }
     this.trust = { kind: 'confirmed', key: done.key };
@@ -375,6 +392,7 @@ export class DaemonClient {
         // "Paired" only from a daemon that proved our key here, or that we just paired with.
         if (message.paired && this.trust.kind !== 'proven') return this.impostor();
         this.welcome = message;
+        this.welcomedHere = true;
         this.paired = message.paired;
         this.failedAttempts = 0;
         this.lastFailure = null;

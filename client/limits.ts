@@ -64,3 +64,12 @@ export const DEFAULT_QUALITY: QualityName = 'balanced';
 export const RECONNECT_INITIAL_MS = 500;
 export const RECONNECT_MAX_MS = 8000;
 
+
+/**
+ * The longest team server address a panel takes (`wss://` + a DNS name of at most 253
+ * characters + `:65535`, with room to spare): longer text is refused before it is parsed.
+ */
+export const MAX_TEAM_SERVER_CHARS = 300;
+
+/** Hosts a `ws://` (unencrypted) team server address may name: this computer only (client/team-server.ts). */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];

@@ -1,13 +1,13 @@
 import type { JobsMessage, ListedJob } from '../protocol/index.ts';
 import type { DaemonClient, JobMessage } from './daemon-client.ts';
-import { describeJobStep, plural } from './job-progress.ts';
+import { describeJobStep, plural, type JobPlace } from './job-progress.ts';
 
 /**
  * A job of this document that the daemon kept while no panel followed it (issue 32), as the
  * panel shows it: computing (its progress again), being placed, waiting for the designer
  * (its source was deleted), or ended without a result (`message` says why).
  */
-export interface WaitingJob {
+export interface WaitingJob extends JobPlace {
   jobId: string;
   label: string;
   /** The editor's own placement record, handed back to it to place the result. */
@@ -109,7 +109,7 @@ export class WaitingJobs {
     const jobId = 'jobId' in message ? message.jobId : undefined;
     const job = jobId ? this.jobs.get(jobId) : undefined;
     if (!job) return false;
-    const step = describeJobStep(message);
+    const step = describeJobStep(message, job);
     if (step) {
       if (job.state === 'queued' || job.state === 'running') job.state = message.type === 'queue-position' && message.position > 0 ? 'queued' : 'running';
       job.detail = step.detail;
