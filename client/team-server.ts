@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { LIMITS } from '../protocol/sandbox.ts';
 import { LOOPBACK_HOSTS, MAX_TEAM_SERVER_CHARS } from './limits.ts';
 
 /**
@@ -13,6 +15,16 @@ import { LOOPBACK_HOSTS, MAX_TEAM_SERVER_CHARS } from './limits.ts';
 export type TeamServerParse = { ok: true; address: string | null } | { ok: false; message: string };
 
 const EXAMPLE = 'wss://atelier.studio.example:8443';
+/**
+ * A host name (letters, digits and hyphens in dot-separated labels), an IPv4 address or a
+ * bracketed IPv6 one, then an optional port. Written out rather than read with `URL`: Figma's
+ * sandboxed main code checks stored addresses too, and has no `URL`.
+ */
+const HOST = String.raw`((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])`;
+const HOST_PORT = new RegExp(String.raw`^${HOST}(?::(\d{1,5}))?$`, 'i');
+/** The whole rest of the address: host, port, at most a closing slash. */
+const AUTHORITY = new RegExp(String.raw`^${HOST}(?::(\d{1,5}))?\/?$`, 'i');
+const DEFAULT_PORT: Record<'ws' | 'wss', number> = { ws: 80, wss: 443 };
 
 /**
  * The address in its one written form (`wss://host[:port]`, lower-case host, no default port,
@@ -33,23 +45,39 @@ export function parseTeamServerAddress(text: string): TeamServerParse {
   if (scheme !== 'wss' && scheme !== 'ws') {
     return { ok: false, message: `“${scheme}://” is not a team server address. It starts with wss:// — for example ${EXAMPLE}.` };
   }
-  let url: URL;
-  try {
-    url = new URL(typed);
-  } catch {
-    return { ok: false, message: `“${typed}” is not a valid address. A team server address looks like ${EXAMPLE}.` };
+  const parts = AUTHORITY.exec(typed.slice(scheme.length + 3));
+  if (!parts) {
+    // Something after the host: a path, a query, a name and password, or no host at all.
+    const host = /^(?:[^@/?#]*@)?([^/?#]*)/.exec(typed.slice(scheme.length + 3))?.[1] ?? '';
+    return HOST_PORT.test(host)
+      ? { ok: false, message: `Give the server’s address only, with no name, path or “?” part: wss://${host.toLowerCase()}.` }
+      : { ok: false, message: `“${typed}” is not a valid address. A team server address looks like ${EXAMPLE}.` };
   }
-  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || typed.endsWith('?') || typed.endsWith('#')) {
-    return { ok: false, message: `Give the server’s address only, with no name, path or “?” part: wss://${url.host}.` };
-  }
-  if (scheme === 'ws' && !LOOPBACK_HOSTS.includes(url.hostname)) {
+  const hostname = parts[1]!.toLowerCase();
+  const port = parts[2] === undefined ? null : Number(parts[2]);
+  if (port !== null && (port < 1 || port > 65535)) return { ok: false, message: `${parts[2]} is not a port (1 to 65535). A team server address looks like ${EXAMPLE}.` };
+  // The default port is the same server: one written form, so one pairing key.
+  const host = port === null || port === DEFAULT_PORT[scheme] ? hostname : `${hostname}:${port}`;
+  if (scheme === 'ws' && !LOOPBACK_HOSTS.includes(hostname)) {
     return {
       ok: false,
-      message: `Browsers refuse an unencrypted ws:// connection from figma.com or photopea.com to another computer, so a team server is reached over wss://: wss://${url.host}. (ws:// is only for a server on this computer.)`,
+      message: `Browsers refuse an unencrypted ws:// connection from figma.com or photopea.com to another computer, so a team server is reached over wss://: wss://${host}. (ws:// is only for a server on this computer.)`,
     };
   }
-  return { ok: true, address: `${scheme}://${url.host}` };
+  return { ok: true, address: `${scheme}://${host}` };
 }
+
+/**
+ * An address crossing a boundary (Figma's plugin bridge, clientStorage): only what the field's
+ * rule gives back, in its one written form, so a key is never filed under a second spelling.
+ */
+export const teamServerAddressSchema = z
+  .string()
+  .max(MAX_TEAM_SERVER_CHARS)
+  .refine((text) => {
+    const parsed = parseTeamServerAddress(text);
+    return parsed.ok && parsed.address === text;
+  }, 'not a team server address in its written form (wss://host[:port])');
 
 /** The host (and port) of an address, as the panels name it to designers: "atelier.studio.example:8443". */
 export function teamServerHost(address: string): string {
@@ -66,8 +94,8 @@ export function serverTarget(address: string | null): ServerTarget {
 /** The pairing panel's sentence (the code comes from the tray, or from whoever runs the team server). */
 export function pairingSentence(target: ServerTarget): string {
   return target.kind === 'local'
-    ? 'Pair with Atelier (once per computer and editor). Enter the 8-digit code shown in the Atelier tray (menu-bar) icon or in the terminal where it runs.'
-    : `Pair with your studio’s Atelier server at ${teamServerHost(target.address)} (once per computer and editor). Ask whoever runs the server for an invite code (they run “atelier team invite” with your name) and enter its 8 digits here.`;
+    ? `Pair with Atelier (once per computer and editor). Enter the ${LIMITS.PAIRING_CODE_DIGITS}-digit code shown in the Atelier tray (menu-bar) icon or in the terminal where it runs.`
+    : `Pair with your studio’s Atelier server at ${teamServerHost(target.address)} (once per computer and editor). Ask whoever runs the server for an invite code (they run “atelier team invite” with your name) and enter its ${LIMITS.PAIRING_CODE_DIGITS} digits here.`;
 }
 
 /** A code the team server's answer did not match (client/daemon-client.ts shows it in place of WRONG_CODE_SENTENCE). */

@@ -4,12 +4,16 @@
  * inlined script (daemon/server/photopea-page.ts).
  *
  *   node --import tsx photopea/build.ts     (also run by `npm run build`)
+ *
+ * `--team-server wss://HOST[:PORT]` builds the studio's Figma plugin as well
+ * (plugin/build.ts): npm passes `npm run build -- …`'s arguments to this, the script's last command.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { inlineSharedHtmlAsync } from '../client/shared-html.ts';
+import { buildStudioFromArgsAsync } from '../plugin/build.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCRIPT_MARKER = '<!-- ATELIER_PANEL_SCRIPT -->';
@@ -44,4 +48,5 @@ const isCli = process.argv[1] !== undefined && fileURLToPath(import.meta.url) ==
 if (isCli) {
   const out = await buildPhotopeaAsync({ minify: process.argv.includes('--minify') });
   console.log(`[atelier] built ${out.page}`);
+  await buildStudioFromArgsAsync(process.argv.slice(2));
 }

@@ -27,10 +27,11 @@ export const SELECTION_DEBOUNCE_MS = 120;
 export const MAX_STYLE_LAYERS = 48;
 
 /**
- * The one daemon address the plugin dials: the only one manifest.json's
+ * The Atelier app on this computer, the one address the committed manifest.json's
  * `networkAccess.allowedDomains` names (test/plugin/manifest.test.ts keeps them equal). Figma's
- * content security policy blocks any other address without telling the plugin, so there is no
- * stored override.
+ * content security policy blocks any other address without telling the plugin, so the only
+ * other address a copy dials is the team server a studio built it for (team-build.ts; its own
+ * manifest names both).
  */
 export const DAEMON_URL = `ws://localhost:${DEFAULT_DAEMON_PORT}`;
 
@@ -68,3 +69,17 @@ export const FILE_DATA_KEYS = {
    */
   document: 'atelier.document',
 } as const;
+
+/**
+ * At most this many team servers' pairing keys are kept in clientStorage (one per address,
+ * client/team-server.ts; the local daemon's key is kept apart): a studio has one or two, and
+ * the oldest goes first past this.
+ */
+export const MAX_TEAM_KEYS = 8;
+
+/**
+ * Where `npm run build -- --team-server wss://HOST[:PORT]` writes the studio's copy of the plugin
+ * (its own manifest.json naming that server, code.js and ui.html), relative to the repository:
+ * a plain build still writes the committed manifest.json's files, plugin/dist/code.js and ui.html.
+ */
+export const STUDIO_PLUGIN_DIR = 'plugin/dist/studio';

@@ -54,7 +54,7 @@ export const pairSchema = z.object({
   /**
    * A team server holds one invite per designer, each with its own code: the code's first
    * INVITE_SLOT_DIGITS digits, sent in clear, say which invite this share answers (the whole code
-   * is still SPAKE2's password). Sent only to a server whose welcome lists TEAM_INVITE_CAPABILITY;
+   * is still the pairing exchange's password). Sent only to a server whose welcome lists TEAM_INVITE_CAPABILITY;
    * the local daemon, with one code per window, never needs it (and a plugin never sends part
    * of a local code).
    */

@@ -3,6 +3,7 @@ import { bytesSchema } from './bytes.ts';
 import { jobOptionsSchema } from '../../client/job-options.ts';
 import { storedKeySchema } from '../../client/key-store.ts';
 import { placementSchema } from '../../protocol/client-messages.ts';
+import { teamServerAddressSchema } from '../../client/team-server.ts';
 
 /** Messages the main (sandbox) code sends to the UI iframe. */
 
@@ -43,14 +44,19 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     command: z.string(),
     options: jobOptionsSchema,
     style: styleLayerSchema.nullable(),
-    /** The stored pairing key, or null (not paired yet). */
+    /** The stored pairing key for the server dialed (`teamServer`'s, or the local app's), or null (not paired yet). */
     key: storedKeySchema.nullable(),
+    /** What the window dials: the team server's address, or the local app's (ws://localhost:7878). */
     daemonUrl: z.string(),
+    /** The Team server setting in force (settings-store.ts, serverChoice); null: the app on this computer. */
+    teamServer: teamServerAddressSchema.nullable(),
     /** Start as soon as the daemon is ready (the relaunch button). */
     autoStart: z.boolean(),
     /** This file's id in the daemon's job list (main/placement.ts); '' before the file's first job. */
     document: z.string().max(200),
   }),
+  /** The Team server setting changed: dial `daemonUrl` with that server's own key (or none). */
+  z.object({ type: z.literal('server'), teamServer: teamServerAddressSchema.nullable(), daemonUrl: z.string(), key: storedKeySchema.nullable() }),
   z.object({ type: z.literal('selection'), selection: selectionSummarySchema }),
   z.object({
     type: z.literal('style-layers'),

@@ -3,6 +3,7 @@ import { bytesSchema } from './bytes.ts';
 import { jobOptionsSchema } from '../../client/job-options.ts';
 import { storedKeySchema } from '../../client/key-store.ts';
 import { LIMITS } from '../../protocol/sandbox.ts';
+import { teamServerAddressSchema } from '../../client/team-server.ts';
 
 /** Messages the UI iframe sends to the main (sandbox) code. */
 
@@ -34,8 +35,13 @@ export const uiToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dismiss-result'), data: z.string().max(LIMITS.MAX_PLACEMENT_DATA_CHARS) }),
   /** Stop the batch: the running job's result is discarded and nothing further is inserted. */
   z.object({ type: z.literal('cancel') }),
-  /** Persist (or forget, with null) the daemon pairing key, in clientStorage. */
-  z.object({ type: z.literal('store-key'), key: storedKeySchema.nullable() }),
+  /**
+   * Persist (or forget, with null) a pairing key in clientStorage, filed under the server it was
+   * made with (`server`: a team server's address; null: the app on this computer).
+   */
+  z.object({ type: z.literal('store-key'), server: teamServerAddressSchema.nullable(), key: storedKeySchema.nullable() }),
+  /** The designer's Team server setting (null: the app on this computer); main answers `server`. */
+  z.object({ type: z.literal('set-team-server'), address: teamServerAddressSchema.nullable() }),
   /** Select and zoom to a layer (a result). */
   z.object({ type: z.literal('focus-node'), nodeId: id }),
   z.object({ type: z.literal('close') }),

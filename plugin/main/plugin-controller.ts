@@ -1,5 +1,5 @@
 import { jobOptionsSchema, uiToMainSchema, type JobOptions, type MainToUi, type StyleLayer, type UiToMain } from '../bridge/index.ts';
-import { DAEMON_URL, PLUGIN_DATA_KEYS, SELECTION_DEBOUNCE_MS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
+import { PLUGIN_DATA_KEYS, SELECTION_DEBOUNCE_MS, UI_HEIGHT, UI_WIDTH } from '../limits.ts';
 import { BatchRunner } from './batch-runner.ts';
 import { MENU_COMMANDS, RELAUNCH_COMMANDS } from './commands.ts';
 import type { HostApi, HostSceneNode } from './figma-host.ts';
@@ -8,7 +8,8 @@ import { dismissWaitingAsync, placeWaitingAsync } from './place-waiting.ts';
 import { fileDocumentId } from './placement.ts';
 import { sceneNodeByIdAsync } from './scene-node-by-id.ts';
 import { collectTargets, whyNotExportable } from './selection.ts';
-import { loadSettingsAsync, saveSettingsAsync } from './settings-store.ts';
+import { keyPatch, loadSettingsAsync, saveSettingsAsync, serverChoice } from './settings-store.ts';
+import { whyFigmaBlocks } from '../team-build.ts';
 import { loadStyleChoiceAsync, saveStyleChoice } from './style-choice.ts';
 import { describeStyleLayerAsync, exportThumbnailAsync, listStyleLayersAsync, pageOf } from './style-layers.ts';
 
@@ -138,13 +139,13 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     switch (message.type) {
       case 'ui-ready': {
         const settings = await loadSettingsAsync(api);
+        const server = serverChoice(settings);
         post({
           type: 'init',
           command,
           options: relaunch?.options ?? settings.options,
           style: await describeStyleAsync(await initialStyleAsync()),
-          key: settings.key,
-          daemonUrl: DAEMON_URL,
+          ...server,
           autoStart: relaunch !== null && relaunch.targets.length > 0,
           document: fileDocumentId(api, false),
         });
@@ -199,8 +200,15 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
         runner.cancel();
         return;
       case 'store-key':
-        await saveSettingsAsync(api, { key: message.key });
+        await saveSettingsAsync(api, (current) => keyPatch(current, message.server, message.key));
         return;
+      case 'set-team-server': {
+        // The window checked it too; this copy's manifest decides what Figma lets through.
+        const blocked = whyFigmaBlocks(message.address);
+        if (blocked) throw new PluginError('team-server-blocked', blocked);
+        post({ type: 'server', ...serverChoice(await saveSettingsAsync(api, { teamServer: message.address })) });
+        return;
+      }
       case 'focus-node': {
         const node = await sceneNodeByIdAsync(api, message.nodeId);
         const page = node ? pageOf(node) : null;

@@ -12,7 +12,9 @@ export type PluginErrorCode =
   | 'bad-result'
   | 'too-large'
   | 'insert-failed'
-  | 'busy';
+  | 'busy'
+  /** A Team server this copy's manifest does not name (team-build.ts): Figma would block it. */
+  | 'team-server-blocked';
 
 export class PluginError extends Error {
   readonly code: PluginErrorCode;

@@ -13,7 +13,10 @@ import { EstimateTracker } from '../../client/estimate.ts';
 import { workingSideFor } from '../../client/job-options.ts';
 import { WaitingJobs } from '../../client/waiting-jobs.ts';
 import { renderWaitingJobs, wireWaitingJobs } from '../../client/waiting-view.ts';
+import { renderServerSetting, wireServerSetting } from '../../client/server-setting-view.ts';
+import { serverTarget, type ServerTarget } from '../../client/team-server.ts';
 import { readPlacement } from '../main/placement.ts';
+import { BUILT_IN_TEAM_SERVER, whyFigmaBlocks } from '../team-build.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 
@@ -67,6 +70,8 @@ export class UiApp {
   private problem: string | null = null;
   private capNote: string | null = null;
   private client: DaemonClient | null = null;
+  /** The Atelier the window talks to (the Team server setting, kept by the main code). */
+  private target: ServerTarget = { kind: 'local' };
   /** The daemon's estimate for the first selected layer with the current options. */
   private readonly estimate = new EstimateTracker('est-');
   /** This file's jobs that ran on while the panel was closed (issue 32). */
@@ -94,7 +99,10 @@ export class UiApp {
         this.style = message.style;
         this.autoStart = message.autoStart;
         this.waiting.document = message.document;
-        this.startClient(message.daemonUrl, message.key);
+        this.startClient(message.daemonUrl, message.key, message.teamServer);
+        break;
+      case 'server':
+        this.startClient(message.daemonUrl, message.key, message.teamServer);
         break;
       case 'selection':
         this.selection = message.selection;
@@ -141,12 +149,18 @@ export class UiApp {
 
   // ---- the daemon ----
 
-  private startClient(url: string, key: StoredKey | null): void {
+  private startClient(url: string, key: StoredKey | null, teamServer: string | null): void {
     this.client?.stop();
+    this.target = serverTarget(teamServer);
+    this.connection = { kind: 'connecting', reconnecting: false };
+    this.welcome = null;
     this.client = new DaemonClient({
       url,
-      // Kept by the main code in clientStorage; the crypto happens here, in the UI iframe.
-      keyStore: hostKeyStore(key, (next) => this.deps.post({ type: 'store-key', key: next })),
+      // Kept by the main code in clientStorage, filed under the server this client dials (bound
+      // here, so a late save from a previous server's client lands under that server); the
+      // crypto happens here, in the UI iframe.
+      keyStore: hostKeyStore(key, (next) => this.deps.post({ type: 'store-key', server: teamServer, key: next })),
+      team: teamServer !== null,
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
       onState: (state) => {
@@ -329,7 +343,13 @@ export class UiApp {
   }
 
   private wire(): void {
-    wireConnectionPanels(() => this.client);
+    wireConnectionPanels(() => this.client, () => this.target);
+    wireServerSetting((address) => {
+      if (this.phase !== 'idle') return 'Wait for the running job to finish (or cancel it) before changing the server.';
+      const blocked = whyFigmaBlocks(address);
+      if (blocked === null) this.deps.post({ type: 'set-team-server', address });
+      return blocked;
+    });
     wireWaitingJobs(
       this.waiting,
       (job) => {
@@ -397,7 +417,8 @@ export class UiApp {
   // ---- rendering ----
 
   render(): void {
-    renderConnectionPanels(this.connection);
+    renderConnectionPanels(this.connection, this.target);
+    renderServerSetting(this.target, BUILT_IN_TEAM_SERVER, this.phase !== 'idle');
     renderWaitingJobs(this.waiting);
     this.renderSelection();
     this.renderStyle();
@@ -561,7 +582,7 @@ export class UiApp {
         : this.connection.kind === 'setting-up'
           ? 'Atelier is setting up; Apply style is enabled when it is ready.'
           : this.connection.kind !== 'ready'
-          ? 'Connect to Atelier to apply a style.'
+          ? this.target.kind === 'team' ? 'Connect to the team server to apply a style.' : 'Connect to Atelier to apply a style.'
           : count === 0
             ? 'Select what to stylise on the canvas.'
             : !this.style

@@ -26,7 +26,7 @@ async function usedUnderOldIdAsync() {
   figma.currentPage.appendChild(waves);
   figma.select(hero);
   const ui = await startPluginAsync(figma);
-  ui.send({ type: 'store-key', key: KEY });
+  ui.send({ type: 'store-key', server: null, key: KEY });
   ui.send({ type: 'start', styleNodeId: waves.id, options });
   const job = await ui.next('job');
   ui.send({ type: 'job-result', jobId: job.jobId, png: encodePng(job.content.width, job.content.height, paintPattern(job.content.width, job.content.height, [1, 2, 3], 'disc')) });
@@ -45,7 +45,7 @@ test('after an id change the plugin starts fresh: no key (so it pairs again), no
   assert.equal(init.style, null);
   assert.deepEqual(init.options, DEFAULT_JOB_OPTIONS);
   // Pairing again stores the new key under the new id.
-  ui.send({ type: 'store-key', key: { ...KEY, keyId: 'fedcba9876543210' } });
+  ui.send({ type: 'store-key', server: null, key: { ...KEY, keyId: 'fedcba9876543210' } });
   await ui.settle();
   assert.equal((await (await startPluginAsync(figma)).next('init')).key?.keyId, 'fedcba9876543210');
 });

@@ -138,7 +138,7 @@ test('options and the pairing key are remembered in clientStorage; unreadable st
   assert.equal(first.daemonUrl, `ws://localhost:${DEFAULT_DAEMON_PORT}`);
   ui.send({ type: 'save-options', options: chosen });
   const key = { keyId: '0123456789abcdef', key: 'ab'.repeat(32) };
-  ui.send({ type: 'store-key', key });
+  ui.send({ type: 'store-key', server: null, key });
   await ui.settle();
   const second = await (await startPluginAsync(figma)).next('init');
   assert.deepEqual(second.options, chosen);

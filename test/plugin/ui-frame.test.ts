@@ -62,7 +62,7 @@ async function openUiAsync(browser: Browser, html: string) {
   const received = () => page.evaluate(() => (window as unknown as { host: FrameHost }).host.received.map((m) => ({ ...m })));
   const toUi = (message: MainToUi) => page.evaluate((m) => (window as unknown as { host: FrameHost }).host.toUi(m), message);
   await page.waitForFunction(() => (window as unknown as { host: FrameHost }).host.received.some((m) => m.type === 'ui-ready'));
-  await toUi({ type: 'init', command: 'apply', options: DEFAULT_JOB_OPTIONS, style: null, key: null, daemonUrl: DAEMON_URL, autoStart: false, document: '' });
+  await toUi({ type: 'init', command: 'apply', options: DEFAULT_JOB_OPTIONS, style: null, key: null, daemonUrl: DAEMON_URL, teamServer: null, autoStart: false, document: '' });
   return { page, ui: page.frameLocator('#plugin'), errors, received, toUi };
 }
 
