@@ -15,7 +15,6 @@ import {
   spake2Respond,
   AUTH_NONCE_BYTES,
   type ProofContext,
-  type DaemonStateInfo,
   type DaemonStateMessage,
   type ErrorCode,
   type AuthMessage,
@@ -27,7 +26,6 @@ import {
   type WelcomeMessage,
 } from '../../protocol/index.ts';
 import { defaultMemoryBudgetMB, EngineError, estimateJob, resolveOptions, type StyleOptions } from '../engine/index.ts';
-import { notReadySentence } from './not-ready-sentence.ts';
 import { probeImageAsync } from '../image/index.ts';
 import type { JobRunner, RunnerInfo } from './job-runner.ts';
 import type { Logger } from './logger.ts';
@@ -35,13 +33,13 @@ import { PairingNotSavedError, type KeyStore, type PairingSource, type PairingSo
 import { randomBytes } from 'node:crypto';
 import { CUT_OFF_GRACE_MS, MAX_BUFFERED_OUTGOING_BYTES, PAIRING_MAX_FAILURES_PER_CONNECTION, UNPAIRED_MIN_LIFE_MS, PREVIEW_BACKPRESSURE_BYTES, UNPAIRED_MAX_BYTES, UNPAIRED_MAX_FRAME_BYTES } from './limits.ts';
 import { UnpairedGuard } from './unpaired-guard.ts';
-import type { ServerOptions } from './server-options.ts';
+import type { ConnectionLimits } from './server-options.ts';
 
 /** What every connection shares with the server. */
 export interface ServerContext {
-  readonly options: ServerOptions;
-  /** Where the server stands; while `jobs.info()` is null, its message is the `not-ready` sentence. */
-  daemonState(): DaemonStateInfo;
+  readonly options: ConnectionLimits;
+  /** The `not-ready` error's sentence, while `jobs.info()` is null. */
+  notReadySentence(): string;
   /** Computes the jobs; `info()` null = not ready (the engine not loaded, no team worker alive). */
   readonly jobs: JobRunner;
   readonly keys: KeyStore;
@@ -301,13 +299,16 @@ export class ClientConnection {
   }
 
   /**
-   * Every pairing was revoked: a paired connection is closed, and so is one that named a key
-   * and has not proven it yet (a proof already on its way finds the key gone: handleAuth).
+   * A pairing (`keyId`; null: every pairing) was revoked: a connection paired with it is closed,
+   * and so is one that named its key and has not proven it yet (a proof already on its way finds
+   * the key gone: handleAuth). True when this one was.
    */
-  revokeKey(): void {
-    if (this.state !== 'paired' && this.state !== 'authenticating') return;
+  revokeKey(keyId: string | null): boolean {
+    const named = this.state === 'paired' ? this.tokenId : this.state === 'authenticating' ? (this.pendingAuth?.keyId ?? null) : null;
+    if (named === null || (keyId !== null && named !== keyId)) return false;
     this.leaving = true;
     this.close(CLOSE_CODES.tokenRevoked, 'pairing revoked');
+    return true;
   }
 
   /** The engine now exists: an older client gets the welcome it has been waiting for. */
@@ -426,7 +427,7 @@ export class ClientConnection {
   private handleEstimate(message: EstimateMessage): void {
     const { requestId } = message;
     const info = this.context.jobs.info();
-    if (info === null) return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
+    if (info === null) return this.sendError('not-ready', this.context.notReadySentence(), { requestId });
     const options: Partial<StyleOptions> = { ...message.options };
     let resolved: StyleOptions;
     try {
@@ -544,7 +545,7 @@ export class ClientConnection {
     if (this.state === 'closed') return;
     if (!turn.ok) {
       this.context.logger.log('warn', 'pairing-failed', { connectionId: this.id, reason: turn.code });
-      return this.sendError('pairing-closed', 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
+      return this.sendError('pairing-closed', turn.message ?? 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
     }
     const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, this.helloName, this.upgrade.host), hexToBytes(share));
     if (!answer) {
@@ -612,7 +613,7 @@ export class ClientConnection {
   private async handleStylizeAsync(message: StylizeMessage, images: Map<string, Uint8Array>): Promise<void> {
     const requestId = message.requestId;
     const info = this.context.jobs.info();
-    if (info === null) return this.sendError('not-ready', notReadySentence(this.context.daemonState()), { requestId });
+    if (info === null) return this.sendError('not-ready', this.context.notReadySentence(), { requestId });
     try {
       await Promise.all([...message.content, ...message.styles.map((s) => s.image)].map((ref) => this.checkImageAsync(ref, images.get(ref.id)!)));
       // The client may have gone while its images were checked: queue nothing for it.

@@ -21,3 +21,7 @@ export { runStylizeJobAsync, savedResultMessage, type JobSink, type JobPersisten
 export { JobRelay, type JobListener } from './job-relay.ts';
 export type { JobRunner, JobSpec, RunnerInfo, SubmitResult } from './job-runner.ts';
 export { PairingNotSavedError, type KeyStore, type PairingSeat, type PairingSource, type PairingSourceTurn } from './pairing-seam.ts';
+export { createConnectionHub, type ConnectionHub, type ConnectionHubOptions } from './connection-hub.ts';
+export { publicHostPolicy, loopbackPolicy, type HandshakePolicy, type PublicHostOptions } from './handshake.ts';
+export { createPhotopeaPageHandler, publicPageSite, type PageSite, type PhotopeaPageOptions } from './photopea-page.ts';
+export { connectionLimitsSchema, type ConnectionLimits, type ConnectionLimitsInput } from './server-options.ts';

@@ -50,7 +50,8 @@ export interface PairingSeat {
  */
 export type PairingSourceTurn =
   | { ok: true; secret: string; fail(): void; seat(): PairingSeat | null }
-  | { ok: false; code: 'pairing-closed' };
+  /** `message`: the designer's sentence (a team's "ask for a new invite"); without it, the local daemon's. */
+  | { ok: false; code: 'pairing-closed'; message?: string };
 
 export interface PairingSource {
   /**

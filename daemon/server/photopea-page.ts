@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAllowedHost } from './handshake.ts';
+import type { HandshakePolicy } from './handshake.ts';
 import { LOCAL_PAGE_HOSTS, PHOTOPEA_PAGE_PATH, PHOTOPEA_ICON_PATH } from './limits.ts';
 import type { Logger } from './logger.ts';
 
@@ -28,6 +28,31 @@ export function pageOrigins(port: number): string[] {
   return LOCAL_PAGE_HOSTS.map((host) => `http://${host}:${port}`);
 }
 
+/** Where the page is served and whom its script may connect to. */
+export interface PageSite {
+  /** The Host check of the WebSocket handshake, for the page too. */
+  isAllowedHost: HandshakePolicy['isAllowedHost'];
+  /** CSP connect-src: the server's WebSocket. */
+  socketSources(): string[];
+}
+
+/**
+ * The local daemon's: loopback names and its port. 'self' is the page's own origin with ws:
+ * (CSP3), which covers [::1] too: an IPv6 literal is not a valid CSP host source, so it cannot
+ * be listed.
+ */
+export function loopbackPageSite(policy: HandshakePolicy, port: () => number): PageSite {
+  return {
+    isAllowedHost: (host) => policy.isAllowedHost(host),
+    socketSources: () => ["'self'", ...LOCAL_PAGE_HOSTS.filter((host) => !host.startsWith('[')).map((host) => `ws://${host}:${port()}`)],
+  };
+}
+
+/** A team server's: its public names over https, whose 'self' (CSP3) is its own wss: origin. */
+export function publicPageSite(policy: HandshakePolicy): PageSite {
+  return { isAllowedHost: (host) => policy.isAllowedHost(host), socketSources: () => ["'self'"] };
+}
+
 /** Hashes of the inline scripts, so the CSP allows exactly the bundle and nothing injected. */
 function inlineScriptHashes(html: string): string[] {
   const hashes: string[] = [];
@@ -42,10 +67,8 @@ function inlineScriptHashes(html: string): string[] {
  * frame-ancestors names Photopea), may run only its own inline bundle, may connect only to
  * this daemon's WebSocket, and loads nothing from anywhere (images are blobs and data URLs).
  */
-export function pageHeaders(html: string, port: number, frameAncestors: readonly string[]): Record<string, string> {
-  // 'self' is the page's own origin with ws: (CSP3), which covers [::1] too: an IPv6
-  // literal is not a valid CSP host source, so it cannot be listed.
-  const sockets = ["'self'", ...LOCAL_PAGE_HOSTS.filter((host) => !host.startsWith('[')).map((host) => `ws://${host}:${port}`)].join(' ');
+export function pageHeaders(html: string, socketSources: readonly string[], frameAncestors: readonly string[]): Record<string, string> {
+  const sockets = socketSources.join(' ');
   const csp = [
     "default-src 'none'",
     `script-src ${inlineScriptHashes(html).join(' ') || "'none'"}`,
@@ -80,7 +103,7 @@ function plain(response: ServerResponse, status: number, text: string, extra: Re
 }
 
 /** The request listener of the daemon's HTTP servers (WebSocket upgrades never reach it). */
-export function createPhotopeaPageHandler(options: PhotopeaPageOptions, port: () => number): (request: IncomingMessage, response: ServerResponse) => void {
+export function createPhotopeaPageHandler(options: PhotopeaPageOptions, site: PageSite): (request: IncomingMessage, response: ServerResponse) => void {
   let page: Promise<string | null> | null = null;
   let icon: Promise<Buffer | null> | null = null;
   const readPage = (): Promise<string | null> =>
@@ -93,7 +116,7 @@ export function createPhotopeaPageHandler(options: PhotopeaPageOptions, port: ()
 
   return (request, response) => {
     const send = async (): Promise<void> => {
-      if (!isAllowedHost(request.headers.host, port())) {
+      if (!site.isAllowedHost(request.headers.host)) {
         options.logger.log('warn', 'http-rejected', { reason: 'host-not-local', host: request.headers.host?.slice(0, 100) });
         plain(response, 403, 'host-not-local', { connection: 'close' });
         return;
@@ -111,7 +134,7 @@ export function createPhotopeaPageHandler(options: PhotopeaPageOptions, port: ()
           plain(response, 404, 'The Photopea plugin page is not built yet: run `npm run build` in the Atelier folder, then reload Photopea.');
           return;
         }
-        response.writeHead(200, pageHeaders(html, port(), options.frameAncestors));
+        response.writeHead(200, pageHeaders(html, site.socketSources(), options.frameAncestors));
         response.end(head ? undefined : html);
         return;
       }

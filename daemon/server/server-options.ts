@@ -77,3 +77,21 @@ export const serverOptionsSchema = z.object({
 
 export type ServerOptionsInput = z.input<typeof serverOptionsSchema>;
 export type ServerOptions = z.output<typeof serverOptionsSchema>;
+
+/**
+ * What the connection code needs of the options (connection-hub.ts): a team front door parses
+ * its own (`connectionLimitsSchema.parse({ maxConnections: 200 })`, the rest default).
+ */
+export const connectionLimitsSchema = serverOptionsSchema.pick({
+  maxPayloadBytes: true,
+  maxQueuedJobs: true,
+  maxConnections: true,
+  maxUnpairedConnections: true,
+  helloTimeoutMs: true,
+  unpairedIdleMs: true,
+  previewEvery: true,
+  previewMaxSide: true,
+  memoryBudgetMB: true,
+});
+export type ConnectionLimitsInput = z.input<typeof connectionLimitsSchema>;
+export type ConnectionLimits = z.output<typeof connectionLimitsSchema>;
