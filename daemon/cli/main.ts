@@ -11,6 +11,11 @@ Commands:
   doctor [--json]                                     what this machine can run: engines, GPU, weights
   photopea [--port N] [--print]                       open Photopea with Atelier (the plugin configured)
   start [--headless] [--port N]                       run Atelier: the tray app (atelier start --help)
+
+A studio's team server (Redis: --redis URL or ATELIER_REDIS_URL):
+  server --redis URL [--tls-cert F --tls-key F]       the front door designers' plugins connect to (atelier server --help)
+  worker --redis URL [--provider P] [--device N]      one GPU's worker (atelier worker --help)
+  team invite|list|revoke|status                      designers and the queue (atelier team --help)
   --version                                           print the version
 `;
 
@@ -35,6 +40,11 @@ export async function mainAsync(argv: string[], options: MainOptions = {}): Prom
       return runDoctorCommandAsync(rest, io);
     case 'photopea':
       return runPhotopeaCommandAsync(rest, io);
+    // Team mode loads ioredis and BullMQ only when asked for.
+    case 'server':
+      return (await import('./server-command.ts')).runServerCommandAsync(rest, io);
+    case 'team':
+      return (await import('./team-command.ts')).runTeamCommandAsync(rest, io);
     case '-v':
     case '--version':
     case 'version':

@@ -80,3 +80,15 @@ export const COMMAND_REDIS_TIMEOUT_MS = 5_000;
 
 /** The team server's port when `--port` is left out (the local daemon's is 7878). */
 export const DEFAULT_TEAM_PORT = 7879;
+
+/**
+ * A front door's open connections: a studio's designers each keep Figma and Photopea open, and
+ * a reconnecting plugin may hold a second one for a moment. The local daemon's 16 are one person's.
+ */
+export const TEAM_MAX_CONNECTIONS = 256;
+/**
+ * How often a front door looks whether a GPU worker is alive (the runner's `info()`), to tell
+ * paired plugins that jobs can (or can no longer) be computed. The runner itself reads the
+ * workers' heartbeats (limits.ts WORKER_POLL_MS); this only passes the change on.
+ */
+export const RUNNER_POLL_MS = 1_000;

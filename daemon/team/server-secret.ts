@@ -14,7 +14,8 @@ import { SERVER_SECRET_BYTES, SERVER_SECRET_FILE_NAME } from './designer-limits.
  * another record does not open.
  */
 
-export type ServerSecretErrorCode = 'secret_unreadable' | 'secret_unwritable' | 'secret_exposed' | 'secret_damaged';
+/** `secret_mismatch`: designers' keys in Redis were sealed under another secret (team-keys.ts). */
+export type ServerSecretErrorCode = 'secret_unreadable' | 'secret_unwritable' | 'secret_exposed' | 'secret_damaged' | 'secret_mismatch';
 
 /** The secret file cannot be used; the sentence says what to do. */
 export class ServerSecretError extends Error {

@@ -1,0 +1,201 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { globalAgent, get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { Redis } from 'ioredis';
+import { DaemonClient, hostKeyStore, type ConnectionState, type StoredKey } from '../../client/index.ts';
+import { createMemoryLogger } from '../../daemon/server/index.ts';
+import { FrontDoorError, startFrontDoorAsync, type FrontDoor } from '../../daemon/team/front-door.ts';
+import { createInviteAsync, listInvitesAsync } from '../../daemon/team/invites.ts';
+import { frontDoorRedis } from '../../daemon/team/redis-connection.ts';
+import { ServerSecret } from '../../daemon/team/server-secret.ts';
+import { listDesignersAsync, revokeDesignerAsync } from '../../daemon/team/team-keys.ts';
+import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
+import { IdleRunner, opensslMissing, selfSignedAsync } from './front-door-support.ts';
+import { openTlsSocket } from './tls-socket.ts';
+
+const skip = redisMissing() ?? opensslMissing() ?? false;
+let server: TestRedis;
+let dir: string;
+let redis: Redis;
+let door: FrontDoor;
+const runner = new IdleRunner();
+const logger = createMemoryLogger();
+const secret = ServerSecret.fromBytes(randomBytes(32));
+const prefix = `fd:${randomBytes(3).toString('hex')}:`;
+let pageFile: string;
+let ca: Buffer;
+
+before(async () => {
+  if (skip) return;
+  dir = await mkdtemp(join(tmpdir(), 'atelier-front-door-'));
+  server = await startRedisAsync();
+  const tls = await selfSignedAsync(dir);
+  // The plugin's machine trusts the studio's certificate, as an admin installs it.
+  ca = tls.cert;
+  globalAgent.options.ca = [tls.cert];
+  pageFile = join(dir, 'page.html');
+  await writeFile(pageFile, '<!doctype html><title>Atelier</title><script>1</script>');
+  redis = frontDoorRedis(server.url, logger, 'test');
+  door = await startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner, host: '127.0.0.1', port: 0, tls, publicHosts: ['localhost'], version: '0.1.0-test', logger, photopeaPageFile: pageFile, runnerPollMs: 100 });
+});
+after(async () => {
+  await door?.closeAsync();
+  redis?.disconnect();
+  await server?.stopAsync();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Plugin {
+  client: DaemonClient;
+  states: ConnectionState[];
+  saved: Array<StoredKey | null>;
+  closes: number[];
+  untilAsync(predicate: (state: ConnectionState) => boolean, what: string): Promise<ConnectionState>;
+}
+
+/** The real plugin client (Figma's: Origin null) on wss://localhost:PORT. */
+function plugin(key: StoredKey | null): Plugin {
+  const states: ConnectionState[] = [];
+  const saved: Array<StoredKey | null> = [];
+  const closes: number[] = [];
+  const client = new DaemonClient({
+    url: `wss://localhost:${door.port}`,
+    keyStore: hostKeyStore(key, (next) => saved.push(next)),
+    clientVersion: '0.1.0',
+    createSocket: (target) => {
+      const socket = openTlsSocket(target, ca, { origin: 'null' });
+      queueMicrotask(() => {
+        const onclose = socket.onclose;
+        socket.onclose = (event) => {
+          closes.push(event.code);
+          onclose?.(event);
+        };
+      });
+      return socket;
+    },
+    onState: (state) => states.push(state),
+    onJobMessage: () => undefined,
+    onConnectionLost: () => undefined,
+  });
+  client.start();
+  return {
+    client,
+    states,
+    saved,
+    closes,
+    async untilAsync(predicate, what) {
+      const deadline = Date.now() + 20_000;
+      let seen = states.length;
+      for (;;) {
+        const found = states.slice(seen).find(predicate);
+        if (found) return found;
+        seen = states.length;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; states: ${JSON.stringify(states.map((s) => s.kind))}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  };
+}
+
+test('a designer pairs over wss:// with an invite (once), reconnects with the key, and a revoke closes them (4002) and drops their jobs', { skip }, async () => {
+  const invite = await createInviteAsync(redis, secret, 'Ana', { prefix });
+  const ana = plugin(null);
+  await ana.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel');
+  assert.ok(ana.client.pair(invite.code));
+  await ana.untilAsync((s) => s.kind === 'ready', 'ready after pairing');
+  const key = ana.saved.at(-1);
+  assert.ok(key, 'the plugin stored its key');
+  const [designer] = await listDesignersAsync(redis, prefix);
+  assert.deepEqual([designer?.name, designer?.keyId], ['Ana', key.keyId]);
+  assert.deepEqual(await listInvitesAsync(redis, prefix), [], 'the invite is used up');
+
+  // Another plugin with the same code: the invite is gone.
+  const late = plugin(null);
+  await late.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel');
+  late.client.pair(invite.code);
+  const refused = await late.untilAsync((s) => s.kind === 'pairing-needed' && s.error !== null, 'a refusal');
+  assert.match(refused.kind === 'pairing-needed' ? (refused.error ?? '') : '', new RegExp(`No invite starts with ${invite.slot}`));
+  late.client.stop();
+
+  // The next session proves the key (the server first) and is ready without a code.
+  ana.client.stop();
+  const again = plugin(key);
+  await again.untilAsync((s) => s.kind === 'ready', 'ready with the stored key');
+  const submitted = await runner.submitAsync({ owner: key.keyId } as Parameters<IdleRunner['submitAsync']>[0]);
+  assert.ok(submitted.ok);
+
+  await revokeDesignerAsync(redis, 'Ana', prefix);
+  await again.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel after the revoke');
+  assert.ok(again.closes.includes(4002), `closed with 4002 (got ${again.closes.join(', ')})`);
+  assert.deepEqual(again.saved.at(-1), null, 'the plugin forgot the revoked key (the server had proven it)');
+  assert.ok(runner.revoked.includes(key.keyId), 'the runner dropped their jobs');
+  assert.equal(runner.jobsOf(key.keyId), 0);
+  again.client.stop();
+});
+
+test('a wrong invite code costs one guess and the plugin is told; the right code then still pairs', { skip }, async () => {
+  const invite = await createInviteAsync(redis, secret, 'Bo', { prefix });
+  const bo = plugin(null);
+  await bo.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel');
+  const wrong = `${invite.slot}${invite.code.slice(2) === '000000' ? '000001' : '000000'}`;
+  bo.client.pair(wrong);
+  await bo.untilAsync((s) => s.kind === 'pairing-needed' && s.error !== null, 'the wrong-code sentence');
+  assert.equal((await listInvitesAsync(redis, prefix)).find((i) => i.slot === invite.slot)?.guesses, 1);
+  bo.client.pair(invite.code);
+  await bo.untilAsync((s) => s.kind === 'ready', 'ready');
+  bo.client.stop();
+});
+
+test('the Photopea page is served over https on the public name, connecting only to its own wss: origin', { skip }, async () => {
+  const response = await new Promise<{ status: number; csp: string; body: string }>((resolve, reject) => {
+    get(`https://localhost:${door.port}/photopea/`, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, csp: String(res.headers['content-security-policy'] ?? ''), body }));
+    }).on('error', reject);
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.body, /<title>Atelier<\/title>/);
+  assert.match(response.csp, /connect-src 'self'(;|$)/);
+  assert.match(response.csp, /frame-ancestors https:\/\/www\.photopea\.com https:\/\/photopea\.com/);
+  // A Host that is not a public name (DNS rebinding, a guessed IP) is refused.
+  const status = await new Promise<number>((resolve, reject) => {
+    get({ host: '127.0.0.1', port: door.port, path: '/photopea/', servername: 'localhost', headers: { host: `evil.example:${door.port}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+  assert.equal(status, 403);
+});
+
+test('the WebSocket refuses a Host that is not one of the public names, and plain ws:// is not spoken on the TLS port', { skip }, async () => {
+  const refused = await new Promise<number>((resolve) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${door.port}`, { headers: { host: 'attacker.example' }, ca });
+    ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    ws.on('open', () => resolve(101));
+    ws.on('error', () => resolve(-1));
+  });
+  assert.equal(refused, 403);
+  const plain = await new Promise<string>((resolve) => {
+    const ws = new WebSocket(`ws://localhost:${door.port}`);
+    ws.on('open', () => resolve('open'));
+    ws.on('error', () => resolve('error'));
+  });
+  assert.equal(plain, 'error');
+});
+
+test('without TLS the front door listens only on loopback, and says so', { skip }, async () => {
+  await assert.rejects(
+    startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner: new IdleRunner(), host: '0.0.0.0', port: 0, tls: null, publicHosts: ['studio.example'], version: '0', logger }),
+    (error: unknown) => error instanceof FrontDoorError && error.code === 'plain_not_loopback' && /--tls-cert FILE --tls-key FILE/.test(error.message),
+  );
+  await assert.rejects(
+    startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner: new IdleRunner(), host: '192.0.2.1', port: 0, tls: { cert: 'x', key: 'y' }, publicHosts: [], version: '0', logger }),
+    (error: unknown) => error instanceof FrontDoorError && error.code === 'no_public_host',
+  );
+});
