@@ -1,18 +1,17 @@
-import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { COMMAND_TIMEOUT_MS } from './limits.ts';
-import { TeamStoreError } from './redis-connection.ts';
-import { teamKeys } from './redis-keys.ts';
+import { closeRedisAsync, connectCommandRedisAsync } from './command-redis.ts';
 import { waitingOrderAsync } from './fairness.ts';
+import { teamKeys } from './redis-keys.ts';
+import { listDesignersAsync } from './team-keys.ts';
 import { TeamJobStore, type RecentFailure } from './team-job-store.ts';
 import { readBeatsAsync, type WorkerBeat } from './worker-heartbeat.ts';
 
 /** What `atelier team status` shows (its `--json` is this object). */
 export interface TeamStatus {
   workers: WorkerBeat[];
-  /** Jobs waiting, per designer (their key id: C's designer records name them). */
-  waiting: Array<{ owner: string; jobs: number }>;
-  running: Array<{ jobId: string; owner: string; worker: string | null; stage: number; iteration: number }>;
+  /** Jobs waiting, per designer: their key id, and their name while they are a designer. */
+  waiting: Array<{ owner: string; designer: string | null; jobs: number }>;
+  running: Array<{ jobId: string; owner: string; designer: string | null; worker: string | null; stage: number; iteration: number }>;
   failures: RecentFailure[];
 }
 
@@ -20,16 +19,14 @@ export interface TeamStatus {
 const STATUS_MAX_WAITING = 1_000;
 
 /**
- * Reads the team's state from Redis, with its own short-lived connection: one that gives up
- * after COMMAND_TIMEOUT_MS rather than waiting for Redis (TeamStoreError, with its sentence).
+ * Reads the team's state from Redis with a team command's connection (command-redis.ts: a
+ * RedisUnavailableError with its sentence at once when Redis cannot be reached).
  */
 export async function readTeamStatusAsync(redisUrl: string, options: { prefix?: string } = {}): Promise<TeamStatus> {
   const keys = teamKeys(options.prefix);
-  const redis = new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
+  const redis = await connectCommandRedisAsync(redisUrl);
   let queue: Queue | undefined;
   try {
-    await redis.connect();
     queue = new Queue(keys.queueName, { connection: redis, prefix: keys.bullPrefix });
     queue.on('error', () => undefined);
     const store = new TeamJobStore(redis, keys);
@@ -38,22 +35,21 @@ export async function readTeamStatusAsync(redisUrl: string, options: { prefix?: 
     const waitingRecords = await store.getManyAsync(waitingIds);
     const perOwner = new Map<string, number>();
     for (const r of waitingRecords) if (r) perOwner.set(r.owner, (perOwner.get(r.owner) ?? 0) + 1);
+    const names = new Map((await listDesignersAsync(redis, keys.prefix)).map((d) => [d.keyId, d.name]));
+    const designer = (owner: string): string | null => names.get(owner) ?? null;
     const activeIds = await redis.lrange(queue.keys.active, 0, -1);
     const running = (await store.getManyAsync(activeIds)).flatMap((r) =>
-      r ? [{ jobId: r.jobId, owner: r.owner, worker: r.worker, stage: r.lastProgress?.stage ?? 0, iteration: r.lastProgress?.iteration ?? 0 }] : [],
+      r ? [{ jobId: r.jobId, owner: r.owner, designer: designer(r.owner), worker: r.worker, stage: r.lastProgress?.stage ?? 0, iteration: r.lastProgress?.iteration ?? 0 }] : [],
     );
     return {
       workers,
-      waiting: [...perOwner].map(([owner, jobs]) => ({ owner, jobs })),
+      waiting: [...perOwner].map(([owner, jobs]) => ({ owner, designer: designer(owner), jobs })),
       running,
       failures: await store.recentFailuresAsync(),
     };
-  } catch (error) {
-    if (error instanceof TeamStoreError) throw error;
-    throw new TeamStoreError({ cause: error });
   } finally {
     await queue?.close().catch(() => undefined);
-    redis.disconnect();
+    await closeRedisAsync(redis);
   }
 }
 
@@ -67,9 +63,9 @@ export function formatTeamStatus(status: TeamStatus, now = Date.now()): string {
   }
   const waitingTotal = status.waiting.reduce((n, w) => n + w.jobs, 0);
   lines.push(`Waiting: ${waitingTotal} job${waitingTotal === 1 ? '' : 's'}`);
-  for (const w of status.waiting) lines.push(`  ${w.owner}: ${w.jobs}`);
+  for (const w of status.waiting) lines.push(`  ${w.designer ?? `(key ${w.owner})`}: ${w.jobs}`);
   lines.push(`Running: ${status.running.length}`);
-  for (const r of status.running) lines.push(`  ${r.jobId} (${r.owner}) on ${r.worker ?? '?'}, stage ${r.stage}, iteration ${r.iteration}`);
+  for (const r of status.running) lines.push(`  ${r.jobId} (${r.designer ?? `key ${r.owner}`}) on ${r.worker ?? '?'}, stage ${r.stage}, iteration ${r.iteration}`);
   lines.push(status.failures.length === 0 ? 'Recent failures: none' : 'Recent failures:');
   for (const f of status.failures) lines.push(`  ${f.at} ${f.jobId} (${f.owner}) on ${f.worker ?? '?'}: ${f.message}`);
   return `${lines.join('\n')}\n`;
