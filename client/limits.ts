@@ -70,6 +70,3 @@ export const RECONNECT_MAX_MS = 8000;
  * characters + `:65535`, with room to spare): longer text is refused before it is parsed.
  */
 export const MAX_TEAM_SERVER_CHARS = 300;
-
-/** Hosts a `ws://` (unencrypted) team server address may name: this computer only (client/team-server.ts). */
-export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];

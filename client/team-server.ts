@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../protocol/sandbox.ts';
-import { LOOPBACK_HOSTS, MAX_TEAM_SERVER_CHARS } from './limits.ts';
+import { MAX_TEAM_SERVER_CHARS } from './limits.ts';
 
 /**
  * A studio's shared Atelier server, as a designer types it into a panel's "Team server" field,
@@ -58,10 +58,10 @@ export function parseTeamServerAddress(text: string): TeamServerParse {
   if (port !== null && (port < 1 || port > 65535)) return { ok: false, message: `${parts[2]} is not a port (1 to 65535). A team server address looks like ${EXAMPLE}.` };
   // The default port is the same server: one written form, so one pairing key.
   const host = port === null || port === DEFAULT_PORT[scheme] ? hostname : `${hostname}:${port}`;
-  if (scheme === 'ws' && !LOOPBACK_HOSTS.includes(hostname)) {
+  if (scheme === 'ws' && !LIMITS.LOOPBACK_HOSTS.includes(hostname)) {
     return {
       ok: false,
-      message: `Browsers refuse an unencrypted ws:// connection from figma.com or photopea.com to another computer, so a team server is reached over wss://: wss://${host}. (ws:// is only for a server on this computer.)`,
+      message: `Browsers refuse an unencrypted ws:// connection from figma.com or photopea.com to another computer: use wss://${host} instead (ws:// is only for a server on this computer).`,
     };
   }
   return { ok: true, address: `${scheme}://${host}` };
@@ -105,4 +105,9 @@ export const TEAM_WRONG_CODE_SENTENCE =
 /** What the team server panel says while the server cannot be reached (connection-view.ts). */
 export function teamUnreachableSentence(address: string): string {
   return `Can’t reach your studio’s Atelier server at ${teamServerHost(address)}.`;
+}
+
+/** The Apply button's hint while the window is not connected. */
+export function connectHint(target: ServerTarget): string {
+  return target.kind === 'team' ? 'Connect to the team server to apply a style.' : 'Connect to Atelier to apply a style.';
 }

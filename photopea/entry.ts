@@ -1,6 +1,7 @@
 /**
  * Entry point of the panel bundle inlined into photopea/dist/index.html, which the daemon
- * serves at http://localhost:<port>/photopea/ and Photopea frames as a plugin panel.
+ * serves at http://localhost:<port>/photopea/ (a studio's team server at https://<host>/photopea/)
+ * and Photopea frames as a plugin panel.
  */
 import type { StorageLike } from '../client/key-store.ts';
 import { indexedDbKeyStore, indexedDbStore, memoryStore, type KeyValueStore } from '../client/indexeddb-key-store.ts';
@@ -8,6 +9,7 @@ import { openBrowserSocket } from '../client/socket-like.ts';
 import { PhotopeaApp } from './photopea-app.ts';
 import { PhotopeaBridge } from './photopea-bridge.ts';
 import { KEY_DATABASE_NAME, KEY_STORAGE_NAME } from './limits.ts';
+import { panelDaemonUrl, panelTarget } from './panel-server.ts';
 
 declare const ATELIER_PLUGIN_VERSION: string;
 
@@ -36,8 +38,11 @@ const storage = panelStorage();
 const app = new PhotopeaApp({
   photopea: new PhotopeaBridge(window.parent, window),
   createSocket: openBrowserSocket,
-  // The daemon that served this page, under the name the browser used for it.
-  daemonUrl: `ws://${window.location.host}/`,
+  // The server that served this page (the app on this computer, or a team server over https).
+  daemonUrl: panelDaemonUrl(window.location),
+  target: panelTarget(window.location),
+  // Another server's panel replaces this one in Photopea's frame (panel-server.ts).
+  navigate: (url) => window.location.assign(url),
   storage,
   // The pairing key as non-extractable WebCrypto keys; a key an older panel left in localStorage moves there once.
   keyStore: indexedDbKeyStore({ db: keyDatabase(), legacy: { storage, name: KEY_STORAGE_NAME } }),

@@ -19,6 +19,9 @@ import { exportLayerAsync, placeResultAsync } from './steps.ts';
 import { WaitingJobs, type WaitingJob } from '../client/waiting-jobs.ts';
 import { renderWaitingJobs, wireWaitingJobs } from '../client/waiting-view.ts';
 import { documentKey, placementOf, readPhotopeaPlacement, resultLayerName } from './placement.ts';
+import { renderServerSetting, wireServerSetting } from '../client/server-setting-view.ts';
+import { connectHint, type ServerTarget } from '../client/team-server.ts';
+import { panelPageUrl } from './panel-server.ts';
 
 type Style = { kind: 'layer'; layer: LayerRef } | { kind: 'file'; name: string; image: Png };
 
@@ -36,8 +39,12 @@ type Outcome = { kind: 'added'; name: string } | { kind: 'cancelled' } | { kind:
 export interface PhotopeaAppOptions {
   photopea: PhotopeaBridge;
   createSocket(url: string): SocketLike;
-  /** ws://<the page's own host>/: the daemon that served this page. */
+  /** The WebSocket of the server that served this page (panel-server.ts). */
   daemonUrl: string;
+  /** Which server that is: the app on this computer or a team server (its sentences differ). */
+  target: ServerTarget;
+  /** Loads another page in the panel's frame: another server's panel (the Team server setting). */
+  navigate(url: string): void;
   /** The panel's options (localStorage). */
   storage: StorageLike;
   /** Where the pairing key lives (entry.ts: non-extractable keys in IndexedDB). */
@@ -88,6 +95,7 @@ export class PhotopeaApp {
       url: this.deps.daemonUrl,
       keyStore: this.deps.keyStore,
       clientName: 'atelier-photopea',
+      team: this.deps.target.kind === 'team',
       clientVersion: this.deps.clientVersion,
       createSocket: this.deps.createSocket,
       onState: (state) => {
@@ -356,7 +364,14 @@ export class PhotopeaApp {
   // ---- the page ----
 
   private wire(): void {
-    wireConnectionPanels(() => this.client);
+    wireConnectionPanels(() => this.client, () => this.deps.target);
+    wireServerSetting((address) => {
+      if (this.phase !== 'idle') return 'Wait for the run to finish (or cancel it) before changing the server.';
+      const current = this.deps.target.kind === 'team' ? this.deps.target.address : null;
+      // Each server serves its own panel, which talks to it alone and keeps its own key.
+      if (address !== current) this.deps.navigate(panelPageUrl(address));
+      return null;
+    });
     // "Apply again" leaves the panel as it is: Apply works on the active layer.
     wireWaitingJobs(this.waiting, () => undefined, () => this.render());
     byId('refresh').addEventListener('click', () => void this.refreshAsync());
@@ -402,7 +417,8 @@ export class PhotopeaApp {
 
   render(): void {
     this.refreshEstimate();
-    renderConnectionPanels(this.connection);
+    renderConnectionPanels(this.connection, this.deps.target);
+    renderServerSetting(this.deps.target, null, this.phase !== 'idle');
     renderWaitingJobs(this.waiting);
     const summary = this.summary;
     const source = summary?.active ?? null;
@@ -466,7 +482,7 @@ export class PhotopeaApp {
     byId('apply-hint').textContent = running
       ? ''
       : this.connection.kind !== 'ready'
-        ? 'Connect to Atelier to apply a style.'
+        ? connectHint(this.deps.target)
         : !source
           ? 'Select the layer to stylise in Photopea.'
           : !style

@@ -6,6 +6,15 @@
 /** Default TCP port of the daemon on 127.0.0.1 (the plugin manifest's networkAccess names it too). */
 export const DEFAULT_DAEMON_PORT = 7878;
 
+/**
+ * Where a server (the daemon on this computer, a studio's team server) serves the Photopea
+ * panel page over HTTP(S), beside its WebSocket: the panel moves between servers by this path.
+ */
+export const PHOTOPEA_PAGE_PATH = '/photopea/';
+
+/** The names of this computer's loopback addresses, as a browser writes them in a URL's host. */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
 /** Longest side of an output image (and of each stage), in pixels. */
 export const MAX_OUTPUT_SIDE = 4096;
 /** Longest side of an uploaded content or style image; larger uploads should be scaled first. */

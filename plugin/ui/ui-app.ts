@@ -14,7 +14,7 @@ import { workingSideFor } from '../../client/job-options.ts';
 import { WaitingJobs } from '../../client/waiting-jobs.ts';
 import { renderWaitingJobs, wireWaitingJobs } from '../../client/waiting-view.ts';
 import { renderServerSetting, wireServerSetting } from '../../client/server-setting-view.ts';
-import { serverTarget, type ServerTarget } from '../../client/team-server.ts';
+import { connectHint, serverTarget, type ServerTarget } from '../../client/team-server.ts';
 import { readPlacement } from '../main/placement.ts';
 import { BUILT_IN_TEAM_SERVER, whyFigmaBlocks } from '../team-build.ts';
 
@@ -582,7 +582,7 @@ export class UiApp {
         : this.connection.kind === 'setting-up'
           ? 'Atelier is setting up; Apply style is enabled when it is ready.'
           : this.connection.kind !== 'ready'
-          ? this.target.kind === 'team' ? 'Connect to the team server to apply a style.' : 'Connect to Atelier to apply a style.'
+          ? connectHint(this.target)
           : count === 0
             ? 'Select what to stylise on the canvas.'
             : !this.style
