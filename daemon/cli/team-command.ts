@@ -10,6 +10,7 @@ import { teamKeys } from '../team/redis-keys.ts';
 import { ServerSecret, ServerSecretError, defaultSecretFile } from '../team/server-secret.ts';
 import { listDesignersAsync, revokeDesignerAsync } from '../team/team-keys.ts';
 import type { CliIo } from './stylize-command.ts';
+import { runTeamStatusCommandAsync } from './team-status-command.ts';
 
 export const TEAM_USAGE = `Usage: atelier team <command> [--redis URL] [options]
 
@@ -27,9 +28,6 @@ Options:
   --prefix P           Redis key prefix (default ${DEFAULT_KEY_PREFIX})
   -h, --help           this text
 `;
-
-/** `atelier team status`, given (helper B's team-status-command.ts): injected so this file compiles before it exists. */
-export type TeamStatusCommand = (args: string[], io: CliIo) => Promise<number>;
 
 interface Parsed {
   command: string;
@@ -73,14 +71,8 @@ function parse(argv: string[]): Parsed | string {
 }
 
 /** `atelier team invite|list|revoke|status`. */
-export async function runTeamCommandAsync(argv: string[], io: CliIo, status?: TeamStatusCommand): Promise<number> {
-  if (argv[0] === 'status') {
-    if (!status) {
-      io.stderr.write('atelier team status is not available in this build.\n');
-      return 1;
-    }
-    return status(argv.slice(1), io);
-  }
+export async function runTeamCommandAsync(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'status') return runTeamStatusCommandAsync(argv.slice(1), io);
   const parsed = parse(argv);
   if (parsed === 'help') {
     io.stdout.write(TEAM_USAGE);

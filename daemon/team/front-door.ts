@@ -3,11 +3,18 @@ import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import type { Redis } from 'ioredis';
 import { TEAM_INVITE_CAPABILITY, type DaemonStateInfo } from '../../protocol/index.ts';
-import { createConnectionHub } from '../server/connection-hub.ts';
-import { publicHostPolicy } from '../server/handshake.ts';
-import { createPhotopeaPageHandler, publicPageSite } from '../server/photopea-page.ts';
-import { connectionLimitsSchema, serverOptionsSchema, type ConnectionLimitsInput } from '../server/server-options.ts';
-import type { JobRunner, Logger } from '../server/index.ts';
+import {
+  connectionLimitsSchema,
+  createConnectionHub,
+  createPhotopeaPageHandler,
+  publicHostPolicy,
+  publicPageSite,
+  serverOptionsSchema,
+  type ConnectionLimitsInput,
+  type JobRunner,
+  type Logger,
+} from '../server/index.ts';
+import { NO_WORKER_SENTENCE } from './bull-runner.ts';
 import { closeRedisAsync } from './command-redis.ts';
 import { COMMAND_REDIS_TIMEOUT_MS, RUNNER_POLL_MS, TEAM_MAX_CONNECTIONS } from './designer-limits.ts';
 import { InvitePairing } from './invites.ts';
@@ -143,8 +150,7 @@ export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoo
     allowedOrigins: o.allowedOrigins ?? [],
   });
   let ready = o.runner.info() !== null;
-  const state = (): DaemonStateInfo => (ready ? READY_STATE() : { state: 'starting', message: notReady() });
-  const notReady = (): string => 'No GPU worker is running for this team server right now; your job can be sent once one starts (ask whoever runs the server).';
+  const state = (): DaemonStateInfo => (ready ? READY_STATE() : { state: 'starting', message: NO_WORKER_SENTENCE });
   const limits = connectionLimitsSchema.parse({ maxConnections: TEAM_MAX_CONNECTIONS, maxQueuedJobs: DEFAULT_MAX_QUEUED_JOBS, ...o.limits });
   const hub = createConnectionHub({
     runner: o.runner,
@@ -156,7 +162,7 @@ export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoo
     version: o.version,
     capabilities: [TEAM_INVITE_CAPABILITY],
     state,
-    notReadySentence: notReady,
+    notReadySentence: () => NO_WORKER_SENTENCE,
     shutdownSentence: 'The team server is restarting; your jobs go on and the plugin reconnects by itself.',
   });
 

@@ -113,4 +113,8 @@ test('team commands say what is missing: no Redis URL, Redis not running, no sec
 
   assert.equal((await runAsync(['invite', '--redis', 'redis://x'])).code, 2);
   assert.match((await runAsync(['list', '--redis', 'http://x'])).err, /starts with redis:\/\/ or rediss:\/\//);
+  // `team status` is the status command's (team-status-command.ts), with its own usage.
+  const status = await runAsync(['status', '--redis', 'http://x']);
+  assert.equal(status.code, 2);
+  assert.match(status.err, /^atelier team status: /);
 });
