@@ -1,10 +1,10 @@
 /**
- * A stand-in for a studio's team server (issue 30) as the Photopea panel meets it: the panel page
- * over https at /photopea/ with the daemon's own page headers (daemon/server/photopea-page.ts:
+ * A stand-in for a studio's team server (issue 30) as the plugins meet it: the Photopea panel
+ * page over https at /photopea/ with the daemon's own page headers (daemon/server/photopea-page.ts:
  * CSP connect-src 'self', frame-ancestors Photopea), and the WebSocket on the same host and port.
- * As strict as the front door where the panel is concerned: it refuses an upgrade whose Host is
- * not its own or whose Origin is not its own page's (the DNS-rebinding and Origin checks every
- * Atelier server makes), parses every frame with the protocol's parser (a frame it refuses fails
+ * As strict as the front door where the plugins are concerned: it refuses an upgrade whose Host
+ * is not its own or whose Origin is neither its own page's nor Figma's plugin window's "null" (the
+ * DNS-rebinding and Origin checks every Atelier server makes), parses every frame with the protocol's parser (a frame it refuses fails
  * the test), welcomes with team-invite, takes a share only with the invite that names a code
  * (`pair.invite`), and pairs by the protocol's own SPAKE2 and key proofs, bound to its Host.
  */
@@ -37,7 +37,7 @@ import { loadValidFixtures } from '../protocol/load-fixtures.ts';
 
 export interface TeamStandIn {
   readonly origin: string;
-  /** `wss://127.0.0.1:PORT`: the address in the Team server field's written form. */
+  /** `wss://HOST:PORT`: the address in the Team server field's written form. */
   readonly address: string;
   readonly host: string;
   readonly pageUrl: string;
@@ -51,11 +51,11 @@ export interface TeamStandIn {
   closeAsync(): Promise<void>;
 }
 
-/** One certificate for 127.0.0.1 (the browser is told to accept it, as for the other stand-ins). */
+/** One certificate for 127.0.0.1 and localhost (the browser is told to accept it, as for the other stand-ins). */
 async function certificateAsync(): Promise<{ key: Buffer; cert: Buffer }> {
   const dir = await mkdtemp(join(tmpdir(), 'atelier-team-cert-'));
   try {
-    await promisify(execFile)('openssl', ['req', '-x509', '-nodes', '-newkey', 'rsa:2048', '-days', '1', '-subj', '/CN=atelier team stand-in', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')]);
+    await promisify(execFile)('openssl', ['req', '-x509', '-nodes', '-newkey', 'rsa:2048', '-days', '1', '-subj', '/CN=atelier team stand-in', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')]);
     return { key: await readFile(join(dir, 'k.pem')), cert: await readFile(join(dir, 'c.pem')) };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -66,8 +66,18 @@ function welcomeFixture(name: string): Extract<ServerMessage, { type: 'welcome' 
   return loadValidFixtures().find((f) => f.name === name)!.fixture.message as Extract<ServerMessage, { type: 'welcome' }>;
 }
 
-export async function startTeamStandInAsync(options: { pageFile: string; frameAncestors: readonly string[]; inviteCodes: readonly string[] }): Promise<TeamStandIn> {
-  const html = await readFile(options.pageFile, 'utf8');
+export interface TeamStandInOptions {
+  /** The name the plugins dial it by (its Host): Figma's allowedDomains takes `localhost`, not an IP address. */
+  hostname?: 'localhost' | '127.0.0.1';
+  /** The built Photopea panel it serves (photopea/dist/index.html), if any. */
+  pageFile?: string;
+  frameAncestors?: readonly string[];
+  /** The invite codes open: `pair.invite` must name one by its first digits. */
+  inviteCodes: readonly string[];
+}
+
+export async function startTeamStandInAsync(options: TeamStandInOptions): Promise<TeamStandIn> {
+  const html = options.pageFile ? await readFile(options.pageFile, 'utf8') : null;
   let gone = false;
   const upgrades: TeamStandIn['upgrades'] = [];
   const received: ClientMessage[] = [];
@@ -79,21 +89,22 @@ export async function startTeamStandInAsync(options: { pageFile: string; frameAn
       response.writeHead(403).end();
       return;
     }
-    if ((request.url ?? '').split('?')[0] !== LIMITS.PHOTOPEA_PAGE_PATH) {
+    if (html === null || (request.url ?? '').split('?')[0] !== LIMITS.PHOTOPEA_PAGE_PATH) {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, pageHeaders(html, ["'self'"], options.frameAncestors)).end(html);
+    response.writeHead(200, pageHeaders(html, ["'self'"], options.frameAncestors ?? [])).end(html);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const host = `127.0.0.1:${port}`;
+  const host = `${options.hostname ?? '127.0.0.1'}:${port}`;
   const origin = `https://${host}`;
   const sockets = new WebSocketServer({ noServer: true, maxPayload: LIMITS.MAX_TEXT_MESSAGE_BYTES });
   server.on('upgrade', (request, socket, head) => {
     const seen = { host: request.headers.host, origin: request.headers.origin, url: request.url, refused: null as string | null };
     upgrades.push(seen);
-    seen.refused = gone ? 'gone' : seen.host !== host ? 'host' : seen.origin !== origin ? 'origin' : null;
+    // Figma's plugin window is a sandboxed srcdoc frame: its Origin is "null".
+    seen.refused = gone ? 'gone' : seen.host !== host ? 'host' : seen.origin !== origin && seen.origin !== 'null' ? 'origin' : null;
     if (seen.refused) {
       socket.destroy();
       return;

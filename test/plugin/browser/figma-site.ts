@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { buildPluginAsync } from '../../../plugin/index.ts';
+import { buildStudioPluginAsync } from '../../../plugin/build.ts';
+import { buildStudioPluginAsync } from '../../../plugin/build.ts';
 import { servePublicOriginAsync, type PublicOrigin } from '../../support/public-origin.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -14,9 +16,12 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
  * The stand-in www.figma.com: the harness page (fake Figma, the real built main code and UI)
  * from a public https origin, so Local Network Access stands between the plugin's UI and the
  * daemon as it does on figma.com. The page takes `?port=<daemon>&iterations=&theme=&key=`.
+ * With `teamServer`, the plugin is a studio's copy built for that server (plugin/build.ts,
+ * --team-server).
  */
-export async function serveFigmaHarnessAsync(work: string): Promise<PublicOrigin> {
-  const built = await buildPluginAsync({ outDir: join(work, 'dist') });
+export async function serveFigmaHarnessAsync(work: string, teamServer: string | null = null): Promise<PublicOrigin> {
+  const outDir = join(work, 'dist');
+  const built = teamServer === null ? await buildPluginAsync({ outDir }) : await buildStudioPluginAsync(teamServer, outDir);
   const harnessJs = await esbuild.build({
     entryPoints: [join(here, 'harness-page.ts')],
     bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
