@@ -57,7 +57,7 @@ test('Figma with a studio\'s copy: the team server behind Local Network Access, 
     assert.match(view, /“devices on your local network”: choose Allow/);
     assert.equal(await denied.ui.locator('#not-running-body').isVisible(), false, 'not the words about the app on this computer');
     assert.ok(denied.consoleErrors.some((e) => e.includes('ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS')), `blocked by Local Network Access:\n${denied.consoleErrors.join('\n')}`);
-    assert.deepEqual(team.upgrades, [], 'the team server never saw the window');
+    assert.equal(team.upgrades.length, 0, 'the team server never saw the window');
     await denied.page.screenshot({ path: join(screenshotDir, 'plugin-team-lna-blocked.png') });
     await blocked.close();
 

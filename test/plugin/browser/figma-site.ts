@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { buildPluginAsync } from '../../../plugin/index.ts';
 import { buildStudioPluginAsync } from '../../../plugin/build.ts';
-import { buildStudioPluginAsync } from '../../../plugin/build.ts';
 import { servePublicOriginAsync, type PublicOrigin } from '../../support/public-origin.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
