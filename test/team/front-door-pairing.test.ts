@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { globalAgent, get } from 'node:https';
+import { createServer as createHttpsServer, globalAgent, get } from 'node:https';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -29,6 +30,7 @@ const secret = ServerSecret.fromBytes(randomBytes(32));
 const prefix = `fd:${randomBytes(3).toString('hex')}:`;
 let pageFile: string;
 let ca: Buffer;
+let tlsFiles: { cert: Buffer; key: Buffer };
 
 before(async () => {
   if (skip) return;
@@ -37,6 +39,7 @@ before(async () => {
   const tls = await selfSignedAsync(dir);
   // The plugin's machine trusts the studio's certificate, as an admin installs it.
   ca = tls.cert;
+  tlsFiles = tls;
   globalAgent.options.ca = [tls.cert];
   pageFile = join(dir, 'page.html');
   await writeFile(pageFile, '<!doctype html><title>Atelier</title><script>1</script>');
@@ -59,12 +62,12 @@ interface Plugin {
 }
 
 /** The real plugin client (Figma's: Origin null) on wss://localhost:PORT. */
-function plugin(key: StoredKey | null): Plugin {
+function plugin(key: StoredKey | null, port = door.port): Plugin {
   const states: ConnectionState[] = [];
   const saved: Array<StoredKey | null> = [];
   const closes: number[] = [];
   const client = new DaemonClient({
-    url: `wss://localhost:${door.port}`,
+    url: `wss://localhost:${port}`,
     keyStore: hostKeyStore(key, (next) => saved.push(next)),
     clientVersion: '0.1.0',
     createSocket: (target) => {
@@ -198,4 +201,64 @@ test('without TLS the front door listens only on loopback, and says so', { skip 
     startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner: new IdleRunner(), host: '192.0.2.1', port: 0, tls: { cert: 'x', key: 'y' }, publicHosts: [], version: '0', logger }),
     (error: unknown) => error instanceof FrontDoorError && error.code === 'no_public_host',
   );
+});
+
+/**
+ * A reverse proxy that terminates TLS and passes WebSocket upgrades on to a loopback front door,
+ * its headers as they came (Caddy's reverse_proxy default; nginx with `Host $http_host`), or with
+ * Host replaced by the upstream's address (nginx's default `proxy_set_header Host $proxy_host`).
+ */
+async function proxyAsync(upstreamPortOf: () => number, rewriteHost: boolean): Promise<{ port: number; close(): void }> {
+  const proxy = createHttpsServer({ cert: tlsFiles.cert, key: tlsFiles.key }, (_request, response) => response.writeHead(502).end());
+  proxy.on('upgrade', (request, socket, head) => {
+    const upstreamPort = upstreamPortOf();
+    const upstream = connect(upstreamPort, '127.0.0.1', () => {
+      const lines = [`${request.method} ${request.url} HTTP/1.1`];
+      for (let i = 0; i < request.rawHeaders.length; i += 2) {
+        const name = request.rawHeaders[i]!;
+        lines.push(`${name}: ${rewriteHost && name.toLowerCase() === 'host' ? `127.0.0.1:${upstreamPort}` : request.rawHeaders[i + 1]}`);
+      }
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return { port: (proxy.address() as AddressInfo).port, close: () => proxy.close() };
+}
+
+test('behind a TLS-terminating reverse proxy (plain ws:// on loopback) a designer pairs and reconnects; a proxy that rewrites Host is refused', { skip }, async () => {
+  let upstreamPort = 0;
+  const proxy = await proxyAsync(() => upstreamPort, false);
+  // The public port is the proxy's, as --public-port says.
+  const door2 = await startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner: new IdleRunner(), host: '127.0.0.1', port: 0, tls: null, publicHosts: ['localhost'], publicPort: proxy.port, version: '0.1.0-test', logger });
+  upstreamPort = door2.port;
+  try {
+    assert.match(door2.url, /^ws:\/\/127\.0\.0\.1:/);
+    const invite = await createInviteAsync(redis, secret, 'Flo', { prefix });
+    const flo = plugin(null, proxy.port);
+    await flo.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel through the proxy');
+    flo.client.pair(invite.code);
+    await flo.untilAsync((s) => s.kind === 'ready', 'ready through the proxy');
+    const key = flo.saved.at(-1)!;
+    flo.client.stop();
+    const again = plugin(key, proxy.port);
+    await again.untilAsync((s) => s.kind === 'ready', 'ready with the key through the proxy');
+    again.client.stop();
+
+    const rewriting = await proxyAsync(() => door2.port, true);
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`wss://localhost:${rewriting.port}`, { ca });
+      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => resolve(-1));
+    });
+    assert.equal(status, 403, 'the Host a designer dialed must reach the front door (deploy/nginx.conf: Host $http_host)');
+    rewriting.close();
+  } finally {
+    proxy.close();
+    await door2.closeAsync();
+  }
 });
