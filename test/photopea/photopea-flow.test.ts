@@ -17,17 +17,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
-import { buildPhotopeaAsync } from '../../photopea/build.ts';
+import { serveFakePhotopeaAsync } from './fake-photopea/site.ts';
 import { OPTIONS_KEY } from '../../photopea/limits.ts';
-import { CHROMIUM_PATH, LOCAL_NETWORK_ACCESS, servePublicOriginAsync, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
+import { CHROMIUM_PATH, LOCAL_NETWORK_ACCESS, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
 import { REAL_WEIGHTS_DIR } from '../support/shared-data.ts';
 import type { LayerInfo } from './fake-photopea/poster.ts';
 import { testImageAsync } from '../server/test-daemon.ts';
@@ -72,15 +71,8 @@ test('Photopea plugin in Chromium: framed by a public https page, pair, apply a 
   let daemon: DaemonServer | undefined;
   let engine: Engine | undefined;
   try {
-    const built = await buildPhotopeaAsync({ outDir: join(work, 'dist') });
-    const pageJs = await esbuild.build({
-      entryPoints: [join(here, 'fake-photopea', 'page.ts')],
-      bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
-    });
-    photopeaSite = await servePublicOriginAsync({
-      '/': { type: 'text/html', body: await readFile(join(here, 'fake-photopea', 'harness.html'), 'utf8') },
-      '/page.js': { type: 'text/javascript', body: pageJs.outputFiles[0]!.text },
-    });
+    const served = await serveFakePhotopeaAsync(work);
+    photopeaSite = served.site;
 
     let weightsDir = REAL_WEIGHTS_DIR;
     if (!realWeights) {
@@ -94,7 +86,7 @@ test('Photopea plugin in Chromium: framed by a public https page, pair, apply a 
       configDir: join(work, 'config'),
       engine,
       logger: createMemoryLogger(),
-      photopeaPageFile: built.page,
+      photopeaPageFile: served.panelPage,
       // The fake Photopea's origin stands in for https://www.photopea.com.
       photopeaFrameAncestors: [photopeaSite.origin],
     });

@@ -18,12 +18,11 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
 import { PHOTOPEA_ICON_PATH, PHOTOPEA_PAGE_PATH } from '../../daemon/server/limits.ts';
-import { buildPhotopeaAsync } from '../../photopea/build.ts';
-import { CHROMIUM_PATH, servePublicOriginAsync, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
+import { serveFakePhotopeaAsync } from './fake-photopea/site.ts';
+import { CHROMIUM_PATH, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
 import { CHROMIUM_ARGS } from '../plugin/browser/figma-site.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -46,22 +45,15 @@ test('Photopea in a browser: Local Network Access blocked (no panel at all) and 
   let photopea: PublicOrigin | undefined;
   let daemon: DaemonServer | undefined;
   try {
-    const built = await buildPhotopeaAsync({ outDir: join(work, 'dist') });
-    const pageJs = await esbuild.build({
-      entryPoints: [join(here, 'fake-photopea', 'page.ts')],
-      bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
-    });
-    photopea = await servePublicOriginAsync({
-      '/': { type: 'text/html', body: await readFile(join(here, 'fake-photopea', 'harness.html'), 'utf8') },
-      '/page.js': { type: 'text/javascript', body: pageJs.outputFiles[0]!.text },
-    });
+    const served = await serveFakePhotopeaAsync(work);
+    photopea = served.site;
     // No engine: the daemon answers at once, enough to tell reached from blocked.
     const logger = createMemoryLogger();
     daemon = await startDaemonServerAsync({
       port: 0,
       configDir: join(work, 'config'),
       logger,
-      photopeaPageFile: built.page,
+      photopeaPageFile: served.panelPage,
       photopeaFrameAncestors: [photopea.origin],
     });
     const connections = () => logger.lines.filter((l) => l.event === 'connection-open').length;

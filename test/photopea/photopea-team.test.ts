@@ -10,15 +10,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { buildPhotopeaAsync } from '../../photopea/build.ts';
+import { serveFakePhotopeaAsync } from './fake-photopea/site.ts';
 import { panelDaemonUrl, panelPageUrl, panelTarget } from '../../photopea/panel-server.ts';
-import { CHROMIUM_PATH, servePublicOriginAsync, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
+import { CHROMIUM_PATH, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
 import { CHROMIUM_ARGS } from '../plugin/browser/figma-site.ts';
 import { startTeamStandInAsync, type TeamStandIn } from './team-stand-in.ts';
 
@@ -44,16 +43,9 @@ test('Photopea with a team server\'s panel: wss to its own host, invite pairing,
   let photopea: PublicOrigin | undefined;
   let team: TeamStandIn | undefined;
   try {
-    const built = await buildPhotopeaAsync({ outDir: join(work, 'dist') });
-    const pageJs = await esbuild.build({
-      entryPoints: [join(here, 'fake-photopea', 'page.ts')],
-      bundle: true, format: 'iife', target: 'es2020', platform: 'browser', write: false, logLevel: 'warning',
-    });
-    photopea = await servePublicOriginAsync({
-      '/': { type: 'text/html', body: await readFile(join(here, 'fake-photopea', 'harness.html'), 'utf8') },
-      '/page.js': { type: 'text/javascript', body: pageJs.outputFiles[0]!.text },
-    });
-    team = await startTeamStandInAsync({ pageFile: built.page, frameAncestors: [photopea.origin], inviteCodes: ['11111111', CODE] });
+    const served = await serveFakePhotopeaAsync(work);
+    photopea = served.site;
+    team = await startTeamStandInAsync({ pageFile: served.panelPage, frameAncestors: [photopea.origin], inviteCodes: ['11111111', CODE] });
     // Only Photopea's stand-in is public; the team server is on a local address, as on a LAN.
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...photopea.chromiumArgs] });
     await mkdir(screenshotDir, { recursive: true });
