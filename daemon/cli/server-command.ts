@@ -4,9 +4,9 @@ import { readDaemonVersion } from '../app/daemon-version.ts';
 import { resolveUserDirs } from '../config/index.ts';
 import { createJsonLogger } from '../server/index.ts';
 import { startBullRunnerAsync } from '../team/bull-runner.ts';
-import { resolveRedisUrl } from '../team/command-redis.ts';
+import { RedisUnavailableError, closeRedisAsync, connectCommandRedisAsync, resolveRedisUrl } from '../team/command-redis.ts';
 import { DEFAULT_TEAM_PORT, REDIS_URL_ENV, SECRET_FILE_ENV } from '../team/designer-limits.ts';
-import { FrontDoorError, startFrontDoorAsync } from '../team/front-door.ts';
+import { FrontDoorError, plainListenProblem, startFrontDoorAsync } from '../team/front-door.ts';
 import { DEFAULT_KEY_PREFIX } from '../team/limits.ts';
 import { ServerSecret, ServerSecretError, defaultSecretFile } from '../team/server-secret.ts';
 import type { CliIo } from './stylize-command.ts';
@@ -81,6 +81,8 @@ export async function runServerCommandAsync(argv: string[], io: CliIo): Promise<
   const publicPort = portOf(values['public-port'], port);
   if (publicPort === null || publicPort === 0) return fail(`--public-port takes a number from 1 to 65535, not "${values['public-port']}".`);
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) return fail('TLS needs both --tls-cert FILE and --tls-key FILE.');
+  const plainProblem = plainListenProblem(values.host, values['tls-cert'] !== undefined);
+  if (plainProblem) return fail(plainProblem);
   const publicHosts = values['public-host'] ?? [];
   const badHost = publicHosts.find((name) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(name));
   if (badHost !== undefined) return fail(`--public-host takes a host name or address without scheme or port (e.g. atelier.studio.example), not "${badHost}".`);
@@ -102,6 +104,14 @@ export async function runServerCommandAsync(argv: string[], io: CliIo): Promise<
     throw error;
   }
 
+  // Redis there at start, or a sentence now (systemd restarts the unit until it is): the
+  // runner's and the key store's connections would otherwise wait for it in silence.
+  try {
+    await closeRedisAsync(await connectCommandRedisAsync(url.url));
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) return fail(error.message, 1);
+    throw error;
+  }
   const logger = createJsonLogger((line) => io.stderr.write(line));
   const prefix = values.prefix ?? DEFAULT_KEY_PREFIX;
   const runner = await startBullRunnerAsync({ redisUrl: url.url, prefix, logger });

@@ -68,14 +68,16 @@ export async function connectCommandRedisAsync(url: string): Promise<Redis> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  // Errors come back through the failing command; an unhandled 'error' event would crash.
-  redis.on('error', () => undefined);
+  // Errors come back through the failing command; an unhandled 'error' event would crash. The
+  // event carries the cause (ECONNREFUSED, a wrong password) where the command says only "closed".
+  let cause: unknown = null;
+  redis.on('error', (error: unknown) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new RedisUnavailableError(unavailableSentence(url, error));
+    throw new RedisUnavailableError(unavailableSentence(url, cause ?? error));
   }
   return redis;
 }

@@ -117,14 +117,16 @@ async function waitReadyAsync(redis: Redis, url: string): Promise<void> {
   });
 }
 
+/** Why the front door may not listen on `host` as asked (plain ws:// off loopback), or null. */
+export function plainListenProblem(host: string, tls: boolean): string | null {
+  if (tls || isLoopbackHost(host)) return null;
+  return `Without TLS the team server listens only on this machine (--host 127.0.0.1), behind a reverse proxy that terminates TLS; to listen on ${host}, give it a certificate: --tls-cert FILE --tls-key FILE. Designers' images and pairings must not cross the network in clear.`;
+}
+
 export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoor> {
   const loopback = isLoopbackHost(o.host);
-  if (!o.tls && !loopback) {
-    throw new FrontDoorError(
-      'plain_not_loopback',
-      `Without TLS the team server listens only on this machine (--host 127.0.0.1), behind a reverse proxy that terminates TLS; to listen on ${o.host}, give it a certificate: --tls-cert FILE --tls-key FILE. Designers' keys and images must not cross the network in clear.`,
-    );
-  }
+  const plainProblem = plainListenProblem(o.host, o.tls !== null);
+  if (plainProblem) throw new FrontDoorError('plain_not_loopback', plainProblem);
   const hostNames = o.publicHosts.length > 0 ? o.publicHosts : loopback ? LOOPBACK_NAMES : [];
   if (hostNames.length === 0) {
     throw new FrontDoorError('no_public_host', `Which name do designers reach this server by? Pass --public-host NAME (e.g. --public-host atelier.studio.example), as in their plugins' Team server setting.`);
