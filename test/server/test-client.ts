@@ -133,11 +133,12 @@ export class TestClient {
 
   /**
    * One SPAKE2 exchange on `code`, as the plugin runs it: null when the daemon's confirmation
-   * does not match (nothing more is sent), else the key once the daemon says `paired`.
+   * does not match (nothing more is sent), else the key once the daemon says `paired`. `invite`:
+   * a team server's invite digits (`pair.invite`).
    */
-  async pairAsync(code: string): Promise<TestKey | null> {
+  async pairAsync(code: string, invite?: string): Promise<TestKey | null> {
     const spake = new Spake2Client(code, spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, this.host));
-    this.send({ type: 'pair', share: bytesToHex(spake.share) });
+    this.send({ type: 'pair', share: bytesToHex(spake.share), ...(invite !== undefined ? { invite } : {}) });
     const response = await this.replyAsync('pair-response');
     const done = spake.finish(hexToBytes(response.share), hexToBytes(response.confirm));
     if (!done) return null;
