@@ -87,6 +87,24 @@ describe('team runner: faults', { skip, timeout: 180_000 }, () => {
     assert.ok(status.failures.some((f) => f.jobId === submitted.jobId && f.message === STAND_IN_FAIL_SENTENCE), 'listed among recent failures');
   });
 
+  it('a worker stopped with SIGTERM hands its job back: another worker resumes it, and the designer sees no cancel', async () => {
+    workers.set('gpu-c', await spawnWorkerAsync({ redisUrl: redis.url, prefix, name: 'gpu-c', iterationMs: ITERATION_MS, lockMs: 1_500, stalledMs: 500 }));
+    const listener = new RecordingListener();
+    const submitted = await runner.submitAsync(await specAsync({ owner: 'designer-8', listener }));
+    assert.ok(submitted.ok);
+    const first = await listener.waitForAsync((m) => m.type === 'started', 'started');
+    const firstWorker = first.type === 'started' ? first.worker : undefined;
+    await listener.waitForAsync((m) => m.type === 'progress' && m.stage === 2, 'stage 2');
+    await workers.get(firstWorker!)!.stopAsync('SIGTERM');
+    assert.equal(workers.get(firstWorker!)!.child.exitCode, 0, 'exited cleanly');
+    const end = await listener.endOfAsync(submitted.jobId);
+    assert.equal(end.type, 'completed', JSON.stringify(end));
+    const again = listener.of('started', submitted.jobId).filter((s) => s.worker !== firstWorker);
+    assert.equal(again.length, 1);
+    assert.ok((again[0]!.resumedFromStage ?? 0) >= 2, 'resumed after a saved stage');
+    assert.equal(listener.of('result', submitted.jobId).length, 1);
+  });
+
   it('a cancel stops the running job within one iteration; a waiting one leaves the queue; other designers’ jobs complete', async () => {
     const mine = new RecordingListener();
     const theirs = new RecordingListener();
