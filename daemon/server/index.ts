@@ -25,3 +25,4 @@ export { createConnectionHub, type ConnectionHub, type ConnectionHubOptions } fr
 export { publicHostPolicy, loopbackPolicy, type HandshakePolicy, type PublicHostOptions } from './handshake.ts';
 export { createPhotopeaPageHandler, publicPageSite, type PageSite, type PhotopeaPageOptions } from './photopea-page.ts';
 export { connectionLimitsSchema, type ConnectionLimits, type ConnectionLimitsInput } from './server-options.ts';
+export { keptJobPersistence, type KeptJobFiles } from './kept-job-persistence.ts';

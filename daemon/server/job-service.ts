@@ -1,11 +1,11 @@
 import type { ListedJob, ServerMessage, StatusMessage } from '../../protocol/index.ts';
-import type { Engine, RgbImage } from '../engine/index.ts';
-import { encodePngAsync, readImageAsync } from '../image/index.ts';
+import type { Engine } from '../engine/index.ts';
 import { JobQueue, type CancelReason, type EnqueueResult } from './job-queue.ts';
 import type { JobRunner, JobSpec, RunnerInfo, SubmitResult } from './job-runner.ts';
 import { JobRelay, type JobListener } from './job-relay.ts';
 import type { JobRecord, JobStore, StoreBounds } from './job-store.ts';
 import type { Logger } from './logger.ts';
+import { keptJobPersistence } from './kept-job-persistence.ts';
 import { runStylizeJobAsync, savedResultMessage, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { styleCacheKey } from './style-cache-key.ts';
 
@@ -361,24 +361,8 @@ export class JobService implements JobRunner {
   }
 
   private persistence(jobId: string): JobPersistence {
-    const store = this.o.store;
-    return {
-      earlierResultAsync: (contentIndex) => store.readResultAsync(jobId, contentIndex),
-      earlierStageAsync: async (contentIndex) => {
-        const saved = await store.latestStageAsync(jobId, contentIndex);
-        if (!saved) return null;
-        try {
-          const image: RgbImage = (await readImageAsync(saved.png, { alpha: 'composite', label: 'A saved stage image' })).rgb;
-          return { stage: saved.stage, image };
-        } catch {
-          return null;
-        }
-      },
-      saveStageAsync: async (contentIndex, stage, image) => store.saveStageAsync(jobId, contentIndex, stage, await encodePngAsync(image)),
-      saveResultAsync: (contentIndex, png) => store.saveResultAsync(jobId, contentIndex, png),
-      completeAsync: async () => {
-        await store.finishAsync(jobId, 'finished');
-      },
-    };
+    return keptJobPersistence(this.o.store, jobId, async () => {
+      await this.o.store.finishAsync(jobId, 'finished');
+    });
   }
 }
