@@ -57,18 +57,21 @@ export function sealedDesignerRecord(secret: ServerSecret, keyId: string, name: 
   return JSON.stringify(record);
 }
 
+/** Text from Redis (a record, a message): JSON checked by `schema`; not JSON fails like a wrong shape. */
+function parseJsonWith<T>(schema: z.ZodType<T>, text: string): z.SafeParseReturnType<unknown, T> {
+  try {
+    return schema.safeParse(JSON.parse(text));
+  } catch {
+    return schema.safeParse(undefined);
+  }
+}
+
 /** Records as stored, by key id; fields that are not a record are left out (and reported). */
 async function readRecordsAsync(redis: Redis, prefix: string, onDamaged: (keyId: string) => void = () => undefined): Promise<Map<string, DesignerRecord>> {
   const raw = await redis.hgetall(designerKeysKey(prefix));
   const records = new Map<string, DesignerRecord>();
   for (const [keyId, text] of Object.entries(raw)) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    const parsed = designerRecordSchema.safeParse(json);
+    const parsed = parseJsonWith(designerRecordSchema, text);
     if (keyIdSchema.safeParse(keyId).success && parsed.success) records.set(keyId, parsed.data);
     else onDamaged(keyId);
   }
@@ -261,13 +264,7 @@ export class TeamKeyStore implements KeyStore {
   }
 
   private onMessage(text: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    const parsed = designersMessageSchema.safeParse(json);
+    const parsed = parseJsonWith(designersMessageSchema, text);
     if (!parsed.success) {
       this.options.logger.log('warn', 'designers-message-unreadable', {});
       return;

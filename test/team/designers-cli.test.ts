@@ -2,16 +2,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { runTeamCommandAsync } from '../../daemon/cli/team-command.ts';
 import { connectCommandRedisAsync, closeRedisAsync } from '../../daemon/team/command-redis.ts';
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { designerKeysKey, sealedDesignerRecord } from '../../daemon/team/team-keys.ts';
 import { teamKeys } from '../../daemon/team/redis-keys.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
+import { freePortAsync, textSink } from './front-door-support.ts';
 
 const missing = redisMissing();
 let server: TestRedis;
@@ -26,31 +25,11 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function sink(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      stream.text += String(chunk);
-      done();
-    },
-  }) as Writable & { text: string };
-  stream.text = '';
-  return stream;
-}
-
 async function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink();
-  const stderr = sink();
+  const stdout = textSink();
+  const stderr = textSink();
   const code = await runTeamCommandAsync(args, { stdout, stderr, env: { HOME: dir, XDG_CONFIG_HOME: join(dir, 'xdg'), ...env } });
   return { code, out: stdout.text, err: stderr.text };
-}
-
-async function closedPortAsync(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-    });
-  });
 }
 
 test('team invite prints a code once; list shows the invite, then the paired designer with jobs waiting; revoke removes them', { skip: missing ?? false }, async () => {
@@ -97,7 +76,7 @@ test('team commands say what is missing: no Redis URL, Redis not running, no sec
   assert.equal(noUrl.code, 2);
   assert.match(noUrl.err, /Pass --redis redis:\/\/HOST:6379 or set ATELIER_REDIS_URL/);
 
-  const port = await closedPortAsync();
+  const port = await freePortAsync();
   const down = await runAsync(['list'], { ATELIER_REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` });
   assert.equal(down.code, 1);
   assert.match(down.err, new RegExp(`cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}`));

@@ -1,40 +1,21 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { PROTOCOL_VERSION, Spake2Client, spake2Context, spake2Respond } from '../../protocol/index.ts';
 import { createMemoryLogger, PairingNotSavedError } from '../../daemon/server/index.ts';
 import { INVITE_GUESS_BUDGET, LOCAL_WINDOW_GUESSES, INVITE_SECRET_DIGITS } from '../../daemon/team/designer-limits.ts';
 import { INVITE_SENTENCES, InvitePairing, createInviteAsync, inviteKey, listInvitesAsync, type InviteTurn } from '../../daemon/team/invites.ts';
-import { frontDoorRedis, patientRedis } from '../../daemon/team/redis-connection.ts';
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { TeamKeyStore, designerKeysKey, listDesignersAsync } from '../../daemon/team/team-keys.ts';
-import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
+import { useTeamRedis } from './front-door-support.ts';
 
-const missing = redisMissing();
-let server: TestRedis;
-const connections: Redis[] = [];
 const logger = createMemoryLogger();
+const team = useTeamRedis(logger);
+const missing = team.skip;
 const secret = ServerSecret.fromBytes(randomBytes(32));
 
-before(async () => {
-  if (!missing) server = await startRedisAsync();
-});
-after(async () => {
-  for (const c of connections) c.disconnect();
-  await server?.stopAsync();
-});
-
-function connect(): { redis: Redis; subscriber: Redis } {
-  const redis = frontDoorRedis(server.url, logger);
-  const subscriber = patientRedis(server.url, logger, 'test-subscriber');
-  connections.push(redis, subscriber);
-  return { redis, subscriber };
-}
-
 async function frontDoorAsync(prefix: string, guessBudget?: number) {
-  const { redis, subscriber } = connect();
-  await redis.ping().catch(() => new Promise((resolve) => redis.once('ready', resolve)));
+  const { redis, subscriber } = await team.connectAsync();
   const keys = await TeamKeyStore.openAsync({ redis, subscriber, secret, prefix, logger });
   const pairing = new InvitePairing({ redis, secret, keys, logger, prefix, attemptIntervalMs: 1, ...(guessBudget ? { guessBudget } : {}) });
   return { redis, keys, pairing };
@@ -75,7 +56,7 @@ test('the guess budget per invite is at most the local window guess risk (worked
   assert.ok(INVITE_GUESS_BUDGET / 10 ** INVITE_SECRET_DIGITS <= LOCAL_WINDOW_GUESSES / 10 ** 8);
 });
 
-test('an invite pairs one plugin once: the key is saved under the designer name, sealed, and the invite is gone', { skip: missing ?? false }, async () => {
+test('an invite pairs one plugin once: the key is saved under the designer name, sealed, and the invite is gone', { skip: missing }, async () => {
   const prefix = `t1:${randomBytes(4).toString('hex')}:`;
   const { redis, keys, pairing } = await frontDoorAsync(prefix);
   const invite = await createInviteAsync(redis, secret, 'Ana María', { prefix });
@@ -105,7 +86,7 @@ test('an invite pairs one plugin once: the key is saved under the designer name,
   await other.keys.closeAsync();
 });
 
-test('a wrong code costs the invite one guess, the right code still works after it, and the budget burns the invite', { skip: missing ?? false }, async () => {
+test('a wrong code costs the invite one guess, the right code still works after it, and the budget burns the invite', { skip: missing }, async () => {
   const prefix = `t2:${randomBytes(4).toString('hex')}:`;
   const { redis, keys, pairing } = await frontDoorAsync(prefix, 3);
   const invite = await createInviteAsync(redis, secret, 'Bo', { prefix });
@@ -131,7 +112,7 @@ test('a wrong code costs the invite one guess, the right code still works after 
   await keys.closeAsync();
 });
 
-test('guesses from two front doors add up against one budget', { skip: missing ?? false }, async () => {
+test('guesses from two front doors add up against one budget', { skip: missing }, async () => {
   const prefix = `t3:${randomBytes(4).toString('hex')}:`;
   const a = await frontDoorAsync(prefix, 4);
   const b = await frontDoorAsync(prefix, 4);
@@ -143,7 +124,7 @@ test('guesses from two front doors add up against one budget', { skip: missing ?
   await b.keys.closeAsync();
 });
 
-test('an expired invite refuses, and a share without an invite slot is told to ask for one', { skip: missing ?? false }, async () => {
+test('an expired invite refuses, and a share without an invite slot is told to ask for one', { skip: missing }, async () => {
   const prefix = `t4:${randomBytes(4).toString('hex')}:`;
   const { redis, keys, pairing } = await frontDoorAsync(prefix);
   const invite = await createInviteAsync(redis, secret, 'Eve', { prefix, validMs: 300 });
@@ -155,7 +136,7 @@ test('an expired invite refuses, and a share without an invite slot is told to a
   await keys.closeAsync();
 });
 
-test('an invite used by another front door between the seat and the save is not saved twice', { skip: missing ?? false }, async () => {
+test('an invite used by another front door between the seat and the save is not saved twice', { skip: missing }, async () => {
   const prefix = `t5:${randomBytes(4).toString('hex')}:`;
   const a = await frontDoorAsync(prefix);
   const b = await frontDoorAsync(prefix);
@@ -173,7 +154,7 @@ test('an invite used by another front door between the seat and the save is not 
   await b.keys.closeAsync();
 });
 
-test('a share that was no group element (seat released before any save) gives its guess back', { skip: missing ?? false }, async () => {
+test('a share that was no group element (seat released before any save) gives its guess back', { skip: missing }, async () => {
   const prefix = `t6:${randomBytes(4).toString('hex')}:`;
   const { redis, keys, pairing } = await frontDoorAsync(prefix);
   const invite = await createInviteAsync(redis, secret, 'Gil', { prefix });

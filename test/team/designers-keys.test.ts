@@ -1,35 +1,18 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createMemoryLogger } from '../../daemon/server/index.ts';
 import { createInviteAsync, listInvitesAsync } from '../../daemon/team/invites.ts';
-import { frontDoorRedis, patientRedis } from '../../daemon/team/redis-connection.ts';
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { TeamKeyStore, designerKeysKey, listDesignersAsync, revokeDesignerAsync, sealedDesignerRecord } from '../../daemon/team/team-keys.ts';
-import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
+import { useTeamRedis } from './front-door-support.ts';
 
-const missing = redisMissing();
-let server: TestRedis;
-const connections: Redis[] = [];
 const logger = createMemoryLogger();
+const team = useTeamRedis(logger);
+const missing = team.skip;
 const secret = ServerSecret.fromBytes(randomBytes(32));
-
-before(async () => {
-  if (!missing) server = await startRedisAsync();
-});
-after(async () => {
-  for (const c of connections) c.disconnect();
-  await server?.stopAsync();
-});
-
-async function connectAsync(): Promise<{ redis: Redis; subscriber: Redis }> {
-  const redis = frontDoorRedis(server.url, logger);
-  const subscriber = patientRedis(server.url, logger, 'test-subscriber');
-  connections.push(redis, subscriber);
-  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
-  return { redis, subscriber };
-}
+const connectAsync = team.connectAsync;
 
 /** A designer paired as an invite's use saves one (invites.ts). */
 async function pairAsync(redis: Redis, prefix: string, name: string, clientName = 'atelier-figma'): Promise<{ keyId: string; key: Uint8Array }> {
@@ -48,7 +31,7 @@ function nextRevoke(store: TeamKeyStore): Promise<string[]> {
   });
 }
 
-test('revoke NAME removes all its keys and open invites, and every front door hears it at once', { skip: missing ?? false }, async () => {
+test('revoke NAME removes all its keys and open invites, and every front door hears it at once', { skip: missing }, async () => {
   const prefix = `k1:${randomBytes(4).toString('hex')}:`;
   const { redis } = await connectAsync();
   const figma = await pairAsync(redis, prefix, 'Gus');
@@ -77,7 +60,7 @@ test('revoke NAME removes all its keys and open invites, and every front door he
   await Promise.all(doors.map((d) => d.closeAsync()));
 });
 
-test('a revoke whose message was missed (Redis away, another tool) still takes effect at the next reload', { skip: missing ?? false }, async () => {
+test('a revoke whose message was missed (Redis away, another tool) still takes effect at the next reload', { skip: missing }, async () => {
   const prefix = `k2:${randomBytes(4).toString('hex')}:`;
   const { redis } = await connectAsync();
   const gone = await pairAsync(redis, prefix, 'Ida');
@@ -93,7 +76,7 @@ test('a revoke whose message was missed (Redis away, another tool) still takes e
   await door.closeAsync();
 });
 
-test('keys sealed under another secret do not open: the front door refuses to start with a sentence', { skip: missing ?? false }, async () => {
+test('keys sealed under another secret do not open: the front door refuses to start with a sentence', { skip: missing }, async () => {
   const prefix = `k3:${randomBytes(4).toString('hex')}:`;
   const { redis } = await connectAsync();
   await pairAsync(redis, prefix, 'Kim');
@@ -103,7 +86,7 @@ test('keys sealed under another secret do not open: the front door refuses to st
   );
 });
 
-test('a record moved to another key id does not open (the seal is bound to its key id)', { skip: missing ?? false }, async () => {
+test('a record moved to another key id does not open (the seal is bound to its key id)', { skip: missing }, async () => {
   const prefix = `k4:${randomBytes(4).toString('hex')}:`;
   const { redis } = await connectAsync();
   const real = await pairAsync(redis, prefix, 'Lu');

@@ -2,13 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import { DaemonClient, hostKeyStore, type ConnectionState, type JobMessage, type StoredKey } from '../../client/index.ts';
+import type { StoredKey } from '../../client/index.ts';
 import type { StylizeMessage } from '../../protocol/index.ts';
 import { runTeamCommandAsync } from '../../daemon/cli/team-command.ts';
 import { closeRedisAsync, connectCommandRedisAsync } from '../../daemon/team/command-redis.ts';
@@ -16,9 +14,8 @@ import { INVITE_SENTENCES, createInviteAsync } from '../../daemon/team/invites.t
 import { teamKeys } from '../../daemon/team/redis-keys.ts';
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
-import { opensslMissing, selfSignedAsync } from './front-door-support.ts';
+import { freePortAsync, opensslMissing, selfSignedAsync, startTestPlugin, textSink, type TestPlugin } from './front-door-support.ts';
 import { spawnWorkerAsync, testPrefix, tinyPngAsync, WAIT_MS, type WorkerProcess } from './runner-harness.ts';
-import { openTlsSocket } from './tls-socket.ts';
 
 /**
  * Issue 30's front-door faults with real processes: redis-server (append-only), the front door as
@@ -29,43 +26,13 @@ const skip = redisMissing() ?? opensslMissing() ?? false;
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const ITERATION_MS = 60;
 
-async function freePortAsync(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 interface DoorProcess {
   child: ChildProcess;
   log(): string;
   stopAsync(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
-interface Designer {
-  name: string;
-  client: DaemonClient;
-  states: ConnectionState[];
-  saved: Array<StoredKey | null>;
-  closes: number[];
-  jobs: JobMessage[];
-  untilAsync(predicate: (state: ConnectionState) => boolean, what: string, from?: number): Promise<ConnectionState>;
-  messageAsync(predicate: (message: JobMessage) => boolean, what: string, timeoutMs?: number): Promise<JobMessage>;
-}
-
-async function waitUntilAsync<T>(probe: () => T | undefined, what: string, describeState: () => string, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${describeState()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+type Designer = TestPlugin & { name: string };
 
 describe('team front door: faults with real processes', { skip, timeout: 240_000 }, () => {
   let redis: TestRedis;
@@ -114,40 +81,7 @@ describe('team front door: faults with real processes', { skip, timeout: 240_000
   }
 
   function startDesigner(name: string, key: StoredKey | null): Designer {
-    const states: ConnectionState[] = [];
-    const saved: Array<StoredKey | null> = [];
-    const closes: number[] = [];
-    const jobs: JobMessage[] = [];
-    const client = new DaemonClient({
-      url: `wss://localhost:${port}`,
-      keyStore: hostKeyStore(key, (next) => saved.push(next)),
-      clientVersion: '0.1.0',
-      createSocket: (target) => {
-        const socket = openTlsSocket(target, ca, { origin: 'null' });
-        queueMicrotask(() => {
-          const onclose = socket.onclose;
-          socket.onclose = (event) => {
-            closes.push(event.code);
-            onclose?.(event);
-          };
-        });
-        return socket;
-      },
-      onState: (state) => states.push(state),
-      onJobMessage: (message) => jobs.push(message),
-      onConnectionLost: () => undefined,
-    });
-    client.start();
-    const designer: Designer = {
-      name,
-      client,
-      states,
-      saved,
-      closes,
-      jobs,
-      untilAsync: (predicate, what, from = 0) => waitUntilAsync(() => states.slice(from).find(predicate), `${name}: ${what}`, () => `states: ${states.map((s) => s.kind).join(', ')}\nfront door log:\n${door.log().slice(-3000)}`),
-      messageAsync: (predicate, what, timeoutMs) => waitUntilAsync(() => jobs.find(predicate), `${name}: ${what}`, () => `messages: ${jobs.map((m) => m.type).join(', ')}\nfront door log:\n${door.log().slice(-3000)}`, timeoutMs),
-    };
+    const designer = Object.assign(startTestPlugin(`wss://localhost:${port}`, key, ca, () => `front door log:\n${door.log().slice(-3000)}`), { name });
     designers.push(designer);
     return designer;
   }
@@ -274,7 +208,7 @@ describe('team front door: faults with real processes', { skip, timeout: 240_000
     assert.equal(await admin.zcard(keys.ownerActive(dee.key.keyId)), 1, 'Dee has a job waiting');
 
     const beforeRevoke = dee.states.length;
-    const out = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const out = textSink();
     const code = await runTeamCommandAsync(['revoke', 'Dee', '--redis', redis.url, '--prefix', prefix], { stdout: out, stderr: out, env: {} });
     assert.equal(code, 0);
     await dee.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel after the revoke', beforeRevoke);

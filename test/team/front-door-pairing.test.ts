@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Redis } from 'ioredis';
-import { DaemonClient, hostKeyStore, type ConnectionState, type StoredKey } from '../../client/index.ts';
+import type { StoredKey } from '../../client/index.ts';
 import { createMemoryLogger } from '../../daemon/server/index.ts';
 import { FrontDoorError, startFrontDoorAsync, type FrontDoor } from '../../daemon/team/front-door.ts';
 import { createInviteAsync, listInvitesAsync } from '../../daemon/team/invites.ts';
@@ -16,8 +16,7 @@ import { frontDoorRedis } from '../../daemon/team/redis-connection.ts';
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { listDesignersAsync, revokeDesignerAsync } from '../../daemon/team/team-keys.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
-import { IdleRunner, opensslMissing, selfSignedAsync } from './front-door-support.ts';
-import { openTlsSocket } from './tls-socket.ts';
+import { IdleRunner, opensslMissing, selfSignedAsync, startTestPlugin, type TestPlugin } from './front-door-support.ts';
 
 const skip = redisMissing() ?? opensslMissing() ?? false;
 let server: TestRedis;
@@ -53,56 +52,9 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Plugin {
-  client: DaemonClient;
-  states: ConnectionState[];
-  saved: Array<StoredKey | null>;
-  closes: number[];
-  untilAsync(predicate: (state: ConnectionState) => boolean, what: string): Promise<ConnectionState>;
-}
-
-/** The real plugin client (Figma's: Origin null) on wss://localhost:PORT. */
-function plugin(key: StoredKey | null, port = door.port): Plugin {
-  const states: ConnectionState[] = [];
-  const saved: Array<StoredKey | null> = [];
-  const closes: number[] = [];
-  const client = new DaemonClient({
-    url: `wss://localhost:${port}`,
-    keyStore: hostKeyStore(key, (next) => saved.push(next)),
-    clientVersion: '0.1.0',
-    createSocket: (target) => {
-      const socket = openTlsSocket(target, ca, { origin: 'null' });
-      queueMicrotask(() => {
-        const onclose = socket.onclose;
-        socket.onclose = (event) => {
-          closes.push(event.code);
-          onclose?.(event);
-        };
-      });
-      return socket;
-    },
-    onState: (state) => states.push(state),
-    onJobMessage: () => undefined,
-    onConnectionLost: () => undefined,
-  });
-  client.start();
-  return {
-    client,
-    states,
-    saved,
-    closes,
-    async untilAsync(predicate, what) {
-      const deadline = Date.now() + 20_000;
-      let seen = states.length;
-      for (;;) {
-        const found = states.slice(seen).find(predicate);
-        if (found) return found;
-        seen = states.length;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; states: ${JSON.stringify(states.map((s) => s.kind))}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
+/** The real plugin client on wss://localhost:PORT (the front door's, or a proxy's). */
+function plugin(key: StoredKey | null, port = door.port): TestPlugin {
+  return startTestPlugin(`wss://localhost:${port}`, key, ca);
 }
 
 test('a designer pairs over wss:// with an invite (once), reconnects with the key, and a revoke closes them (4002) and drops their jobs', { skip }, async () => {

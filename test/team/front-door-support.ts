@@ -1,8 +1,19 @@
+import { after, before } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { DaemonClient, hostKeyStore, type ConnectionState, type JobMessage, type StoredKey } from '../../client/index.ts';
 import type { StatusMessage } from '../../protocol/index.ts';
-import type { JobListener, JobRunner, JobSpec, RunnerInfo, SubmitResult } from '../../daemon/server/index.ts';
+import type { JobListener, JobRunner, JobSpec, Logger, RunnerInfo, SubmitResult } from '../../daemon/server/index.ts';
+import { frontDoorRedis, patientRedis } from '../../daemon/team/redis-connection.ts';
+import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
+import { WAIT_MS } from './runner-harness.ts';
+import { openTlsSocket } from './tls-socket.ts';
+
+/** Shared pieces of the designers' and front door's tests (test/team/designers-*, front-door-*). */
 
 /**
  * A JobRunner that computes nothing, for the front door's pairing and revoke tests (jobs and
@@ -70,4 +81,118 @@ export function opensslMissing(): string | null {
   } catch {
     return 'openssl is not installed: the TLS tests make their self-signed certificate with it';
   }
+}
+
+/** A stream that keeps what a command wrote (stdout, stderr of a CLI run in this process). */
+export function textSink(): Writable & { text: string } {
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      stream.text += String(chunk);
+      done();
+    },
+  }) as Writable & { text: string };
+  stream.text = '';
+  return stream;
+}
+
+/** A port nothing listens on now: for a server to take, or a Redis that is "down". */
+export async function freePortAsync(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
+    });
+  });
+}
+
+/**
+ * One redis-server for a test file (started before its tests, stopped after) and front-door
+ * connections to it (designers' commands and their subscriber), closed with it.
+ */
+export function useTeamRedis(logger: Logger): { skip: string | false; url(): string; connectAsync(): Promise<{ redis: Redis; subscriber: Redis }> } {
+  const skip = redisMissing() ?? false;
+  let server: TestRedis | null = null;
+  const connections: Redis[] = [];
+  before(async () => {
+    if (!skip) server = await startRedisAsync();
+  });
+  after(async () => {
+    for (const c of connections) c.disconnect();
+    await server?.stopAsync();
+  });
+  const url = (): string => server!.url;
+  return {
+    skip,
+    url,
+    async connectAsync() {
+      const redis = frontDoorRedis(url(), logger);
+      const subscriber = patientRedis(url(), logger, 'test-subscriber');
+      connections.push(redis, subscriber);
+      if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+      return { redis, subscriber };
+    },
+  };
+}
+
+export interface TestPlugin {
+  client: DaemonClient;
+  states: ConnectionState[];
+  saved: Array<StoredKey | null>;
+  /** Close codes of its sockets, in order. */
+  closes: number[];
+  jobs: JobMessage[];
+  /** The first state from index `from` on (default: any) that matches. */
+  untilAsync(predicate: (state: ConnectionState) => boolean, what: string, from?: number): Promise<ConnectionState>;
+  messageAsync(predicate: (message: JobMessage) => boolean, what: string, timeoutMs?: number): Promise<JobMessage>;
+}
+
+async function pollAsync<T>(probe: () => T | undefined, what: string, explain: () => string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${explain()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * The real plugin client (Figma's: Origin null) on `url` (wss:// trusting `ca`), with what it
+ * showed, stored, received and how its sockets closed. `explain` adds to a timeout's message.
+ */
+export function startTestPlugin(url: string, key: StoredKey | null, ca: Buffer, explain: () => string = () => ''): TestPlugin {
+  const states: ConnectionState[] = [];
+  const saved: Array<StoredKey | null> = [];
+  const closes: number[] = [];
+  const jobs: JobMessage[] = [];
+  const client = new DaemonClient({
+    url,
+    keyStore: hostKeyStore(key, (next) => saved.push(next)),
+    clientVersion: '0.1.0',
+    createSocket: (target) => {
+      const socket = openTlsSocket(target, ca, { origin: 'null' });
+      // The client sets its handlers right after this returns: wrap its onclose then.
+      queueMicrotask(() => {
+        const onclose = socket.onclose;
+        socket.onclose = (event) => {
+          closes.push(event.code);
+          onclose?.(event);
+        };
+      });
+      return socket;
+    },
+    onState: (state) => states.push(state),
+    onJobMessage: (message) => jobs.push(message),
+    onConnectionLost: () => undefined,
+  });
+  client.start();
+  return {
+    client,
+    states,
+    saved,
+    closes,
+    jobs,
+    untilAsync: (predicate, what, from = 0) => pollAsync(() => states.slice(from).find(predicate), what, () => `states: ${states.map((s) => s.kind).join(', ')}\n${explain()}`, WAIT_MS),
+    messageAsync: (predicate, what, timeoutMs = WAIT_MS) => pollAsync(() => jobs.find(predicate), what, () => `messages: ${jobs.map((m) => m.type).join(', ')}\n${explain()}`, timeoutMs),
+  };
 }
