@@ -43,6 +43,8 @@ export async function mainAsync(argv: string[], options: MainOptions = {}): Prom
     // Team mode loads ioredis and BullMQ only when asked for.
     case 'server':
       return (await import('./server-command.ts')).runServerCommandAsync(rest, io);
+    case 'worker':
+      return (await import('./worker-command.ts')).runWorkerCommandAsync(rest, io);
     case 'team':
       return (await import('./team-command.ts')).runTeamCommandAsync(rest, io);
     case '-v':
