@@ -118,6 +118,8 @@ g.harness = {
     const key = (figma.storage.get(SETTINGS_KEY) as { key?: unknown } | undefined)?.key;
     return key ? JSON.stringify(key) : null;
   },
+  /** The team servers' keys the plugin stored (by address), as JSON. */
+  teamKeys: () => JSON.stringify((figma.storage.get(SETTINGS_KEY) as { teamKeys?: unknown } | undefined)?.teamKeys ?? null),
   /** This file's id in the daemon's job list ('' before its first job). */
   documentId: () => figma.root.getPluginData(FILE_DATA_KEYS.document),
   /** Result layers above Hero (a result is inserted once). */
