@@ -11,6 +11,7 @@ import type { JobRunner } from './job-runner.ts';
 import { MAX_WAITING_UPGRADES, SHUTDOWN_GRACE_MS, UPGRADE_RETRY_MS, UPGRADE_WAIT_MS } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { KeyStore, PairingSource } from './pairing-seam.ts';
+import { LOCAL_PAIRING_SENTENCES, type PairingSentences } from './pairing-sentences.ts';
 import { connectionLimitsSchema, type ConnectionLimitsInput } from './server-options.ts';
 import { UpgradeQueue } from './upgrade-queue.ts';
 
@@ -48,6 +49,8 @@ export interface ConnectionHubOptions {
   notReadySentence(): string;
   /** The `shutdown` message's sentence when the server closes. */
   shutdownSentence: string;
+  /** What designers read when pairing goes wrong, where the local daemon's (tray, terminal) do not fit. */
+  sentences?: Partial<PairingSentences>;
   /** A connection opened or closed (the tray's activity). */
   onConnectionsChanged?(count: number): void;
 }
@@ -121,6 +124,7 @@ export function createConnectionHub(o: ConnectionHubOptions): ConnectionHub {
     keys: o.keys,
     pairing: o.pairing,
     logger,
+    sentences: { ...LOCAL_PAIRING_SENTENCES, ...o.sentences },
     notReadySentence: () => o.notReadySentence(),
     // Unpaired: only what pairing needs (any page may be on the other end; see welcomeSchema).
     welcome: (paired): WelcomeMessage =>

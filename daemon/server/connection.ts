@@ -14,6 +14,7 @@ import type { JobRunner } from './job-runner.ts';
 import type { JobListener } from './job-relay.ts';
 import type { Logger } from './logger.ts';
 import type { KeyStore, PairingSource } from './pairing-seam.ts';
+import type { PairingSentences } from './pairing-sentences.ts';
 import { failPendingPair, looksLikePair, pairConfirmAsync, pairShareAsync } from './pairing-turn.ts';
 import { evictable, holdsUnpairedSlot, isLeaving, pendingClaim, type HelloClient, type Phase, type PhaseHost, type SlotView, type UpgradeFacts, type WelcomeState } from './phase.ts';
 import { handleRequestAsync } from './requests.ts';
@@ -32,6 +33,8 @@ export interface ServerContext {
   readonly keys: KeyStore;
   readonly pairing: PairingSource;
   readonly logger: Logger;
+  /** What the designer reads when pairing goes wrong (pairing-sentences.ts). */
+  readonly sentences: PairingSentences;
   welcome(paired: boolean): WelcomeMessage;
 }
 
@@ -186,7 +189,7 @@ export class ClientConnection implements JobListener {
   private sendWelcome(paired: boolean, badToken: boolean): void {
     this.send(this.context.welcome(paired));
     if (badToken) {
-      this.sendError('bad-token', 'The daemon does not know this plugin’s pairing (it was revoked or the daemon was reinstalled); pair again with the code the daemon shows.');
+      this.sendError('bad-token', this.context.sentences.unknownKey);
     }
   }
 
@@ -285,7 +288,7 @@ export class ClientConnection implements JobListener {
       }
       default:
         if (phase.name !== 'paired') {
-          return this.sendError('not-paired', 'Pair with the Atelier daemon first: enter the code it shows in its tray menu or log.');
+          return this.sendError('not-paired', this.context.sentences.notPaired);
         }
         return handleRequestAsync(this.host, phase, message, images);
     }

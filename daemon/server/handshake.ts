@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { LIMITS } from '../../protocol/index.ts';
 
 export type HandshakeVerdict = { ok: true } | { ok: false; status: 400 | 403 | 503; reason: string };
 
@@ -13,7 +14,6 @@ export interface HandshakePolicy {
   allowedOrigins: readonly string[];
 }
 
-const LOCAL_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /**
  * Host must name this machine by a loopback name and our port, so a web page that rebinds
@@ -22,7 +22,7 @@ const LOCAL_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 export function isAllowedHost(host: string | undefined, port: number): boolean {
   if (!host) return false;
   const lower = host.toLowerCase();
-  return LOCAL_HOSTNAMES.some((name) => lower === `${name}:${port}`);
+  return LIMITS.LOOPBACK_HOSTS.some((name) => lower === `${name}:${port}`);
 }
 
 /**

@@ -36,7 +36,7 @@ type AuthRefusal = 'hint-without-key' | 'auth-timeout' | 'bad-proof' | 'key-revo
 /** The pairing could not be confirmed: told, and closed (4007). */
 export function refuseAuth(host: PhaseHost, reason: AuthRefusal): void {
   host.context.logger.log('warn', 'auth-failed', { connectionId: host.id, reason });
-  host.sendError('bad-token', 'The daemon could not confirm this plugin’s pairing; pair again with the code the daemon shows.');
+  host.sendError('bad-token', host.context.sentences.authFailed);
   host.leave(CLOSE_CODES.authFailed, 'authentication failed');
 }
 

@@ -17,7 +17,7 @@ export type { PairingWindowState } from './pairing.ts';
 export type { DaemonStateInfo } from '../../protocol/index.ts';
 export * as SERVER_LIMITS from './limits.ts';
 export { DEFAULT_DAEMON_PORT } from './limits.ts';
-export { runStylizeJobAsync, savedResultMessage, type JobSink, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
+export { runStylizeJobAsync, savedResultMessage, type JobEngine, type JobSink, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 export { JobRelay, type JobListener } from './job-relay.ts';
 export type { JobRunner, JobSpec, RunnerInfo, SubmitResult } from './job-runner.ts';
 export { PairingNotSavedError, type KeyStore, type PairingSeat, type PairingSource, type PairingSourceTurn } from './pairing-seam.ts';
@@ -26,3 +26,5 @@ export { publicHostPolicy, loopbackPolicy, type HandshakePolicy, type PublicHost
 export { createPhotopeaPageHandler, publicPageSite, type PageSite, type PhotopeaPageOptions } from './photopea-page.ts';
 export { connectionLimitsSchema, type ConnectionLimits, type ConnectionLimitsInput } from './server-options.ts';
 export { keptJobPersistence, type KeptJobFiles } from './kept-job-persistence.ts';
+export { styleCacheKey } from './style-cache-key.ts';
+export { LOCAL_PAIRING_SENTENCES, type PairingSentences } from './pairing-sentences.ts';

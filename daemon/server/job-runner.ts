@@ -38,6 +38,11 @@ export type SubmitResult = { ok: true; jobId: string; position: number } | { ok:
  */
 export type RunnerInfo = Pick<EngineInfo, 'engine' | 'backend' | 'device' | 'convention'>;
 
+/**
+ * Its async methods may reject with an Error whose `code` is a wire ErrorCode and whose message
+ * is the designer's sentence (a team runner while Redis is unreachable: `not-ready`): the
+ * connection answers with exactly those. Any other rejection is a bug, answered `internal`.
+ */
 export interface JobRunner {
   /**
    * What computes the jobs (engine, backend, device, convention), or null while nothing can

@@ -131,11 +131,11 @@ export const LOG_RATE_WINDOW_MS = 1000;
  * The Photopea plugin page (photopea-page.ts): the only paths the daemon's HTTP surface
  * answers, and the origins allowed to frame it (Photopea's, with and without www).
  */
-export const PHOTOPEA_PAGE_PATH = '/photopea/';
-export const PHOTOPEA_ICON_PATH = '/photopea/icon.svg';
+export const PHOTOPEA_PAGE_PATH = LIMITS.PHOTOPEA_PAGE_PATH;
+export const PHOTOPEA_ICON_PATH = `${LIMITS.PHOTOPEA_PAGE_PATH}icon.svg`;
 export const DEFAULT_PHOTOPEA_FRAME_ANCESTORS = ['https://www.photopea.com', 'https://photopea.com'];
-/** The loopback names a browser may use for the page (each is its own origin), as URL hosts. */
-export const LOCAL_PAGE_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
+/** The loopback names a browser may use for the page (each is its own origin), as URL hosts (protocol/limits.ts). */
+export const LOCAL_PAGE_HOSTS = LIMITS.LOOPBACK_HOSTS;
 
 /**
  * Jobs that carry a placement (the editor's record of where their results go) belong to the

@@ -36,12 +36,12 @@ function countWrongCode(host: PhaseHost, phase: Unpaired, quiet = false): boolea
   phase.wrongCodes += 1;
   const left = PAIRING_MAX_FAILURES_PER_CONNECTION - phase.wrongCodes;
   if (left <= 0) {
-    host.sendError('bad-pairing-code', 'That pairing code is wrong too; check the code Atelier shows in its tray menu or terminal and try again.');
+    host.sendError('bad-pairing-code', host.context.sentences.lastWrongCode);
     host.leave(CLOSE_CODES.tooManyCodes, 'too many wrong pairing codes');
     return true;
   }
   if (quiet) return false;
-  host.sendError('bad-pairing-code', `That pairing code is wrong; check the code Atelier shows in its tray menu or terminal (${left} more ${left === 1 ? 'try' : 'tries'} on this connection).`);
+  host.sendError('bad-pairing-code', host.context.sentences.wrongCode(left));
   return false;
 }
 
@@ -55,7 +55,7 @@ export async function pairShareAsync(host: PhaseHost, phase: Unpaired, share: st
   if (host.isClosed) return;
   if (!turn.ok) {
     host.context.logger.log('warn', 'pairing-failed', { connectionId: host.id, reason: turn.code });
-    return host.sendError('pairing-closed', turn.message ?? 'Pairing is closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the code it shows.');
+    return host.sendError('pairing-closed', turn.message ?? host.context.sentences.closed);
   }
   const answer = spake2Respond(turn.secret, spake2Context(PROTOCOL_VERSION, phase.client.name, host.upgrade.host), hexToBytes(share));
   if (!answer) {
@@ -86,7 +86,7 @@ export async function pairConfirmAsync(host: PhaseHost, phase: Unpaired, confirm
   const seat = pending.turn.seat();
   if (!seat) {
     // Right code, but the window closed or another plugin is pairing with it right now.
-    host.sendError('pairing-closed', 'That code was just used or its pairing window closed. Choose “Pair a new plugin” in the Atelier tray menu (or press Enter in its terminal), then enter the new code.');
+    host.sendError('pairing-closed', host.context.sentences.codeGone);
     return null;
   }
   let issued: { id: string };

@@ -1,4 +1,5 @@
 import {
+  ERROR_CODES,
   LIMITS,
   type ClientMessage,
   type ErrorCode,
@@ -28,7 +29,35 @@ class RequestError extends Error {
   }
 }
 
+/**
+ * An error that says what the designer reads: ours (RequestError), or a runner's that rejected
+ * with a wire code and its sentence (a team runner while Redis is unreachable: `not-ready`).
+ * Anything else is a bug, answered `internal` by the session.
+ */
+function sayable(error: unknown): { code: ErrorCode; message: string } | null {
+  if (!(error instanceof Error)) return null;
+  const code: unknown = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? { code: code as ErrorCode, message: error.message } : null;
+}
+
+/** The ids an error about `message` carries, so the client knows which request it answers. */
+function idsOf(message: PairedRequest): { requestId?: string; jobId?: string } {
+  if ('requestId' in message) return { requestId: message.requestId };
+  if ('jobId' in message) return { jobId: message.jobId };
+  return {};
+}
+
 export async function handleRequestAsync(host: PhaseHost, phase: Paired, message: PairedRequest, images: Map<string, Uint8Array>): Promise<void> {
+  try {
+    await requestAsync(host, phase, message, images);
+  } catch (error) {
+    const said = sayable(error);
+    if (!said) throw error;
+    host.sendError(said.code, said.message, idsOf(message));
+  }
+}
+
+async function requestAsync(host: PhaseHost, phase: Paired, message: PairedRequest, images: Map<string, Uint8Array>): Promise<void> {
   const { jobs } = host.context;
   switch (message.type) {
     case 'stylize':
@@ -69,37 +98,32 @@ async function stylizeAsync(host: PhaseHost, phase: Paired, message: StylizeMess
   const { requestId } = message;
   const info = host.context.jobs.info();
   if (info === null) return host.sendError('not-ready', host.context.notReadySentence(), { requestId });
-  try {
-    await Promise.all([...message.content, ...message.styles.map((s) => s.image)].map((ref) => checkImageAsync(ref, images.get(ref.id)!)));
-    // The client may have gone while its images were checked: queue nothing for it.
-    if (host.isClosed) return;
-    const { options, progressEvery } = jobOptions(host, message, info.convention);
-    const queued = await host.context.jobs.submitAsync({
-      requestId,
-      owner: phase.keyId,
-      clientName: phase.client.name,
-      connectionId: host.id,
-      placement: message.placement ?? null,
-      contents: message.content.map((ref) => images.get(ref.id)!),
-      styles: message.styles.map((s) => ({ bytes: images.get(s.image.id)!, weight: s.weight })),
-      options,
-      progressEvery,
-      listener: host.listener,
-    });
-    if (!queued.ok) throw new RequestError(queued.code, queued.message);
-    host.context.logger.log('info', 'job-accepted', {
-      connectionId: host.id,
-      jobId: queued.jobId,
-      requestId,
-      position: queued.position,
-      contents: message.content.length,
-      styles: message.styles.length,
-    });
-    host.send({ type: 'accepted', requestId, jobId: queued.jobId, position: queued.position });
-  } catch (error) {
-    if (error instanceof RequestError) return host.sendError(error.code, error.message, { requestId });
-    throw error;
-  }
+  await Promise.all([...message.content, ...message.styles.map((s) => s.image)].map((ref) => checkImageAsync(ref, images.get(ref.id)!)));
+  // The client may have gone while its images were checked: queue nothing for it.
+  if (host.isClosed) return;
+  const { options, progressEvery } = jobOptions(host, message, info.convention);
+  const queued = await host.context.jobs.submitAsync({
+    requestId,
+    owner: phase.keyId,
+    clientName: phase.client.name,
+    connectionId: host.id,
+    placement: message.placement ?? null,
+    contents: message.content.map((ref) => images.get(ref.id)!),
+    styles: message.styles.map((s) => ({ bytes: images.get(s.image.id)!, weight: s.weight })),
+    options,
+    progressEvery,
+    listener: host.listener,
+  });
+  if (!queued.ok) return host.sendError(queued.code, queued.message, { requestId });
+  host.context.logger.log('info', 'job-accepted', {
+    connectionId: host.id,
+    jobId: queued.jobId,
+    requestId,
+    position: queued.position,
+    contents: message.content.length,
+    styles: message.styles.length,
+  });
+  host.send({ type: 'accepted', requestId, jobId: queued.jobId, position: queued.position });
 }
 
 /** JPEG sizes (and anything the protocol's quick PNG check cannot see) are checked here. */

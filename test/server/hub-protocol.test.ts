@@ -9,9 +9,9 @@ import { CLOSE_CODES, createConnectionHub, createMemoryLogger, loopbackPolicy, t
 import { LocalPairingSource } from '../../daemon/server/local-pairing.ts';
 import { PairingWindow } from '../../daemon/server/pairing.ts';
 import { TokenStore } from '../../daemon/server/token-store.ts';
-import { DAEMON_STATE_CAPABILITY, TEAM_INVITE_CAPABILITY } from '../../protocol/index.ts';
+import { DAEMON_STATE_CAPABILITY, PROTOCOL_VERSION, Spake2Client, TEAM_INVITE_CAPABILITY, bytesToHex, spake2Context } from '../../protocol/index.ts';
 import { FAKE_RUNNER_INFO, FakeJobRunner } from '../support/fake-job-runner.ts';
-import { TestClient, type TestKey } from './test-client.ts';
+import { TEST_CLIENT_NAME, TestClient, type TestKey } from './test-client.ts';
 import { smallStylizeAsync, testImageAsync } from './test-daemon.ts';
 
 /**
@@ -262,5 +262,56 @@ test('closing the hub tells every client with its sentence, closes them with 100
     stopped = true;
   } finally {
     if (!stopped) await h.stopAsync();
+  }
+});
+
+test('a runner that rejects with a wire code and a sentence is answered with them (not internal); any other rejection is internal', async () => {
+  const runner = new FakeJobRunner();
+  const h = await startHubAsync(runner);
+  try {
+    const { client } = await pairAsync(h);
+    const sentence = 'The team server cannot reach its database right now; try again in a minute.';
+    runner.rejectNext(Object.assign(new Error(sentence), { code: 'not-ready' }));
+    const job = await smallStylizeAsync('while-redis-is-down');
+    client.send(job.message, job.images);
+    const refused = (await client.waitForAsync('error', (m) => m.requestId === 'while-redis-is-down')).message;
+    assert.deepEqual([refused.code, refused.message], ['not-ready', sentence]);
+
+    runner.rejectNext(Object.assign(new Error(sentence), { code: 'not-ready' }));
+    client.send({ type: 'list-jobs', document: 'file-a' });
+    assert.deepEqual((await client.waitForAsync('error', (m) => m.code === 'not-ready')).message.message, sentence);
+
+    runner.rejectNext(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }));
+    client.send({ type: 'get-status' });
+    const bug = (await client.waitForAsync('error', (m) => m.code === 'internal')).message;
+    assert.doesNotMatch(bug.message, /ECONNREFUSED/, 'an unexpected error\'s detail stays in the log');
+    client.close();
+  } finally {
+    await h.stopAsync();
+  }
+});
+
+test('a team hub\'s own pairing sentences replace the local daemon\'s (which point at a tray menu it has not got)', async () => {
+  const sentences = {
+    wrongCode: (left: number) => `Wrong invite code; check the code your studio admin gave you (${left} left).`,
+    notPaired: 'Pair with your studio\'s team server first: enter the invite code your admin gave you.',
+  };
+  const h = await startHubAsync(new FakeJobRunner(), { capabilities: [TEAM_INVITE_CAPABILITY], sentences });
+  try {
+    const client = await TestClient.connectAsync(h.url);
+    client.hello(undefined, [DAEMON_STATE_CAPABILITY]);
+    await client.waitForAsync('welcome');
+    client.send({ type: 'get-status' });
+    assert.equal((await client.waitForAsync('error', (m) => m.code === 'not-paired')).message.message, sentences.notPaired);
+    h.window.open();
+    const spake = new Spake2Client(h.window.state.code!, spake2Context(PROTOCOL_VERSION, TEST_CLIENT_NAME, client.host));
+    client.send({ type: 'pair', share: bytesToHex(spake.share), invite: '07' });
+    await client.waitForAsync('pair-response');
+    client.send({ type: 'pair-confirm', confirm: '00'.repeat(32) });
+    const wrong = (await client.waitForAsync('error', (m) => m.code === 'bad-pairing-code')).message;
+    assert.match(wrong.message, /^Wrong invite code; check the code your studio admin gave you \(\d+ left\)\.$/);
+    client.close();
+  } finally {
+    await h.stopAsync();
   }
 });

@@ -133,6 +133,8 @@ export class FakeJobRunner implements JobRunner {
   private closed = false;
   private counter = 0;
   private readonly waiters: Array<(job: FakeJob) => void> = [];
+  /** The next async call rejects with this (a team runner whose Redis is unreachable rejects so). */
+  private rejection: Error | null = null;
   private readonly maxQueued: number;
   private readonly maxQueuedPerOwner: number;
 
@@ -140,6 +142,17 @@ export class FakeJobRunner implements JobRunner {
     this.maxQueued = options.maxQueued ?? 8;
     this.maxQueuedPerOwner = options.maxQueuedPerOwner ?? 4;
     this.infoValue = options.info === undefined ? FAKE_RUNNER_INFO : options.info;
+  }
+
+  /** Makes the next async call reject with `error` (e.g. one carrying a wire `code` and a sentence). */
+  rejectNext(error: Error): void {
+    this.rejection = error;
+  }
+
+  private takeRejection(): void {
+    const error = this.rejection;
+    this.rejection = null;
+    if (error) throw error;
   }
 
   setInfo(info: RunnerInfo | null): void {
@@ -172,6 +185,7 @@ export class FakeJobRunner implements JobRunner {
 
   async submitAsync(spec: JobSpec): Promise<SubmitResult> {
     this.calls.push(`submit ${spec.requestId}`);
+    this.takeRejection();
     if (this.closed) return { ok: false, code: 'shutting-down', message: 'The fake runner is closed; start it again and retry.' };
     const waitingAfter = this.running ? this.waiting.length + 1 : this.waiting.length;
     if (waitingAfter > this.maxQueued) return { ok: false, code: 'busy', message: `The fake runner already has ${this.maxQueued} jobs waiting; try again when one finishes.` };
@@ -193,6 +207,7 @@ export class FakeJobRunner implements JobRunner {
 
   async cancelAsync(jobId: string, owner: string): Promise<boolean> {
     this.calls.push(`cancel ${jobId}`);
+    this.takeRejection();
     const job = this.find(jobId, owner);
     if (!job || job.ended) return false;
     job.cancelled('client');
@@ -213,6 +228,7 @@ export class FakeJobRunner implements JobRunner {
   }
 
   async listAsync(owner: string, document: string): Promise<ListedJob[]> {
+    this.takeRejection();
     return this.jobs
       .filter((j) => j.spec.owner === owner && j.spec.placement?.document === document)
       .map((j): ListedJob => {
@@ -224,6 +240,7 @@ export class FakeJobRunner implements JobRunner {
   }
 
   async reattachAsync(jobId: string, owner: string, listener: JobListener): Promise<boolean> {
+    this.takeRejection();
     const job = this.find(jobId, owner);
     if (!job) return false;
     job.relay.attach(listener);
@@ -231,6 +248,7 @@ export class FakeJobRunner implements JobRunner {
   }
 
   async placedAsync(jobId: string, owner: string): Promise<boolean> {
+    this.takeRejection();
     const job = this.find(jobId, owner);
     if (!job || !job.ended || job.spec.placement === null) return false;
     this.jobs.splice(this.jobs.indexOf(job), 1);
@@ -238,6 +256,7 @@ export class FakeJobRunner implements JobRunner {
   }
 
   async statusAsync(owner: string | null): Promise<StatusMessage> {
+    this.takeRejection();
     const running = this.running;
     return {
       type: 'status',
