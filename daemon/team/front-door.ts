@@ -146,9 +146,30 @@ export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoo
   }
   const pairing = new InvitePairing({ redis, secret: o.secret, keys, logger, prefix });
 
+  // Listen first: the page's own origin (allowed at the upgrade) needs the port really bound
+  // (--port 0 in tests). Handlers are attached in this same turn, before any request is read.
+  const http: HttpServer = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }) : createHttpServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(o.port, o.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await keys.closeAsync();
+    await closeRedisAsync(redis);
+    subscriber.disconnect();
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new FrontDoorError('listen_failed', `The team server cannot listen on ${o.host}:${o.port} (${code}); ${code === 'EADDRINUSE' ? 'another program (or another front door) uses that port: pick another with --port' : 'check --host and --port'}.`);
+  }
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+
   const handshake = publicHostPolicy({
     hostNames,
-    publicPort: o.publicPort ?? o.port,
+    publicPort: o.publicPort ?? port,
     allowedOrigins: o.allowedOrigins ?? [],
   });
   let ready = o.runner.info() !== null;
@@ -198,27 +219,8 @@ export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoo
     },
     publicPageSite(handshake),
   );
-  const http: HttpServer = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, page) : createHttpServer(page);
+  http.on('request', page);
   http.on('upgrade', hub.handleUpgrade);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(o.port, o.host, () => {
-        http.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    clearInterval(poll);
-    stopRevokes();
-    await keys.closeAsync();
-    await closeRedisAsync(redis);
-    subscriber.disconnect();
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new FrontDoorError('listen_failed', `The team server cannot listen on ${o.host}:${o.port} (${code}); ${code === 'EADDRINUSE' ? 'another program (or another front door) uses that port: pick another with --port' : 'check --host and --port'}.`);
-  }
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : o.port;
   const urlHost = o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]` : o.host;
   const url = `${o.tls ? 'wss' : 'ws'}://${urlHost}:${port}`;
   logger.log('info', 'front-door-listening', { url, publicHosts: [...hostNames], tls: o.tls !== null, designers: keys.size, ready });

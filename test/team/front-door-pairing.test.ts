@@ -136,6 +136,20 @@ test('the WebSocket refuses a Host that is not one of the public names, and plai
     ws.on('error', () => resolve(-1));
   });
   assert.equal(refused, 403);
+  // The Photopea panel this server serves (its own https origin, on the port really bound with
+  // port 0) may open the WebSocket; another https origin may not.
+  const upgradeStatus = (origin: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`wss://localhost:${door.port}`, { headers: { origin }, ca });
+      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('error', () => resolve(-1));
+    });
+  assert.equal(await upgradeStatus(`https://localhost:${door.port}`), 101);
+  assert.equal(await upgradeStatus('https://evil.example'), 403);
   const plain = await new Promise<string>((resolve) => {
     const ws = new WebSocket(`ws://localhost:${door.port}`);
     ws.on('open', () => resolve('open'));
