@@ -228,3 +228,21 @@ test('behind a TLS-terminating reverse proxy (plain ws:// on loopback) a designe
     await door2.closeAsync();
   }
 });
+
+test('two front doors on one Redis serve the same designers: paired at one, proven at the other at once (the pairing is published)', { skip }, async () => {
+  const other = await startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner: new IdleRunner(), host: '127.0.0.1', port: 0, tls: { cert: tlsFiles.cert, key: tlsFiles.key }, publicHosts: ['localhost'], version: '0.1.0-test', logger, runnerPollMs: 100 });
+  try {
+    const invite = await createInviteAsync(redis, secret, 'Gia', { prefix });
+    const gia = plugin(null);
+    await gia.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel');
+    gia.client.pair(invite.code);
+    await gia.untilAsync((s) => s.kind === 'ready', 'ready at the first door');
+    const key = gia.saved.at(-1)!;
+    gia.client.stop();
+    const there = plugin(key, other.port);
+    await there.untilAsync((s) => s.kind === 'ready', 'ready at the second door with the same key');
+    there.client.stop();
+  } finally {
+    await other.closeAsync();
+  }
+});
