@@ -17,7 +17,7 @@ import {
 import { NO_WORKER_SENTENCE } from './bull-runner.ts';
 import { closeRedisAsync } from './command-redis.ts';
 import { COMMAND_REDIS_TIMEOUT_MS, RUNNER_POLL_MS, TEAM_MAX_CONNECTIONS } from './designer-limits.ts';
-import { InvitePairing } from './invites.ts';
+import { InvitePairing, TEAM_PAIRING_SENTENCES } from './invites.ts';
 import { DEFAULT_KEY_PREFIX, DEFAULT_MAX_QUEUED_JOBS } from './limits.ts';
 import { frontDoorRedis, patientRedis } from './redis-connection.ts';
 import type { ServerSecret } from './server-secret.ts';
@@ -187,6 +187,7 @@ export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoo
     state,
     notReadySentence: () => NO_WORKER_SENTENCE,
     shutdownSentence: 'The team server is restarting; your jobs go on and the plugin reconnects by itself.',
+    sentences: TEAM_PAIRING_SENTENCES,
   });
 
   // A revoke from any front door or `team revoke`: this door's connections of that key close

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LIMITS } from '../../protocol/index.ts';
-import { PairingNotSavedError, type Logger, type PairingSeat, type PairingSource, type PairingSourceTurn } from '../server/index.ts';
+import { PairingNotSavedError, type Logger, type PairingSeat, type PairingSentences, type PairingSource, type PairingSourceTurn } from '../server/index.ts';
 import { DESIGNER_NAME_PATTERN, INVITE_ATTEMPT_INTERVAL_MS, INVITE_GUESS_BUDGET, INVITE_KEY_PREFIX, INVITE_SECRET_DIGITS, INVITE_VALID_MS } from './designer-limits.ts';
 import { DEFAULT_KEY_PREFIX } from './limits.ts';
 import type { ServerSecret } from './server-secret.ts';
@@ -160,6 +160,20 @@ export const INVITE_SENTENCES = {
   unreachable: 'The team server cannot reach its database (Redis) right now; try the same code again in a minute.',
   used: 'That invite was used by another plugin a moment ago; ask your studio\u2019s admin for a new one (atelier team invite NAME).',
 } as const;
+
+/**
+ * The hub's pairing sentences on a team server (daemon/server/pairing-sentences.ts): its codes
+ * come from the studio's admin, not from a tray menu.
+ */
+export const TEAM_PAIRING_SENTENCES: PairingSentences = {
+  wrongCode: (left) => `That invite code is wrong; check the code your studio\u2019s admin gave you (${left} more ${left === 1 ? 'try' : 'tries'} on this connection).`,
+  lastWrongCode: 'That invite code is wrong too; check the code your studio\u2019s admin gave you, then try again.',
+  closed: INVITE_SENTENCES.noSlot,
+  codeGone: INVITE_SENTENCES.used,
+  notPaired: 'Pair with the team server first: enter the invite code your studio\u2019s admin gave you.',
+  unknownKey: 'The team server does not know this plugin\u2019s pairing (it was revoked, or the plugin was paired with another server); ask your studio\u2019s admin for an invite code (atelier team invite NAME).',
+  authFailed: 'The team server could not confirm this plugin\u2019s pairing; ask your studio\u2019s admin for a new invite code (atelier team invite NAME).',
+};
 
 export interface InvitePairingOptions {
   redis: Redis;

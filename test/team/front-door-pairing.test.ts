@@ -10,8 +10,9 @@ import WebSocket from 'ws';
 import type { Redis } from 'ioredis';
 import type { StoredKey } from '../../client/index.ts';
 import { createMemoryLogger } from '../../daemon/server/index.ts';
+import { PROTOCOL_VERSION, TEAM_INVITE_CAPABILITY } from '../../protocol/index.ts';
 import { FrontDoorError, startFrontDoorAsync, type FrontDoor } from '../../daemon/team/front-door.ts';
-import { createInviteAsync, listInvitesAsync } from '../../daemon/team/invites.ts';
+import { TEAM_PAIRING_SENTENCES, createInviteAsync, listInvitesAsync } from '../../daemon/team/invites.ts';
 import { frontDoorRedis } from '../../daemon/team/redis-connection.ts';
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { listDesignersAsync, revokeDesignerAsync } from '../../daemon/team/team-keys.ts';
@@ -245,4 +246,31 @@ test('two front doors on one Redis serve the same designers: paired at one, prov
   } finally {
     await other.closeAsync();
   }
+});
+
+test('the team server speaks of invites, not of a tray menu: its unpaired welcome lists team-invite, a request before pairing and an unknown key get the team sentences', { skip }, async () => {
+  const exchange = (hello: Record<string, unknown>, then: Record<string, unknown> | null) =>
+    new Promise<Array<Record<string, unknown>>>((resolve, reject) => {
+      const ws = new WebSocket(`wss://localhost:${door.port}`, { ca, headers: { origin: 'null' } });
+      const seen: Array<Record<string, unknown>> = [];
+      ws.on('open', () => ws.send(JSON.stringify(hello)));
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as Record<string, unknown>;
+        seen.push(message);
+        if (message.type === 'welcome' && then) ws.send(JSON.stringify(then));
+        if (message.type === 'error') {
+          ws.close();
+          resolve(seen);
+        }
+      });
+      ws.on('error', reject);
+    });
+  const hello = { type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 'atelier-figma', version: '0.1.0' } };
+  const early = await exchange(hello, { type: 'cancel', jobId: 'job-1' });
+  const welcome = early.find((m) => m.type === 'welcome')!;
+  assert.ok((welcome.capabilities as string[]).includes(TEAM_INVITE_CAPABILITY), 'plugins send pair.invite to this server');
+  assert.deepEqual(early.at(-1), { type: 'error', code: 'not-paired', message: TEAM_PAIRING_SENTENCES.notPaired });
+  const stranger = await exchange({ ...hello, auth: { keyId: '0badc0ffee000000', nonce: randomBytes(32).toString('hex') } }, null);
+  assert.equal(stranger.at(-1)?.code, 'bad-token');
+  assert.equal(stranger.at(-1)?.message, TEAM_PAIRING_SENTENCES.unknownKey);
 });
