@@ -290,6 +290,12 @@ test('when the daemon restarts, the client reconnects quickly and is ready again
   assert.equal(t.factory.sockets.length, 2);
 });
 
+/** Lets asynchronous work (WebCrypto, a store) run until `done`, or fails after many turns. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(done(), 'the asynchronous work never finished');
+}
+
 test('a store that keeps only a prover (Photopea\'s non-extractable keys): pairing saves it, the next connection proves with it', async () => {
   const db = cloneStore();
   const storage = memoryStorage();
@@ -301,13 +307,14 @@ test('a store that keeps only a prover (Photopea\'s non-extractable keys): pairi
   t.client.pair('123456');
   const { key, confirmed } = respondToPair(t.factory.last, '123456');
   assert.equal(confirmed, true);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // WebCrypto and the store answer asynchronously: wait for the outcome, not for a time.
+  await until(() => db.dump().length > 0);
   assert.equal(db.dump().length, 1, 'saved as CryptoKeys');
   assert.equal(storage.items.size, 0, 'nothing in localStorage');
   // Restart: a new client loads the prover from the store and proves the key it never saw raw.
   const next = setup(null, indexedDbKeyStore({ db, legacy: { storage, name: 'legacy' } }));
   next.client.start();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await until(() => next.factory.sockets.length > 0);
   next.factory.last.open();
   const hello = sentMessages(next.factory.last.sent).find((m) => m.type === 'hello');
   assert.ok(hello?.type === 'hello' && hello.auth);
