@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { formatPairingCode } from '../../protocol/index.ts';
 import { resolveUserDirs } from '../config/index.ts';
+import { createMemoryLogger } from '../server/index.ts';
+import { startBullRunnerAsync } from '../team/bull-runner.ts';
+import { TeamStoreError } from '../team/redis-connection.ts';
 import { RedisUnavailableError, closeRedisAsync, connectCommandRedisAsync, resolveRedisUrl } from '../team/command-redis.ts';
 import { INVITE_GUESS_BUDGET, REDIS_URL_ENV, SECRET_FILE_ENV } from '../team/designer-limits.ts';
 import { checkDesignerName, createInviteAsync, listInvitesAsync } from '../team/invites.ts';
@@ -105,7 +108,7 @@ export async function runTeamCommandAsync(argv: string[], io: CliIo): Promise<nu
     const secret = parsed.command === 'invite' ? await ServerSecret.loadAsync(parsed.secretFile ?? io.env[SECRET_FILE_ENV] ?? defaultSecretFile(resolveUserDirs(io.env).config), false) : null;
     redis = await connectCommandRedisAsync(url.url);
     if (parsed.command === 'invite') return await inviteAsync(redis, secret!, parsed.name!, parsed.prefix, io);
-    if (parsed.command === 'revoke') return await revokeAsync(redis, parsed.name!, parsed.prefix, io);
+    if (parsed.command === 'revoke') return await revokeAsync(redis, url.url, parsed.name!, parsed.prefix, io);
     return await listAsync(redis, parsed.prefix, parsed.json, io);
   } catch (error) {
     if (error instanceof RedisUnavailableError || error instanceof ServerSecretError) {
@@ -135,7 +138,7 @@ async function inviteAsync(redis: Redis, secret: ServerSecret, name: string, pre
   return 0;
 }
 
-async function revokeAsync(redis: Redis, name: string, prefix: string, io: CliIo): Promise<number> {
+async function revokeAsync(redis: Redis, url: string, name: string, prefix: string, io: CliIo): Promise<number> {
   const { keyIds, invites } = await revokeDesignerAsync(redis, name, prefix);
   if (keyIds.length === 0 && invites === 0) {
     io.stderr.write(`atelier team: no designer named "${name}" (names compare exactly; see atelier team list).\n`);
@@ -144,7 +147,22 @@ async function revokeAsync(redis: Redis, name: string, prefix: string, io: CliIo
   const parts = [];
   if (keyIds.length > 0) parts.push(`${keyIds.length} key${keyIds.length === 1 ? '' : 's'} (${keyIds.join(', ')})`);
   if (invites > 0) parts.push(`${invites} open invite${invites === 1 ? '' : 's'}`);
-  io.stdout.write(`Revoked ${name}: ${parts.join(' and ')}. Running front doors close their connections now and drop their waiting jobs.\n`);
+  io.stdout.write(`Revoked ${name}: ${parts.join(' and ')}. Running front doors close their connections now.\n`);
+  if (keyIds.length > 0) {
+    // Their jobs go too, here: a front door drops them when it hears of the revoke, but none may
+    // be running now, and one started later never knew the key. Dropping twice is harmless.
+    const runner = await startBullRunnerAsync({ redisUrl: url, prefix, logger: createMemoryLogger() });
+    try {
+      for (const keyId of keyIds) await runner.revokeOwnerAsync(keyId);
+    } catch (error) {
+      if (!(error instanceof TeamStoreError)) throw error;
+      io.stderr.write(`atelier team: ${name}'s jobs could not be deleted now (Redis stopped answering); front doors delete them when they hear of the revoke, or run this again.\n`);
+      return 1;
+    } finally {
+      await runner.closeAsync();
+    }
+    io.stdout.write('Their waiting jobs and kept results are deleted; a running one stops within an iteration.\n');
+  }
   return 0;
 }
 

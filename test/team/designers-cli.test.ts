@@ -64,6 +64,9 @@ test('team invite prints a code once; list shows the invite, then the paired des
   const revoked = await runAsync(['revoke', 'Ana María', ...common]);
   assert.equal(revoked.code, 0, revoked.err);
   assert.match(revoked.out, /Revoked Ana María: 1 key \(0123456789abcdef\) and 1 open invite\./);
+  // With no front door running, the command drops the designer's jobs itself.
+  assert.match(revoked.out, /Their waiting jobs and kept results are deleted/);
+  assert.equal(await redis.zcard(teamKeys(prefix).ownerActive(keyId)), 0);
   assert.match((await runAsync(['list', ...common])).out, /No designers yet/);
   const again = await runAsync(['revoke', 'Ana María', ...common]);
   assert.equal(again.code, 1);
