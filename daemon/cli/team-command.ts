@@ -10,6 +10,7 @@ import { INVITE_GUESS_BUDGET, REDIS_URL_ENV, SECRET_FILE_ENV } from '../team/des
 import { checkDesignerName, createInviteAsync, listInvitesAsync } from '../team/invites.ts';
 import { DEFAULT_KEY_PREFIX } from '../team/limits.ts';
 import { teamKeys } from '../team/redis-keys.ts';
+import { TeamJobStore } from '../team/team-job-store.ts';
 import { ServerSecret, ServerSecretError, defaultSecretFile } from '../team/server-secret.ts';
 import { listDesignersAsync, revokeDesignerAsync } from '../team/team-keys.ts';
 import type { CliIo } from './stylize-command.ts';
@@ -168,11 +169,14 @@ async function revokeAsync(redis: Redis, url: string, name: string, prefix: stri
 
 async function listAsync(redis: Redis, prefix: string, json: boolean, io: CliIo): Promise<number> {
   const [designers, invites] = await Promise.all([listDesignersAsync(redis, prefix), listInvitesAsync(redis, prefix)]);
-  const keys = teamKeys(prefix);
-  const pipeline = redis.pipeline();
-  for (const d of designers) pipeline.zcard(keys.ownerActive(d.keyId));
-  const counts = ((await pipeline.exec()) ?? []).map(([error, value]) => (error ? null : Number(value)));
-  const rows = designers.map((d, i) => ({ ...d, jobsWaiting: counts[i] ?? null }));
+  // Waiting: queued, not yet taken by a worker (the designer's active jobs less the running one).
+  const store = new TeamJobStore(redis, teamKeys(prefix));
+  const rows = await Promise.all(
+    designers.map(async (d) => {
+      const records = await store.getManyAsync(await store.ownerActiveIdsAsync(d.keyId));
+      return { ...d, jobsWaiting: records.filter((r) => r?.state === 'queued').length };
+    }),
+  );
   if (json) {
     io.stdout.write(`${JSON.stringify({ designers: rows, invites: invites.map((i) => ({ ...i, expiresAt: i.expiresAt.toISOString() })) }, null, 2)}\n`);
     return 0;
@@ -181,7 +185,7 @@ async function listAsync(redis: Redis, prefix: string, json: boolean, io: CliIo)
     io.stdout.write('No designers yet: atelier team invite NAME makes a code for one.\n');
     return 0;
   }
-  const table = [['NAME', 'PLUGIN', 'PAIRED AT', 'KEY ID', 'JOBS WAITING'], ...rows.map((r) => [r.name, r.clientName, utc(new Date(r.pairedAt)), r.keyId, r.jobsWaiting === null ? '?' : String(r.jobsWaiting)])];
+  const table = [['NAME', 'PLUGIN', 'PAIRED AT', 'KEY ID', 'JOBS WAITING'], ...rows.map((r) => [r.name, r.clientName, utc(new Date(r.pairedAt)), r.keyId, String(r.jobsWaiting)])];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   if (rows.length > 0) io.stdout.write(table.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n');
   for (const i of invites) io.stdout.write(`Invite for ${i.name} (starts with ${i.slot}): open until ${utc(i.expiresAt)}, ${i.guesses} of ${INVITE_GUESS_BUDGET} tries used\n`);

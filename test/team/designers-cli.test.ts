@@ -9,6 +9,7 @@ import { connectCommandRedisAsync, closeRedisAsync } from '../../daemon/team/com
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { designerKeysKey, sealedDesignerRecord } from '../../daemon/team/team-keys.ts';
 import { teamKeys } from '../../daemon/team/redis-keys.ts';
+import { TeamJobStore } from '../../daemon/team/team-job-store.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
 import { freePortAsync, textSink } from './front-door-support.ts';
 
@@ -53,7 +54,12 @@ test('team invite prints a code once; list shows the invite, then the paired des
   const redis = await connectCommandRedisAsync(server.url);
   const keyId = '0123456789abcdef';
   await redis.hset(designerKeysKey(prefix), keyId, sealedDesignerRecord(secret, keyId, 'Ana María', 'atelier-figma', new Uint8Array(32).fill(3), new Date('2026-12-07T08:30:00Z')));
-  await redis.zadd(teamKeys(prefix).ownerActive(keyId), 1, 'job-a', 2, 'job-b');
+  // Three jobs as the runner keeps them (team-job-store.ts): two queued, one running.
+  const store = new TeamJobStore(redis, teamKeys(prefix));
+  for (const [n, jobId] of ['job-a', 'job-b', 'job-c'].entries()) {
+    await store.createAsync({ jobId, owner: keyId, clientName: 'atelier-figma', requestId: `r${n}`, connectionId: null, placement: { document: 'Poster', label: `L${n}`, data: '{}' }, acceptedAt: new Date().toISOString(), contentCount: 1, styleWeights: [1], options: {}, progressEvery: 1 }, { contents: [new Uint8Array(4)], styles: [new Uint8Array(4)] }, n + 1);
+  }
+  await store.markRunningAsync('job-a', 'gpu-0');
   const withKey = await runAsync(['list', ...common]);
   assert.match(withKey.out, /NAME\s+PLUGIN\s+PAIRED AT\s+KEY ID\s+JOBS WAITING/);
   assert.match(withKey.out, /Ana María\s+atelier-figma\s+2026-12-07 08:30 UTC\s+0123456789abcdef\s+2/);
@@ -66,7 +72,9 @@ test('team invite prints a code once; list shows the invite, then the paired des
   assert.match(revoked.out, /Revoked Ana María: 1 key \(0123456789abcdef\) and 1 open invite\./);
   // With no front door running, the command drops the designer's jobs itself.
   assert.match(revoked.out, /Their waiting jobs and kept results are deleted/);
-  assert.equal(await redis.zcard(teamKeys(prefix).ownerActive(keyId)), 0);
+  // The queued ones are gone; the running one is its worker's to stop (a cancel is published to it).
+  assert.deepEqual(await store.ownerActiveIdsAsync(keyId), ['job-a']);
+  assert.deepEqual((await store.getManyAsync(['job-b', 'job-c'])), [null, null]);
   assert.match((await runAsync(['list', ...common])).out, /No designers yet/);
   const again = await runAsync(['revoke', 'Ana María', ...common]);
   assert.equal(again.code, 1);
