@@ -86,14 +86,6 @@ export class ClientConnection implements JobListener {
     return { phase: this.phase, upgrade: this.upgrade, leaving: this.session.leaving, pairInHand: this.pairInHand };
   }
 
-  get isPaired(): boolean {
-    return this.phase.name === 'paired';
-  }
-
-  get pairedTokenId(): string | null {
-    return this.phase.name === 'paired' ? this.phase.keyId : null;
-  }
-
   /** The key id its upgrade named while it has not proven the key yet (see MAX_PENDING_CLAIMS_PER_KEY). */
   get pendingClaim(): string | null {
     return pendingClaim(this.slot);

@@ -273,10 +273,6 @@ export class JobService implements JobRunner {
   }
 
   async statusAsync(owner: string | null): Promise<StatusMessage> {
-    return this.status(owner);
-  }
-
-  status(owner: string | null): StatusMessage {
     const running = this.queue.running;
     return {
       type: 'status',
