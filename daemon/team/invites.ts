@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { LIMITS } from '../../protocol/index.ts';
 import { PairingNotSavedError, type Logger, type PairingSeat, type PairingSentences, type PairingSource, type PairingSourceTurn } from '../server/index.ts';
 import { DESIGNER_NAME_PATTERN, INVITE_ATTEMPT_INTERVAL_MS, INVITE_GUESS_BUDGET, INVITE_KEY_PREFIX, INVITE_SECRET_DIGITS, INVITE_VALID_MS } from './designer-limits.ts';
@@ -95,11 +96,15 @@ export async function listInvitesAsync(redis: Redis, prefix = DEFAULT_KEY_PREFIX
   const replies = (await pipeline.exec()) ?? [];
   const invites: OpenInvite[] = [];
   replies.forEach(([error, value], n) => {
-    const [name, expiresAt, guesses] = (error ? [] : (value as Array<string | null>)) as Array<string | null | undefined>;
-    if (name && expiresAt) invites.push({ slot: slotText(n), name, expiresAt: new Date(Number(expiresAt)), guesses: Number(guesses ?? 0) });
+    // No invite in this slot reads as [null, null, null]; anything else not an invite is skipped.
+    const fields = inviteFieldsSchema.safeParse(error ? null : value);
+    if (fields.success) invites.push({ slot: slotText(n), name: fields.data[0], expiresAt: new Date(fields.data[1]), guesses: fields.data[2] });
   });
   return invites;
 }
+
+/** HMGET name, expiresAt, guesses of one invite (createInviteAsync writes them). */
+const inviteFieldsSchema = z.tuple([z.string().min(1), z.coerce.number().int().positive(), z.coerce.number().int().min(0)]);
 
 /**
  * One guess, counted before its answer goes out (so nothing — a crash, a closed socket, another
