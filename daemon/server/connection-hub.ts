@@ -7,7 +7,7 @@ import { PRESET_NAMES } from '../engine/index.ts';
 import { admit, claimsReservedSlot, full } from './admission.ts';
 import { CLOSE_CODES, ClientConnection, type ServerContext } from './connection.ts';
 import { checkHandshake, type HandshakePolicy } from './handshake.ts';
-import type { JobRunner } from './job-runner.ts';
+import type { JobRunner, RunnerInfo } from './job-runner.ts';
 import { MAX_WAITING_UPGRADES, SHUTDOWN_GRACE_MS, UPGRADE_RETRY_MS, UPGRADE_WAIT_MS } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { KeyStore, PairingSource } from './pairing-seam.ts';
@@ -22,6 +22,8 @@ import { UpgradeQueue } from './upgrade-queue.ts';
  * 'jobs': stylize takes a `placement` (such jobs outlive the connection) and paired clients may
  * send `list-jobs`, `reattach` and `placed`.
  */
+/** The ready state's words when its server gives none (the local daemon's own too). */
+export const READY_MESSAGE = 'Atelier is ready.';
 const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size', 'estimate', 'jobs'];
 
 export interface ConnectionHubOptions {
@@ -66,6 +68,12 @@ export interface ConnectionHub {
   readonly size: number;
   /** A `daemon-state` to every paired connection that reads them (and had its welcome). */
   sendDaemonState(message: DaemonStateMessage): void;
+  /**
+   * Where the server stands changed (a team's first worker came, or its last went): a
+   * `daemon-state` built from `runner.info()` and `state()` (consistent, as in the welcome), and
+   * the welcomes held from older clients once ready.
+   */
+  stateChanged(): void;
   /** `runner.info()` is no longer null: older clients get the welcome they waited for. */
   runnerReady(): void;
   /**
@@ -118,6 +126,18 @@ export function createConnectionHub(o: ConnectionHubOptions): ConnectionHub {
     maxQueuedJobs: limits.maxQueuedJobs,
   };
 
+  /**
+   * The paired welcome's engine and state agree (welcomeSchema refuses one that says ready with no
+   * engine, or the reverse): `runner.info()` is the truth (the requests check it), `state()` its
+   * words, replaced for the moment they disagree (a team's worker came or went between polls).
+   */
+  const standing = (): { engine: RunnerInfo | null; state: DaemonStateInfo } => {
+    const engine = o.runner.info();
+    const state = o.state();
+    if ((state.state === 'ready') === (engine !== null)) return { engine, state };
+    return { engine, state: engine ? { state: 'ready', message: READY_MESSAGE } : { state: 'starting', message: o.notReadySentence().slice(0, LIMITS.MAX_STATE_MESSAGE_LENGTH) } };
+  };
+
   const context: ServerContext = {
     options: limits,
     jobs: o.runner,
@@ -133,8 +153,7 @@ export function createConnectionHub(o: ConnectionHubOptions): ConnectionHub {
             type: 'welcome',
             protocol: PROTOCOL_VERSION,
             daemon: { name: 'atelier', version: o.version },
-            engine: o.runner.info(),
-            state: o.state(),
+            ...standing(),
             capabilities: [...CAPABILITIES, ...capabilities],
             presets: [...PRESET_NAMES],
             limits: wireLimits,
@@ -219,6 +238,13 @@ export function createConnectionHub(o: ConnectionHubOptions): ConnectionHub {
     return count;
   };
 
+  const sendDaemonState = (message: DaemonStateMessage): void => {
+    for (const connection of all()) connection.sendDaemonState(message);
+  };
+  const runnerReady = (): void => {
+    for (const connection of all()) connection.sendHeldWelcome();
+  };
+
   let closed: Promise<void> | null = null;
   const closeOnceAsync = async (): Promise<void> => {
     stopAccepting();
@@ -241,11 +267,12 @@ export function createConnectionHub(o: ConnectionHubOptions): ConnectionHub {
     get size() {
       return connections.size;
     },
-    sendDaemonState: (message) => {
-      for (const connection of all()) connection.sendDaemonState(message);
-    },
-    runnerReady: () => {
-      for (const connection of all()) connection.sendHeldWelcome();
+    sendDaemonState,
+    runnerReady,
+    stateChanged: () => {
+      const now = standing();
+      sendDaemonState({ type: 'daemon-state', ...now.state, engine: now.engine });
+      if (now.engine) runnerReady();
     },
     revokeKey: (keyId) => revoke(keyId),
     revokeAll: () => revoke(null),

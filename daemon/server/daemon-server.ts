@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { LIMITS, PROTOCOL_VERSION, daemonStateInfoSchema, type DaemonStateInfo } from '../../protocol/index.ts';
 import type { Engine } from '../engine/index.ts';
-import { createConnectionHub } from './connection-hub.ts';
+import { READY_MESSAGE, createConnectionHub } from './connection-hub.ts';
 import { loopbackPolicy } from './handshake.ts';
 import { createPhotopeaPageHandler, loopbackPageSite, pageOrigins } from './photopea-page.ts';
 import { JobService, type WaitingResult } from './job-service.ts';
@@ -82,7 +82,6 @@ export interface DaemonServer {
   close(): Promise<void>;
 }
 
-const READY_MESSAGE = 'Atelier is ready.';
 
 /**
  * Starts the WebSocket daemon on 127.0.0.1: loopback listening, the Photopea page, the local

@@ -315,3 +315,24 @@ test('a team hub\'s own pairing sentences replace the local daemon\'s (which poi
     await h.stopAsync();
   }
 });
+
+test('the welcome and daemon-state stay valid when the server\'s state lags the runner (a worker came between two polls)', async () => {
+  const runner = new FakeJobRunner({ info: null });
+  let said: 'ready' | 'starting' = 'starting';
+  const h = await startHubAsync(runner, { state: () => (said === 'ready' ? { state: 'ready', message: 'Ready.' } : { state: 'starting', message: 'Waiting for a GPU worker.' }) });
+  try {
+    runner.setInfo(FAKE_RUNNER_INFO);
+    const { client } = await pairAsync(h);
+    const welcome = client.messages().filter((m) => m.type === 'welcome').at(-1)!;
+    assert.ok(welcome.type === 'welcome' && welcome.state?.state === 'ready' && welcome.engine !== null, 'the runner is the truth: stylize would be accepted');
+
+    runner.setInfo(null);
+    said = 'ready';
+    h.hub.stateChanged();
+    const state = (await client.waitForAsync('daemon-state')).message;
+    assert.deepEqual([state.state, state.engine, state.message], ['starting', null, NOT_READY_SENTENCE]);
+    client.close();
+  } finally {
+    await h.stopAsync();
+  }
+});
