@@ -165,12 +165,11 @@ describe('team front door: faults with real processes', { skip, timeout: 240_000
     await cy.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel');
     await redis.restartAsync({
       whileDownAsync: async () => {
-        const sentAt = Date.now();
         await stylizeAsync(bo, 'down-1', 4);
+        // Not a hang: answered while Redis is still down (the wait's bound is generous; a hang never ends).
         const refused = await bo.messageAsync((m) => m.type === 'error' && m.requestId === 'down-1', 'the refusal', 15_000);
         assert.equal(refused.type, 'error');
         assert.match(refused.type === 'error' ? refused.message : '', /Redis/);
-        assert.ok(Date.now() - sentAt < 15_000);
         assert.equal(bo.states.at(-1)?.kind, 'ready', 'the connection stays: keys are in the front door’s memory');
         cy.client.pair(invite.code);
         const told = await cy.untilAsync((s) => s.kind === 'pairing-needed' && s.error !== null, 'the pairing refusal');
