@@ -15,7 +15,7 @@ import {
   type Logger,
 } from '../server/index.ts';
 import { NO_WORKER_SENTENCE } from './bull-runner.ts';
-import { closeRedisAsync } from './command-redis.ts';
+import { closeRedisAsync, unavailableSentence } from './command-redis.ts';
 import { COMMAND_REDIS_TIMEOUT_MS, RUNNER_POLL_MS, TEAM_MAX_CONNECTIONS } from './designer-limits.ts';
 import { InvitePairing, TEAM_PAIRING_SENTENCES } from './invites.ts';
 import { DEFAULT_KEY_PREFIX, DEFAULT_MAX_QUEUED_JOBS } from './limits.ts';
@@ -103,7 +103,7 @@ async function waitReadyAsync(redis: Redis, url: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new FrontDoorError('redis_unavailable', `The team server cannot reach Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} (it did not answer within ${COMMAND_REDIS_TIMEOUT_MS / 1000} s). Start redis-server (systemctl start redis-server) or fix --redis; the front door needs it to read the designers' keys.`));
+      reject(new FrontDoorError('redis_unavailable', unavailableSentence(url, new Error(`no answer within ${COMMAND_REDIS_TIMEOUT_MS / 1000} s`))));
     }, COMMAND_REDIS_TIMEOUT_MS);
     const onReady = () => {
       cleanup();
