@@ -5,7 +5,7 @@ import { resolveUserDirs } from '../config/index.ts';
 import { createJsonLogger } from '../server/index.ts';
 import { startBullRunnerAsync } from '../team/bull-runner.ts';
 import { RedisUnavailableError, closeRedisAsync, connectCommandRedisAsync, resolveRedisUrl } from '../team/command-redis.ts';
-import { DEFAULT_TEAM_PORT, REDIS_URL_ENV, SECRET_FILE_ENV } from '../team/designer-limits.ts';
+import { DEFAULT_TEAM_HOST, DEFAULT_TEAM_PORT, REDIS_URL_ENV, SECRET_FILE_ENV } from '../team/designer-limits.ts';
 import { FrontDoorError, plainListenProblem, startFrontDoorAsync } from '../team/front-door.ts';
 import { DEFAULT_KEY_PREFIX } from '../team/limits.ts';
 import { ServerSecret, ServerSecretError, defaultSecretFile } from '../team/server-secret.ts';
@@ -18,7 +18,7 @@ A studio's team server: the front door designers' Figma and Photopea plugins con
 
 Options:
   --redis URL            the studio's Redis (default: $${REDIS_URL_ENV})
-  --host H               address to listen on (default 127.0.0.1). Any other address needs TLS.
+  --host H               address to listen on (default ${DEFAULT_TEAM_HOST}). Any other address needs TLS.
   --port P               port (default ${DEFAULT_TEAM_PORT})
   --tls-cert FILE        PEM certificate chain: wss:// and the Photopea page over https
   --tls-key FILE         its PEM private key
@@ -51,7 +51,7 @@ export async function runServerCommandAsync(argv: string[], io: CliIo): Promise<
       allowPositionals: false,
       options: {
         redis: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
+        host: { type: 'string', default: DEFAULT_TEAM_HOST },
         port: { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },

@@ -78,7 +78,12 @@ export const SERVER_SECRET_BYTES = 32;
  */
 export const COMMAND_REDIS_TIMEOUT_MS = 5_000;
 
-/** The team server's port when `--port` is left out (the local daemon's is 7878). */
+/**
+ * The team server's address and port when `--host` / `--port` are left out: loopback, behind a
+ * reverse proxy that terminates TLS (deploy/); any other address needs --tls-cert and --tls-key.
+ * The port is the local daemon's plus one, so both run on one machine.
+ */
+export const DEFAULT_TEAM_HOST = '127.0.0.1';
 export const DEFAULT_TEAM_PORT = 7879;
 
 /**

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import type { Redis } from 'ioredis';
-import { TEAM_INVITE_CAPABILITY, type DaemonStateInfo } from '../../protocol/index.ts';
+import { LIMITS, TEAM_INVITE_CAPABILITY, type DaemonStateInfo } from '../../protocol/index.ts';
 import {
   connectionLimitsSchema,
   createConnectionHub,
@@ -16,7 +16,7 @@ import {
 } from '../server/index.ts';
 import { NO_WORKER_SENTENCE } from './bull-runner.ts';
 import { closeRedisAsync, unavailableSentence } from './command-redis.ts';
-import { COMMAND_REDIS_TIMEOUT_MS, RUNNER_POLL_MS, TEAM_MAX_CONNECTIONS } from './designer-limits.ts';
+import { COMMAND_REDIS_TIMEOUT_MS, DEFAULT_TEAM_HOST, RUNNER_POLL_MS, TEAM_MAX_CONNECTIONS } from './designer-limits.ts';
 import { InvitePairing, TEAM_PAIRING_SENTENCES } from './invites.ts';
 import { DEFAULT_KEY_PREFIX, DEFAULT_MAX_QUEUED_JOBS } from './limits.ts';
 import { frontDoorRedis, patientRedis } from './redis-connection.ts';
@@ -87,8 +87,6 @@ export interface FrontDoor {
   closeAsync(): Promise<void>;
 }
 
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
   if (bare === 'localhost') return true;
@@ -120,14 +118,14 @@ async function waitReadyAsync(redis: Redis, url: string): Promise<void> {
 /** Why the front door may not listen on `host` as asked (plain ws:// off loopback), or null. */
 export function plainListenProblem(host: string, tls: boolean): string | null {
   if (tls || isLoopbackHost(host)) return null;
-  return `Without TLS the team server listens only on this machine (--host 127.0.0.1), behind a reverse proxy that terminates TLS; to listen on ${host}, give it a certificate: --tls-cert FILE --tls-key FILE. Designers' images and pairings must not cross the network in clear.`;
+  return `Without TLS the team server listens only on this machine (--host ${DEFAULT_TEAM_HOST}), behind a reverse proxy that terminates TLS; to listen on ${host}, give it a certificate: --tls-cert FILE --tls-key FILE. Designers' images and pairings must not cross the network in clear.`;
 }
 
 export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoor> {
   const loopback = isLoopbackHost(o.host);
   const plainProblem = plainListenProblem(o.host, o.tls !== null);
   if (plainProblem) throw new FrontDoorError('plain_not_loopback', plainProblem);
-  const hostNames = o.publicHosts.length > 0 ? o.publicHosts : loopback ? LOOPBACK_NAMES : [];
+  const hostNames = o.publicHosts.length > 0 ? o.publicHosts : loopback ? LIMITS.LOOPBACK_HOSTS : [];
   if (hostNames.length === 0) {
     throw new FrontDoorError('no_public_host', `Which name do designers reach this server by? Pass --public-host NAME (e.g. --public-host atelier.studio.example), as in their plugins' Team server setting.`);
   }
