@@ -217,8 +217,10 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
     throw new UnrecoverableError(error.message);
   };
 
+  // BullMQ leaves a connection it was given open on close: this one is closed below.
+  const workerRedis = patientRedis(o.redisUrl, o.logger, 'worker-queue');
   const worker = new Worker<TeamJobData>(keys.queueName, processor, {
-    connection: patientRedis(o.redisUrl, o.logger, 'worker-queue'),
+    connection: workerRedis,
     prefix: keys.bullPrefix,
     concurrency: 1,
     lockDuration: o.lockDurationMs ?? LOCK_DURATION_MS,
@@ -260,6 +262,7 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
         await removeBeatAsync(redis, keys, name).catch(() => undefined);
         await queue.close().catch(() => undefined);
         subscriber.disconnect();
+        workerRedis.disconnect();
         redis.disconnect();
         o.logger.log('info', 'team-worker-stop', { name, jobsDone: beat.jobsDone });
       })();

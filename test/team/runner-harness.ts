@@ -68,7 +68,8 @@ export async function spawnWorkerAsync(s: WorkerSettings): Promise<WorkerProcess
   };
 }
 
-type Received = { message: ServerMessage; images: ReadonlyMap<string, Uint8Array> | undefined };
+/** `at`: performance.now() on arrival (the load run's waits). */
+type Received = { message: ServerMessage; images: ReadonlyMap<string, Uint8Array> | undefined; at: number };
 
 /** A connection's stand-in: records every message, and waits for one that matches. */
 export class RecordingListener implements JobListener {
@@ -77,7 +78,7 @@ export class RecordingListener implements JobListener {
   congested = false;
 
   send(message: ServerMessage, images?: ReadonlyMap<string, Uint8Array>): void {
-    this.received.push({ message, images });
+    this.received.push({ message, images, at: performance.now() });
     for (const waiter of [...this.waiters]) {
       if (waiter.match(message)) {
         this.waiters = this.waiters.filter((w) => w !== waiter);

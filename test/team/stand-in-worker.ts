@@ -37,7 +37,6 @@ const worker = await startGpuWorkerAsync({
   stalledIntervalMs: optionalNumber(values['stalled-ms']),
   heartbeatMs: optionalNumber(values['heartbeat-ms']),
 });
-process.once('SIGTERM', () => {
-  void worker.closeAsync().then(() => process.exit(0));
-});
+// No process.exit: a worker that closed everything it opened exits by itself (as `atelier worker` must).
+process.once('SIGTERM', () => void worker.closeAsync());
 process.stdout.write(`ready ${worker.name}\n`);
