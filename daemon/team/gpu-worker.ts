@@ -2,11 +2,17 @@ import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { clipText, type ErrorMessage, type ServerMessage } from '../../protocol/index.ts';
-import { encodePngAsync, readImageAsync } from '../image/index.ts';
-import { runStylizeJobAsync, type JobPersistence, type JobProgressSnapshot, type JobSink, type Logger, type RunnerInfo, type StylizeJob } from '../server/index.ts';
-// Not (yet) on daemon/server's index: asked for in /tmp/notes/requests.md.
-import type { JobEngine } from '../server/run-job.ts';
-import { styleCacheKey } from '../server/style-cache-key.ts';
+import {
+  keptJobPersistence,
+  runStylizeJobAsync,
+  styleCacheKey,
+  type JobEngine,
+  type JobProgressSnapshot,
+  type JobSink,
+  type Logger,
+  type RunnerInfo,
+  type StylizeJob,
+} from '../server/index.ts';
 import type { TeamJobData } from './bull-runner.ts';
 import { reprioritizeOwnerAsync } from './fairness.ts';
 import { HEARTBEAT_MS, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS, WORKER_CLOSE_TIMEOUT_MS } from './limits.ts';
@@ -83,25 +89,6 @@ class WorkerSink implements JobSink {
   canTakePreview(): boolean {
     return true;
   }
-}
-
-function persistence(store: TeamJobStore, record: TeamJobRecord): JobPersistence {
-  const jobId = record.jobId;
-  return {
-    earlierResultAsync: (contentIndex) => store.readResultAsync(jobId, contentIndex),
-    earlierStageAsync: async (contentIndex) => {
-      const saved = await store.latestStageAsync(jobId, contentIndex);
-      if (!saved) return null;
-      try {
-        return { stage: saved.stage, image: (await readImageAsync(saved.png, { alpha: 'composite', label: 'A saved stage image' })).rgb };
-      } catch {
-        return null;
-      }
-    },
-    saveStageAsync: async (contentIndex, stage, image) => store.saveStageAsync(jobId, contentIndex, stage, await encodePngAsync(image)),
-    saveResultAsync: (contentIndex, png) => store.saveResultAsync(jobId, contentIndex, png),
-    completeAsync: () => store.finishAsync(record, 'finished'),
-  };
 }
 
 /**
@@ -185,7 +172,8 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
       acceptedAt: performance.now() - Math.max(0, Date.now() - (Number.isFinite(acceptedMs) ? acceptedMs : Date.now())),
       sink,
       connectionId: record.connectionId,
-      persist: persistence(store, record),
+      // Stage images and results in Redis (TeamJobStore has the KeptJobFiles shape); finished before `completed` goes out.
+      persist: keptJobPersistence(store, jobId, () => store.finishAsync(record, 'finished')),
     };
     Object.assign(progress, { contentIndex: 0, stage: 0, iteration: 0, startedAt: performance.now() });
     let outcome: 'completed' | 'cancelled' | 'failed';
