@@ -15,7 +15,7 @@ import {
 } from '../server/index.ts';
 import type { TeamJobData } from './bull-runner.ts';
 import { reprioritizeOwnerAsync } from './fairness.ts';
-import { HEARTBEAT_MS, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS, WORKER_CLOSE_TIMEOUT_MS } from './limits.ts';
+import { HEARTBEAT_MS, HEARTBEAT_TTL_BEATS, LOCK_DURATION_MS, MAX_STALLED_COUNT, STALLED_INTERVAL_MS, WORKER_CLOSE_TIMEOUT_MS } from './limits.ts';
 import { patientRedis } from './redis-connection.ts';
 import { teamKeys, type TeamKeys } from './redis-keys.ts';
 import { decodeCancel, encodeJobEvent, QUEUE_MOVED_EVENT } from './team-events.ts';
@@ -120,7 +120,7 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
   };
   const beatAsync = async (): Promise<void> => {
     beat.lastHeartbeat = new Date().toISOString();
-    await writeBeatAsync(redis, keys, beat, 3 * heartbeatMs).catch((error: unknown) => o.logger.log('warn', 'team-heartbeat-failed', { detail: String(error) }));
+    await writeBeatAsync(redis, keys, beat, HEARTBEAT_TTL_BEATS * heartbeatMs).catch((error: unknown) => o.logger.log('warn', 'team-heartbeat-failed', { detail: String(error) }));
   };
   let current: { jobId: string; controller: AbortController } | null = null;
   const progress: JobProgressSnapshot = { contentIndex: 0, stage: 0, iteration: 0, startedAt: 0 };

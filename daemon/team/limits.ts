@@ -36,12 +36,13 @@ export const UNPLACED_RESULT_TTL_MS = 10 * 60_000;
 export const MAX_RECENT_FAILURES = 20;
 
 /**
- * A worker renews its heartbeat hash every HEARTBEAT_MS; the hash expires after
- * HEARTBEAT_TTL_MS, so a killed worker stops counting (and `info()` goes null when it was the
- * last) within that time. Three missed beats, so one slow Redis round trip does not drop it.
+ * A worker renews its heartbeat hash every HEARTBEAT_MS (between two engine iterations, as
+ * run-job yields each one); the hash expires after HEARTBEAT_TTL_BEATS missed beats, so a killed
+ * worker stops counting (and `info()` goes null when it was the last) within half a minute,
+ * while a slow Redis round trip or a long iteration (a large tiled stage) does not drop it.
  */
-export const HEARTBEAT_MS = 2_000;
-export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+export const HEARTBEAT_MS = 5_000;
+export const HEARTBEAT_TTL_BEATS = 6;
 /** How often a front door re-reads the heartbeats that `info()` answers from. */
 export const WORKER_POLL_MS = 2_000;
 

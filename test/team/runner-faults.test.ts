@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { createMemoryLogger } from '../../daemon/server/index.ts';
+import { teamKeys } from '../../daemon/team/redis-keys.ts';
+import { decodeTeamEvent } from '../../daemon/team/team-events.ts';
 import { startBullRunnerAsync, type BullRunner } from '../../daemon/team/bull-runner.ts';
 import { readTeamStatusAsync } from '../../daemon/team/team-status.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
@@ -36,6 +39,14 @@ describe('team runner: faults', { skip, timeout: 180_000 }, () => {
   });
 
   it('a worker killed mid-job: another resumes it from its last stage, and the designer gets exactly one result per image', async () => {
+    // What the workers sent on the channel, before the front door's once-only delivery.
+    const tap = new Redis(redis.url);
+    const sentResults: number[] = [];
+    tap.on('messageBuffer', (_channel: Buffer, bytes: Buffer) => {
+      const event = decodeTeamEvent(bytes);
+      if (event?.kind === 'message' && event.message.type === 'result') sentResults.push(event.message.contentIndex);
+    });
+    await tap.subscribe(teamKeys(prefix).events);
     const listener = new RecordingListener();
     const submitted = await runner.submitAsync(await specAsync({ owner: 'designer-1', listener, contents: 2 }));
     assert.ok(submitted.ok, JSON.stringify(submitted));
@@ -52,6 +63,9 @@ describe('team runner: faults', { skip, timeout: 180_000 }, () => {
     assert.equal(end.type, 'completed', JSON.stringify(end));
     const results = listener.of('result', jobId);
     assert.deepEqual(results.map((r) => r.contentIndex).sort(), [0, 1], 'one result per content image, none twice');
+    // The second worker sent the first image's kept result again: the designer still got it once.
+    assert.deepEqual(sentResults.sort(), [0, 0, 1]);
+    tap.disconnect();
     const moved = listener.of('started', jobId).filter((s) => s.worker !== firstWorker);
     assert.equal(moved.length, 1, 'the move shows as a started from another worker');
     assert.equal(moved[0]!.contentIndex, 1);
