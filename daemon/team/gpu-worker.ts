@@ -25,7 +25,8 @@ import { removeBeatAsync, writeBeatAsync, type WorkerBeat } from './worker-heart
 /** Longest worker name the wire's `started.worker` carries. */
 const MAX_WORKER_NAME = 64;
 const INPUTS_LOST_SENTENCE = 'This job’s images are gone from the team server; apply the style again.';
-const STALLED_OUT_SENTENCE = 'This job stopped every GPU worker that took it; try a smaller size, or tell whoever runs the team server.';
+/** A job that stalled past MAX_STALLED_COUNT (it took down every worker that ran it, e.g. the OOM killer). */
+export const STALLED_OUT_SENTENCE = 'This job stopped every GPU worker that took it; try a smaller size, or tell whoever runs the team server.';
 
 export interface GpuWorkerOptions {
   redisUrl: string;

@@ -29,6 +29,7 @@ export interface WorkerSettings {
   lockMs?: number;
   stalledMs?: number;
   heartbeatMs?: number;
+  maxStalled?: number;
 }
 
 /** Starts the stand-in worker entry with `node --import tsx` and waits for its `ready` line. */
@@ -37,6 +38,7 @@ export async function spawnWorkerAsync(s: WorkerSettings): Promise<WorkerProcess
   if (s.lockMs) args.push('--lock-ms', String(s.lockMs));
   if (s.stalledMs) args.push('--stalled-ms', String(s.stalledMs));
   if (s.heartbeatMs) args.push('--heartbeat-ms', String(s.heartbeatMs));
+  if (s.maxStalled) args.push('--max-stalled', String(s.maxStalled));
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));

@@ -15,8 +15,12 @@ import { EngineError, resolveOptions, stagePlan, type EngineInfo, type RgbImage,
  *   `bad-options`, the real sentence), and the stages up to it are skipped.
  * A job whose `seed` is STAND_IN_FAIL_SEED fails as a job too large for the GPU does: a
  * `memory-budget` EngineError thrown while planning, before `start` (the real engine plans first).
+ * One whose `seed` is STAND_IN_CRASH_SEED kills its process after its first stage, as Linux's
+ * OOM killer does a worker that a job's memory outgrew (SIGKILL: nothing runs after it); only
+ * for worker processes (stand-in-worker.ts), never in a test's own process.
  */
 export const STAND_IN_FAIL_SEED = 13;
+export const STAND_IN_CRASH_SEED = 666;
 export const STAND_IN_FAIL_SENTENCE = 'This job needs about 24000 MB for its largest stage, more than the 8000 MB budget; choose a smaller size.';
 
 export interface StandInEngineOptions {
@@ -94,6 +98,7 @@ export function createStandInEngine(o: StandInEngineOptions): StandInEngine {
           };
         }
         if (request.onStageEndAsync && s < stages.length - 1) await request.onStageEndAsync(s, image);
+        if (options.seed === STAND_IN_CRASH_SEED) process.kill(process.pid, 'SIGKILL');
       }
       yield { type: 'result', image, seconds: (performance.now() - started) / 1000, losses };
     },

@@ -1,7 +1,7 @@
 /**
  * A GPU worker process with the stand-in engine (stand-in-engine.ts), for team tests and the
  * queue-only load run: `node --import tsx test/team/stand-in-worker.ts --redis URL --name N
- * [--prefix P] [--iteration-ms MS] [--lock-ms MS] [--stalled-ms MS] [--heartbeat-ms MS]`.
+ * [--prefix P] [--iteration-ms MS] [--lock-ms MS] [--stalled-ms MS] [--heartbeat-ms MS] [--max-stalled N]`.
  * Prints `ready <name>` once it takes jobs; SIGTERM hands its job back and exits 0.
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'lock-ms': { type: 'string' },
     'stalled-ms': { type: 'string' },
     'heartbeat-ms': { type: 'string' },
+    'max-stalled': { type: 'string' },
   },
 });
 if (!values.redis || !values.name) {
@@ -36,6 +37,7 @@ const worker = await startGpuWorkerAsync({
   lockDurationMs: optionalNumber(values['lock-ms']),
   stalledIntervalMs: optionalNumber(values['stalled-ms']),
   heartbeatMs: optionalNumber(values['heartbeat-ms']),
+  maxStalledCount: optionalNumber(values['max-stalled']),
 });
 // No process.exit: a worker that closed everything it opened exits by itself (as `atelier worker` must).
 process.once('SIGTERM', () => void worker.closeAsync());
