@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 import type { ListedJob, ServerMessage, StatusMessage } from '../../protocol/index.ts';
 import { DEFAULT_PRESET, PRESETS, type StyleOptions } from '../engine/index.ts';
 import { savedResultMessage, type JobListener, type JobRunner, type JobSpec, type Logger, type RunnerInfo, type SubmitResult } from '../server/index.ts';
-import { reprioritizeOwnerAsync, waitingOrderAsync, waitingPositionAsync } from './fairness.ts';
+import { reprioritizeOwnerAsync, waitingOrderAsync, waitingPositionAsync, waitingPositionsAsync } from './fairness.ts';
 import { JobFollows } from './job-follows.ts';
-import { COMMAND_TIMEOUT_MS, DEFAULT_MAX_QUEUED_JOBS, DEFAULT_MAX_SIDE_PER_DESIGNER, DEFAULT_MAX_WAITING_PER_DESIGNER, WORKER_POLL_MS } from './limits.ts';
+import { COMMAND_TIMEOUT_MS, DEFAULT_MAX_QUEUED_JOBS, DEFAULT_MAX_SIDE_PER_DESIGNER, DEFAULT_MAX_WAITING_PER_DESIGNER, REVOKE_TIMEOUT_MS, SUBMIT_TIMEOUT_MS, WORKER_POLL_MS } from './limits.ts';
 import { frontDoorRedis, patientRedis, REDIS_DOWN_SENTENCE, storeCallAsync, TeamStoreError } from './redis-connection.ts';
 import { teamKeys, type TeamKeys } from './redis-keys.ts';
 import { decodeTeamEvent, encodeCancel, encodeJobEvent, QUEUE_MOVED_EVENT } from './team-events.ts';
@@ -116,6 +116,8 @@ export class BullRunner implements JobRunner {
       };
     }
     const jobId = `job-${randomBytes(9).toString('base64url')}`;
+    // Set when the answer went out as a refusal (too slow): a job queued after that is withdrawn.
+    let abandoned = false;
     try {
       return await storeCallAsync(this.redis, async () => {
         const refusal = await this.admissionAsync(spec.owner);
@@ -149,11 +151,16 @@ export class BullRunner implements JobRunner {
           await this.store.deleteAsync(jobId, spec.owner).catch(() => undefined);
           throw error;
         }
+        if (abandoned) {
+          this.follows.unfollow(jobId, spec.listener);
+          await this.cancelJobAsync(jobId, spec.owner, 'client');
+        }
         const position = (await waitingPositionAsync(this.redis, this.queue, jobId)) ?? 0;
         this.o.logger.log('info', 'team-job-queued', { jobId, owner: spec.owner, priority: rank, position });
         return { ok: true as const, jobId, position };
-      });
+      }, SUBMIT_TIMEOUT_MS);
     } catch (error) {
+      abandoned = true;
       return this.refusal(error, jobId);
     }
   }
@@ -254,7 +261,7 @@ export class BullRunner implements JobRunner {
         if (!(await this.cancelJobAsync(jobId, owner, 'client'))) await this.store.deleteAsync(jobId, owner);
       }
       this.o.logger.log('info', 'team-owner-revoked', { owner, jobs: ids.size });
-    }, 4 * 3_000);
+    }, REVOKE_TIMEOUT_MS);
   }
 
   async closeAsync(): Promise<void> {
@@ -344,10 +351,8 @@ export class BullRunner implements JobRunner {
     try {
       while (this.positionsDirty) {
         this.positionsDirty = false;
-        for (const jobId of this.follows.jobIds()) {
-          const position = await storeCallAsync(this.redis, () => waitingPositionAsync(this.redis, this.queue, jobId));
-          if (position !== null) this.follows.deliver(jobId, { type: 'queue-position', jobId, position });
-        }
+        const positions = await storeCallAsync(this.redis, () => waitingPositionsAsync(this.redis, this.queue, this.follows.jobIds()));
+        for (const [jobId, position] of positions) this.follows.deliver(jobId, { type: 'queue-position', jobId, position });
       }
     } catch {
       // Redis went away meanwhile: the reconciliation after it returns catches up.

@@ -30,8 +30,21 @@ export async function waitingOrderAsync(redis: Redis, queue: Queue, limit: numbe
   return [...plain.reverse(), ...prioritized].slice(0, limit);
 }
 
-/** A waiting job's 1-based place in line, or null when it is not waiting. */
+/** Waiting jobs' 1-based places in line, in one round trip; jobs not waiting are left out. */
+export async function waitingPositionsAsync(redis: Redis, queue: Queue, jobIds: string[]): Promise<Map<string, number>> {
+  const positions = new Map<string, number>();
+  if (jobIds.length === 0) return positions;
+  const pipeline = redis.pipeline().llen(queue.keys.wait);
+  for (const jobId of jobIds) pipeline.zrank(queue.keys.prioritized, jobId);
+  const [[, plain], ...ranks] = ((await pipeline.exec()) ?? []) as Array<[unknown, unknown]>;
+  jobIds.forEach((jobId, i) => {
+    const rank = ranks[i]?.[1];
+    // Jobs without a priority (a stalled one put back) go first: they come before the prioritized.
+    if (typeof rank === 'number') positions.set(jobId, rank + 1 + (typeof plain === 'number' ? plain : 0));
+  });
+  return positions;
+}
+
 export async function waitingPositionAsync(redis: Redis, queue: Queue, jobId: string): Promise<number | null> {
-  const [[, rank], [, plain]] = ((await redis.multi().zrank(queue.keys.prioritized, jobId).llen(queue.keys.wait).exec()) ?? []) as Array<[unknown, unknown]>;
-  return typeof rank === 'number' ? rank + 1 + (typeof plain === 'number' ? plain : 0) : null;
+  return (await waitingPositionsAsync(redis, queue, [jobId])).get(jobId) ?? null;
 }

@@ -64,6 +64,14 @@ export const MAX_STALLED_COUNT = 2;
  * sentence at once rather than a spinner.
  */
 export const COMMAND_TIMEOUT_MS = 3_000;
+/**
+ * A submit writes the job's images (up to the protocol's payload) and queues it: more than one
+ * command's time. Past it the designer is told Redis is unreachable, and a job queued after
+ * that is withdrawn.
+ */
+export const SUBMIT_TIMEOUT_MS = 10_000;
+/** A revoke deletes every job of a designer, one by one. */
+export const REVOKE_TIMEOUT_MS = 15_000;
 /** Redis reconnection: the delay grows by this per try up to RECONNECT_MAX_MS, forever. */
 export const RECONNECT_STEP_MS = 100;
 export const RECONNECT_MAX_MS = 2_000;
