@@ -91,8 +91,11 @@ export class BullRunner implements JobRunner {
       if (this.subscribedOnce) void this.whenCommandsReadyAsync().then(() => this.reconcileAsync());
       this.subscribedOnce = true;
     });
+    const subscribed = this.subscriber.subscribe(this.keys.events).catch((error: unknown) => this.o.logger.log('warn', 'team-subscribe-failed', { detail: String(error) }));
     await this.whenCommandsReadyAsync();
-    await this.subscriber.subscribe(this.keys.events).catch((error: unknown) => this.o.logger.log('warn', 'team-subscribe-failed', { detail: String(error) }));
+    // Redis down at start: the front door starts anyway (designers get the Redis sentence) and
+    // the subscription completes when Redis comes.
+    if (this.redis.status === 'ready') await subscribed;
     await this.pollWorkersAsync();
     this.poll = setInterval(() => void this.pollWorkersAsync(), this.o.workerPollMs ?? WORKER_POLL_MS);
     this.poll.unref();

@@ -69,4 +69,27 @@ describe('team runner: Redis restarted', { skip, timeout: 180_000 }, () => {
     assert.ok(again.ok, JSON.stringify(again));
     assert.equal((await listener.endOfAsync(again.jobId)).type, 'completed');
   });
+
+  it('a front door started while Redis is down starts, answers with the sentence, and serves once Redis is back', async () => {
+    let late: BullRunner | undefined;
+    try {
+      await redis.restartAsync({
+        whileDownAsync: async () => {
+          late = await withinAsync(startBullRunnerAsync({ redisUrl: redis.url, prefix, logger: createMemoryLogger(), workerPollMs: 200 }), 'start');
+          const refused = await withinAsync(late.submitAsync(await specAsync({ owner: 'd-6', listener: new RecordingListener() })), 'submit');
+          assert.deepEqual(refused, { ok: false, code: 'not-ready', message: REDIS_DOWN_SENTENCE });
+        },
+      });
+      const listener = new RecordingListener();
+      let submitted = await late!.submitAsync(await specAsync({ owner: 'd-6', listener }));
+      for (let tries = 0; !submitted.ok && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        submitted = await late!.submitAsync(await specAsync({ owner: 'd-6', listener }));
+      }
+      assert.ok(submitted.ok, JSON.stringify(submitted));
+      assert.equal((await listener.endOfAsync(submitted.jobId)).type, 'completed');
+    } finally {
+      await late?.closeAsync();
+    }
+  });
 });
