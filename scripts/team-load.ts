@@ -25,7 +25,7 @@ import { teamKeys } from '../daemon/team/redis-keys.ts';
 import { decodeTeamEvent } from '../daemon/team/team-events.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../test/support/redis-server.ts';
 import { REAL_WEIGHTS_DIR, SHARED_IMAGES_DIR, skipWithoutSharedWeights } from '../test/support/shared-data.ts';
-import { RecordingListener, specAsync, spawnWorkerAsync } from '../test/team/runner-harness.ts';
+import { RecordingListener, specAsync, spawnWorkerAsync, stopperOf } from '../test/team/runner-harness.ts';
 
 const REAL_WORKER_FLAG = '--as-real-worker';
 /** A job that has not ended this long after the last submit counts as lost. */
@@ -218,14 +218,7 @@ async function spawnRealWorkerAsync(redisUrl: string, prefix: string): Promise<S
     });
     child.once('exit', (code) => reject(new Error(`the real worker exited (${code}):\n${stderr}`)));
   });
-  return {
-    async stopAsync(signal) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill(signal);
-      await exited;
-    },
-  };
+  return { stopAsync: stopperOf(child) };
 }
 
 function formatRows(rows: RunRow[]): string {

@@ -57,16 +57,16 @@ export async function spawnWorkerAsync(s: WorkerSettings): Promise<WorkerProcess
       reject(new Error(`worker ${s.name} exited (${code}) before it was ready:\n${stderr}`));
     });
   });
-  return {
-    name: s.name,
-    child,
-    log: () => stderr,
-    async stopAsync(signal) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill(signal);
-      await exited;
-    },
+  return { name: s.name, child, log: () => stderr, stopAsync: stopperOf(child) };
+}
+
+/** Sends a signal to a child process and waits for its exit (at once when it has exited). */
+export function stopperOf(child: ChildProcess): (signal: 'SIGTERM' | 'SIGKILL') => Promise<void> {
+  return async (signal) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
   };
 }
 

@@ -6,11 +6,11 @@ import { EngineError, resolveOptions, stagePlan, type EngineInfo, type RgbImage,
  * it keeps the real engine's contract (daemon/engine/engine.ts `stylize`, whose checks each
  * refusal below copies) so a worker driving it behaves as with the real one:
  * - options resolve through the real `resolveOptions` and `stagePlan` (bad options refused alike);
- * - no style image is `bad-image`; an aborted signal is `EngineError('cancelled')` at the next
- *   iteration (the real engine's `abortIfRequested`, checked between iterations);
+ * - no style image is `bad-image`; an aborted signal is `EngineError('cancelled')` once the
+ *   iteration under way ends (the real engine's `abortIfRequested`, checked between iterations);
  * - `start` comes first, then `progress` per iteration (1-based stage and iteration), a preview
- *   every `previewEvery`, `onStageEndAsync(stage, image)` after every stage but the last (awaited
- *   before the next starts), then one `result`;
+ *   every `previewEvery` and at each stage's last iteration, `onStageEndAsync(stage, image)`
+ *   after every stage but the last (awaited before the next starts), then one `result`;
  * - `resume` must name a stage before the last whose image has that stage's size (else
  *   `bad-options`, the real sentence), and the stages up to it are skipped.
  * A job whose `seed` is STAND_IN_FAIL_SEED fails as a job too large for the GPU does: a
@@ -45,12 +45,10 @@ function checkImage(image: RgbImage, what: string): void {
 
 export function createStandInEngine(o: StandInEngineOptions): StandInEngine {
   const info: EngineInfo = { engine: 'stand-in', backend: 'stand-in', device: o.device ?? 'stand-in-gpu', convention: 'caffe', weightsSource: 'none' };
-  async function waitIterationAsync(signal: AbortSignal | undefined): Promise<void> {
-    try {
-      await sleepAsync(o.iterationMs, undefined, signal ? { signal } : {});
-    } catch {
-      throw new EngineError('cancelled', 'The job was cancelled.');
-    }
+  /** An iteration under way finishes (as a GPU kernel does); the abort is seen after it. */
+  async function iterateAsync(signal: AbortSignal | undefined): Promise<void> {
+    await sleepAsync(o.iterationMs);
+    if (signal?.aborted) throw new EngineError('cancelled', 'The job was cancelled.');
   }
   return {
     info,
@@ -79,9 +77,9 @@ export function createStandInEngine(o: StandInEngineOptions): StandInEngine {
         image = solid(stage.width, stage.height, 40 * (s + 1));
         const stageStarted = performance.now();
         for (let iteration = 1; iteration <= stage.iterations; iteration++) {
-          await waitIterationAsync(signal);
+          await iterateAsync(signal);
           const seconds = (performance.now() - started) / 1000;
-          const preview = options.previewEvery > 0 && iteration % options.previewEvery === 0 ? { preview: image } : {};
+          const preview = options.previewEvery > 0 && (iteration % options.previewEvery === 0 || iteration === stage.iterations) ? { preview: image } : {};
           yield {
             type: 'progress',
             stage: s + 1,
