@@ -204,8 +204,8 @@ export async function startFrontDoorAsync(o: FrontDoorOptions): Promise<FrontDoo
     if (now === ready) return;
     ready = now;
     logger.log('info', 'team-state', { ready });
-    if (ready) hub.runnerReady();
-    hub.sendDaemonState({ type: 'daemon-state', engine: o.runner.info(), ...state() });
+    // The hub reads runner.info() once for both the state and the engine (they must agree on the wire).
+    hub.stateChanged();
   }, o.runnerPollMs ?? RUNNER_POLL_MS);
   poll.unref();
 

@@ -1,10 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { StoredKey } from '../../client/index.ts';
 import type { StylizeMessage } from '../../protocol/index.ts';
@@ -14,7 +12,7 @@ import { INVITE_SENTENCES, createInviteAsync } from '../../daemon/team/invites.t
 import { teamKeys } from '../../daemon/team/redis-keys.ts';
 import { ServerSecret } from '../../daemon/team/server-secret.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
-import { freePortAsync, opensslMissing, selfSignedAsync, startTestPlugin, textSink, type TestPlugin } from './front-door-support.ts';
+import { freePortAsync, opensslMissing, selfSignedAsync, spawnNodeUntilAsync, type NodeProcess, startTestPlugin, textSink, type TestPlugin } from './front-door-support.ts';
 import { spawnWorkerAsync, testPrefix, tinyPngAsync, WAIT_MS, type WorkerProcess } from './runner-harness.ts';
 
 /**
@@ -23,14 +21,7 @@ import { spawnWorkerAsync, testPrefix, tinyPngAsync, WAIT_MS, type WorkerProcess
  * worker process (B's), and designers as the real plugin client in this process.
  */
 const skip = redisMissing() ?? opensslMissing() ?? false;
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const ITERATION_MS = 60;
-
-interface DoorProcess {
-  child: ChildProcess;
-  log(): string;
-  stopAsync(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
-}
 
 type Designer = TestPlugin & { name: string };
 
@@ -43,41 +34,18 @@ describe('team front door: faults with real processes', { skip, timeout: 240_000
   let secret: ServerSecret;
   let port: number;
   let admin: Redis;
-  let door: DoorProcess;
+  let door: NodeProcess;
   let worker: WorkerProcess;
   const prefix = testPrefix('door');
   const designers: Designer[] = [];
 
-  async function startDoorAsync(): Promise<DoorProcess> {
-    const args = ['--import', 'tsx', join(REPO_ROOT, 'bin/atelier.js'), 'server', '--redis', redis.url, '--host', '127.0.0.1', '--port', String(port), '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--public-host', 'localhost', '--secret-file', secretFile, '--prefix', prefix];
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the front door did not start in ${WAIT_MS} ms:\n${stdout}\n${stderr}`)), WAIT_MS);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-        if (stdout.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the front door exited (${code}) before it listened:\n${stdout}\n${stderr}`));
-      });
-    });
-    return {
-      child,
-      log: () => stderr,
-      async stopAsync(signal) {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill(signal);
-        await exited;
-      },
-    };
+  /** `atelier server` as a studio runs it (bin/atelier.js, paths from the repository root), on the port it is restarted on. */
+  function startDoorAsync(): Promise<NodeProcess> {
+    return spawnNodeUntilAsync(
+      ['bin/atelier.js', 'server', '--redis', redis.url, '--host', '127.0.0.1', '--port', String(port), '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--public-host', 'localhost', '--secret-file', secretFile, '--prefix', prefix],
+      'listening on',
+      'the front door',
+    );
   }
 
   function startDesigner(name: string, key: StoredKey | null): Designer {

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { StoredKey } from '../../client/index.ts';
 import { createMemoryLogger } from '../../daemon/server/index.ts';
 import { PROTOCOL_VERSION, TEAM_INVITE_CAPABILITY } from '../../protocol/index.ts';
+import { NO_WORKER_SENTENCE } from '../../daemon/team/bull-runner.ts';
 import { FrontDoorError, startFrontDoorAsync, type FrontDoor } from '../../daemon/team/front-door.ts';
 import { TEAM_PAIRING_SENTENCES, createInviteAsync, listInvitesAsync } from '../../daemon/team/invites.ts';
 import { frontDoorRedis } from '../../daemon/team/redis-connection.ts';
@@ -52,6 +53,31 @@ after(async () => {
   await server?.stopAsync();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** The upgrade's HTTP status (101 when it opened; -1 when no HTTP answer came, e.g. plain ws on a TLS port). */
+function upgradeStatusAsync(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers, ca });
+    ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('error', () => resolve(-1));
+  });
+}
+
+/** A fresh plugin pairs with a new invite for `name` on `port`; returns its stored key. */
+async function pairWithInviteAsync(name: string, port = door.port): Promise<StoredKey> {
+  const invite = await createInviteAsync(redis, secret, name, { prefix });
+  const fresh = plugin(null, port);
+  await fresh.untilAsync((s) => s.kind === 'pairing-needed', `${name}: the pairing panel`);
+  fresh.client.pair(invite.code);
+  // Paired: ready, or setting up while the server has no worker.
+  await fresh.untilAsync((s) => s.kind === 'ready' || s.kind === 'setting-up', `${name}: paired`);
+  fresh.client.stop();
+  return fresh.saved.at(-1)!;
+}
 
 /** The real plugin client on wss://localhost:PORT (the front door's, or a proxy's). */
 function plugin(key: StoredKey | null, port = door.port): TestPlugin {
@@ -130,33 +156,12 @@ test('the Photopea page is served over https on the public name, connecting only
 });
 
 test('the WebSocket refuses a Host that is not one of the public names, and plain ws:// is not spoken on the TLS port', { skip }, async () => {
-  const refused = await new Promise<number>((resolve) => {
-    const ws = new WebSocket(`wss://127.0.0.1:${door.port}`, { headers: { host: 'attacker.example' }, ca });
-    ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-    ws.on('open', () => resolve(101));
-    ws.on('error', () => resolve(-1));
-  });
-  assert.equal(refused, 403);
+  assert.equal(await upgradeStatusAsync(`wss://127.0.0.1:${door.port}`, { host: 'attacker.example' }), 403);
   // The Photopea panel this server serves (its own https origin, on the port really bound with
   // port 0) may open the WebSocket; another https origin may not.
-  const upgradeStatus = (origin: string) =>
-    new Promise<number>((resolve) => {
-      const ws = new WebSocket(`wss://localhost:${door.port}`, { headers: { origin }, ca });
-      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-      ws.on('open', () => {
-        ws.close();
-        resolve(101);
-      });
-      ws.on('error', () => resolve(-1));
-    });
-  assert.equal(await upgradeStatus(`https://localhost:${door.port}`), 101);
-  assert.equal(await upgradeStatus('https://evil.example'), 403);
-  const plain = await new Promise<string>((resolve) => {
-    const ws = new WebSocket(`ws://localhost:${door.port}`);
-    ws.on('open', () => resolve('open'));
-    ws.on('error', () => resolve('error'));
-  });
-  assert.equal(plain, 'error');
+  assert.equal(await upgradeStatusAsync(`wss://localhost:${door.port}`, { origin: `https://localhost:${door.port}` }), 101);
+  assert.equal(await upgradeStatusAsync(`wss://localhost:${door.port}`, { origin: 'https://evil.example' }), 403);
+  assert.equal(await upgradeStatusAsync(`ws://localhost:${door.port}`), -1, 'no plain HTTP on the TLS port');
 });
 
 test('without TLS the front door listens only on loopback, and says so', { skip }, async () => {
@@ -204,25 +209,13 @@ test('behind a TLS-terminating reverse proxy (plain ws:// on loopback) a designe
   upstreamPort = door2.port;
   try {
     assert.match(door2.url, /^ws:\/\/127\.0\.0\.1:/);
-    const invite = await createInviteAsync(redis, secret, 'Flo', { prefix });
-    const flo = plugin(null, proxy.port);
-    await flo.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel through the proxy');
-    flo.client.pair(invite.code);
-    await flo.untilAsync((s) => s.kind === 'ready', 'ready through the proxy');
-    const key = flo.saved.at(-1)!;
-    flo.client.stop();
+    const key = await pairWithInviteAsync('Flo', proxy.port);
     const again = plugin(key, proxy.port);
     await again.untilAsync((s) => s.kind === 'ready', 'ready with the key through the proxy');
     again.client.stop();
 
     const rewriting = await proxyAsync(() => door2.port, true);
-    const status = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`wss://localhost:${rewriting.port}`, { ca });
-      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-      ws.on('open', () => resolve(101));
-      ws.on('error', () => resolve(-1));
-    });
-    assert.equal(status, 403, 'the Host a designer dialed must reach the front door (deploy/nginx.conf: Host $http_host)');
+    assert.equal(await upgradeStatusAsync(`wss://localhost:${rewriting.port}`), 403, 'the Host a designer dialed must reach the front door (deploy/nginx.conf: Host $http_host)');
     rewriting.close();
   } finally {
     proxy.close();
@@ -233,13 +226,7 @@ test('behind a TLS-terminating reverse proxy (plain ws:// on loopback) a designe
 test('two front doors on one Redis serve the same designers: paired at one, proven at the other at once (the pairing is published)', { skip }, async () => {
   const other = await startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner: new IdleRunner(), host: '127.0.0.1', port: 0, tls: { cert: tlsFiles.cert, key: tlsFiles.key }, publicHosts: ['localhost'], version: '0.1.0-test', logger, runnerPollMs: 100 });
   try {
-    const invite = await createInviteAsync(redis, secret, 'Gia', { prefix });
-    const gia = plugin(null);
-    await gia.untilAsync((s) => s.kind === 'pairing-needed', 'the pairing panel');
-    gia.client.pair(invite.code);
-    await gia.untilAsync((s) => s.kind === 'ready', 'ready at the first door');
-    const key = gia.saved.at(-1)!;
-    gia.client.stop();
+    const key = await pairWithInviteAsync('Gia');
     const there = plugin(key, other.port);
     await there.untilAsync((s) => s.kind === 'ready', 'ready at the second door with the same key');
     there.client.stop();
@@ -273,4 +260,21 @@ test('the team server speaks of invites, not of a tray menu: its unpaired welcom
   const stranger = await exchange({ ...hello, auth: { keyId: '0badc0ffee000000', nonce: randomBytes(32).toString('hex') } }, null);
   assert.equal(stranger.at(-1)?.code, 'bad-token');
   assert.equal(stranger.at(-1)?.message, TEAM_PAIRING_SENTENCES.unknownKey);
+});
+
+test('no GPU worker: a paired plugin sees the team server setting up (its sentence), then ready when a worker comes', { skip }, async () => {
+  const runner = new IdleRunner(null);
+  const idle = await startFrontDoorAsync({ redisUrl: server.url, prefix, secret, runner, host: '127.0.0.1', port: 0, tls: { cert: tlsFiles.cert, key: tlsFiles.key }, publicHosts: ['localhost'], version: '0.1.0-test', logger, runnerPollMs: 50 });
+  try {
+    const key = await pairWithInviteAsync('Hal', idle.port);
+    const hal = plugin(key, idle.port);
+    const waiting = await hal.untilAsync((s) => s.kind === 'setting-up', 'setting up while no worker runs');
+    assert.equal(waiting.kind === 'setting-up' ? waiting.setup.message : '', NO_WORKER_SENTENCE);
+    runner.workerInfo = { engine: 'onnx', backend: 'cuda', device: 'gpu-0', convention: 'caffe' };
+    const ready = await hal.untilAsync((s) => s.kind === 'ready', 'ready once a worker runs');
+    assert.equal(ready.kind === 'ready' ? ready.welcome.engine?.device : null, 'gpu-0');
+    hal.client.stop();
+  } finally {
+    await idle.closeAsync();
+  }
 });

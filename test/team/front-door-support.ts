@@ -1,8 +1,9 @@
 import { after, before } from 'node:test';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { DaemonClient, hostKeyStore, type ConnectionState, type JobMessage, type StoredKey } from '../../client/index.ts';
@@ -25,7 +26,8 @@ export class IdleRunner implements JobRunner {
   readonly revoked: string[] = [];
   private readonly jobs = new Map<string, { owner: string; listener: JobListener }>();
   private counter = 0;
-  constructor(private readonly workerInfo: RunnerInfo | null = { engine: 'onnx', backend: 'cpu', device: 'test', convention: 'caffe' }) {}
+  /** What the runner's workers are (null: none alive); a test sets it to start or stop the "workers". */
+  constructor(public workerInfo: RunnerInfo | null = { engine: 'onnx', backend: 'cpu', device: 'test', convention: 'caffe' }) {}
   info(): RunnerInfo | null {
     return this.workerInfo;
   }
@@ -194,5 +196,48 @@ export function startTestPlugin(url: string, key: StoredKey | null, ca: Buffer, 
     jobs,
     untilAsync: (predicate, what, from = 0) => pollAsync(() => states.slice(from).find(predicate), what, () => `states: ${states.map((s) => s.kind).join(', ')}\n${explain()}`, WAIT_MS),
     messageAsync: (predicate, what, timeoutMs = WAIT_MS) => pollAsync(() => jobs.find(predicate), what, () => `messages: ${jobs.map((m) => m.type).join(', ')}\n${explain()}`, timeoutMs),
+  };
+}
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A Node.js process of the test's (a front door, a worker), with its log for a failing test's message. */
+export interface NodeProcess {
+  child: ChildProcess;
+  /** Everything it wrote on stderr (its JSON log). */
+  log(): string;
+  /** Sends the signal and waits for the process to exit. */
+  stopAsync(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+/** Runs `node --import tsx ARGS` from the repository root until its stdout says `ready` (WAIT_MS at most). */
+export async function spawnNodeUntilAsync(args: string[], ready: string, what: string): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${WAIT_MS} ms:\n${stdout}\n${stderr}`)), WAIT_MS);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (stdout.includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}) before it was ready:\n${stdout}\n${stderr}`));
+    });
+  });
+  return {
+    child,
+    log: () => stderr,
+    async stopAsync(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill(signal);
+      await exited;
+    },
   };
 }
