@@ -143,6 +143,8 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
     const record = await store.getAsync(jobId);
     // Revoked or cancelled as it was taken: nothing left to compute.
     if (!record) return 'gone';
+    // Finished already (its worker lost the lock while completing it): done, not run again.
+    if (record.state === 'finished' || record.state === 'failed') return record.state;
     if (record.cancel) {
       await store.deleteAsync(jobId, record.owner);
       await redis.publish(keys.events, encodeJobEvent({ type: 'cancelled', jobId, reason: record.cancel }));
@@ -150,7 +152,7 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
       return 'cancelled';
     }
     const inputs = await store.readInputsAsync(jobId, record.contentCount, record.styleWeights.length);
-    if (!inputs) return failAsync(record, { type: 'error', code: 'internal', message: INPUTS_LOST_SENTENCE, jobId, requestId: record.requestId });
+    if (!inputs) return failAsync(record, { type: 'error', code: 'internal', message: INPUTS_LOST_SENTENCE, jobId, requestId: record.requestId }, true);
     const controller = new AbortController();
     current = { jobId, controller };
     beat.currentJob = jobId;
@@ -189,7 +191,8 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
       await bullJob.moveToWait(token);
       throw new WaitingError();
     }
-    if (outcome === 'failed') return failAsync(record, sink.error ?? { type: 'error', code: 'internal', message: 'This job failed on the team server.', jobId });
+    // run-job sent its error; without one (it never fails silently) the designer still gets a sentence.
+    if (outcome === 'failed') return sink.error ? failAsync(record, sink.error) : failAsync(record, { type: 'error', code: 'internal', message: 'This job failed on the team server.', jobId }, true);
     if (outcome === 'cancelled') await store.deleteAsync(jobId, record.owner);
     else beat.jobsDone += 1;
     void beatAsync();
@@ -197,11 +200,14 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
     return outcome;
   };
 
-  /** Kept as failed with the engine's sentence, counted in the recent failures; never retried. */
+  /**
+   * Kept as failed with the engine's sentence, counted in the recent failures; never retried.
+   * `publish`: the error has not gone out yet (run-job sends its own).
+   */
   const failAsync = async (record: TeamJobRecord, error: ErrorMessage, publish = false): Promise<never> => {
     await store.finishAsync(record, 'failed', { code: error.code, message: error.message });
     await store.pushFailureAsync({ jobId: record.jobId, owner: record.owner, worker: name, message: error.message, at: new Date().toISOString() });
-    if (publish || error.code === 'internal') await redis.publish(keys.events, encodeJobEvent(error));
+    if (publish) await redis.publish(keys.events, encodeJobEvent(error));
     await endedAsync(record.owner);
     throw new UnrecoverableError(error.message);
   };
