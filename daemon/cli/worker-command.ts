@@ -7,7 +7,7 @@ import { closeRedisAsync, connectCommandRedisAsync, redactedRedisUrl, RedisUnava
 import { REDIS_URL_ENV } from '../team/designer-limits.ts';
 import { defaultWorkerName, startGpuWorkerAsync } from '../team/gpu-worker.ts';
 import { DEFAULT_KEY_PREFIX } from '../team/limits.ts';
-import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, findCachedWeightsAsync, WeightsError } from '../weights-download/index.ts';
+import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, formatWeightsProgress, WeightsError } from '../weights-download/index.ts';
 import type { CliIo } from './stylize-command.ts';
 
 export const WORKER_USAGE = `Usage: atelier worker --redis URL [--provider NAME] [--device N] [--name NAME] [options]
@@ -20,7 +20,7 @@ Options:
   --provider NAME        ONNX Runtime provider: ${EXECUTION_PROVIDER_NAMES.join(' | ')} (default auto)
   --device N             which GPU (NVIDIA: sets CUDA_VISIBLE_DEVICES=N for this process)
   --name NAME            shown to designers and in \`atelier team status\` (default: host-device)
-  --weights PATH         VGG-19 weights folder or Keras .h5 (default: $ATELIER_WEIGHTS, else the cache)
+  --weights PATH         VGG-19 weights folder or Keras .h5 (default: $ATELIER_WEIGHTS, else the cache's, downloaded there at the first start)
   --engine NAME          ${ENGINE_NAMES.join(' | ')} (default auto)
   --backend NAME         TensorFlow.js backend: ${BACKEND_NAMES.join(' | ')} (default auto)
   --memory-budget MB     memory a job may plan for (default: a share of the free memory)
@@ -95,11 +95,9 @@ export async function runWorkerCommandAsync(argv: string[], io: CliIo): Promise<
     return 1;
   }
   const cacheDir = resolveUserDirs(io.env).cache;
-  const givenWeights = args.weights ?? io.env.ATELIER_WEIGHTS ?? (await findCachedWeightsAsync(cacheDir));
-  if (!givenWeights) {
-    io.stderr.write(`atelier worker: No VGG-19 weights given or cached: pass --weights (or set ATELIER_WEIGHTS to) a folder holding weights_manifest.json or the Keras .h5 file, or run \`atelier start\` once as this user, which downloads them into ${cacheDir}.\n`);
-    return 1;
-  }
+  // Given, or else the cache's (downloaded there on a first start, as `atelier start` does): a
+  // worker started by systemd on a fresh GPU machine needs no step by hand.
+  const givenWeights = args.weights ?? io.env.ATELIER_WEIGHTS ?? null;
   // Before the engine loads its runtime: CUDA reads it once, at initialisation.
   if (args.device !== undefined) process.env.CUDA_VISIBLE_DEVICES = String(args.device);
   const stop = new AbortController();
@@ -108,7 +106,20 @@ export async function runWorkerCommandAsync(argv: string[], io: CliIo): Promise<
   io.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   let engine: Engine | undefined;
   try {
-    const weights = await ensureWeightsAsync({ weights: givenWeights, cacheDir, url: DEFAULT_WEIGHTS_URL, expectedHash: DEFAULT_WEIGHTS_HASH });
+    let lastPhase = '';
+    const weights = await ensureWeightsAsync({
+      weights: givenWeights,
+      cacheDir,
+      url: DEFAULT_WEIGHTS_URL,
+      expectedHash: DEFAULT_WEIGHTS_HASH,
+      signal: stop.signal,
+      // One line per phase, not per chunk: this goes to a service's journal.
+      onProgress: (progress) => {
+        if (progress.phase === lastPhase) return;
+        lastPhase = progress.phase;
+        io.stderr.write(`atelier worker: ${formatWeightsProgress(progress)}\n`);
+      },
+    });
     engine = await createEngineAsync({
       weightsDir: weights.dir,
       engine: args.engine,
