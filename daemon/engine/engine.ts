@@ -4,12 +4,14 @@ import { CONVENTIONS, postprocess, preprocess, type InputConvention } from './co
 import { EngineError } from './engine-error.ts';
 import { fitStyleAsync } from './fit-style.ts';
 import { defaultMemoryBudgetMB, planStageMemory, summarizeStageMemory, type StageMemoryPlan } from './memory-budget.ts';
-import type { LossBackend, StageInputs, StageLossFunction, TileKernel } from './loss-function.ts';
+import type { LossBackend, StageInputs, StageLossFunction, StageRegion, TileKernel } from './loss-function.ts';
 import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
 import { Lbfgs } from './optim/lbfgs.ts';
 import { stepLearningRate } from './optim/step-lr.ts';
 import { resolveOptions, stagePlan } from './presets.ts';
+import { blendByMasks, compositeOver, featherMask, unionMask } from './region-mask.ts';
+import { groupRegions, refuseTiledRegions, regionMasksAt, resolveFeather, type RegionGroup } from './style-regions.ts';
 import { createRandom } from './random.ts';
 import { STYLE_BALANCE_SIDE, styleBalanceFactor } from './style-balance.ts';
 import { imageToTensor, resizeImageAsync, resizePixels, tensorToImageAsync } from './resize-image.ts';
@@ -116,6 +118,16 @@ async function startOnnxAsync(options: EngineOptions, weights: WeightsFolder): P
   }
 }
 
+/** The style that weighs most in a blend: colour matching and the recoloured start follow it. */
+function dominantStyle(styles: StylizeRequest['styles']): RgbImage {
+  return styles.reduce((best, st) => (st.weight > best.weight ? st : best), styles[0]).image;
+}
+
+/** The content recoloured to each region's dominant style over that region's mask (`colors: 'luminance'` with regions). */
+function regionColors(content: RgbImage, groups: readonly RegionGroup[], masks: readonly Float32Array[]): RgbImage {
+  return blendByMasks(content, groups.map((g, r) => ({ image: matchColorStatistics(content, dominantStyle(g.styles)), mask: masks[r] })));
+}
+
 function checkImage(image: RgbImage, what: string): void {
   if (!(image.width > 0 && image.height > 0) || image.data.length !== image.width * image.height * 3) {
     throw new EngineError('bad-image', `The ${what} image is empty or its pixel data does not match its size.`);
@@ -171,6 +183,8 @@ class DriverEngine implements Engine {
     if (!blend.every((w) => Number.isFinite(w) && w >= 0) || !(blendSum > 0)) {
       throw new EngineError('bad-options', 'Style blend weights must be zero or more and not all zero.');
     }
+    const groups = groupRegions(styles);
+    const featherPx = resolveFeather(request.featherPx);
     const options = resolveOptions(request.options, this.weights.convention, content);
     try {
       this.loss.checkLayers([...options.contentLayers, ...options.styleLayers]);
@@ -180,15 +194,28 @@ class DriverEngine implements Engine {
     const resize = request.resizeAsync ?? resizeImageAsync;
     const stages = stagePlan(options);
     // Colour matching and the recoloured init follow the style that weighs most in the blend.
-    const dominant = styles.reduce((best, st) => (st.weight > best.weight ? st : best), styles[0]).image;
-    const source = options.colors === 'luminance' ? matchColorStatistics(content, dominant) : content;
+    // With regions, each region's (regionColors), over its mask.
+    const dominant = dominantStyle(styles);
+    const source =
+      options.colors !== 'luminance'
+        ? content
+        : groups
+          ? regionColors(content, groups, regionMasksAt(groups, content.width, content.height))
+          : matchColorStatistics(content, dominant);
     // Planned before any work, so a job that cannot fit fails at once.
     const budgetMB = this.memoryBudgetMB ?? defaultMemoryBudgetMB();
     const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB));
+    if (groups) refuseTiledRegions(stages, memory, budgetMB);
     const started = performance.now();
-    // The balanced weight goes to the losses; the start event reports the options as resolved.
-    const styleBalance = options.normalizeStyle ? await this.styleBalanceAsync(styles, blendSum, content, options, resize) : 1;
-    const lossOptions = styleBalance === 1 ? options : { ...options, styleWeight: options.styleWeight * styleBalance };
+    // The balanced weight goes to the losses (each region its own); the start event reports the
+    // options as resolved, and the first region's balance.
+    const balances = await Promise.all(
+      (groups ?? [{ styles, blendSum }]).map((g) =>
+        options.normalizeStyle ? this.styleBalanceAsync(g.styles, g.blendSum, content, options, resize) : Promise.resolve(1),
+      ),
+    );
+    const styleBalance = balances[0];
+    const lossOptions = groups || styleBalance === 1 ? options : { ...options, styleWeight: options.styleWeight * styleBalance };
     yield { type: 'start', backend: this.info.backend, device: this.info.device, options, stages, memory: memory.map(summarizeStageMemory), memoryBudgetMB: budgetMB, styleBalance };
 
     const resume = request.resume;
@@ -205,24 +232,40 @@ class DriverEngine implements Engine {
         if (resume && s <= resume.stage) continue;
         abortIfRequested(signal);
         const contentImage = await resize(source, stage.width, stage.height);
-        const styleInputs = await Promise.all(
-          styles.map(async (st) => ({
-            image: await fitStyleAsync(st.image, stage.width, stage.height, options.styleSize, resize),
-            weight: st.weight / blendSum,
-            // The same pixels at another styleSize are other targets.
-            cacheKey: st.cacheKey && `${st.cacheKey}|style-size ${options.styleSize}`,
-          })),
-        );
+        const fitStyles = (list: readonly StylizeRequest['styles'][number][], sum: number): Promise<StageInputs['styles']> =>
+          Promise.all(
+            list.map(async (st) => ({
+              image: await fitStyleAsync(st.image, stage.width, stage.height, options.styleSize, resize),
+              weight: st.weight / sum,
+              // The same pixels at another styleSize are other targets.
+              cacheKey: st.cacheKey && `${st.cacheKey}|style-size ${options.styleSize}`,
+            })),
+          );
+        const masks = groups && regionMasksAt(groups, stage.width, stage.height);
+        const regions: StageRegion[] | undefined = groups
+          ? await Promise.all(groups.map(async (g, r) => ({ mask: masks![r], styles: await fitStyles(g.styles, g.blendSum), weight: balances[r] })))
+          : undefined;
         const lossFunction = await this.prepareStageAsync(
-          { content: contentImage, styles: styleInputs, options: lossOptions, height: stage.height, width: stage.width },
+          {
+            content: contentImage,
+            styles: regions ? [] : await fitStyles(styles, blendSum),
+            options: lossOptions,
+            height: stage.height,
+            width: stage.width,
+            ...(regions ? { regions } : {}),
+          },
           memory[s],
           signal,
         );
         try {
+          const recolor = async (style: RgbImage): Promise<RgbImage> =>
+            matchColorStatistics(contentImage, await fitStyleAsync(style, stage.width, stage.height, options.styleSize, resize));
           const start =
-            !x && options.init === 'content-recolored'
-              ? matchColorStatistics(contentImage, await fitStyleAsync(dominant, stage.width, stage.height, options.styleSize, resize))
-              : contentImage;
+            x || options.init !== 'content-recolored'
+              ? contentImage
+              : groups
+                ? blendByMasks(contentImage, await Promise.all(groups.map(async (g, r) => ({ image: await recolor(dominantStyle(g.styles)), mask: masks![r] }))))
+                : await recolor(dominant);
           const init = this.initialVariable(x, start, stage, options);
           x?.dispose();
           x = init;
@@ -249,8 +292,18 @@ class DriverEngine implements Engine {
       const pixels = tf.tidy(() => postprocess(x!, this.convention));
       const stylised = await tensorToImageAsync(pixels);
       pixels.dispose();
+      const atResult = (): Promise<RgbImage> => resize(content, stylised.width, stylised.height);
+      const coloured = options.colors === 'content' ? restoreChroma(stylised, await atResult()) : stylised;
+      // Outside every mask, past the feather, the source's pixels exactly (a region without a
+      // mask covers everything: nothing to composite).
       const image =
-        options.colors === 'content' ? restoreChroma(stylised, await resize(content, stylised.width, stylised.height)) : stylised;
+        groups && groups.every((g) => g.mask)
+          ? compositeOver(
+              await atResult(),
+              coloured,
+              featherMask(unionMask(regionMasksAt(groups, stylised.width, stylised.height)), stylised.width, stylised.height, featherPx),
+            )
+          : coloured;
       yield { type: 'result', image, seconds: (performance.now() - started) / 1000, losses: last };
     } finally {
       x?.dispose();

@@ -4,6 +4,7 @@
  */
 export type {
   RgbImage,
+  MaskImage,
   StyleOptions,
   StyleInput,
   StylizeRequest,
@@ -20,6 +21,7 @@ export type {
   InitName,
 } from './types.ts';
 export { EngineError, type EngineErrorCode } from './engine-error.ts';
+export { REGION_LIMITS } from './limits.ts';
 export { createEngineAsync, ENGINE_NAMES, type Engine, type EngineName, type EngineOptions } from './engine.ts';
 export { BACKEND_NAMES, type BackendName } from './backend.ts';
 export { diagnoseEnginesAsync, type EngineDiagnosis, type ProviderDiagnosis, type BackendDiagnosis } from './diagnose-engines-async.ts';

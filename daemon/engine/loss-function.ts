@@ -27,6 +27,22 @@ export interface StageInputs {
   options: StyleOptions;
   height: number;
   width: number;
+  /**
+   * Masked style regions (region-mask.ts): when present, the style loss is the sum of each
+   * region's over its mask and `styles` is not used; absent, `styles` blended over the whole
+   * image, as an unmasked job.
+   */
+  regions?: StageRegion[];
+}
+
+/** One region of a stage: its mask, its styles (blended within it) and its weight. */
+export interface StageRegion {
+  /** [height, width] at the stage's size, row-major, 0..1. */
+  mask: Float32Array;
+  /** As StageInputs.styles: each at its own working size, weights summing to 1. */
+  styles: StageInputs['styles'];
+  /** Multiplies options.styleWeight for this region (its style balance, style-balance.ts). */
+  weight: number;
 }
 
 export interface LossBackend {

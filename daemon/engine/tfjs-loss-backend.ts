@@ -3,18 +3,29 @@ import { CONVENTIONS, preprocess } from './convention.ts';
 import { gramMatrix } from './gram-matrix.ts';
 import type { LossBackend, StageInputs, StageLossFunction, TileKernel, TileKernelConfig } from './loss-function.ts';
 import { meanSquaredError, totalVariation } from './losses.ts';
+import { maskAtStride, regionLayerScales, type RegionLayerScales } from './region-mask.ts';
 import { imageToTensor } from './resize-image.ts';
 import { gramEnergy } from './style-balance.ts';
 import { StyleTargetCache, styleTargetKey } from './style-target-cache.ts';
 import * as tf from './tf.ts';
 import { rectAtStride, tapStride, type PixelRect } from './tile-plan.ts';
 import type { StyleOptions } from './types.ts';
+import { VGG19_CONV_LAYERS } from './vgg-layers.ts';
 import { Vgg19 } from './vgg19.ts';
 import type { VggWeights } from './weights/load-weights.ts';
 
 interface Targets {
   content: tf.Tensor4D[];
   style: tf.Tensor2D[];
+  /** Masked regions (StageInputs.regions), each with its blended Grams and, per style layer, its mask [1, h', w', 1] and factors. */
+  regions?: RegionTargets[];
+}
+
+interface RegionTargets {
+  style: tf.Tensor2D[];
+  masks: tf.Tensor4D[];
+  scales: RegionLayerScales[];
+  weight: number;
 }
 
 /** Loss and gradient by TensorFlow.js autograd, with hand-written conv/Gram gradients on wasm and cpu. */
@@ -48,7 +59,8 @@ export class TfjsLossBackend implements LossBackend {
     const o = inputs.options;
     const dispose = (): void => {
       for (const t of targets.content) t.dispose();
-      for (const t of targets.style) if (!this.cached.has(t)) t.dispose();
+      for (const t of [...targets.style, ...(targets.regions ?? []).flatMap((r) => r.style)]) if (!this.cached.has(t)) t.dispose();
+      for (const r of targets.regions ?? []) for (const m of r.masks) m.dispose();
     };
     return {
       evaluateAsync: async (x) => {
@@ -71,13 +83,30 @@ export class TfjsLossBackend implements LossBackend {
   }
 
   /** Content features and blended style Grams for one stage (style Grams from the cache when keyed). */
-  private targets({ content, styles, options: o }: StageInputs): Targets {
+  private targets({ content, styles, options: o, regions, height, width }: StageInputs): Targets {
     const convention = CONVENTIONS[this.convention];
     const contentFeatures = tf.tidy(() => {
       const f = this.vgg.features(preprocess(imageToTensor(content), convention), o.contentLayers);
       return o.contentLayers.map((l) => f.get(l)!);
     });
-    return { content: contentFeatures, style: this.styleGrams(styles, o.styleLayers) };
+    if (!regions) return { content: contentFeatures, style: this.styleGrams(styles, o.styleLayers) };
+    const channels = o.styleLayers.map((l) => this.weights.layers.get(VGG19_CONV_LAYERS.find((c) => c.conv === l || c.relu === l)!.kerasName)!.kernel.shape[3]);
+    return {
+      content: contentFeatures,
+      style: [],
+      regions: regions.map((r) => {
+        const atTaps = o.styleLayers.map((l) => {
+          const s = tapStride(l);
+          return { m: maskAtStride(r.mask, height, width, s), h: Math.floor(height / s), w: Math.floor(width / s) };
+        });
+        return {
+          style: this.styleGrams(r.styles, o.styleLayers),
+          masks: atTaps.map(({ m, h, w }) => tf.tensor4d(m, [1, h, w, 1])),
+          scales: atTaps.map(({ m }, i) => regionLayerScales(m, channels[i])),
+          weight: r.weight,
+        };
+      }),
+    };
   }
 
   /** The styles' blended Grams at `layers`; those in the cache are the cache's (see `cached`). */
@@ -117,10 +146,12 @@ export class TfjsLossBackend implements LossBackend {
           (sum, l, i) => tf.add(sum, tf.mul(meanSquaredError(f.get(l)!, targets.content[i]), o.contentWeight)),
           zero,
         );
-        const style = o.styleLayers.reduce<tf.Scalar>(
-          (sum, l, i) => tf.add(sum, tf.mul(meanSquaredError(gramMatrix(f.get(l)!, this.custom), targets.style[i]), o.styleWeight)),
-          zero,
-        );
+        const style = targets.regions
+          ? this.regionStyleLoss(f, targets.regions, o)
+          : o.styleLayers.reduce<tf.Scalar>(
+              (sum, l, i) => tf.add(sum, tf.mul(meanSquaredError(gramMatrix(f.get(l)!, this.custom), targets.style[i]), o.styleWeight)),
+              zero,
+            );
         const tv = tf.mul(totalVariation(input), o.tvWeight) as tf.Scalar;
         parts = tf.keep(tf.stack([content, style, tv]) as tf.Tensor1D);
         return tf.addN([content, style, tv]) as tf.Scalar;
@@ -128,6 +159,20 @@ export class TfjsLossBackend implements LossBackend {
       return g;
     });
     return { parts: parts!, grad };
+  }
+
+  /** Σ over regions and style layers of L_r (region-mask.ts), weighted by styleWeight and the region's weight. */
+  private regionStyleLoss(f: Map<string, tf.Tensor4D>, regions: readonly RegionTargets[], o: StyleOptions): tf.Scalar {
+    const terms = regions.flatMap((r) =>
+      o.styleLayers.map((l, i) => {
+        const features = f.get(l)!;
+        const [, h, w, c] = features.shape;
+        // gramMatrix divides by c·h·w; the region's Gram divides by c·Σm² instead.
+        const g = tf.mul(gramMatrix(tf.mul(features, r.masks[i]) as tf.Tensor4D, this.custom), c * h * w * r.scales[i].gram);
+        return tf.mul(tf.sum(tf.squaredDifference(g, r.style[i])), o.styleWeight * r.weight * r.scales[i].loss) as tf.Scalar;
+      }),
+    );
+    return tf.addN(terms) as tf.Scalar;
   }
 
   /** One window's passes for tiled-loss.ts, on tfjs tensors; crops are slices, so any window size goes. */

@@ -10,6 +10,17 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
+/**
+ * A single-channel mask, row-major, `data.length === width * height`, values 0..1: 1 where a
+ * style applies (white or opaque in the designer's mask), 0 where the source is kept. Any size:
+ * the engine scales it to each stage by area (region-mask.ts).
+ */
+export interface MaskImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
 /** How a weight set expects its input: see `convention.ts`. */
 export type InputConventionName = 'caffe' | 'torchvision';
 
@@ -110,6 +121,15 @@ export interface StyleInput {
    * targets under it, so one style applied to many frames is analysed once per size.
    */
   cacheKey?: string;
+  /**
+   * Where this style applies (cysmith/neural-style-tf's style masks): its style loss is taken
+   * over the mask only, and past the feather outside every mask the result is the source's
+   * pixels. Styles given the same mask object form one region and are blended in it (their
+   * weights normalised within it); a style without a mask, in a job where others have one,
+   * applies over the whole image. The content and total-variation losses always cover the
+   * whole image.
+   */
+  mask?: MaskImage;
 }
 
 /** Fits an image to a stage's size; the default is bilinear with an area prefilter. */
@@ -132,6 +152,12 @@ export interface StylizeRequest {
    * gave it: the stages up to it are skipped. The same options and inputs must be given.
    */
   resume?: { stage: number; image: RgbImage };
+  /**
+   * With masks (StyleInput.mask): the width in pixels of the result over which the stylised
+   * pixels fade into the source's at the masks' edges (region-mask.ts' featherMask). Default
+   * REGION_LIMITS.defaultFeatherPx.
+   */
+  featherPx?: number;
 }
 
 export interface Losses {

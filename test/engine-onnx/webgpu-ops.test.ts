@@ -45,11 +45,13 @@ test('every generated graph uses only ops the WebGPU provider implements', async
         for (const backwardConv of ['flipped-conv', 'conv-transpose'] as const) {
           const label = `${preset} ${height}×${width} loss (${backwardConv})`;
           problems.push(...refusals(label, buildLossModel(convs, { ...cfg, backwardConv })));
-          graphs += 1;
+          // With two masked style regions (StageInputs.regions).
+          problems.push(...refusals(`${label} regions`, buildLossModel(convs, { ...cfg, backwardConv, regions: 2 })));
+          graphs += 2;
         }
       }
     }
-    assert.ok(graphs >= 19, 'the test saw the graphs it meant to');
+    assert.ok(graphs >= 27, 'the test saw the graphs it meant to');
     assert.deepEqual([...new Set(problems)], []);
   } finally {
     disposeVggWeights(weights);

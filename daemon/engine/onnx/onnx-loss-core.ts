@@ -4,6 +4,7 @@ import { tapOrder } from '../vgg-layers.ts';
 import { SESSION_CACHE_SIZE, TILE_CPU_MEMORY_ARENA, TILE_GRAPH_OPTIMIZATION_LEVEL } from './limits.ts';
 import type { OnnxConv } from './onnx-weights.ts';
 import { SessionCache } from './session-cache.ts';
+import { maskAtStride, regionLayerScales } from '../region-mask.ts';
 import { gramEnergy } from '../style-balance.ts';
 import { StyleTargetCache, styleTargetKey } from '../style-target-cache.ts';
 import type { TileKernel } from '../loss-function.ts';
@@ -15,6 +16,7 @@ import {
   buildTileLossModel,
   GRAPH_NAMES,
   maskStrides,
+  REGION_GRAPH_NAMES,
   tapShape,
   TILE_GRAPH_NAMES,
   type LossGraphConfig,
@@ -32,6 +34,8 @@ export interface CoreStageInputs {
   /** Each style at its own working size (fit-style.ts), NHWC [1, height, width, 3]. */
   styles: Array<{ pixels: Float32Array; height: number; width: number; weight: number; cacheKey?: string }>;
   options: Pick<StyleOptions, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight'>;
+  /** Masked style regions (../loss-function.ts' StageRegion), their styles as `styles`; absent: `styles` over the whole image. */
+  regions?: Array<{ mask: Float32Array; styles: CoreStageInputs['styles']; weight: number }>;
 }
 
 export interface CoreEvaluation {
@@ -105,9 +109,10 @@ export class OnnxLossCore {
     const cfg: StageGraphConfig = { height, width, contentLayers: o.contentLayers, styleLayers: o.styleLayers };
     const layersKey = `${height}x${width}|${o.contentLayers.join(',')}|${o.styleLayers.join(',')}`;
     const targets = await this.targetsAsync(inputs, cfg, layersKey);
-    const lossKey = `loss|${layersKey}`;
+    const regions = inputs.regions?.length ?? 0;
+    const lossKey = `loss|${layersKey}${regions > 0 ? `|regions ${regions}` : ''}`;
     const session = await this.sessions.acquireAsync(lossKey, () =>
-      buildLossModel(this.convs, { ...cfg, backwardConv: this.backwardConv }),
+      buildLossModel(this.convs, { ...cfg, backwardConv: this.backwardConv, regions }),
     );
     // Everything but the image is bound once per stage.
     const feeds: Record<string, ort.Tensor> = {
@@ -116,10 +121,13 @@ export class OnnxLossCore {
     o.contentLayers.forEach((l, i) => {
       feeds[GRAPH_NAMES.contentTarget(i)] = new ort.Tensor('float32', targets.content[i], tapShape(this.convs, l, height, width));
     });
-    o.styleLayers.forEach((l, i) => {
-      const c = tapShape(this.convs, l, height, width)[1];
-      feeds[GRAPH_NAMES.styleTarget(i)] = new ort.Tensor('float32', targets.style[i], [c, c]);
-    });
+    if (inputs.regions) Object.assign(feeds, this.regionFeeds(inputs.regions, targets.regions, cfg));
+    else {
+      o.styleLayers.forEach((l, i) => {
+        const c = tapShape(this.convs, l, height, width)[1];
+        feeds[GRAPH_NAMES.styleTarget(i)] = new ort.Tensor('float32', targets.style[i], [c, c]);
+      });
+    }
     let disposed = false;
     return {
       evaluateAsync: async (x) => {
@@ -135,6 +143,30 @@ export class OnnxLossCore {
         this.sessions.release(session);
       },
     };
+  }
+
+  /** The masked regions' inputs (vgg-graph.ts' REGION_GRAPH_NAMES): masks per stride, Grams, and γ, λ per layer. */
+  private regionFeeds(
+    regions: NonNullable<CoreStageInputs['regions']>,
+    grams: Float32Array[][],
+    cfg: StageGraphConfig,
+  ): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    regions.forEach((region, r) => {
+      const scales = new Float32Array(2 * cfg.styleLayers.length);
+      cfg.styleLayers.forEach((l, i) => {
+        const [, c, h, w] = tapShape(this.convs, l, cfg.height, cfg.width);
+        const stride = tapStride(l);
+        const mask = maskAtStride(region.mask, cfg.height, cfg.width, stride);
+        feeds[REGION_GRAPH_NAMES.mask(r, stride)] = new ort.Tensor('float32', mask, [1, 1, h, w]);
+        feeds[REGION_GRAPH_NAMES.target(r, i)] = new ort.Tensor('float32', grams[r][i], [c, c]);
+        const { gram, loss } = regionLayerScales(mask, c);
+        scales[2 * i] = gram;
+        scales[2 * i + 1] = loss * region.weight;
+      });
+      feeds[REGION_GRAPH_NAMES.scales(r)] = new ort.Tensor('float32', scales, [scales.length]);
+    });
+    return feeds;
   }
 
   /**
@@ -230,16 +262,20 @@ export class OnnxLossCore {
    * size (Grams are normalised by positions, so sizes need not match).
    */
   private async targetsAsync(
-    { content, styles, options: o }: CoreStageInputs,
+    { content, styles, options: o, regions }: CoreStageInputs,
     cfg: StageGraphConfig,
     layersKey: string,
-  ): Promise<{ content: Float32Array[]; style: Float32Array[] }> {
+  ): Promise<{ content: Float32Array[]; style: Float32Array[]; regions: Float32Array[][] }> {
     const contentFeatures = await this.runTargetsAsync(cfg, `targets|${layersKey}`, content, o.contentLayers.map((_, i) => GRAPH_NAMES.contentFeature(i)));
-    const style = await this.styleGramsAsync(styles, o.styleLayers, (height, width) =>
-      // At the stage's own size the content's target session serves (the cache holds one session).
-      height === cfg.height && width === cfg.width ? { graph: cfg, key: `targets|${layersKey}` } : undefined,
-    );
-    return { content: contentFeatures, style };
+    // At the stage's own size the content's target session serves (the cache holds one session).
+    const sessionFor = (height: number, width: number): { graph: StageGraphConfig; key: string } | undefined =>
+      height === cfg.height && width === cfg.width ? { graph: cfg, key: `targets|${layersKey}` } : undefined;
+    if (regions) {
+      const perRegion: Float32Array[][] = [];
+      for (const r of regions) perRegion.push(await this.styleGramsAsync(r.styles, o.styleLayers, sessionFor));
+      return { content: contentFeatures, style: [], regions: perRegion };
+    }
+    return { content: contentFeatures, style: await this.styleGramsAsync(styles, o.styleLayers, sessionFor), regions: [] };
   }
 
   /** gramEnergy of the styles' blended Grams at `layers` (LossBackend.styleEnergyAsync). */

@@ -28,6 +28,13 @@ export async function toCoreStageInputsAsync(inputs: StageInputs, convention: In
     content: await toNetworkUnitsAsync(inputs.content, convention),
     styles: await toCoreStylesAsync(inputs.styles, convention),
     options: { contentLayers, styleLayers, contentWeight, styleWeight, tvWeight },
+    ...(inputs.regions
+      ? {
+          regions: await Promise.all(
+            inputs.regions.map(async (r) => ({ mask: r.mask, styles: await toCoreStylesAsync(r.styles, convention), weight: r.weight })),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -27,6 +27,10 @@ import { flippedKernel, type OnnxConv } from './onnx-weights.ts';
  * - style: G = FᵀF/(c·h·w) with F as [h·w, c]; mean((G−Gs)²)·ws → dG = 2·ws·(G−Gs)/c² and
  *   dF = F·(dG + dGᵀ)/(c·h·w). G and Gs are symmetric, so dG + dGᵀ = 2·dG: in NCHW, with F
  *   as [c, h·w], dF = 4·ws/(c²·c·h·w) · (G−Gs)·F.
+ * - masked regions (../region-mask.ts), when `regions` > 0, in place of the style term above:
+ *   Fm = F⊙m (m a constant mask input at the tap's size, broadcast over channels),
+ *   G_r = γ·Fm·Fmᵀ and L_r = λ·Σ(G_r − T_r)² with γ, λ inputs per region and layer; then
+ *   dFm = 4·ws·λ·γ·(G_r − T_r)·Fm and, as m is a constant, dF = dFm⊙m.
  * - total variation: 0.5·wtv·(mean|Δv| + mean|Δh|) → sign(Δ)·0.5·wtv/N spread +/− onto the two
  *   neighbours; sign as Where(Δ > 0, 1, Where(Δ < 0, −1, 0)) (no Sign kernel on WebGPU), so
  *   sign(0) = 0, as torch's |x| gradient at 0.
@@ -54,7 +58,23 @@ export interface LossGraphConfig extends StageGraphConfig {
    * the flag exists to measure what static shapes buy onnxruntime (scripts/bench-onnx.ts).
    */
   symbolicInput?: boolean;
+  /**
+   * Masked style regions (StageInputs.regions): their count, 0 or absent for the unmasked
+   * style term. Masks, targets and factors are inputs (REGION_GRAPH_NAMES), so one session
+   * serves every mask of this size.
+   */
+  regions?: number;
 }
+
+/** Inputs of the loss graph's masked regions (buildLossModel with `regions`). */
+export const REGION_GRAPH_NAMES = {
+  /** [1, 1, h', w']: region r's mask at a tap stride (../region-mask.ts' maskAtStride). */
+  mask: (r: number, stride: number) => `region_${r}_mask_${stride}`,
+  /** [c, c]: region r's blended style Gram at style layer i. */
+  target: (r: number, i: number) => `region_${r}_target_${i}`,
+  /** [2·layers]: region r's γ, λ per style layer (../region-mask.ts' RegionLayerScales: gram, loss × the region's weight). */
+  scales: (r: number) => `region_${r}_scales`,
+} as const;
 
 /** Names of the graphs' inputs and outputs. */
 export const GRAPH_NAMES = {
@@ -292,7 +312,9 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
   });
 
   const styleParts: string[] = [];
-  cfg.styleLayers.forEach((l, i) => {
+  if (cfg.regions) regionStyle(g, cfg, taps, wStyle, styleParts, addGrad);
+  // With regions, their masked terms replace the whole image's.
+  (cfg.regions ? [] : cfg.styleLayers).forEach((l, i) => {
     const t = taps.get(l)!;
     const c = t.channels;
     const target = g.input(GRAPH_NAMES.styleTarget(i), [c, c]);
@@ -316,6 +338,38 @@ export function buildLossModel(convs: readonly OnnxConv[], cfg: LossGraphConfig)
   g.output(GRAPH_NAMES.parts, parts, [3]);
   g.output(GRAPH_NAMES.grad, g.op('Add', [gImage, tvGrad]), imageShape);
   return g.encode();
+}
+
+/** The masked regions' style parts (see the module's comment) and their gradients w.r.t. the taps. */
+function regionStyle(
+  g: GraphBuilder,
+  cfg: LossGraphConfig,
+  taps: ReadonlyMap<string, Tap>,
+  wStyle: string,
+  parts: string[],
+  addGrad: (value: string, grad: string) => void,
+): void {
+  const strides = [...new Set(cfg.styleLayers.map(tileTapStride))];
+  for (let r = 0; r < cfg.regions!; r++) {
+    const masks = new Map(
+      strides.map((s) => [s, g.input(REGION_GRAPH_NAMES.mask(r, s), [1, 1, Math.floor(cfg.height / s), Math.floor(cfg.width / s)])]),
+    );
+    const scales = g.input(REGION_GRAPH_NAMES.scales(r), [2 * cfg.styleLayers.length]);
+    cfg.styleLayers.forEach((l, i) => {
+      const t = taps.get(l)!;
+      const c = t.channels;
+      const mask = masks.get(tileTapStride(l))!;
+      const target = g.input(REGION_GRAPH_NAMES.target(r, i), [c, c]);
+      const gamma = g.op('Gather', [scales, g.indexScalar(2 * i)], { axis: int(0) });
+      const lambda = g.op('Gather', [scales, g.indexScalar(2 * i + 1)], { axis: int(0) });
+      const flat = g.op('Reshape', [g.op('Mul', [t.value, mask]), g.int64Tensor('shape', [c, t.height * t.width])]);
+      const diff = g.op('Sub', [g.op('Mul', [g.op('Gemm', [flat, flat], { transB: int(1) }), gamma]), target]);
+      parts.push(g.op('Mul', [g.op('ReduceSumSquare', [diff], { keepdims: int(0) }), lambda]));
+      const factor = g.op('Mul', [g.op('Mul', [wStyle, g.scalar(4)]), g.op('Mul', [lambda, gamma])]);
+      const dFlat = g.op('MatMul', [g.op('Mul', [diff, factor]), flat]);
+      addGrad(t.value, g.op('Mul', [g.op('Reshape', [dFlat, g.int64Tensor('shape', [1, c, t.height, t.width])]), mask]));
+    });
+  }
 }
 
 /** Backward through the network, deepest layer first: the gradient w.r.t. the NHWC image. */

@@ -1,0 +1,16 @@
+/**
+ * Defaults and bounds of the engine's region masks (region-mask.ts); the CLI and the daemon
+ * check a designer's values against these.
+ */
+export const REGION_LIMITS = {
+  /**
+   * The feather of a masked job's edge, in pixels of the result: the stylised pixels fade into
+   * the source's over this width outside the mask's edge (a tent of two box blurs), and every
+   * pixel farther than it from the mask (along rows or columns) is the source's exactly. 4 px
+   * hides the seam between optimised and original pixels at 512 px without a visible halo; 0
+   * gives the mask's own edge.
+   */
+  defaultFeatherPx: 4,
+  /** The widest feather accepted: a quarter of a 1024 px result is already more than a soft edge. */
+  maxFeatherPx: 256,
+} as const;
