@@ -1,9 +1,20 @@
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BACKEND_NAMES, DEFAULT_PRESET, ENGINE_NAMES, EXECUTION_PROVIDER_NAMES, MAX_OUTPUT_SIDE, MEMORY_LIMITS, PRESET_NAMES, type StyleOptions } from '../engine/index.ts';
+import {
+  BACKEND_NAMES,
+  DEFAULT_PRESET,
+  ENGINE_NAMES,
+  EXECUTION_PROVIDER_NAMES,
+  MAX_OUTPUT_SIDE,
+  MEMORY_LIMITS,
+  PRESET_NAMES,
+  REGION_LIMITS,
+  type StyleOptions,
+} from '../engine/index.ts';
 
 export const STYLIZE_USAGE = `Usage: atelier stylize <content> <style> [<style> ...] [-o out.png] [options]
+       atelier stylize <content> --region STYLE:MASK [--region STYLE:MASK ...] [-o out.png] [options]
 
 Options:
   -o, --output FILE        result PNG (default: <content>.<style>.png in the current folder)
@@ -36,6 +47,13 @@ Options:
   --content-layers L,L     VGG-19 layers the content loss compares, e.g. relu4_2
   --style-layers L,L       VGG-19 layers whose Gram matrices the style loss compares
   --style-blend W,W,...    relative weights of several styles (default equal)
+  --mask FILE              stylise only where the mask is white or opaque; black or transparent keeps
+                           the content's pixels (alpha where the mask has transparency, else its
+                           luminance; scaled to the content)
+  --region STYLE:MASK      one style over one mask, repeatable: several regions, each its own style
+                           (instead of the styles after the content image)
+  --feather PX             with --mask or --region: the width of the soft edge between the stylised
+                           region and the kept pixels (default ${REGION_LIMITS.defaultFeatherPx}, 0 to ${REGION_LIMITS.maxFeatherPx})
   --init NAME              content | noise | content-recolored (the content in the style's colours)
   --seed N                 noise seed
   --alpha MODE             keep (re-apply the content's transparency) | composite (on white)
@@ -54,6 +72,9 @@ const layerList = z
   .string()
   .transform((s) => s.split(',').map((l) => l.trim()))
   .refine((a) => a.every((l) => /^(conv|relu)\d_\d$/.test(l)), 'layers are VGG-19 names such as relu4_2, comma-separated');
+
+/** STYLE:MASK; a Windows drive letter (C:\…) belongs to a path, not the separator. */
+const REGION_PAIR = /^((?:[A-Za-z]:[\\/])?[^:]+):((?:[A-Za-z]:[\\/])?[^:]+)$/;
 
 const argsSchema = z.object({
   output: z.string().min(1).optional(),
@@ -97,6 +118,19 @@ const argsSchema = z.object({
     .transform((s) => s.split(',').map(Number))
     .refine((a) => a.every((w) => Number.isFinite(w) && w >= 0), 'blend weights are numbers ≥ 0')
     .optional(),
+  mask: z.string().min(1).optional(),
+  region: z
+    .array(
+      z
+        .string()
+        .regex(REGION_PAIR, 'use STYLE:MASK, two image files')
+        .transform((r) => {
+          const [, style, mask] = REGION_PAIR.exec(r)!;
+          return { style, mask };
+        }),
+    )
+    .optional(),
+  feather: int.min(0).max(REGION_LIMITS.maxFeatherPx, `at most ${REGION_LIMITS.maxFeatherPx} px`).optional(),
   init: z.enum(['content', 'noise', 'content-recolored']).optional(),
   seed: int.optional(),
   alpha: z.enum(['keep', 'composite']).default('keep'),
@@ -112,6 +146,10 @@ export interface StylizeArgs {
   content: string;
   styles: string[];
   styleBlend: number[];
+  /** One per style, aligned with `styles`, when the job is masked (--mask, --region): the mask file each style applies over. */
+  masks?: string[];
+  /** With masks: the feather in pixels; undefined: the engine's default. */
+  featherPx?: number;
   output: string;
   weights?: string;
   alpha: 'keep' | 'composite';
@@ -157,6 +195,9 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         'content-layers': { type: 'string' },
         'style-layers': { type: 'string' },
         'style-blend': { type: 'string' },
+        mask: { type: 'string' },
+        region: { type: 'string', multiple: true },
+        feather: { type: 'string' },
         init: { type: 'string' },
         seed: { type: 'string' },
         alpha: { type: 'string' },
@@ -178,8 +219,17 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   const a = checked.data;
   if (a.help) return 'help';
-  const [content, ...styles] = parsed.positionals;
+  const [content, ...positional] = parsed.positionals;
+  const regions = a.region ?? [];
+  if (regions.length > 0 && positional.length > 0) {
+    throw new UsageError('Give the styles either after the content image or as --region STYLE:MASK pairs, not both.');
+  }
+  if (regions.length > 0 && a.mask) throw new UsageError('Use either --mask (one mask for the styles) or --region STYLE:MASK pairs, not both.');
+  if (regions.length > 0 && a['style-blend']) throw new UsageError('--style-blend blends styles over one area; with --region each region has its own style.');
+  if (a.feather !== undefined && !a.mask && regions.length === 0) throw new UsageError('--feather goes with --mask or --region.');
+  const styles = regions.length > 0 ? regions.map((r) => r.style) : positional;
   if (!content || styles.length === 0) throw new UsageError('Give a content image and at least one style image.');
+  const masks = regions.length > 0 ? regions.map((r) => r.mask) : a.mask ? styles.map(() => a.mask!) : undefined;
   if (a.size && a['max-side']) throw new UsageError('Use either --size or --max-side, not both.');
   const blend = a['style-blend'] ?? styles.map(() => 1);
   if (blend.length !== styles.length) {
@@ -215,6 +265,7 @@ export function parseStylizeArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     content,
     styles,
     styleBlend: blend,
+    ...(masks ? { masks, featherPx: a.feather } : {}),
     output: a.output ?? `${stem(content)}.${stem(styles[0])}.png`,
     weights: a.weights ?? env.ATELIER_WEIGHTS,
     alpha: a.alpha,

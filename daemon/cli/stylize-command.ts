@@ -4,6 +4,7 @@ import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts'
 import { resolveUserDirs } from '../config/index.ts';
 import { encodePngAsync, ImageError, readImageAsync, resizeRgbAsync } from '../image/index.ts';
 import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, findCachedWeightsAsync, WeightsError } from '../weights-download/index.ts';
+import { readMaskAsync } from './read-mask.ts';
 import { formatBar, formatDuration, formatLossLine, formatMemoryPlan } from './progress-line.ts';
 import { parseStylizeArgs, STYLIZE_USAGE, UsageError, type StylizeArgs } from './stylize-args.ts';
 
@@ -43,6 +44,9 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
   try {
     const content = await readImageAsync(args.content, { alpha: args.alpha });
     const styles = await Promise.all(args.styles.map((s) => readImageAsync(s, { alpha: 'composite' })));
+    // One MaskImage per file: styles given the same mask are one region (the engine groups them by it).
+    const maskFiles = [...new Set(args.masks ?? [])];
+    const maskImages = new Map(await Promise.all(maskFiles.map(async (m) => [m, await readMaskAsync(m)] as const)));
     // A folder is used as it is; the Keras .h5 is converted once into the daemon's cache, as `npm start` does.
     const weights = await ensureWeightsAsync({
       weights: givenWeights,
@@ -62,8 +66,9 @@ export async function runStylizeCommandAsync(argv: string[], io: CliIo): Promise
     const output = resolve(args.output);
     for await (const ev of engine.stylize({
       content: content.rgb,
-      styles: styles.map((s, i) => ({ image: s.rgb, weight: args.styleBlend[i] })),
+      styles: styles.map((s, i) => ({ image: s.rgb, weight: args.styleBlend[i], ...(args.masks ? { mask: maskImages.get(args.masks[i]) } : {}) })),
       options: args.options,
+      ...(args.featherPx === undefined ? {} : { featherPx: args.featherPx }),
       resizeAsync: resizeRgbAsync,
       signal: io.signal,
     })) {

@@ -146,3 +146,74 @@ test('--content-layers and --style-layers take comma-separated VGG-19 names; a n
   assert.match(unknown.stderr, /bad-options/);
   assert.match(STYLIZE_USAGE, /--content-layers L,L/);
 });
+
+test('--mask applies to every style, --region pairs a style with a mask each, --feather goes with them; misuse is a usage error', () => {
+  const masked = parseStylizeArgs([content, style, style, '--mask', 'm.png', '--feather', '6']);
+  assert.ok(masked !== 'help');
+  assert.deepEqual([masked.styles, masked.masks, masked.featherPx], [[style, style], ['m.png', 'm.png'], 6]);
+  const regions = parseStylizeArgs([content, '--region', 'a.jpg:ma.png', '--region', 'C:\\s\\b.jpg:C:\\m\\mb.png']);
+  assert.ok(regions !== 'help');
+  assert.deepEqual([regions.styles, regions.masks, regions.featherPx], [['a.jpg', 'C:\\s\\b.jpg'], ['ma.png', 'C:\\m\\mb.png'], undefined]);
+  assert.equal(regions.output, 'content.a.png');
+  const plain = parseStylizeArgs([content, style]);
+  assert.ok(plain !== 'help' && plain.masks === undefined && plain.featherPx === undefined, 'no mask: the unmasked job');
+  const usage = (argv: string[], pattern: RegExp): void => {
+    assert.throws(() => parseStylizeArgs(argv), (e: unknown) => e instanceof UsageError && pattern.test(e.message), argv.join(' '));
+  };
+  usage([content, style, '--region', 'a.jpg:m.png'], /either after the content image or as --region/);
+  usage([content, '--region', 'a.jpg:m.png', '--mask', 'm.png'], /either --mask .* or --region/);
+  usage([content, '--region', 'a.jpg:m.png', '--region', 'b.jpg:n.png', '--style-blend', '1,2'], /--style-blend blends styles over one area/);
+  usage([content, style, '--feather', '4'], /--feather goes with --mask or --region/);
+  usage([content, style, '--mask', 'm.png', '--feather', '-1'], /--feather/);
+  usage([content, style, '--mask', 'm.png', '--feather', '257'], /--feather: at most 256 px/);
+  usage([content, '--region', 'a.jpg'], /--region.*STYLE:MASK/);
+  assert.match(STYLIZE_USAGE, /--region STYLE:MASK/);
+});
+
+/** Pixels of `image` [height, width] farther than `px` along rows or columns from the rectangle [x0, x1) × [y0, y1). */
+function outsideRect(width: number, height: number, [x0, y0, x1, y1]: [number, number, number, number], px: number): number[] {
+  const far: number[] = [];
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (x < x0 - px || x >= x1 + px || y < y0 - px || y >= y1 + px) far.push(y * width + x);
+  return far;
+}
+
+test('a masked job (a mask of another size, by luminance; or regions by alpha) keeps the content’s pixels past the feather exactly', async () => {
+  const [w, h] = [64, 48];
+  const pixels = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7 + ((i / (w * 3)) | 0) * 13) % 256;
+  const photo = join(dir, 'photo.png');
+  await sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).png().toFile(photo);
+  // Half the content's size: white on black over [4, 12) × [4, 16), so [8, 24) × [8, 32) on the content.
+  const grey = Buffer.alloc(32 * 24);
+  for (let y = 4; y < 16; y++) grey.fill(255, y * 32 + 4, y * 32 + 12);
+  const lumaMask = join(dir, 'luma-mask.png');
+  await sharp(grey, { raw: { width: 32, height: 24, channels: 1 } }).png().toFile(lumaMask);
+  // Opaque black on transparency over [40, 60) × [10, 40): the alpha decides, not the colour.
+  const rgba = Buffer.alloc(w * h * 4);
+  for (let y = 10; y < 40; y++) for (let x = 40; x < 60; x++) rgba[(y * w + x) * 4 + 3] = 255;
+  const alphaMask = join(dir, 'alpha-mask.png');
+  await sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).png().toFile(alphaMask);
+  const source = new Uint8Array(await sharp(photo).raw().toBuffer());
+  const common = ['--weights', weights, '--preset', 'classic', '--stages', '1', '--max-side', '64', '--iterations', '3', '--json'];
+  const runs = [
+    { args: [photo, style, '--mask', lumaMask, '--feather', '2'], rects: [[8, 8, 24, 32]], feather: 2 },
+    { args: [photo, '--region', `${style}:${lumaMask}`, '--region', `${style}:${alphaMask}`], rects: [[8, 8, 24, 32], [40, 10, 60, 40]], feather: 4 },
+  ] as const;
+  for (const [k, run] of runs.entries()) {
+    const out = join(dir, `masked-${k}.png`);
+    const r = atelier(['stylize', ...run.args, '-o', out, ...common]);
+    assert.equal(r.code, 0, r.stderr);
+    const result = new Uint8Array(await sharp(out).removeAlpha().raw().toBuffer());
+    const outside = run.rects.map((rect) => new Set(outsideRect(w, h, [...rect], run.feather)));
+    const far = [...outside[0]].filter((p) => outside.every((o) => o.has(p)));
+    assert.ok(far.length > 1000);
+    for (const p of far) for (let c = 0; c < 3; c++) assert.equal(result[p * 3 + c], source[p * 3 + c], `run ${k}: pixel ${p} past the feather`);
+    for (const [x0, y0, x1, y1] of run.rects) {
+      const centre = (((y0 + y1) >> 1) * w + ((x0 + x1) >> 1)) * 3;
+      assert.ok([0, 1, 2].some((c) => result[centre + c] !== source[centre + c]), `run ${k}: the region at ${x0},${y0} is stylised`);
+    }
+  }
+  const missing = atelier(['stylize', photo, style, '--mask', join(dir, 'no-mask.png'), ...common]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stdout, /"code":"image-unreadable".*The mask .*no-mask\.png does not exist/);
+});
