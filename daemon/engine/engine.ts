@@ -225,6 +225,15 @@ class DriverEngine implements Engine {
         throw new EngineError('bad-options', 'The saved stage image does not match this job\'s stages; apply the style again.');
       }
     }
+    // Outside every mask, past the feather, the source's pixels exactly (a region without a mask
+    // covers everything: nothing to composite).
+    const composite =
+      groups && groups.every((g) => g.mask)
+        ? async (image: RgbImage, feather: number): Promise<RgbImage> => {
+            const { width, height } = image;
+            return compositeOver(await resize(content, width, height), image, featherMask(unionMask(regionMasksAt(groups, width, height)), width, height, feather));
+          }
+        : undefined;
     let x: tf.Tensor4D | undefined = resume ? tf.tidy(() => preprocess(imageToTensor(resume.image), this.convention)) : undefined;
     let last: Losses = { content: 0, style: 0, tv: 0, total: 0 };
     try {
@@ -277,7 +286,13 @@ class DriverEngine implements Engine {
               last = next.value.losses;
               break;
             }
-            yield next.value;
+            const ev = next.value;
+            // A preview shows what the result will: the source outside the masks, the feather at its scale.
+            if (composite && ev.type === 'progress' && ev.preview) {
+              const scale = ev.preview.width / stages[stages.length - 1].width;
+              ev.preview = await composite(ev.preview, Math.round(featherPx * scale));
+            }
+            yield ev;
           }
         } finally {
           lossFunction.dispose();
@@ -292,18 +307,9 @@ class DriverEngine implements Engine {
       const pixels = tf.tidy(() => postprocess(x!, this.convention));
       const stylised = await tensorToImageAsync(pixels);
       pixels.dispose();
-      const atResult = (): Promise<RgbImage> => resize(content, stylised.width, stylised.height);
-      const coloured = options.colors === 'content' ? restoreChroma(stylised, await atResult()) : stylised;
-      // Outside every mask, past the feather, the source's pixels exactly (a region without a
-      // mask covers everything: nothing to composite).
-      const image =
-        groups && groups.every((g) => g.mask)
-          ? compositeOver(
-              await atResult(),
-              coloured,
-              featherMask(unionMask(regionMasksAt(groups, stylised.width, stylised.height)), stylised.width, stylised.height, featherPx),
-            )
-          : coloured;
+      const coloured =
+        options.colors === 'content' ? restoreChroma(stylised, await resize(content, stylised.width, stylised.height)) : stylised;
+      const image = composite ? await composite(coloured, featherPx) : coloured;
       yield { type: 'result', image, seconds: (performance.now() - started) / 1000, losses: last };
     } finally {
       x?.dispose();

@@ -17,7 +17,7 @@ import {
 } from '../../daemon/engine/index.ts';
 import type { StageInputs } from '../../daemon/engine/loss-function.ts';
 import { featherMask, resizeMask } from '../../daemon/engine/region-mask.ts';
-import { imageToTensor } from '../../daemon/engine/resize-image.ts';
+import { imageToTensor, resizeImageAsync } from '../../daemon/engine/resize-image.ts';
 import * as tf from '../../daemon/engine/tf.ts';
 import { TfjsLossBackend } from '../../daemon/engine/tfjs-loss-backend.ts';
 import { Vgg19 } from '../../daemon/engine/vgg19.ts';
@@ -204,6 +204,53 @@ for (const engineName of ['onnx', 'tfjs'] as const) {
     }
   });
 }
+
+test('colours with a mask: the recoloured content (luminance, the recoloured start) stays inside the region; past the feather the source exactly', async () => {
+  const engine = await createEngineAsync({ weightsDir: dir, engine: 'onnx', executionProvider: 'cpu' });
+  try {
+    const content = testImage(1, 48, 64);
+    const mask = discMask(64, 48, 40, 20, 10);
+    for (const colors of ['luminance', 'content'] as const) {
+      const result = await resultOfAsync(
+        engine.stylize({
+          content,
+          styles: [{ image: testImage(9, 40, 40), weight: 1, mask }],
+          options: { preset: 'atelier', maxSide: 64, iterations: 2, colors },
+          featherPx: 2,
+        }),
+      );
+      for (const p of beyond(mask, 2)) for (let c = 0; c < 3; c++) assert.equal(result.data[p * 3 + c], content.data[p * 3 + c], `${colors}: pixel ${p}`);
+    }
+  } finally {
+    engine.dispose();
+  }
+});
+
+test('previews of a masked job show the source past the feather too, at their own scale', async () => {
+  const engine = await createEngineAsync({ weightsDir: dir, engine: 'onnx', executionProvider: 'cpu' });
+  try {
+    const content = testImage(1, 48, 64);
+    const mask = discMask(64, 48, 22, 24, 12);
+    const previews: RgbImage[] = [];
+    for await (const ev of engine.stylize({
+      content,
+      styles: [{ image: testImage(7, 40, 40), weight: 1, mask }],
+      options: { preset: 'atelier', maxSide: 64, iterations: 2, previewEvery: 2, previewMaxSide: 32 },
+      featherPx: 4,
+    })) {
+      if (ev.type === 'progress' && ev.preview) previews.push(ev.preview);
+    }
+    const last = previews.at(-1)!;
+    assert.deepEqual([last.width, last.height], [32, 24]);
+    const source = await resizeImageAsync(content, 32, 24);
+    const small = { width: 32, height: 24, data: resizeMask(mask, 32, 24) };
+    const far = beyond(small, 2);
+    assert.ok(far.length > 300);
+    for (const p of far) for (let c = 0; c < 3; c++) assert.equal(last.data[p * 3 + c], source.data[p * 3 + c], `preview pixel ${p}`);
+  } finally {
+    engine.dispose();
+  }
+});
 
 test('refusals: an empty mask, a feather out of range, a masked stage that would be tiled', async () => {
   const engine = await createEngineAsync({ weightsDir: dir, engine: 'onnx', executionProvider: 'cpu', memoryBudgetMB: 1350 });
