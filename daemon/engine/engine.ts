@@ -11,7 +11,7 @@ import { Lbfgs } from './optim/lbfgs.ts';
 import { stepLearningRate } from './optim/step-lr.ts';
 import { resolveOptions, stagePlan } from './presets.ts';
 import { blendByMasks, compositeOver, featherMask, unionMask } from './region-mask.ts';
-import { groupRegions, refuseTiledRegions, regionMasksAt, resolveFeather, type RegionGroup } from './style-regions.ts';
+import { groupRegions, regionMasksAt, resolveFeather, type RegionGroup } from './style-regions.ts';
 import { createRandom } from './random.ts';
 import { STYLE_BALANCE_SIDE, styleBalanceFactor } from './style-balance.ts';
 import { imageToTensor, resizeImageAsync, resizePixels, tensorToImageAsync } from './resize-image.ts';
@@ -205,7 +205,6 @@ class DriverEngine implements Engine {
     // Planned before any work, so a job that cannot fit fails at once.
     const budgetMB = this.memoryBudgetMB ?? defaultMemoryBudgetMB();
     const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB));
-    if (groups) refuseTiledRegions(stages, memory, budgetMB);
     const started = performance.now();
     // The balanced weight goes to the losses (each region its own); the start event reports the
     // options as resolved, and the first region's balance.
@@ -349,10 +348,11 @@ class DriverEngine implements Engine {
       width: plan.tiles.windowWidth,
       contentLayers,
       styleLayers,
+      ...(inputs.regions ? { styleMasked: true } : {}),
     });
     try {
-      const kernelForAsync = (height: number, width: number): Promise<TileKernel> =>
-        this.loss.prepareTileKernelAsync!({ height, width, contentLayers: [], styleLayers });
+      const kernelForAsync = (height: number, width: number, styleMasked?: boolean): Promise<TileKernel> =>
+        this.loss.prepareTileKernelAsync!({ height, width, contentLayers: [], styleLayers, ...(styleMasked ? { styleMasked } : {}) });
       return await prepareTiledStageAsync(kernel, plan.tiles, inputs, this.weights.convention, kernelForAsync, signal);
     } catch (error) {
       kernel.dispose();

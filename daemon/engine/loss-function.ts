@@ -81,6 +81,8 @@ export interface TileKernelConfig {
   width: number;
   contentLayers: readonly string[];
   styleLayers: readonly string[];
+  /** The style taps are read through `styleMasks` (a masked region's, tiled-loss.ts) rather than the owned region. */
+  styleMasked?: boolean;
 }
 
 /**
@@ -94,13 +96,23 @@ export interface TileKernel {
    * Per style layer Σ FᵀF ([c, c], not normalised) and per content layer the features; only
    * what `want` names is computed and returned (the other list is empty): each pass needs one.
    */
-  forwardAsync(window: Float32Array, own: PixelRect, want: TileOutputs): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
+  forwardAsync(
+    window: Float32Array,
+    own: PixelRect,
+    want: TileOutputs,
+    /**
+     * With `styleMasked`: per style layer the window's mask at the tap's stride, [h', w'] over the
+     * whole window (zero outside the owned region); F is read as F⊙M in the style sums.
+     */
+    styleMasks?: readonly Float32Array[],
+  ): Promise<{ gramSums: Float32Array[]; content: Float32Array[] }>;
   /**
    * The gradient w.r.t. the window of
    *   S = Σ_content s_l · Σ (F − Fc)²  +  Σ_style ½ · Σ ⟨F, D_l·F⟩
    * (F as [c, positions]; D_l symmetric [c, c], so ∂S/∂F = D_l·F), and Σ (F − Fc)² per
    * content layer. With D_l = 4·w_s/(c³·n)·(G − G_s) over the whole image's Gram G, S's
-   * gradient summed over windows is the style loss' gradient.
+   * gradient summed over windows is the style loss' gradient. With `styleMasks` (as forwardAsync's),
+   * the style terms read F⊙M: ½⟨F⊙M, D_l·(F⊙M)⟩, whose gradient is M⊙D_l·(F⊙M).
    */
   backwardAsync(
     window: Float32Array,
@@ -108,6 +120,7 @@ export interface TileKernel {
     contentTargets: readonly Float32Array[],
     styleCoefficients: readonly Float32Array[],
     contentScales: readonly number[],
+    styleMasks?: readonly Float32Array[],
   ): Promise<{ contentSums: number[]; grad: Float32Array }>;
   dispose(): void;
 }

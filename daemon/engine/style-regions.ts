@@ -1,8 +1,7 @@
 import { EngineError } from './engine-error.ts';
 import { REGION_LIMITS } from './limits.ts';
-import type { StageMemoryPlan } from './memory-budget.ts';
 import { resizeMask } from './region-mask.ts';
-import type { MaskImage, StageSpec, StyleInput } from './types.ts';
+import type { MaskImage, StyleInput } from './types.ts';
 
 /** Styles that share a mask (or, `mask` null, apply over the whole image), blended within it. */
 export interface RegionGroup {
@@ -54,19 +53,6 @@ export function resolveFeather(featherPx: number | undefined): number {
     throw new EngineError('bad-options', `The feather is a whole number of pixels from 0 to ${REGION_LIMITS.maxFeatherPx}.`);
   }
   return f;
-}
-
-/**
- * Masks are not carried into tiles yet (tiled-loss.ts cuts the image, not a mask): a masked
- * job whose stage would be tiled is refused before any work, with what to change.
- */
-export function refuseTiledRegions(stages: readonly StageSpec[], memory: readonly StageMemoryPlan[], budgetMB: number): void {
-  const s = memory.findIndex((m) => m.tiles);
-  if (s < 0) return;
-  throw new EngineError(
-    'memory-budget',
-    `Masked styles cannot yet run on a stage computed in tiles, and stage ${s + 1} (${stages[s].width}×${stages[s].height}) needs tiles within ${budgetMB} MB: choose a smaller size or a larger memory budget.`,
-  );
 }
 
 /** Each group's mask at width×height (ones over the whole image for a group without one). */

@@ -187,14 +187,20 @@ export class TfjsLossBackend implements LossBackend {
     };
     const toNchw = (t: tf.Tensor4D): tf.Tensor3D => tf.transpose(tf.squeeze(t, [0]), [2, 0, 1]) as tf.Tensor3D;
     const flat = (t: tf.Tensor4D): tf.Tensor2D => tf.reshape(t, [-1, t.shape[3]]) as tf.Tensor2D;
+    /** A style tap as [positions, c]: the owned region, or with styleMasked the whole window times its mask (zero outside the owned region). */
+    const styleFlat = (f: tf.Tensor4D, tap: string, i: number, own: PixelRect, styleMasks: readonly Float32Array[] | undefined): tf.Tensor2D => {
+      if (!cfg.styleMasked) return flat(crop(f, tap, own));
+      const [, h, w] = f.shape;
+      return flat(tf.mul(f, tf.tensor4d(styleMasks![i], [1, h, w, 1])) as tf.Tensor4D);
+    };
     return {
-      forwardAsync: async (window, own, want) => {
+      forwardAsync: async (window, own, want, styleMasks) => {
         const layers = want === 'grams' ? cfg.styleLayers : cfg.contentLayers;
         const outs = tf.tidy(() => {
           const f = this.vgg.features(tf.tensor4d(window, shape), layers);
-          return layers.map((l) => {
+          return layers.map((l, i) => {
             if (want === 'content') return toNchw(crop(f.get(l)!, l, own));
-            const v = flat(crop(f.get(l)!, l, own));
+            const v = styleFlat(f.get(l)!, l, i, own, styleMasks);
             return tf.matMul(v, v, true, false);
           });
         });
@@ -202,7 +208,7 @@ export class TfjsLossBackend implements LossBackend {
         outs.forEach((t) => t.dispose());
         return want === 'grams' ? { gramSums: arrays, content: [] } : { gramSums: [], content: arrays };
       },
-      backwardAsync: async (window, own, contentTargets, styleCoefficients, contentScales) => {
+      backwardAsync: async (window, own, contentTargets, styleCoefficients, contentScales, styleMasks) => {
         let sums: tf.Tensor1D | undefined;
         const grad = tf.tidy(() => {
           const targets = contentTargets.map((t, l) => {
@@ -222,7 +228,7 @@ export class TfjsLossBackend implements LossBackend {
               ...contentParts.map((p, i) => tf.mul(p, contentScales[i])),
               // ½·⟨F, F·D⟩ with F as [positions, c]: its gradient is F·D (D symmetric).
               ...cfg.styleLayers.map((l, i) => {
-                const v = flat(crop(f.get(l)!, l, own));
+                const v = styleFlat(f.get(l)!, l, i, own, styleMasks);
                 return tf.mul(tf.sum(tf.mul(v, tf.matMul(v, d[i]))), 0.5);
               }),
             ];

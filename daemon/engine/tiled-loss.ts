@@ -1,5 +1,6 @@
 import { CONVENTIONS, preprocess } from './convention.ts';
 import { EngineError } from './engine-error.ts';
+import { maskAtStride, regionLayerScales } from './region-mask.ts';
 import type { StageInputs, StageLossFunction, TileKernel } from './loss-function.ts';
 import { imageToTensor } from './resize-image.ts';
 import * as tf from './tf.ts';
@@ -24,6 +25,12 @@ import type { InputConventionName, RgbImage } from './types.ts';
  * Targets: the content's features and the styles' Grams are computed window by window too,
  * once per stage, each style over its own windows at its own size. Style Grams are not cached
  * across jobs on this path.
+ *
+ * Masked regions (StageInputs.regions, region-mask.ts): the kernel is style-masked and each
+ * window's style taps are read through the region's mask, pooled down on the whole image and
+ * cut as the window is (windows start on the deepest stride, so that is the window's own
+ * pooling), times the owned region. Pass 1 runs once per region; pass 2 runs the stage's kernel
+ * with the first region and the content, then a style-only kernel per further region.
  */
 export async function prepareTiledStageAsync(
   kernel: TileKernel,
@@ -34,7 +41,7 @@ export async function prepareTiledStageAsync(
    * A kernel for windows of another size (forward passes only), for a style image whose own
    * size (fit-style.ts) tiles into other windows than the stage's; the caller disposes nothing.
    */
-  kernelForAsync: (windowHeight: number, windowWidth: number) => Promise<TileKernel>,
+  kernelForAsync: (windowHeight: number, windowWidth: number, styleMasked?: boolean) => Promise<TileKernel>,
   /** Checked between windows: one evaluation of a 4096 px stage takes minutes. */
   signal?: AbortSignal,
 ): Promise<StageLossFunction> {
@@ -62,12 +69,120 @@ export async function prepareTiledStageAsync(
     });
   }
 
-  const styleTargets: Float32Array[] = o.styleLayers.map(() => new Float32Array(0));
-  for (const s of inputs.styles) {
+  const regions = inputs.regions;
+  const targetSets: Float32Array[][] = [];
+  for (const styles of regions ? regions.map((r) => r.styles) : [inputs.styles]) {
+    // A style-masked kernel would need masks: then every style is read through an unmasked one.
+    targetSets.push(await styleTargetsAsync(styles, regions ? undefined : kernel, kernelForAsync, plan, convention, styleStrides, checkAbort));
+  }
+
+  // Per region, per style layer: the whole image's mask at the tap's stride, and its factors.
+  const regionMasks = regions?.map((r) => styleStrides.map((s) => maskAtStride(r.mask, height, width, s)));
+  const regionScales = regionMasks?.map((masks, g) => masks.map((m, l) => regionLayerScales(m, Math.round(Math.sqrt(targetSets[g][l].length)))));
+  /** Region g's style masks for window w: the whole image's cut at the window, zero outside its owned region. */
+  const windowMasks = (g: number, w: TileWindow): Float32Array[] =>
+    styleStrides.map((s, l) => {
+      const [wh, ww, gw] = [Math.floor(plan.windowHeight / s), Math.floor(plan.windowWidth / s), Math.floor(width / s)];
+      const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, s);
+      const out = new Float32Array(wh * ww);
+      const whole = regionMasks![g][l];
+      for (let y = r.top; y < r.bottom; y++) {
+        const from = (y + w.top / s) * gw + w.left / s;
+        out.set(whole.subarray(from + r.left, from + r.right), y * ww + r.left);
+      }
+      return out;
+    });
+  // Pass 2's further regions run on a style-only kernel of the same windows.
+  const extraKernel = regions && regions.length > 1 ? await kernelForAsync(plan.windowHeight, plan.windowWidth, true) : undefined;
+
+  const contentScales = o.contentLayers.map((_, l) => o.contentWeight / contentTargets[l].length);
+  let disposed = false;
+  return {
+    evaluateAsync: async (x) => {
+      if (disposed) throw new Error('This stage’s loss function was disposed.');
+      const image = (await x.data()) as Float32Array;
+
+      // Pass 1: the whole image's Grams (each region's), then the style loss and its constants.
+      let style = 0;
+      const coefficientSets: Float32Array[][] = [];
+      for (const [g, styleTargets] of targetSets.entries()) {
+        const grams = await wholeGramsAsync(kernel, plan, image, checkAbort, regions && ((w) => windowMasks(g, w)));
+        coefficientSets.push(grams.map((sum, l) => {
+          const c = Math.round(Math.sqrt(sum.length));
+          const n = positions(styleStrides[l]);
+          const target = styleTargets[l];
+          const d = new Float32Array(sum.length);
+          let squares = 0;
+          if (regions) {
+            // G_r = γ·Σ(F⊙m)ᵀ(F⊙m), L_r = λ·Σ(G_r − T)² (region-mask.ts), λ with the region's weight.
+            const gamma = regionScales![g][l].gram;
+            const lambda = regionScales![g][l].loss * regions[g].weight;
+            for (let k = 0; k < sum.length; k++) {
+              const diff = gamma * sum[k] - target[k];
+              squares += diff * diff;
+              d[k] = 4 * o.styleWeight * lambda * gamma * diff;
+            }
+            style += o.styleWeight * lambda * squares;
+            return d;
+          }
+          for (let k = 0; k < sum.length; k++) {
+            const diff = sum[k] / (c * n) - target[k];
+            squares += diff * diff;
+            d[k] = ((4 * o.styleWeight) / (c * c * c * n)) * diff;
+          }
+          style += (o.styleWeight * squares) / (c * c);
+          return d;
+        }));
+      }
+
+      // Pass 2: each window's forward and backward pass, gradients added where windows overlap.
+      const grad = new Float32Array(image.length);
+      let contentLoss = 0;
+      for (const w of plan.windows) {
+        checkAbort();
+        const targets = contentTargets.map((t, l) => {
+          const stride = contentStrides[l];
+          const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, stride);
+          const [gh, gw] = [Math.floor(height / stride), Math.floor(width / stride)];
+          const channels = t.length / (gh * gw);
+          return cropNchw(t, channels, gh, gw, { top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride });
+        });
+        const pixels = cutWindow(image, plan, w);
+        const { contentSums, grad: g } = await kernel.backwardAsync(pixels, w.own, targets, coefficientSets[0], contentScales, regions && windowMasks(0, w));
+        contentSums.forEach((sum, l) => (contentLoss += sum * contentScales[l]));
+        addWindow(grad, plan, w, g);
+        for (let r = 1; r < coefficientSets.length; r++) {
+          addWindow(grad, plan, w, (await extraKernel!.backwardAsync(pixels, w.own, [], coefficientSets[r], [], windowMasks(r, w))).grad);
+        }
+      }
+      const tv = addTotalVariation(image, grad, height, width, o.tvWeight);
+      return { content: contentLoss, style, tv, grad: tf.tensor4d(grad, [1, height, width, 3]) };
+    },
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      kernel.dispose();
+      extraKernel?.dispose();
+    },
+  };
+}
+
+/** The styles' blended Gram targets, each style over its own windows; `kernel` serves windows of its size (absent: always kernelForAsync's). */
+async function styleTargetsAsync(
+  styles: StageInputs['styles'],
+  kernel: TileKernel | undefined,
+  kernelForAsync: (windowHeight: number, windowWidth: number) => Promise<TileKernel>,
+  plan: TilePlan,
+  convention: InputConventionName,
+  styleStrides: readonly number[],
+  checkAbort: () => void,
+): Promise<Float32Array[]> {
+  const styleTargets: Float32Array[] = styleStrides.map(() => new Float32Array(0));
+  for (const s of styles) {
     // The style at its own size, in windows no larger than the stage's (so no more memory).
     const stylePlan = planTiles(s.image.height, s.image.width, plan.windowHeight, plan.windowWidth, plan.halo, plan.align);
-    const sameWindows = stylePlan.windowHeight === plan.windowHeight && stylePlan.windowWidth === plan.windowWidth;
-    const styleKernel = sameWindows ? kernel : await kernelForAsync(stylePlan.windowHeight, stylePlan.windowWidth);
+    const sameWindows = kernel !== undefined && stylePlan.windowHeight === plan.windowHeight && stylePlan.windowWidth === plan.windowWidth;
+    const styleKernel = sameWindows ? kernel! : await kernelForAsync(stylePlan.windowHeight, stylePlan.windowWidth);
     let grams: Float64Array[];
     try {
       grams = await wholeGramsAsync(styleKernel, stylePlan, await toUnitsAsync(s.image, convention), checkAbort);
@@ -83,57 +198,7 @@ export async function prepareTiledStageAsync(
       for (let k = 0; k < g.length; k++) styleTargets[l][k] += Math.fround(g[k] / (c * n)) * w;
     });
   }
-
-  const contentScales = o.contentLayers.map((_, l) => o.contentWeight / contentTargets[l].length);
-  let disposed = false;
-  return {
-    evaluateAsync: async (x) => {
-      if (disposed) throw new Error('This stage’s loss function was disposed.');
-      const image = (await x.data()) as Float32Array;
-
-      // Pass 1: the whole image's Grams, then the style loss and its constants.
-      const grams = await wholeGramsAsync(kernel, plan, image, checkAbort);
-      let style = 0;
-      const coefficients = grams.map((sum, l) => {
-        const c = Math.round(Math.sqrt(sum.length));
-        const n = positions(styleStrides[l]);
-        const target = styleTargets[l];
-        const d = new Float32Array(sum.length);
-        let squares = 0;
-        for (let k = 0; k < sum.length; k++) {
-          const diff = sum[k] / (c * n) - target[k];
-          squares += diff * diff;
-          d[k] = ((4 * o.styleWeight) / (c * c * c * n)) * diff;
-        }
-        style += (o.styleWeight * squares) / (c * c);
-        return d;
-      });
-
-      // Pass 2: each window's forward and backward pass, gradients added where windows overlap.
-      const grad = new Float32Array(image.length);
-      let contentLoss = 0;
-      for (const w of plan.windows) {
-        checkAbort();
-        const targets = contentTargets.map((t, l) => {
-          const stride = contentStrides[l];
-          const r = rectAtStride(w.own, plan.windowHeight, plan.windowWidth, stride);
-          const [gh, gw] = [Math.floor(height / stride), Math.floor(width / stride)];
-          const channels = t.length / (gh * gw);
-          return cropNchw(t, channels, gh, gw, { top: r.top + w.top / stride, bottom: r.bottom + w.top / stride, left: r.left + w.left / stride, right: r.right + w.left / stride });
-        });
-        const { contentSums, grad: g } = await kernel.backwardAsync(cutWindow(image, plan, w), w.own, targets, coefficients, contentScales);
-        contentSums.forEach((sum, l) => (contentLoss += sum * contentScales[l]));
-        addWindow(grad, plan, w, g);
-      }
-      const tv = addTotalVariation(image, grad, height, width, o.tvWeight);
-      return { content: contentLoss, style, tv, grad: tf.tensor4d(grad, [1, height, width, 3]) };
-    },
-    dispose: () => {
-      if (disposed) return;
-      disposed = true;
-      kernel.dispose();
-    },
-  };
+  return styleTargets;
 }
 
 async function toUnitsAsync(image: RgbImage, convention: InputConventionName): Promise<Float32Array> {
@@ -146,11 +211,18 @@ async function toUnitsAsync(image: RgbImage, convention: InputConventionName): P
 }
 
 /** Σ over windows of each style layer's FᵀF, in float64 (thousands of windows' partial sums). */
-async function wholeGramsAsync(kernel: TileKernel, plan: TilePlan, image: Float32Array, checkAbort: () => void): Promise<Float64Array[]> {
+async function wholeGramsAsync(
+  kernel: TileKernel,
+  plan: TilePlan,
+  image: Float32Array,
+  checkAbort: () => void,
+  /** A style-masked kernel's masks for a window (TileKernel.forwardAsync's styleMasks). */
+  masksFor?: (w: TileWindow) => Float32Array[],
+): Promise<Float64Array[]> {
   const sums: Float64Array[] = [];
   for (const w of plan.windows) {
     checkAbort();
-    const { gramSums } = await kernel.forwardAsync(cutWindow(image, plan, w), w.own, 'grams');
+    const { gramSums } = await kernel.forwardAsync(cutWindow(image, plan, w), w.own, 'grams', masksFor?.(w));
     gramSums.forEach((g, l) => {
       sums[l] ??= new Float64Array(g.length);
       for (let k = 0; k < g.length; k++) sums[l][k] += g[k];

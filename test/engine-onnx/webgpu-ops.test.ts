@@ -41,7 +41,10 @@ test('every generated graph uses only ops the WebGPU provider implements', async
         problems.push(...refusals(`${preset} ${height}×${width} targets`, buildTargetModel(convs, cfg)));
         problems.push(...refusals(`${preset} ${height}×${width} tile forward`, buildTileForwardModel(convs, cfg)));
         problems.push(...refusals(`${preset} ${height}×${width} tile loss`, buildTileLossModel(convs, { ...cfg, backwardConv: 'flipped-conv' })));
-        graphs += 3;
+        // Tiles of a masked job (the style taps read through their own masks).
+        problems.push(...refusals(`${preset} ${height}×${width} style-masked tile forward`, buildTileForwardModel(convs, { ...cfg, styleMasked: true })));
+        problems.push(...refusals(`${preset} ${height}×${width} style-masked tile loss`, buildTileLossModel(convs, { ...cfg, styleMasked: true, backwardConv: 'flipped-conv' })));
+        graphs += 5;
         for (const backwardConv of ['flipped-conv', 'conv-transpose'] as const) {
           const label = `${preset} ${height}×${width} loss (${backwardConv})`;
           problems.push(...refusals(label, buildLossModel(convs, { ...cfg, backwardConv })));

@@ -39,6 +39,27 @@ function inputsFor(weights: VggWeights, w: Partial<ReturnType<typeof weightSets>
   };
 }
 
+/** Two overlapping regions across window borders: a soft ramp, zero on the left third, and a hard block with its own style. */
+function maskedInputsFor(weights: VggWeights, w: Partial<ReturnType<typeof weightSets>[number]> = {}): StageInputs {
+  const inputs = inputsFor(weights, w);
+  const ramp = new Float32Array(H * W);
+  const block = new Float32Array(H * W);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      ramp[y * W + x] = Math.max(0, Math.min(1, (x - W / 3) / (W / 3)));
+      block[y * W + x] = y >= 40 && y < 220 && x >= 70 && x < 250 ? 1 : 0;
+    }
+  }
+  return {
+    ...inputs,
+    styles: [],
+    regions: [
+      { mask: ramp, styles: inputs.styles, weight: 1 },
+      { mask: block, styles: [{ image: testImage(5, 260, 240), weight: 1 }], weight: 0.6 },
+    ],
+  };
+}
+
 interface Difference {
   loss: number;
   grad: number;
@@ -48,9 +69,10 @@ async function compareAsync(backend: LossBackend, inputs: StageInputs, plan: Til
   const o = inputs.options;
   const x = tf.tidy(() => preprocess(imageToTensor(testImage(4, H, W)), CONVENTIONS[backend.convention]));
   const whole = await backend.prepareStageAsync(inputs);
-  const kernel = await backend.prepareTileKernelAsync!({ height: plan.windowHeight, width: plan.windowWidth, contentLayers: o.contentLayers, styleLayers: o.styleLayers });
-  const kernelFor = (height: number, width: number) =>
-    backend.prepareTileKernelAsync!({ height, width, contentLayers: [], styleLayers: o.styleLayers });
+  const styleMasked = inputs.regions !== undefined;
+  const kernel = await backend.prepareTileKernelAsync!({ height: plan.windowHeight, width: plan.windowWidth, contentLayers: o.contentLayers, styleLayers: o.styleLayers, styleMasked });
+  const kernelFor = (height: number, width: number, masked?: boolean) =>
+    backend.prepareTileKernelAsync!({ height, width, contentLayers: [], styleLayers: o.styleLayers, styleMasked: masked });
   const tiled = await prepareTiledStageAsync(kernel, plan, inputs, backend.convention, kernelFor);
   try {
     const a = await whole.evaluateAsync(x);
@@ -92,6 +114,13 @@ async function checkBackendAsync(label: string, make: (w: VggWeights) => Promise
       const d = await compareAsync(backend, inputsFor(weights, w), plan);
       assert.ok(d.loss <= LOSS_RTOL, `${label} ${JSON.stringify(w)}: loss differs by ${d.loss}`);
       assert.ok(d.grad <= GRAD_TOL, `${label} ${JSON.stringify(w)}: gradient differs by ${d.grad} of its largest element`);
+    }
+    // Masked regions (two, overlapping, across window borders): the same function too.
+    for (const w of weightSets(o).slice(1)) {
+      if (w.styleWeight === 0) continue;
+      const d = await compareAsync(backend, maskedInputsFor(weights, w), plan);
+      assert.ok(d.loss <= LOSS_RTOL, `${label} masked ${JSON.stringify(w)}: loss differs by ${d.loss}`);
+      assert.ok(d.grad <= GRAD_TOL, `${label} masked ${JSON.stringify(w)}: gradient differs by ${d.grad} of its largest element`);
     }
     // The same windows with a halo below the receptive field: no longer the same function.
     const short = planTiles(H, W, 230, 260, 32, align);

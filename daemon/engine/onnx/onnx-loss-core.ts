@@ -176,7 +176,7 @@ export class OnnxLossCore {
   async prepareTileKernelAsync(cfg: StageGraphConfig): Promise<CoreTileKernel> {
     const { height, width } = cfg;
     checkLayersReach(this.deepestTap, [...cfg.contentLayers, ...cfg.styleLayers]);
-    const key = `${height}x${width}|${cfg.contentLayers.join(',')}|${cfg.styleLayers.join(',')}`;
+    const key = `${height}x${width}|${cfg.contentLayers.join(',')}|${cfg.styleLayers.join(',')}${cfg.styleMasked ? '|style-masked' : ''}`;
     const forwardSession = await this.sessions.acquireAsync(`tile-forward|${key}`, () => buildTileForwardModel(this.convs, cfg), TILE_SESSION_OPTIONS);
     let lossSession: ort.InferenceSession;
     try {
@@ -189,7 +189,19 @@ export class OnnxLossCore {
       this.sessions.release(forwardSession);
       throw error;
     }
-    const strides = maskStrides(cfg);
+    // With styleMasked the owned-region masks serve the content taps only (vgg-graph.ts' styleTaps).
+    const strides = maskStrides({ ...cfg, styleLayers: cfg.styleMasked ? [] : cfg.styleLayers });
+    // The content pass needs no style masks, but every graph input is fed: zeros then.
+    const styleMaskFeeds = (styleMasks: readonly Float32Array[] | undefined): Record<string, ort.Tensor> => {
+      if (!cfg.styleMasked) return {};
+      return Object.fromEntries(
+        cfg.styleLayers.map((l, i) => {
+          const stride = tapStride(l);
+          const dims = [1, 1, Math.floor(height / stride), Math.floor(width / stride)];
+          return [TILE_GRAPH_NAMES.styleMask(stride), new ort.Tensor('float32', (styleMasks?.[i] ?? new Float32Array(dims[2] * dims[3])) as Float32Array, dims)];
+        }),
+      );
+    };
     const masks = (own: PixelRect): Record<string, ort.Tensor> =>
       Object.fromEntries(
         strides.map((stride) => {
@@ -210,9 +222,9 @@ export class OnnxLossCore {
       if (disposed) throw new Error('This stage’s tile kernel was disposed.');
     };
     return {
-      forwardAsync: async (window, own, want) => {
+      forwardAsync: async (window, own, want, styleMasks) => {
         live();
-        const feeds = { [GRAPH_NAMES.image]: image(window), ...masks(own) };
+        const feeds = { [GRAPH_NAMES.image]: image(window), ...masks(own), ...styleMaskFeeds(styleMasks) };
         // Only the outputs asked for: onnxruntime then runs only the nodes they need, and
         // no unused window-sized arrays come out of it.
         if (want === 'grams') {
@@ -228,9 +240,9 @@ export class OnnxLossCore {
           }),
         };
       },
-      backwardAsync: async (window, own, contentTargets, styleCoefficients, contentScales) => {
+      backwardAsync: async (window, own, contentTargets, styleCoefficients, contentScales, styleMasks) => {
         live();
-        const feeds: Record<string, ort.Tensor> = { [GRAPH_NAMES.image]: image(window), ...masks(own) };
+        const feeds: Record<string, ort.Tensor> = { [GRAPH_NAMES.image]: image(window), ...masks(own), ...styleMaskFeeds(styleMasks) };
         cfg.contentLayers.forEach((l, i) => {
           const [c, h, w] = tapSize(l);
           const full = new Float32Array(c * h * w);

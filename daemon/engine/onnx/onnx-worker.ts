@@ -58,12 +58,12 @@ async function answerAsync(request: WorkerRequest): Promise<{ value: ReplyValues
       kernels.set(request.kernel, await initialized().prepareTileKernelAsync(request.config));
       return { value: {} };
     case 'tile-forward': {
-      const result = await kernelOf(request.kernel).forwardAsync(request.window, request.own, request.want);
+      const result = await kernelOf(request.kernel).forwardAsync(request.window, request.own, request.want, request.styleMasks);
       return { value: result };
     }
     case 'tile-backward': {
       const r = request;
-      const result = await kernelOf(r.kernel).backwardAsync(r.window, r.own, r.contentTargets, r.styleCoefficients, r.contentScales);
+      const result = await kernelOf(r.kernel).backwardAsync(r.window, r.own, r.contentTargets, r.styleCoefficients, r.contentScales, r.styleMasks);
       return { value: result };
     }
     case 'dispose-tiles':

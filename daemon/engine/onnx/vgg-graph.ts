@@ -48,6 +48,12 @@ export interface StageGraphConfig {
   width: number;
   contentLayers: readonly string[];
   styleLayers: readonly string[];
+  /**
+   * Tile graphs only: the style taps read their own mask inputs (TILE_GRAPH_NAMES.styleMask, a
+   * masked region's mask times the owned region) instead of the owned region's, and the style
+   * gradient is multiplied by them again (a soft mask is not its own square).
+   */
+  styleMasked?: boolean;
 }
 
 export interface LossGraphConfig extends StageGraphConfig {
@@ -190,6 +196,8 @@ export function buildTargetModel(convs: readonly OnnxConv[], cfg: StageGraphConf
 export const TILE_GRAPH_NAMES = {
   /** [1, 1, h', w']: 1 over the window's owned region at a stride, 0 elsewhere. */
   mask: (stride: number) => `mask_${stride}`,
+  /** [1, 1, h', w']: with `styleMasked`, the style taps' mask at a stride (a region's mask over the owned region). */
+  styleMask: (stride: number) => `style_mask_${stride}`,
   gramSum: (i: number) => `gram_sum_${i}`,
   /** Content features masked to the owned region, [1, c, h', w']. */
   contentFeature: (i: number) => `tile_content_${i}`,
@@ -223,19 +231,31 @@ function maskedTaps(g: GraphBuilder, cfg: StageGraphConfig, taps: Map<string, Ta
   return out;
 }
 
+/** With `styleMasked`, the style taps times their own masks (one input per stride); else the owned-region taps. */
+function styleTaps(g: GraphBuilder, cfg: StageGraphConfig, taps: Map<string, Tap>, owned: Map<string, string>): { values: Map<string, string>; masks: Map<number, string> } {
+  const masks = new Map<number, string>();
+  if (!cfg.styleMasked) return { values: owned, masks };
+  for (const stride of new Set(cfg.styleLayers.map(tileTapStride))) {
+    masks.set(stride, g.input(TILE_GRAPH_NAMES.styleMask(stride), [1, 1, Math.floor(cfg.height / stride), Math.floor(cfg.width / stride)]));
+  }
+  const values = new Map(cfg.styleLayers.map((l) => [l, g.op('Mul', [taps.get(l)!.value, masks.get(tileTapStride(l))!])]));
+  return { values, masks };
+}
+
 /** Pass 1 of the tiled evaluation: Σ FᵀF over the owned region per style layer, and the owned content features. */
 export function buildTileForwardModel(convs: readonly OnnxConv[], cfg: StageGraphConfig): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input(GRAPH_NAMES.image, [1, cfg.height, cfg.width, 3]);
   const { taps } = forward(g, convs, cfg, x, false);
-  const masked = maskedTaps(g, cfg, taps);
+  const masked = maskedTaps(g, { ...cfg, styleLayers: cfg.styleMasked ? [] : cfg.styleLayers }, taps);
+  const style = styleTaps(g, cfg, taps, masked).values;
   cfg.contentLayers.forEach((l, i) => {
     const t = taps.get(l)!;
     g.output(TILE_GRAPH_NAMES.contentFeature(i), masked.get(l)!, [1, t.channels, t.height, t.width]);
   });
   cfg.styleLayers.forEach((l, i) => {
     const t = taps.get(l)!;
-    const flat = g.op('Reshape', [masked.get(l)!, g.int64Tensor('shape', [t.channels, t.height * t.width])]);
+    const flat = g.op('Reshape', [style.get(l)!, g.int64Tensor('shape', [t.channels, t.height * t.width])]);
     g.output(TILE_GRAPH_NAMES.gramSum(i), g.op('Gemm', [flat, flat], { transB: int(1) }), [t.channels, t.channels]);
   });
   return g.encode();
@@ -251,7 +271,8 @@ export function buildTileLossModel(convs: readonly OnnxConv[], cfg: LossGraphCon
   const imageShape = [1, cfg.height, cfg.width, 3];
   const x = g.input(GRAPH_NAMES.image, imageShape);
   const { taps, layers } = forward(g, convs, cfg, x, true);
-  const masked = maskedTaps(g, cfg, taps);
+  const masked = maskedTaps(g, { ...cfg, styleLayers: cfg.styleMasked ? [] : cfg.styleLayers }, taps);
+  const style = styleTaps(g, cfg, taps, masked);
   const tapGrads = new Map<string, string[]>();
   const addGrad = (value: string, grad: string): void => {
     tapGrads.set(value, [...(tapGrads.get(value) ?? []), grad]);
@@ -273,8 +294,10 @@ export function buildTileLossModel(convs: readonly OnnxConv[], cfg: LossGraphCon
     const t = taps.get(l)!;
     const c = t.channels;
     const d = g.input(TILE_GRAPH_NAMES.styleCoefficient(i), [c, c]);
-    const flat = g.op('Reshape', [masked.get(l)!, g.int64Tensor('shape', [c, t.height * t.width])]);
-    addGrad(t.value, g.op('Reshape', [g.op('MatMul', [d, flat]), g.int64Tensor('shape', [1, c, t.height, t.width])]));
+    const flat = g.op('Reshape', [style.values.get(l)!, g.int64Tensor('shape', [c, t.height * t.width])]);
+    const dF = g.op('Reshape', [g.op('MatMul', [d, flat]), g.int64Tensor('shape', [1, c, t.height, t.width])]);
+    // ∂/∂F of ½⟨F⊙M, D·(F⊙M)⟩ is M⊙D·(F⊙M); an owned-region mask is 0 or 1, where D·(F⊙M) is already zero outside.
+    addGrad(t.value, cfg.styleMasked ? g.op('Mul', [dF, style.masks.get(tileTapStride(l))!]) : dF);
   });
   const gImage = backpropagate(g, cfg, layers, tapGrads);
   const contentSums = sums.length > 0 ? g.op('Concat', sums, { axis: int(0) }) : g.op('Reshape', [g.scalar(0), one]);

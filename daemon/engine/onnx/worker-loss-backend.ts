@@ -110,18 +110,24 @@ export class WorkerOnnxLossBackend implements LossBackend {
   async prepareTileKernelAsync(config: TileKernelConfig): Promise<TileKernel> {
     this.checkLayers([...config.contentLayers, ...config.styleLayers]);
     const kernel = this.nextStage++;
-    const plain = { height: config.height, width: config.width, contentLayers: [...config.contentLayers], styleLayers: [...config.styleLayers] };
+    const plain = {
+      height: config.height,
+      width: config.width,
+      contentLayers: [...config.contentLayers],
+      styleLayers: [...config.styleLayers],
+      ...(config.styleMasked ? { styleMasked: true } : {}),
+    };
     await this.client.callAsync({ type: 'prepare-tiles', kernel, config: plain });
     let disposed = false;
     const live = (): void => {
       if (disposed) throw new Error('This stage’s tile kernel was disposed.');
     };
     return {
-      forwardAsync: (window, own, want) => {
+      forwardAsync: (window, own, want, styleMasks) => {
         live();
-        return this.client.callAsync({ type: 'tile-forward', kernel, window: compact(window), own, want });
+        return this.client.callAsync({ type: 'tile-forward', kernel, window: compact(window), own, want, ...(styleMasks ? { styleMasks: styleMasks.map(compact) } : {}) });
       },
-      backwardAsync: (window, own, contentTargets, styleCoefficients, contentScales) => {
+      backwardAsync: (window, own, contentTargets, styleCoefficients, contentScales, styleMasks) => {
         live();
         return this.client.callAsync({
           type: 'tile-backward',
@@ -131,6 +137,7 @@ export class WorkerOnnxLossBackend implements LossBackend {
           contentTargets: contentTargets.map(compact),
           styleCoefficients: styleCoefficients.map(compact),
           contentScales: [...contentScales],
+          ...(styleMasks ? { styleMasks: styleMasks.map(compact) } : {}),
         });
       },
       dispose: () => {

@@ -33,7 +33,7 @@ export type WorkerRequest =
   | { type: 'style-energy'; id: number; styles: CoreStageInputs['styles']; layers: string[] }
   | { type: 'dispose-stage'; stage: number }
   | { type: 'prepare-tiles'; id: number; kernel: number; config: StageGraphConfig }
-  | { type: 'tile-forward'; id: number; kernel: number; window: Float32Array; own: PixelRect; want: TileOutputs }
+  | { type: 'tile-forward'; id: number; kernel: number; window: Float32Array; own: PixelRect; want: TileOutputs; styleMasks?: Float32Array[] }
   | {
       type: 'tile-backward';
       id: number;
@@ -43,6 +43,7 @@ export type WorkerRequest =
       contentTargets: Float32Array[];
       styleCoefficients: Float32Array[];
       contentScales: number[];
+      styleMasks?: Float32Array[];
     }
   | { type: 'dispose-tiles'; kernel: number }
   | { type: 'clear-style-cache' }
