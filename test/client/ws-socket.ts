@@ -4,11 +4,16 @@
  * sets binaryType 'arraybuffer'), text as string, and `send` refused until open, as the browser
  * throws InvalidStateError (WHATWG WebSockets, send() step 1).
  */
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 import type { SocketLike } from '../../client/index.ts';
 
-export function openWsSocket(url: string, headers: Record<string, string> = {}): SocketLike {
-  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+/**
+ * `tls.ca`: the certificate a wss:// server's test made for itself, trusted as a designer's
+ * machine trusts a studio's once its admin installs it (`ws` dials through its own
+ * tls.connect, so https.globalAgent's `ca` would not reach it).
+ */
+export function openWsSocket(url: string, headers: Record<string, string> = {}, tls: Pick<ClientOptions, 'ca'> = {}): SocketLike {
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false, ...tls });
   ws.binaryType = 'arraybuffer';
   const socket: SocketLike = {
     binaryType: 'arraybuffer',

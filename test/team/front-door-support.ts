@@ -12,7 +12,7 @@ import type { JobListener, JobRunner, JobSpec, Logger, RunnerInfo, SubmitResult 
 import { frontDoorRedis, patientRedis } from '../../daemon/team/redis-connection.ts';
 import { redisMissing, startRedisAsync, type TestRedis } from '../support/redis-server.ts';
 import { WAIT_MS } from './runner-harness.ts';
-import { openTlsSocket } from './tls-socket.ts';
+import { openWsSocket } from '../client/ws-socket.ts';
 
 /** Shared pieces of the designers' and front door's tests (test/team/designers-*, front-door-*). */
 
@@ -172,7 +172,7 @@ export function startTestPlugin(url: string, key: StoredKey | null, ca: Buffer, 
     keyStore: hostKeyStore(key, (next) => saved.push(next)),
     clientVersion: '0.1.0',
     createSocket: (target) => {
-      const socket = openTlsSocket(target, ca, { origin: 'null' });
+      const socket = openWsSocket(target, { origin: 'null' }, { ca });
       // The client sets its handlers right after this returns: wrap its onclose then.
       queueMicrotask(() => {
         const onclose = socket.onclose;
