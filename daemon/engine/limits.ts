@@ -14,3 +14,13 @@ export const REGION_LIMITS = {
   /** The widest feather accepted: a quarter of a 1024 px result is already more than a soft edge. */
   maxFeatherPx: 256,
 } as const;
+
+/**
+ * The smallest longest side, in px, that the atelier and painterly pyramids start at (their
+ * `floorSide`, presets.ts): a stage below it is dropped, however small the job. At Draft (256 px)
+ * atelier's first stage was 64 px, where a weakly structured photo (chelsea's cat) is a few
+ * blobs that relu4_2 cannot hold against The Scream, and the stages above, with fewer
+ * iterations, never brought the cat back. 128 px is where those presets' pyramids start at
+ * Balanced (512 px), so jobs at 512 px and above keep every stage; only smaller jobs run fewer.
+ */
+export const PYRAMID_FLOOR_SIDE = 128;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONVENTIONS } from './convention.ts';
 import { EngineError } from './engine-error.ts';
+import { PYRAMID_FLOOR_SIDE } from './limits.ts';
 import type { InputConventionName, StageSpec, StyleOptions } from './types.ts';
 import { TAP_NAMES } from './vgg-layers.ts';
 
@@ -64,6 +65,11 @@ interface PresetDefinition {
   /** The convention its loss weights and learning rate are stated in. */
   tunedFor: InputConventionName;
   options: Omit<StyleOptions, 'preset'>;
+  /**
+   * The smallest longest side its own pyramid may start at (limits.ts, PYRAMID_FLOOR_SIDE);
+   * stages below it are dropped. Absent: only MIN_STAGE_SIDE bounds the pyramid.
+   */
+  floorSide?: number;
 }
 
 const D2L_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'conv5_1'];
@@ -144,6 +150,7 @@ PRESETS.painterly = {
     iterationSchedule: [2, 1.5, 1, 0.5, 0.3],
     init: 'content-recolored',
   },
+  floorSide: PYRAMID_FLOOR_SIDE,
 };
 
 /**
@@ -171,6 +178,7 @@ PRESETS.atelier = {
     init: 'content-recolored',
     normalizeStyle: true,
   },
+  floorSide: PYRAMID_FLOOR_SIDE,
 };
 
 /** What a job gets when it names no preset (the daemon, the CLI and the plugin's default). */
@@ -274,11 +282,21 @@ export function resolveOptions(
     );
   }
   const smallestOf = (stages: number): number => Math.min(merged.height, merged.width) / Math.pow(merged.scale, stages - 1);
-  // A preset's pyramid loses its smallest stages on a small image; stages the caller asked for
-  // are kept or refused.
-  while (overrides.stages === undefined && merged.stages > 1 && smallestOf(merged.stages) < MIN_STAGE_SIDE) {
+  // Rounded as stagePlan rounds, so that painterly's 512/√2⁴ = 127.99… counts as 128.
+  const longestOf = (stages: number): number => Math.round(Math.max(merged.height, merged.width) / Math.pow(merged.scale, stages - 1));
+  const floorSide = preset.floorSide ?? 0;
+  // A preset's pyramid loses its smallest stages on a small image (under MIN_STAGE_SIDE, or
+  // under the preset's floor); stages the caller asked for are kept or refused. The first
+  // stage keeps its schedule factor (its warm-up now runs at the floor) and the stages that
+  // remain above it keep theirs: the factors of the dropped stages go.
+  while (
+    overrides.stages === undefined &&
+    merged.stages > 1 &&
+    (smallestOf(merged.stages) < MIN_STAGE_SIDE || longestOf(merged.stages) < floorSide)
+  ) {
     merged.stages -= 1;
-    merged.iterationSchedule = merged.iterationSchedule.slice(1);
+    const [first, , ...rest] = merged.iterationSchedule;
+    merged.iterationSchedule = first === undefined ? [] : [first, ...rest];
   }
   const smallest = smallestOf(merged.stages);
   if (smallest < MIN_STAGE_SIDE) {

@@ -21,7 +21,9 @@ a table and a contact sheet into --out.
   --out DIR                 where results go (default quality-out/)
   --weights DIR             VGG-19 weights (default $ATELIER_WEIGHTS, else ../shared/vgg19-keras-uint8)
   --images DIR              holds content/ and style/ (default ../shared/images)
-  --measure-side N          measurement size, longest side (default 512)
+  --max-side N              stylise every pair at N px on the longest side (stylize's --max-side N
+                            before each variant's flags) and measure there too: 256 is Draft, 1024 Best
+  --measure-side N          measurement size, longest side (default --max-side, else 512)
   -h, --help                this text`;
 
 export const DEV_CONTENTS = ['tubingen', 'chelsea', 'coffee', 'astronaut'];
@@ -82,6 +84,7 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
         out: { type: 'string' },
         weights: { type: 'string' },
         images: { type: 'string' },
+        'max-side': { type: 'string' },
         'measure-side': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -105,12 +108,15 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
     const [content, style, result] = spec;
     return { content: findImage(content, contentDir), style: findImage(style, styleDir), ...(result ? { result: findImage(result, '.') } : {}) };
   });
+  const maxSide = parseSide('--max-side', values['max-side']);
+  // First, so that a variant's own --max-side still wins (stylize takes the last).
+  const sized = maxSide === undefined ? [] : ['--max-side', String(maxSide)];
   const variants = (values.variant ?? []).map((v) => {
     const eq = v.indexOf('=');
     const label = labelSchema.safeParse(eq < 0 ? v : v.slice(0, eq));
     if (!label.success) throw new QualityUsageError(`--variant "${v}": ${label.error.issues[0].message}.`);
     const flags = eq < 0 ? [] : v.slice(eq + 1).split(/\s+/).filter(Boolean);
-    return { label: label.data, flags: [...flags, ...passThrough] };
+    return { label: label.data, flags: [...sized, ...flags, ...passThrough] };
   });
   const given = (values.given ?? []).map((g) => {
     const eq = g.indexOf('=');
@@ -122,16 +128,23 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
   });
   const labels = [...variants, ...given].map((v) => v.label);
   if (new Set(labels).size !== labels.length) throw new QualityUsageError('--variant and --given labels must differ.');
-  const side = z.coerce.number().int().min(64).max(2048).safeParse(values['measure-side'] ?? 512);
-  if (!side.success) throw new QualityUsageError(`--measure-side: ${side.error.issues[0].message}`);
+  const measureSide = parseSide('--measure-side', values['measure-side']) ?? maxSide ?? 512;
   return {
     pairs,
-    variants: variants.length > 0 || given.length > 0 ? variants : [{ label: 'default', flags: passThrough }],
+    variants: variants.length > 0 || given.length > 0 ? variants : [{ label: 'default', flags: [...sized, ...passThrough] }],
     given,
     out: resolve(values.out ?? join(repoRoot, 'quality-out')),
     weights: resolve(values.weights ?? env.ATELIER_WEIGHTS ?? join(repoRoot, '../shared/vgg19-keras-uint8')),
-    measureSide: side.data,
+    measureSide,
   };
+}
+
+/** A side in px for --max-side or --measure-side; undefined where the flag is absent. */
+function parseSide(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const side = z.coerce.number().int().min(64).max(2048).safeParse(value);
+  if (!side.success) throw new QualityUsageError(`${flag}: ${side.error.issues[0].message}`);
+  return side.data;
 }
 
 /** `tubingen_the_scream`: how a pair's result files are named. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_PRESET, EngineError, PRESET_NAMES, PRESETS, resolveOptions } from '../../daemon/engine/index.ts';
+import { PYRAMID_FLOOR_SIDE } from '../../daemon/engine/limits.ts';
 import { convertWeights, stagePlan } from '../../daemon/engine/presets.ts';
 
 const landscape = { width: 1024, height: 768 };
@@ -129,4 +130,31 @@ test('a preset’s pyramid drops the stages a small image cannot fill; stages th
     () => resolveOptions({ preset: 'painterly', maxSide: 64, stages: 5 }, 'caffe', { width: 64, height: 48 }),
     (e: unknown) => e instanceof EngineError && e.code === 'bad-options',
   );
+});
+
+test('Draft (256 px) starts atelier and painterly at 128 px, the floor; 512 px and above keep every stage', () => {
+  const plan = (preset: string, maxSide: number, content = landscape) =>
+    stagePlan(resolveOptions({ preset, maxSide, iterations: 20 }, 'caffe', content)).map((s) => [s.width, s.height, s.iterations]);
+  // Was 64×48 at 30, 128×96 at 20, 256×192 at 14: a 64 px stage that lost chelsea under The Scream.
+  // The first stage keeps its factor (1.5) at the floor; the top stage keeps its own (0.7).
+  assert.deepEqual(plan('atelier', 256), [[128, 96, 30], [256, 192, 14]]);
+  assert.deepEqual(plan('atelier', 256, { width: 768, height: 1024 }), [[96, 128, 30], [192, 256, 14]]);
+  assert.deepEqual(plan('painterly', 256), [[128, 96, 40], [181, 136, 10], [256, 192, 6]]);
+  for (const preset of ['atelier', 'painterly']) {
+    for (const maxSide of [256, 300, 400]) {
+      const first = stagePlan(resolveOptions({ preset, maxSide }, 'caffe', landscape))[0];
+      assert.ok(Math.max(first.width, first.height) >= PYRAMID_FLOOR_SIDE, `${preset} at ${maxSide}: ${first.width}×${first.height}`);
+    }
+  }
+  // Unchanged at Balanced, Best and full size: the floor is where these pyramids start at 512 px
+  // (painterly's 512/√2⁴ rounds to 128 as its stage does).
+  assert.deepEqual(plan('atelier', 512), [[128, 96, 30], [256, 192, 20], [512, 384, 14]]);
+  assert.deepEqual(plan('atelier', 1024).map(([w]) => w), [256, 512, 1024]);
+  assert.deepEqual(plan('atelier', 4096).map(([w]) => w), [1024, 2048, 4096]);
+  assert.deepEqual(plan('painterly', 512).map(([w]) => w), [128, 181, 256, 362, 512]);
+  // classic and reference reproduce their papers' pyramids at every size.
+  assert.deepEqual(plan('classic', 256).map(([w]) => w), [128, 256]);
+  assert.deepEqual(plan('classic', 200).map(([w]) => w), [100, 200]);
+  // Stages the caller names are kept.
+  assert.equal(resolveOptions({ preset: 'atelier', maxSide: 256, stages: 3 }, 'caffe', landscape).stages, 3);
 });

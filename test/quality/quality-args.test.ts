@@ -38,3 +38,21 @@ test('--given measures an earlier run’s folder as a column; alone it runs no v
   assert.throws(() => parseQualityArgs([...images, '--given', dir], {}, '.'), /LABEL=DIR/);
   assert.throws(() => parseQualityArgs([...images, '--given', `a=${dir}`, '--variant', 'a'], {}, '.'), /labels must differ/);
 });
+
+test('--max-side stylises every variant at that size and measures there, unless --measure-side says otherwise', { skip }, () => {
+  const a = parseQualityArgs([...images, '--max-side', '256', '--', '--iterations', '20'], {}, '.');
+  assert.ok(a !== 'help');
+  assert.deepEqual(a.variants, [{ label: 'default', flags: ['--max-side', '256', '--iterations', '20'] }]);
+  assert.equal(a.measureSide, 256);
+  const b = parseQualityArgs([...images, '--max-side', '256', '--measure-side', '512', '--variant', 'big=--max-side 300'], {}, '.');
+  assert.ok(b !== 'help');
+  assert.deepEqual(b.variants, [{ label: 'big', flags: ['--max-side', '256', '--max-side', '300'] }]);
+  assert.equal(b.measureSide, 512);
+  const c = parseQualityArgs([...images], {}, '.');
+  assert.ok(c !== 'help');
+  assert.equal(c.measureSide, 512, 'the default is Balanced');
+  assert.deepEqual(c.variants[0].flags, []);
+  for (const bad of ['32', '256.5', 'big', '5000']) {
+    assert.throws(() => parseQualityArgs([...images, '--max-side', bad], {}, '.'), (e: unknown) => e instanceof QualityUsageError && /--max-side/.test(e.message), bad);
+  }
+});
