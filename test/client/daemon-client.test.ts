@@ -87,9 +87,11 @@ async function challenge(socket: FakeSocket, key: StoredKey, proveWith: StoredKe
   const context = { protocol: PROTOCOL_VERSION, keyId: key.keyId, host: 'localhost:7878', clientName: 'atelier-figma', clientNonce: hexToBytes(hello.auth.nonce), daemonNonce };
   const before = socket.sent.length;
   socket.receive(JSON.stringify({ type: 'auth-challenge', nonce: bytesToHex(daemonNonce), proof: bytesToHex(keyProof(hexToBytes(proveWith.key), 'daemon', context)) }));
-  // The client proves through its key store's prover, which may be asynchronous (WebCrypto):
-  // wait for its answer, or for it to give up on this connection.
-  for (let i = 0; i < 500 && socket.sent.length === before && socket.readyState === 1; i++) await new Promise((resolve) => setImmediate(resolve));
+  // The client proves through its key store's prover, which may be asynchronous (WebCrypto, on
+  // libuv's thread pool: a count of event-loop turns ran out under a full CI run's load): wait
+  // for its answer, or for it to give up on this connection; the bound only stops a hang.
+  const giveUpAt = Date.now() + 10_000;
+  while (socket.sent.length === before && socket.readyState === 1 && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 1));
   const answer = sentMessages(socket.sent.slice(before)).find((m) => m.type === 'auth');
   if (answer?.type !== 'auth') return { answered: socket.sent.length > before, proofOk: false };
   return { answered: true, proofOk: equalBytes(hexToBytes(answer.proof), keyProof(hexToBytes(key.key), 'plugin', context)) };
