@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import {
+  DEFAULT_EDGE_SOFTNESS_PX,
   DEFAULT_ENGINE_PRESET,
   DEFAULT_QUALITY,
   DEFAULT_STYLE_STRENGTH,
   MAX_STYLE_STRENGTH,
   MAX_UI_ITERATIONS,
   MAX_CLIENT_SIDE,
+  MAX_EDGE_SOFTNESS_PX,
   MIN_ITERATIONS,
   MIN_STYLE_STRENGTH,
   MIN_WORKING_SIDE,
@@ -36,6 +38,8 @@ export const jobOptionsSchema = z.object({
   keepColors: z.boolean().default(false),
   /** "Full size" at the layer's 1× or 2× export size (a default, so older settings load). */
   fullSizeScale: z.union([z.literal(1), z.literal(2)]).default(1),
+  /** A masked frame's feather in result pixels ("Edge softness"; a default, so older settings load). */
+  edgeSoftness: z.number().int().min(0).max(MAX_EDGE_SOFTNESS_PX).default(DEFAULT_EDGE_SOFTNESS_PX),
 }).transform((o) => (o.presetChosen ? o : { ...o, preset: DEFAULT_ENGINE_PRESET }));
 export type JobOptions = z.infer<typeof jobOptionsSchema>;
 
@@ -48,6 +52,7 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   presetChosen: false,
   keepColors: false,
   fullSizeScale: 1,
+  edgeSoftness: DEFAULT_EDGE_SOFTNESS_PX,
 };
 
 /**

@@ -38,6 +38,15 @@ export const ESTIMATE_CAPABILITY = 'estimate';
  */
 export const JOBS_CAPABILITY = 'jobs';
 
+/**
+ * The feather of a masked frame's edge offered by default, in pixels of the result: the
+ * engine's own default (daemon/engine/limits.ts REGION_LIMITS.defaultFeatherPx), a seam
+ * that does not show at 512 px. The panel offers 0 to MAX_EDGE_SOFTNESS_PX.
+ */
+export const DEFAULT_EDGE_SOFTNESS_PX = 4;
+/** The softest edge the panel offers (the protocol takes up to LIMITS.MAX_FEATHER_PX). */
+export const MAX_EDGE_SOFTNESS_PX = 64;
+
 /** Engine preset used when the designer has not picked one (the daemon's default). */
 export const DEFAULT_ENGINE_PRESET = 'atelier';
 

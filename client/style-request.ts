@@ -1,4 +1,4 @@
-import { LIMITS, type Placement, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../protocol/index.ts';
+import { LIMITS, REGIONS_CAPABILITY, type Placement, type StyleOptionsOverrides, type StylizeMessage, type WelcomeMessage } from '../protocol/index.ts';
 import type { JobOptions } from './job-options.ts';
 import { COLORS_CAPABILITY, DEFAULT_STYLE_STRENGTH, JOBS_CAPABILITY, MAX_STYLE_STRENGTH, STYLE_SCALE_CAPABILITY } from './limits.ts';
 
@@ -17,6 +17,17 @@ export interface StyleJob {
   options: JobOptions;
   /** Where its result goes, for a daemon that keeps jobs past the panel (`jobs`); absent: it ends with the connection. */
   placement?: Placement;
+  /**
+   * The region to stylise (issue 31), the content's size or a scaled copy: white or opaque =
+   * stylised, black or transparent = kept. Only for a daemon with REGIONS_CAPABILITY
+   * (`regionsApply`): `buildStylizeRequest` refuses it otherwise rather than paint the whole frame.
+   */
+  mask?: ExportedImage;
+}
+
+/** Whether the daemon takes masked regions (a daemon without them would paint the whole frame). */
+export function regionsApply(welcome: WelcomeMessage | null): boolean {
+  return welcome?.capabilities.includes(REGIONS_CAPABILITY) ?? false;
 }
 
 /** Whether the daemon keeps jobs past the panel (list-jobs, reattach, placed). */
@@ -86,5 +97,12 @@ export function buildStylizeRequest(job: StyleJob, welcome: WelcomeMessage | nul
     options,
     ...(job.placement && jobsOutlivePanel(welcome) ? { placement: job.placement } : {}),
   };
-  return { message, images: new Map([[contentId, job.content.png], [styleId, job.style.png]]) };
+  const images = new Map([[contentId, job.content.png], [styleId, job.style.png]]);
+  if (!job.mask) return { message, images };
+  if (!regionsApply(welcome)) throw new Error('This daemon cannot keep part of a frame unstyled; update Atelier on the computer that runs it.');
+  const maskId = `${job.jobId}.mask`;
+  message.regions = [{ content: contentId, mask: { id: maskId, mime: 'image/png', width: job.mask.width, height: job.mask.height } }];
+  message.featherPx = job.options.edgeSoftness;
+  images.set(maskId, job.mask.png);
+  return { message, images };
 }

@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { idSchema, imageRefSchema } from './image-ref.ts';
+import { idSchema, imageRefSchema, type ImageRef } from './image-ref.ts';
 import {
   INVITE_SLOT_DIGITS,
   KEY_HINT_HEX_LENGTH,
   MAX_CLIENT_CAPABILITIES,
   MAX_CONTENT_IMAGES,
+  MAX_FEATHER_PX,
   MAX_INPUT_PIXELS,
   MAX_INPUT_SIDE,
   MAX_PLACEMENT_DATA_CHARS,
   MAX_PLACEMENT_DOCUMENT_CHARS,
   MAX_PLACEMENT_LABEL_CHARS,
+  MAX_REGIONS,
   MAX_STYLE_IMAGES,
 } from './limits.ts';
 import { styleOptionsSchema } from './style-options.ts';
@@ -95,6 +97,59 @@ export const placementSchema = z.object({
 });
 
 /**
+ * Where some of the request's styles paint on one content image (daemons with the `regions`
+ * capability): the mask's white or opaque pixels are stylised, its black or transparent ones
+ * kept as the content's own (grey and partly transparent: in between). The mask is the content
+ * image's size or a scaled copy of it (same aspect ratio; the daemon stretches it). A content
+ * image with regions keeps its own pixels outside all of them, past the request's feather.
+ */
+export const regionSchema = z.object({
+  /** The content image's id. */
+  content: idSchema,
+  mask: imageRefSchema,
+  /**
+   * The ids of the style images painted here, blended by their weights; absent: every style of
+   * the request. Each style belongs to exactly one region of a content image that has regions.
+   */
+  styles: z.array(idSchema).min(1).max(MAX_STYLE_IMAGES).optional(),
+});
+
+/**
+ * Whether `mask` is `content` scaled (either, or both from a common original, rounded to whole
+ * pixels), so that stretching it onto the content distorts nothing.
+ */
+export function isScaledCopy(mask: { width: number; height: number }, content: { width: number; height: number }): boolean {
+  // With w = s·W + e (|e| ≤ ½) on each side rounded, w·H − h·W stays within ½ of the four sides' sum.
+  return Math.abs(mask.width * content.height - mask.height * content.width) <= 0.5 * (mask.width + mask.height + content.width + content.height);
+}
+
+/** Why a request's regions cannot be followed, or null when they can. */
+function regionsProblem(m: { content: ImageRef[]; styles: Array<{ image: ImageRef }>; regions?: Array<z.infer<typeof regionSchema>> }): string | null {
+  const contents = new Map(m.content.map((c) => [c.id, c]));
+  const styleIds = m.styles.map((s) => s.image.id);
+  const claimed = new Map<string, string[]>();
+  for (const region of m.regions ?? []) {
+    const content = contents.get(region.content);
+    if (!content) return `region mask "${region.mask.id}" names "${region.content}", which is not one of the request's content images`;
+    if (!isScaledCopy(region.mask, content)) {
+      return `region mask "${region.mask.id}" is ${region.mask.width}x${region.mask.height}, not the shape of its content image (${content.width}x${content.height}) or a scaled copy of it`;
+    }
+    const styles = region.styles ?? styleIds;
+    const unknown = styles.find((id) => !styleIds.includes(id));
+    if (unknown !== undefined) return `region mask "${region.mask.id}" names style "${unknown}", which is not one of the request's styles`;
+    const taken = claimed.get(region.content) ?? [];
+    const twice = styles.find((id) => taken.includes(id));
+    if (twice !== undefined) return `style "${twice}" is given two regions of content image "${region.content}"; each style paints one region of an image`;
+    claimed.set(region.content, [...taken, ...styles]);
+  }
+  for (const [content, styles] of claimed) {
+    const missing = styleIds.find((id) => !styles.includes(id));
+    if (missing !== undefined) return `content image "${content}" has regions but style "${missing}" is in none of them; give it a region (or leave out the region's style list to paint every style there)`;
+  }
+  return null;
+}
+
+/**
  * Apply the blended styles to each content image in turn (one result per content image).
  * Travels in a binary frame carrying every referenced image (see `frame.ts`).
  */
@@ -107,14 +162,26 @@ export const stylizeSchema = z
     styles: z.array(styleInputSchema).min(1).max(MAX_STYLE_IMAGES),
     options: styleOptionsSchema.optional(),
     placement: placementSchema.optional(),
+    /** Masked regions (daemons with the `regions` capability); absent: every content image is stylised whole. */
+    regions: z.array(regionSchema).min(1).max(MAX_REGIONS).optional(),
+    /**
+     * How far, in pixels of the result, the stylised pixels fade into the kept ones past a
+     * region's edge; absent: the daemon's default. Every pixel farther than this from all of a
+     * content image's regions is the content's own, exactly.
+     */
+    featherPx: z.number().int().min(0).max(MAX_FEATHER_PX).optional(),
   })
   .refine(
     (m) => {
-      const ids = [...m.content.map((c) => c.id), ...m.styles.map((s) => s.image.id)];
+      const ids = [...m.content.map((c) => c.id), ...m.styles.map((s) => s.image.id), ...(m.regions ?? []).map((r) => r.mask.id)];
       return new Set(ids).size === ids.length;
     },
     { message: 'every image in a request needs its own id', path: ['content'] },
-  );
+  )
+  .superRefine((m, ctx) => {
+    const problem = regionsProblem(m);
+    if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: ['regions'] });
+  });
 
 export const cancelSchema = z.object({
   type: z.literal('cancel'),
@@ -188,6 +255,7 @@ export type PairConfirmMessage = z.infer<typeof pairConfirmSchema>;
 export type AuthMessage = z.infer<typeof authSchema>;
 export type StyleInputRef = z.infer<typeof styleInputSchema>;
 export type StylizeMessage = z.infer<typeof stylizeSchema>;
+export type RegionRef = z.infer<typeof regionSchema>;
 export type CancelMessage = z.infer<typeof cancelSchema>;
 export type GetStatusMessage = z.infer<typeof getStatusSchema>;
 export type EstimateMessage = z.infer<typeof estimateSchema>;

@@ -39,3 +39,9 @@ export const DAEMON_STATE_CAPABILITY = 'daemon-state';
  * `pair` says which (its `invite` field: the code's first INVITE_SLOT_DIGITS digits).
  */
 export const TEAM_INVITE_CAPABILITY = 'team-invite';
+
+/**
+ * In a welcome: `stylize` takes `regions` (masks) and `featherPx`. A daemon without it would
+ * drop the unknown fields and paint the whole image, so a plugin sends a mask only to one with it.
+ */
+export const REGIONS_CAPABILITY = 'regions';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from './image-ref.ts';
-import { MAX_CONTENT_IMAGES, MAX_FRAME_HEADER_BYTES, MAX_IMAGE_BYTES, MAX_STYLE_IMAGES } from './limits.ts';
+import { MAX_CONTENT_IMAGES, MAX_FRAME_HEADER_BYTES, MAX_IMAGE_BYTES, MAX_REGIONS, MAX_STYLE_IMAGES } from './limits.ts';
 import { parseFailure, parseOk, type ParseResult } from './parse-result.ts';
 
 /**
@@ -16,7 +16,7 @@ import { parseFailure, parseOk, type ParseResult } from './parse-result.ts';
  */
 
 const HEADER_LENGTH_BYTES = 4;
-const MAX_ATTACHMENTS = MAX_CONTENT_IMAGES + MAX_STYLE_IMAGES;
+const MAX_ATTACHMENTS = MAX_CONTENT_IMAGES + MAX_STYLE_IMAGES + MAX_REGIONS;
 
 export const attachmentSchema = z.object({
   id: idSchema,

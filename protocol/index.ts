@@ -22,6 +22,7 @@ export { clipText } from './clip-text.ts';
 export {
   DAEMON_STATES,
   DAEMON_STATE_CAPABILITY,
+  REGIONS_CAPABILITY,
   TEAM_INVITE_CAPABILITY,
   daemonStateNameSchema,
   daemonStateInfoSchema,

@@ -27,6 +27,16 @@ export const MAX_IMAGE_BYTES = 48 * 1024 * 1024;
 /** Images per stylize request. */
 export const MAX_CONTENT_IMAGES = 16;
 export const MAX_STYLE_IMAGES = 4;
+/**
+ * Regions (a mask image each) per stylize request: one for every content image of a full batch
+ * (a Figma selection masked by one shape), or several styles' regions on fewer images.
+ */
+export const MAX_REGIONS = MAX_CONTENT_IMAGES;
+/**
+ * The widest feather of a masked job's edge, in pixels of the result: the engine's own bound
+ * (daemon/engine/limits.ts REGION_LIMITS.maxFeatherPx; test/protocol checks they agree).
+ */
+export const MAX_FEATHER_PX = 256;
 
 /** A text frame, and the JSON header of a binary frame, are at most this long. */
 export const MAX_TEXT_MESSAGE_BYTES = 64 * 1024;

@@ -27,7 +27,7 @@ interface DeclaredImage {
 export function imageRefsOf(message: ClientMessage | ServerMessage): DeclaredImage[] {
   switch (message.type) {
     case 'stylize':
-      return [...message.content, ...message.styles.map((s) => s.image)];
+      return [...message.content, ...message.styles.map((s) => s.image), ...(message.regions ?? []).map((r) => r.mask)];
     case 'progress':
       return message.preview ? [message.preview] : [];
     case 'result':

@@ -22,11 +22,29 @@ export interface JobSpec {
   /** Encoded PNG/JPEG bytes, checked (size, format) by the connection. */
   contents: Uint8Array[];
   styles: Array<{ bytes: Uint8Array; weight: number }>;
+  /**
+   * Masked regions (issue 31), each on one content image: empty, every content image is
+   * stylised whole. A content image with regions has each style in exactly one of them (checked
+   * by the protocol), and keeps its own pixels outside them all, past the feather.
+   */
+  regions: JobRegion[];
+  /** The feather of the regions' edges in pixels of the result; null: the engine's default. */
+  featherPx: number | null;
   /** Checked against the runner's convention by the connection (bad options never queue). */
   options: Partial<StyleOptions>;
   progressEvery: number;
   /** Where the job's messages go first (the asking connection). */
   listener: JobListener;
+}
+
+/** One masked region of a job: where `styles` paint on content image `content`. */
+export interface JobRegion {
+  /** Index into the spec's `contents`. */
+  content: number;
+  /** Encoded PNG/JPEG bytes (checked like the images), any scaled copy of the content's shape. */
+  mask: Uint8Array;
+  /** Indices into the spec's `styles`, blended by their weights inside the region. */
+  styles: number[];
 }
 
 /** A refusal carries the wire code and the sentence the designer reads. */

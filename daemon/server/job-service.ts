@@ -349,6 +349,8 @@ export class JobService implements JobRunner {
       placement: record.placement,
       contents,
       styles: styles.map((bytes, i) => ({ bytes, weight: record.styleWeights[i]! })),
+      regions: [],
+      featherPx: null,
       options: record.options,
       progressEvery: record.progressEvery,
       listener: { send: () => undefined, canTakePreview: () => false },

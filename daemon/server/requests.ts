@@ -9,7 +9,7 @@ import {
 } from '../../protocol/index.ts';
 import { defaultMemoryBudgetMB, EngineError, estimateJob, resolveOptions, type StyleOptions } from '../engine/index.ts';
 import { probeImageAsync } from '../image/index.ts';
-import type { RunnerInfo } from './job-runner.ts';
+import type { JobRegion, RunnerInfo } from './job-runner.ts';
 import type { PhaseHost, PhaseOf } from './phase.ts';
 
 /**
@@ -98,7 +98,8 @@ async function stylizeAsync(host: PhaseHost, phase: Paired, message: StylizeMess
   const { requestId } = message;
   const info = host.context.jobs.info();
   if (info === null) return host.sendError('not-ready', host.context.notReadySentence(), { requestId });
-  await Promise.all([...message.content, ...message.styles.map((s) => s.image)].map((ref) => checkImageAsync(ref, images.get(ref.id)!)));
+  const masks = (message.regions ?? []).map((r) => r.mask);
+  await Promise.all([...message.content, ...message.styles.map((s) => s.image), ...masks].map((ref) => checkImageAsync(ref, images.get(ref.id)!)));
   // The client may have gone while its images were checked: queue nothing for it.
   if (host.isClosed) return;
   const { options, progressEvery } = jobOptions(host, message, info.convention);
@@ -110,6 +111,8 @@ async function stylizeAsync(host: PhaseHost, phase: Paired, message: StylizeMess
     placement: message.placement ?? null,
     contents: message.content.map((ref) => images.get(ref.id)!),
     styles: message.styles.map((s) => ({ bytes: images.get(s.image.id)!, weight: s.weight })),
+    regions: jobRegions(message, images),
+    featherPx: message.featherPx ?? null,
     options,
     progressEvery,
     listener: host.listener,
@@ -124,6 +127,16 @@ async function stylizeAsync(host: PhaseHost, phase: Paired, message: StylizeMess
     styles: message.styles.length,
   });
   host.send({ type: 'accepted', requestId, jobId: queued.jobId, position: queued.position });
+}
+
+/** The request's regions by index (the protocol has checked that every id names one of its images). */
+function jobRegions(message: StylizeMessage, images: Map<string, Uint8Array>): JobRegion[] {
+  const styleIds = message.styles.map((s) => s.image.id);
+  return (message.regions ?? []).map((region) => ({
+    content: message.content.findIndex((c) => c.id === region.content),
+    mask: images.get(region.mask.id)!,
+    styles: (region.styles ?? styleIds).map((id) => styleIds.indexOf(id)),
+  }));
 }
 
 /** JPEG sizes (and anything the protocol's quick PNG check cannot see) are checked here. */

@@ -131,7 +131,7 @@ test('options and the pairing key are remembered in clientStorage; unreadable st
   figma.currentPage.appendChild(frame);
   figma.currentPage.appendChild(style);
   figma.select(frame);
-  const chosen: JobOptions = { quality: 'best', size: 1024, iterations: 500, styleStrength: 80, preset: 'reference', presetChosen: true, keepColors: true, fullSizeScale: 1 };
+  const chosen: JobOptions = { quality: 'best', size: 1024, iterations: 500, styleStrength: 80, preset: 'reference', presetChosen: true, keepColors: true, fullSizeScale: 1, edgeSoftness: 4 };
   const ui = await startPluginAsync(figma);
   const first = await ui.next('init');
   assert.deepEqual(first.options, DEFAULT_JOB_OPTIONS);
@@ -170,7 +170,7 @@ test('the relaunch button re-runs the original source with the stored style and 
   figma.currentPage.appendChild(source);
   figma.currentPage.appendChild(style);
   figma.select(source);
-  const stored: JobOptions = { quality: 'draft', size: 256, iterations: 60, styleStrength: 30, preset: 'reference', presetChosen: true, keepColors: false, fullSizeScale: 1 };
+  const stored: JobOptions = { quality: 'draft', size: 256, iterations: 60, styleStrength: 30, preset: 'reference', presetChosen: true, keepColors: false, fullSizeScale: 1, edgeSoftness: 4 };
   const ui = await startPluginAsync(figma);
   ui.send({ type: 'start', styleNodeId: style.id, options: stored });
   const job = await ui.next('job');

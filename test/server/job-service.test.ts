@@ -68,6 +68,8 @@ test('revokeOwnerAsync ends a pairing\'s running and waiting jobs and deletes th
       placement: placement(`file-${owner.slice(0, 1)}`),
       contents: [png],
       styles: [{ bytes: png, weight: 1 }],
+      regions: [],
+      featherPx: null,
       options: {},
       progressEvery: 1,
       listener: to,

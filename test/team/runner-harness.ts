@@ -160,6 +160,8 @@ export async function specAsync(s: SpecSettings): Promise<JobSpec> {
     placement: document === null ? null : { document, label: `Layer ${n} · Style`, data: `{"n":${n}}` },
     contents: Array.from({ length: s.contents ?? 1 }, () => png),
     styles: [{ bytes: png, weight: 1 }],
+    regions: [],
+    featherPx: null,
     options: { maxSide: 64, stages: 3, iterations: 4, previewEvery: 0, ...s.options },
     progressEvery: 1,
     listener: s.listener,
