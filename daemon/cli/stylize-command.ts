@@ -2,9 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createEngineAsync, EngineError, type Engine } from '../engine/index.ts';
 import { resolveUserDirs } from '../config/index.ts';
-import { encodePngAsync, ImageError, readImageAsync, resizeRgbAsync } from '../image/index.ts';
+import { encodePngAsync, ImageError, readImageAsync, readMaskAsync, resizeRgbAsync } from '../image/index.ts';
 import { DEFAULT_WEIGHTS_HASH, DEFAULT_WEIGHTS_URL, ensureWeightsAsync, findCachedWeightsAsync, WeightsError } from '../weights-download/index.ts';
-import { readMaskAsync } from './read-mask.ts';
 import { formatBar, formatDuration, formatLossLine, formatMemoryPlan } from './progress-line.ts';
 import { parseStylizeArgs, STYLIZE_USAGE, UsageError, type StylizeArgs } from './stylize-args.ts';
 

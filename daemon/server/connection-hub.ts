@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DAEMON_STATE_CAPABILITY, LIMITS, PROTOCOL_VERSION, type DaemonStateInfo, type DaemonStateMessage, type WelcomeMessage } from '../../protocol/index.ts';
+import { DAEMON_STATE_CAPABILITY, LIMITS, PROTOCOL_VERSION, REGIONS_CAPABILITY, type DaemonStateInfo, type DaemonStateMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import { PRESET_NAMES } from '../engine/index.ts';
 import { admit, claimsReservedSlot, full } from './admission.ts';
 import { CLOSE_CODES, ClientConnection, type ServerContext } from './connection.ts';
@@ -21,10 +21,12 @@ import { UpgradeQueue } from './upgrade-queue.ts';
  * 'estimate': paired clients may send `estimate` (answered by `estimate-result`).
  * 'jobs': stylize takes a `placement` (such jobs outlive the connection) and paired clients may
  * send `list-jobs`, `reattach` and `placed`.
+ * REGIONS_CAPABILITY: stylize takes `regions` (masks, one style region each) and `featherPx`; both
+ * runners (the local one and a team's workers) run them, and keep the masks with a kept job.
  */
 /** The ready state's words when its server gives none (the local daemon's own too). */
 export const READY_MESSAGE = 'Atelier is ready.';
-const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size', 'estimate', 'jobs'];
+const CAPABILITIES = ['preview', 'cancel', 'multi-content', 'style-blend', 'status', DAEMON_STATE_CAPABILITY, 'style-scale', 'colors', 'style-size', 'estimate', 'jobs', REGIONS_CAPABILITY];
 
 export interface ConnectionHubOptions {
   runner: JobRunner;

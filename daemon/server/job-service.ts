@@ -3,9 +3,10 @@ import type { Engine } from '../engine/index.ts';
 import { JobQueue, type CancelReason, type EnqueueResult } from './job-queue.ts';
 import type { JobRunner, JobSpec, RunnerInfo, SubmitResult } from './job-runner.ts';
 import { JobRelay, type JobListener } from './job-relay.ts';
-import type { JobRecord, JobStore, StoreBounds } from './job-store.ts';
+import type { JobInputs, JobRecord, JobStore, StoreBounds } from './job-store.ts';
 import type { Logger } from './logger.ts';
 import { keptJobPersistence } from './kept-job-persistence.ts';
+import { keptRegionsOf, withMasks } from './kept-regions.ts';
 import { runStylizeJobAsync, savedResultMessage, type JobPersistence, type JobProgressSnapshot, type StylizeJob } from './run-job.ts';
 import { styleCacheKey } from './style-cache-key.ts';
 
@@ -115,10 +116,12 @@ export class JobService implements JobRunner {
           acceptedAt: new Date().toISOString(),
           contentCount: spec.contents.length,
           styleWeights: spec.styles.map((s) => s.weight),
+          regions: keptRegionsOf(spec.regions),
+          featherPx: spec.featherPx,
           options: spec.options,
           progressEvery: spec.progressEvery,
         },
-        { contents: spec.contents, styles: spec.styles.map((s) => s.bytes) },
+        { contents: spec.contents, styles: spec.styles.map((s) => s.bytes), masks: spec.regions.map((r) => r.mask) },
         );
       } catch (error) {
         this.o.logger.log('error', 'job-not-saved', { jobId, detail: error instanceof Error ? error.message : String(error) });
@@ -245,7 +248,7 @@ export class JobService implements JobRunner {
       }
       if (record.state !== 'active') continue;
       const inputs = await this.o.store.readInputsAsync(record.jobId);
-      const job = inputs && this.recoveredJob(record, inputs.contents, inputs.styles);
+      const job = inputs && this.recoveredJob(record, inputs);
       const queued = job ? this.queue.enqueue(job) : null;
       if (job && queued?.ok) {
         this.relays.set(record.jobId, job.sink as JobRelay);
@@ -331,6 +334,8 @@ export class JobService implements JobRunner {
       requestId: spec.requestId,
       contents: spec.contents,
       styles: spec.styles.map((s) => ({ ...s, cacheKey: styleCacheKey(s.bytes) })),
+      regions: spec.regions,
+      featherPx: spec.featherPx,
       options: spec.options,
       progressEvery: spec.progressEvery,
       acceptedAt: performance.now(),
@@ -340,7 +345,7 @@ export class JobService implements JobRunner {
     };
   }
 
-  private recoveredJob(record: JobRecord, contents: Uint8Array[], styles: Uint8Array[]): StylizeJob {
+  private recoveredJob(record: JobRecord, { contents, styles, masks }: JobInputs): StylizeJob {
     const spec: JobSpec = {
       requestId: record.requestId,
       owner: record.owner,
@@ -349,8 +354,8 @@ export class JobService implements JobRunner {
       placement: record.placement,
       contents,
       styles: styles.map((bytes, i) => ({ bytes, weight: record.styleWeights[i]! })),
-      regions: [],
-      featherPx: null,
+      regions: withMasks(record.regions, masks),
+      featherPx: record.featherPx,
       options: record.options,
       progressEvery: record.progressEvery,
       listener: { send: () => undefined, canTakePreview: () => false },

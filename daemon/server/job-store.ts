@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { z } from 'zod';
 import { idSchema, keyIdSchema, placementSchema, styleOptionsSchema } from '../../protocol/index.ts';
+import { keptFeatherSchema, keptRegionsFit, keptRegionsSchema } from './kept-regions.ts';
 import { MAX_JOB_RECORD_BYTES } from './limits.ts';
 import type { Logger } from './logger.ts';
 
@@ -11,26 +12,31 @@ import type { Logger } from './logger.ts';
  * with the sentence its error gave, `interrupted` when a restart found it and could not resume.
  * Validated on every read: the folder is the daemon's, but a crash may leave anything in it.
  */
-const recordSchema = z.object({
-  version: z.literal(1),
-  jobId: idSchema,
-  /** The pairing that owns it (its key id). */
-  owner: keyIdSchema,
-  /** The hello's client name ("atelier-figma", "atelier-photopea"): which editor to name in the tray. */
-  clientName: z.string().max(64),
-  requestId: idSchema,
-  placement: placementSchema,
-  acceptedAt: z.string().max(40),
-  contentCount: z.number().int().positive(),
-  styleWeights: z.array(z.number().finite().positive()).min(1),
-  options: styleOptionsSchema,
-  progressEvery: z.number().int().positive(),
-  state: z.enum(['active', 'finished', 'failed', 'interrupted']),
-  finishedAt: z.string().max(40).optional(),
-  message: z.string().max(500).optional(),
-  /** Bytes of its result images (finished jobs): what counts against the waiting results' bound. */
-  resultBytes: z.number().int().min(0).default(0),
-});
+const recordSchema = z
+  .object({
+    version: z.literal(1),
+    jobId: idSchema,
+    /** The pairing that owns it (its key id). */
+    owner: keyIdSchema,
+    /** The hello's client name ("atelier-figma", "atelier-photopea"): which editor to name in the tray. */
+    clientName: z.string().max(64),
+    requestId: idSchema,
+    placement: placementSchema,
+    acceptedAt: z.string().max(40),
+    contentCount: z.number().int().positive(),
+    styleWeights: z.array(z.number().finite().positive()).min(1),
+    /** Masked regions (issue 31), their masks in `mask-<i>.bin`; a record from before them has none. */
+    regions: keptRegionsSchema,
+    featherPx: keptFeatherSchema,
+    options: styleOptionsSchema,
+    progressEvery: z.number().int().positive(),
+    state: z.enum(['active', 'finished', 'failed', 'interrupted']),
+    finishedAt: z.string().max(40).optional(),
+    message: z.string().max(500).optional(),
+    /** Bytes of its result images (finished jobs): what counts against the waiting results' bound. */
+    resultBytes: z.number().int().min(0).default(0),
+  })
+  .refine((r) => keptRegionsFit(r.regions, r.contentCount, r.styleWeights.length), { message: 'a region names a content image or style the job does not have' });
 
 export type JobRecord = z.output<typeof recordSchema>;
 export type JobRecordInput = Omit<z.input<typeof recordSchema>, 'version' | 'state' | 'resultBytes'>;
@@ -38,6 +44,7 @@ export type JobRecordInput = Omit<z.input<typeof recordSchema>, 'version' | 'sta
 const RECORD = 'job.json';
 const contentFile = (i: number): string => `content-${i}.bin`;
 const styleFile = (i: number): string => `style-${i}.bin`;
+const maskFile = (i: number): string => `mask-${i}.bin`;
 const resultFile = (i: number): string => `result-${i}.png`;
 const stageFile = (i: number, stage: number): string => `stage-${i}-${stage}.png`;
 const STAGE_FILE = /^stage-(\d+)-(\d+)\.png$/;
@@ -47,6 +54,8 @@ const JOB_DIR = /^job-[0-9a-f]+-\d+$/;
 export interface JobInputs {
   contents: Uint8Array[];
   styles: Uint8Array[];
+  /** One per region of the record, in its order. */
+  masks: Uint8Array[];
 }
 
 export interface StoreBounds {
@@ -98,6 +107,7 @@ export class JobStore {
     await Promise.all([
       ...inputs.contents.map((bytes, i) => this.writeAsync(record.jobId, contentFile(i), bytes)),
       ...inputs.styles.map((bytes, i) => this.writeAsync(record.jobId, styleFile(i), bytes)),
+      ...inputs.masks.map((bytes, i) => this.writeAsync(record.jobId, maskFile(i), bytes)),
     ]);
     // The record last: a folder without one is a job that was never accepted.
     await this.writeRecordAsync(record);
@@ -111,7 +121,8 @@ export class JobStore {
     try {
       const contents = await Promise.all(Array.from({ length: record.contentCount }, (_, i) => this.readAsync(jobId, contentFile(i))));
       const styles = await Promise.all(record.styleWeights.map((_, i) => this.readAsync(jobId, styleFile(i))));
-      return { contents, styles };
+      const masks = await Promise.all(record.regions.map((_, i) => this.readAsync(jobId, maskFile(i))));
+      return { contents, styles, masks };
     } catch {
       return null;
     }

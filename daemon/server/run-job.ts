@@ -1,9 +1,10 @@
 import { setImmediate as yieldToEventLoopAsync } from 'node:timers/promises';
 import { readPngSize, type Losses as WireLosses, type ProgressMessage, type ServerMessage } from '../../protocol/index.ts';
-import type { Engine, Losses, RgbImage, StyleOptions } from '../engine/index.ts';
-import { encodePngAsync, readImageAsync } from '../image/index.ts';
+import type { Engine, Losses, MaskImage, RgbImage, StyleInput, StyleOptions } from '../engine/index.ts';
+import { encodePngAsync, readImageAsync, readMaskAsync } from '../image/index.ts';
 import { errorReply } from './engine-error-reply.ts';
 import type { CancelReason, QueueJob } from './job-queue.ts';
+import type { JobRegion } from './job-runner.ts';
 import type { Logger } from './logger.ts';
 
 /** Where a job's messages go: its client's connection (a no-op once that has closed). */
@@ -33,6 +34,10 @@ export interface StylizeJob extends QueueJob {
   /** Encoded bytes, decoded only when the job runs so that waiting jobs stay small. */
   readonly contents: readonly Uint8Array[];
   readonly styles: ReadonlyArray<{ bytes: Uint8Array; weight: number; cacheKey: string }>;
+  /** Masked regions (JobSpec.regions), their masks still encoded: decoded as their content image runs. */
+  readonly regions: readonly JobRegion[];
+  /** The regions' feather in pixels of the result; null: the engine's default. */
+  readonly featherPx: number | null;
   readonly options: Partial<StyleOptions>;
   /** The progressEvery the request resolves to (its own or its preset's). */
   readonly progressEvery: number;
@@ -88,6 +93,22 @@ function throwIfAborted(signal: AbortSignal): void {
 }
 
 /**
+ * The engine's styles for content image `contentIndex`: as decoded when it has no regions; else
+ * each style with the mask of its region, decoded here. Styles of one region share one
+ * MaskImage object, since the engine forms regions by identity (style-regions.ts).
+ */
+async function stylesForContentAsync(job: StylizeJob, contentIndex: number, styles: readonly StyleInput[]): Promise<StyleInput[]> {
+  const regions = job.regions.filter((r) => r.content === contentIndex);
+  if (regions.length === 0) return [...styles];
+  const masks: MaskImage[] = [];
+  for (const [i, region] of regions.entries()) masks.push(await readMaskAsync(region.mask, regions.length > 1 ? `The mask of region ${i + 1}` : 'The mask'));
+  return styles.map((style, s) => {
+    const at = regions.findIndex((r) => r.styles.includes(s));
+    return at < 0 ? style : { ...style, mask: masks[at]! };
+  });
+}
+
+/**
  * Runs one stylize job on the engine, one content image after another, and streams its
  * messages to the sink. Never throws: every outcome ends in `completed`, `cancelled` or `error`.
  */
@@ -103,10 +124,10 @@ export async function runStylizeJobAsync(
   const contentCount = job.contents.length;
   const base = { jobId: job.id, contentCount };
   let engineSeconds = 0;
-  logger.log('info', 'job-start', { jobId: job.id, owner: job.ownerId, connectionId: job.connectionId, queuedSeconds, contents: contentCount, styles: job.styles.length });
+  logger.log('info', 'job-start', { jobId: job.id, owner: job.ownerId, connectionId: job.connectionId, queuedSeconds, contents: contentCount, styles: job.styles.length, regions: job.regions.length });
   try {
     const decodeStarted = performance.now();
-    const styles = [];
+    const styles: StyleInput[] = [];
     for (const style of job.styles) {
       styles.push({ image: (await readImageAsync(style.bytes, { alpha: 'composite', label: 'A style image' })).rgb, weight: style.weight, cacheKey: style.cacheKey });
       throwIfAborted(signal);
@@ -127,6 +148,7 @@ export async function runStylizeJobAsync(
       const fromStage = resume ? resume.stage + 2 : null;
       if (fromStage !== null) logger.log('info', 'job-resume', { jobId: job.id, contentIndex, fromStage });
       const content: RgbImage = (await readImageAsync(job.contents[contentIndex]!, { alpha: 'composite', label: 'A layer image' })).rgb;
+      const contentStyles = await stylesForContentAsync(job, contentIndex, styles);
       decodeSeconds += seconds(contentStarted);
       throwIfAborted(signal);
       const engineStarted = performance.now();
@@ -139,7 +161,8 @@ export async function runStylizeJobAsync(
       let undelivered: ProgressMessage | undefined;
       const persist = job.persist;
       const onStageEndAsync = persist ? (stage: number, image: RgbImage) => persist.saveStageAsync(contentIndex, stage, image) : undefined;
-      for await (const event of engine.stylize({ content, styles, options: engineOptions, signal, ...(onStageEndAsync ? { onStageEndAsync } : {}), ...(resume ? { resume } : {}) })) {
+      const feather = job.featherPx !== null ? { featherPx: job.featherPx } : {};
+      for await (const event of engine.stylize({ content, styles: contentStyles, ...feather, options: engineOptions, signal, ...(onStageEndAsync ? { onStageEndAsync } : {}), ...(resume ? { resume } : {}) })) {
         await yieldToEventLoopAsync();
         throwIfAborted(signal);
         if (event.type === 'start') {

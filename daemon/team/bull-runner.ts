@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ListedJob, ServerMessage, StatusMessage } from '../../protocol/index.ts';
 import { DEFAULT_PRESET, PRESETS, type StyleOptions } from '../engine/index.ts';
-import { savedResultMessage, type JobListener, type JobRunner, type JobSpec, type Logger, type RunnerInfo, type SubmitResult } from '../server/index.ts';
+import { keptRegionsOf, savedResultMessage, type JobListener, type JobRunner, type JobSpec, type Logger, type RunnerInfo, type SubmitResult } from '../server/index.ts';
 import { reprioritizeOwnerAsync, waitingOrderAsync, waitingPositionAsync, waitingPositionsAsync } from './fairness.ts';
 import { JobFollows } from './job-follows.ts';
 import { COMMAND_TIMEOUT_MS, DEFAULT_MAX_QUEUED_JOBS, DEFAULT_MAX_SIDE_PER_DESIGNER, DEFAULT_MAX_WAITING_PER_DESIGNER, REVOKE_TIMEOUT_MS, SUBMIT_TIMEOUT_MS, WORKER_POLL_MS } from './limits.ts';
@@ -137,10 +137,12 @@ export class BullRunner implements JobRunner {
             acceptedAt: new Date(acceptedMs).toISOString(),
             contentCount: spec.contents.length,
             styleWeights: spec.styles.map((s) => s.weight),
+            regions: keptRegionsOf(spec.regions),
+            featherPx: spec.featherPx,
             options: spec.options,
             progressEvery: spec.progressEvery,
           },
-          { contents: spec.contents, styles: spec.styles.map((s) => s.bytes) },
+          { contents: spec.contents, styles: spec.styles.map((s) => s.bytes), masks: spec.regions.map((r) => r.mask) },
           acceptedMs,
         );
         // Followed before it is queued: an idle worker may start it at once.

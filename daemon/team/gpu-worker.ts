@@ -6,6 +6,7 @@ import {
   keptJobPersistence,
   runStylizeJobAsync,
   styleCacheKey,
+  withMasks,
   type JobEngine,
   type JobProgressSnapshot,
   type JobSink,
@@ -151,7 +152,7 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
       await endedAsync(record.owner);
       return 'cancelled';
     }
-    const inputs = await store.readInputsAsync(jobId, record.contentCount, record.styleWeights.length);
+    const inputs = await store.readInputsAsync(record);
     if (!inputs) return failAsync(record, { type: 'error', code: 'internal', message: INPUTS_LOST_SENTENCE, jobId, requestId: record.requestId }, true);
     const controller = new AbortController();
     current = { jobId, controller };
@@ -170,6 +171,8 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
       requestId: record.requestId,
       contents: inputs.contents,
       styles: inputs.styles.map((bytes, i) => ({ bytes, weight: record.styleWeights[i] ?? 1, cacheKey: styleCacheKey(bytes) })),
+      regions: withMasks(record.regions, inputs.masks),
+      featherPx: record.featherPx,
       options: record.options,
       progressEvery: record.progressEvery,
       acceptedAt: performance.now() - Math.max(0, Date.now() - (Number.isFinite(acceptedMs) ? acceptedMs : Date.now())),

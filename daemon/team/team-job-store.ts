@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { errorCodeSchema, placementSchema, progressSchema, startedSchema, type ErrorCode, type Placement, type ProgressMessage, type StartedMessage } from '../../protocol/index.ts';
 import type { StyleOptions } from '../engine/index.ts';
+import { keptFeatherSchema, keptRegionsFit, keptRegionsSchema, type KeptRegion } from '../server/index.ts';
 import { MAX_RECENT_FAILURES, RESULT_TTL_MS, UNPLACED_RESULT_TTL_MS } from './limits.ts';
 import type { TeamKeys } from './redis-keys.ts';
 
@@ -26,6 +27,9 @@ export interface TeamJobRecord {
   acceptedAt: string;
   contentCount: number;
   styleWeights: number[];
+  /** Masked regions (issue 31), their masks among the inputs (`mask:<i>`); none for a job from before them. */
+  regions: KeptRegion[];
+  featherPx: number | null;
   options: Partial<StyleOptions>;
   progressEvery: number;
   state: TeamJobState;
@@ -40,6 +44,13 @@ export interface TeamJobRecord {
   /** The running content image's latest `started` and `progress` (for a reattach and the status). */
   lastStarted: StartedMessage | null;
   lastProgress: ProgressMessage | null;
+}
+
+/** A job's encoded images: one mask per region of its record, in its order. */
+export interface TeamJobInputs {
+  contents: Uint8Array[];
+  styles: Uint8Array[];
+  masks: Uint8Array[];
 }
 
 export type NewTeamJob = Omit<TeamJobRecord, 'state' | 'code' | 'message' | 'worker' | 'startedAt' | 'finishedAt' | 'cancel' | 'lastStarted' | 'lastProgress'>;
@@ -71,6 +82,8 @@ const recordHashSchema = z.object({
   acceptedAt: z.string(),
   contentCount: z.coerce.number().int().positive(),
   styleWeights: optionalJson(z.array(z.number())),
+  regions: optionalJson(keptRegionsSchema),
+  featherPx: optionalJson(keptFeatherSchema),
   options: optionalJson(z.record(z.string(), optionValue)),
   progressEvery: z.coerce.number().int().positive(),
   state: z.enum(TEAM_JOB_STATES),
@@ -103,11 +116,12 @@ export class TeamJobStore {
    * Keeps a new job and counts it among its owner's active jobs; returns its rank there
    * (1 = the owner's only active job), the fairness priority it is queued with.
    */
-  async createAsync(job: NewTeamJob, inputs: { contents: Uint8Array[]; styles: Uint8Array[] }, acceptedMs: number): Promise<number> {
+  async createAsync(job: NewTeamJob, inputs: TeamJobInputs, acceptedMs: number): Promise<number> {
     const k = this.keys;
     const inputFields: Record<string, Buffer> = {};
     inputs.contents.forEach((bytes, i) => (inputFields[`content:${i}`] = Buffer.from(bytes)));
     inputs.styles.forEach((bytes, i) => (inputFields[`style:${i}`] = Buffer.from(bytes)));
+    inputs.masks.forEach((bytes, i) => (inputFields[`mask:${i}`] = Buffer.from(bytes)));
     const replies = await this.redis
       .multi()
       .hset(k.job(job.jobId), {
@@ -119,6 +133,8 @@ export class TeamJobStore {
         acceptedAt: job.acceptedAt,
         contentCount: String(job.contentCount),
         styleWeights: JSON.stringify(job.styleWeights),
+        regions: JSON.stringify(job.regions),
+        featherPx: JSON.stringify(job.featherPx),
         options: JSON.stringify(job.options),
         progressEvery: String(job.progressEvery),
         state: 'queued',
@@ -150,12 +166,16 @@ export class TeamJobStore {
     });
   }
 
-  async readInputsAsync(jobId: string, contentCount: number, styleCount: number): Promise<{ contents: Uint8Array[]; styles: Uint8Array[] } | null> {
-    const fields = [...Array.from({ length: contentCount }, (_, i) => `content:${i}`), ...Array.from({ length: styleCount }, (_, i) => `style:${i}`)];
-    const values = await this.redis.hmgetBuffer(this.keys.inputs(jobId), ...fields);
+  /** The record's inputs (its content images, styles and region masks); null when any is gone. */
+  async readInputsAsync(record: Pick<TeamJobRecord, 'jobId' | 'contentCount' | 'styleWeights' | 'regions'>): Promise<TeamJobInputs | null> {
+    const styleCount = record.styleWeights.length;
+    const names = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
+    const fields = [...names('content', record.contentCount), ...names('style', styleCount), ...names('mask', record.regions.length)];
+    const values = await this.redis.hmgetBuffer(this.keys.inputs(record.jobId), ...fields);
     if (values.some((v) => v === null)) return null;
     const bytes = values as Buffer[];
-    return { contents: bytes.slice(0, contentCount), styles: bytes.slice(contentCount) };
+    const masksAt = record.contentCount + styleCount;
+    return { contents: bytes.slice(0, record.contentCount), styles: bytes.slice(record.contentCount, masksAt), masks: bytes.slice(masksAt) };
   }
 
   async markRunningAsync(jobId: string, worker: string): Promise<void> {
@@ -263,10 +283,15 @@ function recordOf(jobId: string, hash: Record<string, string> | null): TeamJobRe
   const parsed = recordHashSchema.safeParse(hash);
   if (!parsed.success) return null;
   const r = parsed.data;
+  const styleWeights = r.styleWeights ?? [];
+  const regions = r.regions ?? [];
+  // A region naming an image the job does not have would paint the wrong layer: unreadable.
+  if (!keptRegionsFit(regions, r.contentCount, styleWeights.length)) return null;
   return {
     ...r,
     jobId,
-    styleWeights: r.styleWeights ?? [],
+    styleWeights,
+    regions,
     options: (r.options ?? {}) as Partial<StyleOptions>,
   };
 }

@@ -22,7 +22,7 @@ const record = (jobId: string): JobRecordInput => ({
 async function finishedStoreAsync(dir: string, ids: string[]): Promise<JobStore> {
   const store = await JobStore.openAsync(dir, createMemoryLogger());
   for (const id of ids) {
-    await store.createAsync(record(id), { contents: [new Uint8Array([1])], styles: [new Uint8Array([2])] });
+    await store.createAsync(record(id), { contents: [new Uint8Array([1])], styles: [new Uint8Array([2])], masks: [] });
     await store.saveResultAsync(id, 0, new Uint8Array(100));
     await store.finishAsync(id, 'finished');
   }
@@ -47,7 +47,7 @@ test('the bytes bound drops the oldest results until the rest fit; active jobs a
   const dir = await mkdtemp(join(tmpdir(), 'atelier-jobs-'));
   try {
     const store = await finishedStoreAsync(dir, ['job-b1-1', 'job-b1-2', 'job-b1-3']);
-    await store.createAsync(record('job-b1-4'), { contents: [new Uint8Array([1])], styles: [new Uint8Array([2])] });
+    await store.createAsync(record('job-b1-4'), { contents: [new Uint8Array([1])], styles: [new Uint8Array([2])], masks: [] });
     const dropped = await store.pruneAsync({ maxResults: 10, maxResultBytes: 150, maxAgeMs: 60_000 });
     assert.deepEqual(dropped.map((r) => r.jobId), ['job-b1-1', 'job-b1-2']);
     const reopened = await JobStore.openAsync(dir, createMemoryLogger());

@@ -22,6 +22,8 @@ async function runAsync(persist: JobPersistence): Promise<ServerMessage[]> {
     requestId: 'resume',
     contents: [built.images.get('c0')!],
     styles: [{ bytes: built.images.get('s0')!, weight: 1, cacheKey: 's0' }],
+    regions: [],
+    featherPx: null,
     options: built.message.options ?? {},
     progressEvery: 1,
     acceptedAt: performance.now(),

@@ -57,7 +57,7 @@ test('team invite prints a code once; list shows the invite, then the paired des
   // Three jobs as the runner keeps them (team-job-store.ts): two queued, one running.
   const store = new TeamJobStore(redis, teamKeys(prefix));
   for (const [n, jobId] of ['job-a', 'job-b', 'job-c'].entries()) {
-    await store.createAsync({ jobId, owner: keyId, clientName: 'atelier-figma', requestId: `r${n}`, connectionId: null, placement: { document: 'Poster', label: `L${n}`, data: '{}' }, acceptedAt: new Date().toISOString(), contentCount: 1, styleWeights: [1], options: {}, progressEvery: 1 }, { contents: [new Uint8Array(4)], styles: [new Uint8Array(4)] }, n + 1);
+    await store.createAsync({ jobId, owner: keyId, clientName: 'atelier-figma', requestId: `r${n}`, connectionId: null, placement: { document: 'Poster', label: `L${n}`, data: '{}' }, acceptedAt: new Date().toISOString(), contentCount: 1, styleWeights: [1], regions: [], featherPx: null, options: {}, progressEvery: 1 }, { contents: [new Uint8Array(4)], styles: [new Uint8Array(4)], masks: [] }, n + 1);
   }
   await store.markRunningAsync('job-a', 'gpu-0');
   const withKey = await runAsync(['list', ...common]);

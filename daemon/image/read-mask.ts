@@ -1,5 +1,5 @@
 import type { MaskImage } from '../engine/index.ts';
-import { readImageAsync } from '../image/index.ts';
+import { readImageAsync } from './read-image.ts';
 
 /** Rec. 601 luma weights: a grey mask's value whatever colour space it was saved in. */
 const LUMA = [0.299, 0.587, 0.114] as const;
