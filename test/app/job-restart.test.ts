@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
 import type { ListedJob, Placement } from '../../protocol/index.ts';
-import { smallStylizeAsync } from '../server/test-daemon.ts';
+import { assertMaskedResultAsync, rectMaskAsync, scaledRect, type Rect } from '../server/region-images.ts';
+import { smallStylizeAsync, testImageAsync } from '../server/test-daemon.ts';
 import { TestClient, type TestKey } from '../server/test-client.ts';
 import { spawnDaemon, type SpawnedDaemon } from './spawn-daemon.ts';
 
@@ -52,9 +53,14 @@ async function killAsync(daemon: SpawnedDaemon): Promise<void> {
   await daemon.exitedAsync();
 }
 
-async function submitUntilStageTwoAsync(client: TestClient, requestId: string): Promise<string> {
+/** A mask at half the content's size (a scaled copy), white over [4, 14) × [4, 20): [8, 28) × [8, 40) on the content. */
+const REGION: Rect = [4, 4, 14, 20];
+
+async function submitUntilStageTwoAsync(client: TestClient, requestId: string, masked = false): Promise<string> {
   const job = await smallStylizeAsync(requestId, { stages: 2, scale: 2, width: 64, height: 64, iterations: 400, previewEvery: 0, progressEvery: 10 }, 64);
-  client.send({ ...job.message, placement }, job.images);
+  const mask = masked ? { regions: [{ content: 'c0', mask: { id: 'm0', mime: 'image/png' as const, width: 32, height: 32 } }], featherPx: 2 } : {};
+  if (masked) job.images.set('m0', await rectMaskAsync(32, 32, [REGION]));
+  client.send({ ...job.message, ...mask, placement }, job.images);
   const { jobId } = (await client.waitForAsync('accepted', (m) => m.requestId === requestId)).message;
   await client.waitForAsync('progress', (m) => m.jobId === jobId && m.stage === 2);
   return jobId;
@@ -116,6 +122,38 @@ test('SIGKILL mid-job: the restarted daemon resumes the job from its last finish
     assert.equal(reopened.jobs[0]?.state, 'interrupted');
     assert.match(reopened.jobs[0]?.message ?? '', /could not resume; apply the style again/);
     reopened.panel.close();
+  } finally {
+    daemon.child.kill('SIGTERM');
+    await daemon.exitedAsync();
+  }
+});
+
+test('a masked job killed mid-job keeps its mask on disk: the resumed result keeps every content pixel past the feather', async () => {
+  // A daemon of its own (fresh folders): it shows a pairing code at start, as on a first run.
+  env = { ...env, XDG_CONFIG_HOME: join(root, 'config-masked'), XDG_CACHE_HOME: join(root, 'cache-masked') };
+  let { daemon, url } = await startAsync();
+  try {
+    const code = /Pairing code: (\d{4}) (\d{4})/.exec(daemon.stdout())!;
+    const client = await TestClient.connectAsync(url);
+    client.hello();
+    await client.waitForAsync('welcome');
+    const key = (await client.pairAsync(`${code[1]}${code[2]}`))!;
+    await client.waitForAsync('welcome', (m) => m.paired);
+    const jobId = await submitUntilStageTwoAsync(client, 'masked', true);
+    const folder = await jobFolderAsync(jobId);
+    assert.ok((await readdir(folder)).includes('mask-0.bin'), 'the mask is kept beside the job');
+    await killAsync(daemon);
+    client.close();
+
+    ({ daemon, url } = await startAsync());
+    const { panel } = await listAsync(url, key);
+    panel.send({ type: 'reattach', jobId });
+    const result = await panel.waitForAsync('result', (m) => m.jobId === jobId);
+    await panel.waitForAsync('completed', (m) => m.jobId === jobId);
+    const log = await readFile(join(env.XDG_CACHE_HOME!, 'atelier', 'logs', 'daemon.log'), 'utf8');
+    assert.ok(log.split('\n').some((line) => line.includes('"job-resume"') && line.includes(jobId)), 'it resumed rather than started over');
+    await assertMaskedResultAsync(result.images.get('result')!, await testImageAsync('content', 64, 64), [scaledRect(REGION, 2)], 2);
+    panel.close();
   } finally {
     daemon.child.kill('SIGTERM');
     await daemon.exitedAsync();

@@ -9,7 +9,7 @@ import { CLOSE_CODES, createConnectionHub, createMemoryLogger, loopbackPolicy, t
 import { LocalPairingSource } from '../../daemon/server/local-pairing.ts';
 import { PairingWindow } from '../../daemon/server/pairing.ts';
 import { TokenStore } from '../../daemon/server/token-store.ts';
-import { DAEMON_STATE_CAPABILITY, PROTOCOL_VERSION, Spake2Client, TEAM_INVITE_CAPABILITY, bytesToHex, spake2Context } from '../../protocol/index.ts';
+import { DAEMON_STATE_CAPABILITY, PROTOCOL_VERSION, REGIONS_CAPABILITY, Spake2Client, TEAM_INVITE_CAPABILITY, bytesToHex, spake2Context } from '../../protocol/index.ts';
 import { FAKE_RUNNER_INFO, FakeJobRunner } from '../support/fake-job-runner.ts';
 import { TEST_CLIENT_NAME, TestClient, type TestKey } from './test-client.ts';
 import { smallStylizeAsync, testImageAsync } from './test-daemon.ts';
@@ -119,6 +119,51 @@ test('a job through the hub reaches the runner as its spec, is accepted, and its
     assert.deepEqual(types, ['accepted', 'started', 'progress', 'progress', 'result', 'completed']);
     const result = client.received.find((r) => r.message.type === 'result')!;
     assert.deepEqual([...result.images.get('result')!], [...png], 'the result\'s bytes as the runner sent them');
+    client.close();
+  } finally {
+    await h.stopAsync();
+  }
+});
+
+test('a team hub announces regions, and a stylize with regions reaches the runner with them by index, masks as sent', async () => {
+  const runner = new FakeJobRunner();
+  const h = await startHubAsync(runner, { capabilities: [TEAM_INVITE_CAPABILITY] });
+  try {
+    const { client } = await pairAsync(h);
+    const welcome = client.messages().filter((m) => m.type === 'welcome').at(-1)!;
+    assert.ok(welcome.type === 'welcome' && welcome.capabilities.includes(REGIONS_CAPABILITY), 'a plugin sends masks only where regions is listed');
+    const job = await smallStylizeAsync('masked', { previewEvery: 0 });
+    const ref = (id: string, mime: 'image/png' | 'image/jpeg') => ({ id, mime, width: 32, height: 32 });
+    const masks = new Map([
+      ['m0', await testImageAsync('style', 16, 16)],
+      ['m1', await testImageAsync('content', 32, 32)],
+    ]);
+    const message = {
+      ...job.message,
+      content: [ref('c0', 'image/png'), ref('c1', 'image/png')],
+      styles: [{ image: ref('s0', 'image/jpeg'), weight: 1 }, { image: ref('s1', 'image/png'), weight: 2 }],
+      // c1's regions list their styles; c0's one leaves them out (every style paints there).
+      regions: [
+        { content: 'c1', mask: ref('m1', 'image/png'), styles: ['s1'] },
+        { content: 'c0', mask: { ...ref('m0', 'image/png'), width: 16, height: 16 } },
+        { content: 'c1', mask: { ...ref('m0x', 'image/png'), width: 16, height: 16 }, styles: ['s0'] },
+      ],
+      featherPx: 7,
+    };
+    const images = new Map([...job.images, ['c1', job.images.get('c0')!], ['s1', masks.get('m1')!], ['m0x', masks.get('m0')!], ...masks]);
+    const next = runner.nextJobAsync();
+    client.send(message, images);
+    await client.waitForAsync('accepted', (m) => m.requestId === 'masked');
+    const fake = await next;
+    assert.deepEqual(
+      fake.spec.regions.map((r) => ({ ...r, mask: [...r.mask] })),
+      [
+        { content: 1, mask: [...masks.get('m1')!], styles: [1] },
+        { content: 0, mask: [...masks.get('m0')!], styles: [0, 1] },
+        { content: 1, mask: [...masks.get('m0')!], styles: [0] },
+      ],
+    );
+    assert.equal(fake.spec.featherPx, 7);
     client.close();
   } finally {
     await h.stopAsync();

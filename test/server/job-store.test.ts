@@ -75,3 +75,44 @@ test('a job folder whose record is missing, corrupt or names another job is dele
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a masked job keeps its regions, feather and mask files across a reopen; a record from before regions loads without any', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-jobs-'));
+  try {
+    const store = await JobStore.openAsync(dir, createMemoryLogger());
+    const masked = { ...record('job-d1-1'), contentCount: 2, styleWeights: [1, 2], regions: [{ content: 1, styles: [1] }, { content: 1, styles: [0] }], featherPx: 6 };
+    const masks = [new Uint8Array([7, 7]), new Uint8Array([8])];
+    await store.createAsync(masked, { contents: [new Uint8Array([1]), new Uint8Array([2])], styles: [new Uint8Array([3]), new Uint8Array([4])], masks });
+    // Written by a daemon from before issue 31: no regions, no featherPx.
+    await mkdir(join(dir, 'job-d1-2'));
+    await writeFile(join(dir, 'job-d1-2', 'job.json'), JSON.stringify({ ...record('job-d1-2'), version: 1, state: 'active', resultBytes: 0 }));
+    await writeFile(join(dir, 'job-d1-2', 'content-0.bin'), new Uint8Array([1]));
+    await writeFile(join(dir, 'job-d1-2', 'style-0.bin'), new Uint8Array([2]));
+
+    const reopened = await JobStore.openAsync(dir, createMemoryLogger());
+    const kept = reopened.get('job-d1-1')!;
+    assert.deepEqual([kept.regions, kept.featherPx], [masked.regions, 6]);
+    assert.deepEqual((await reopened.readInputsAsync('job-d1-1'))?.masks.map((m) => [...m]), [[7, 7], [8]], 'the masks, in the regions\' order');
+    const older = reopened.get('job-d1-2')!;
+    assert.deepEqual([older.regions, older.featherPx], [[], null]);
+    assert.deepEqual((await reopened.readInputsAsync('job-d1-2'))?.masks, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a record whose region names a content image or style the job does not have is unreadable: deleted at open', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-jobs-'));
+  try {
+    for (const [id, regions] of [['job-e1-1', [{ content: 1, styles: [0] }]], ['job-e1-2', [{ content: 0, styles: [1] }]], ['job-e1-3', [{ content: 0, styles: [] }]]] as const) {
+      await mkdir(join(dir, id));
+      await writeFile(join(dir, id, 'job.json'), JSON.stringify({ ...record(id), version: 1, state: 'active', regions, featherPx: 2 }));
+    }
+    const logger = createMemoryLogger();
+    const store = await JobStore.openAsync(dir, logger);
+    assert.deepEqual(store.all(), []);
+    assert.equal(logger.lines.filter((l) => l.event === 'job-record-unreadable').length, 3);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -5,7 +5,7 @@ import {
   type ServerMessage,
   type StatusMessage,
 } from '../../protocol/index.ts';
-import { JobRelay, type JobListener, type JobRunner, type JobSpec, type RunnerInfo, type SubmitResult } from '../../daemon/server/index.ts';
+import { JobRelay, keptRegionsFit, type JobListener, type JobRunner, type JobSpec, type RunnerInfo, type SubmitResult } from '../../daemon/server/index.ts';
 
 /**
  * A scripted JobRunner (daemon/server/job-runner.ts) with no engine, so protocol tests of the
@@ -23,7 +23,10 @@ import { JobRelay, type JobListener, type JobRunner, type JobSpec, type RunnerIn
  * - a closed connection's jobs without a placement are cancelled ('disconnect'), those with one
  *   run on unfollowed (JobService.connectionClosed);
  * - every message it sends is checked against the protocol (parseServerMessage), as a client
- *   would read it: a script that sends an invalid one fails the test.
+ *   would read it: a script that sends an invalid one fails the test;
+ * - a spec whose regions name a content image or style it does not have is a bug of the
+ *   connection code and throws (the runners keep regions by index: job-store.ts' and
+ *   team-job-store.ts' records refuse such, kept-regions.ts `keptRegionsFit`).
  */
 
 export interface FakeRunnerOptions {
@@ -185,6 +188,7 @@ export class FakeJobRunner implements JobRunner {
 
   async submitAsync(spec: JobSpec): Promise<SubmitResult> {
     this.calls.push(`submit ${spec.requestId}`);
+    if (!keptRegionsFit(spec.regions, spec.contents.length, spec.styles.length)) throw new Error(`spec ${spec.requestId}: a region names an image the job does not have`);
     this.takeRejection();
     if (this.closed) return { ok: false, code: 'shutting-down', message: 'The fake runner is closed; start it again and retry.' };
     const waitingAfter = this.running ? this.waiting.length + 1 : this.waiting.length;
