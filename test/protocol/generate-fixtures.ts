@@ -11,6 +11,11 @@ for (let i = 0; i < 16; i++) { raw[i * 3] = 200; raw[i * 3 + 1] = (i * 16) & 255
 const png = await sharp(raw, { raw: { width: 4, height: 4, channels: 3 } }).png().toBuffer();
 const jpeg = await sharp(raw, { raw: { width: 4, height: 4, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
 const png64 = png.toString('base64');
+/** Masks (greyscale: white paints): a 4x4 one (the content's shape) and 2x2 and 4x2 ones. */
+const maskPng = async (width: number, height: number) => (await sharp(Buffer.alloc(width * height, 255).fill(0, 0, width), { raw: { width, height, channels: 1 } }).png().toBuffer()).toString('base64');
+const mask4x4 = await maskPng(4, 4);
+const mask2x2 = await maskPng(2, 2);
+const mask4x2 = await maskPng(4, 2);
 const jpeg64 = jpeg.toString('base64');
 console.log(png.length, jpeg.length);
 const P = PROTOCOL_VERSION;
@@ -55,6 +60,19 @@ v('client-stylize-placement', 'client', 'A job with a placement (daemons with th
 v('client-list-jobs', 'client', 'This pairing\'s jobs placed in one document.', { message: { type: 'list-jobs', document: placement.document } });
 v('client-reattach', 'client', 'Follow a running job again, or receive a finished one\'s results from the daemon\'s disk.', { message: { type: 'reattach', jobId: 'job-3' } });
 v('client-placed', 'client', 'The results are in the document: the daemon forgets the job.', { message: { type: 'placed', jobId: 'job-3' } });
+const m0 = { id: 'm0', mime: 'image/png', width: 4, height: 4 };
+const m1 = { id: 'm1', mime: 'image/png', width: 2, height: 2 };
+const s1 = { id: 's1', mime: 'image/png', width: 4, height: 4 };
+const twoStyles = [{ image: s0, weight: 1 }, { image: s1, weight: 2 }];
+const regionsAtt = { ...att, s1: png64, m0: mask4x4, m1: mask2x2 };
+v('client-stylize-regions', 'client', 'Two masked regions of one content image (daemons with the regions capability), a style each: m0 is the content\'s shape, m1 a half-size copy the daemon stretches. Outside both, past the 3 px feather, the result is the content\'s own pixels.', {
+  message: stylize({ styles: twoStyles, regions: [{ content: 'c0', mask: m0, styles: ['s0'] }, { content: 'c0', mask: m1, styles: ['s1'] }], featherPx: 3 }),
+  attachments: regionsAtt,
+});
+v('client-stylize-region-all-styles', 'client', 'One region without a style list: every style of the request paints there, blended by their weights; the daemon\'s default feather.', {
+  message: stylize({ styles: twoStyles, regions: [{ content: 'c0', mask: m1 }] }),
+  attachments: { ...att, s1: png64, m1: mask2x2 },
+});
 // valid, daemon
 const limits = { maxOutputSide: 4096, maxInputSide: 8192, maxInputPixels: 40000000, maxImageBytes: 50331648, maxContentImages: 16, maxStyleImages: 4, maxPayloadBytes: 134217728, maxQueuedJobs: 8 };
 v('daemon-welcome', 'daemon', 'Answer to a paired client\'s hello: versions, engine, capabilities and limits (no state: a daemon from before daemon-state, ready).', { message: { type: 'welcome', protocol: P, daemon: { name: 'atelier', version: '0.1.0' }, engine: { engine: 'tfjs', backend: 'cpu', device: 'cpu', convention: 'caffe' }, capabilities: ['preview', 'cancel', 'multi-content', 'style-blend', 'status'], presets: ['classic', 'reference'], limits, paired: true } });
@@ -155,6 +173,13 @@ bad('stylize-no-content', 'bad-message', 'No content image.', stylize({ content:
 bad('stylize-five-styles', 'bad-message', 'Five style images (at most four).', stylize({ styles: [0, 1, 2, 3, 4].map((i) => ({ image: { ...s0, id: `s${i}` }, weight: 1 })) }), { c0: png64, s0: jpeg64, s1: jpeg64, s2: jpeg64, s3: jpeg64, s4: jpeg64 });
 bad('stylize-zero-blend-weight', 'bad-message', 'A style blend weight of 0.', stylize({ styles: [{ image: s0, weight: 0 }] }));
 bad('stylize-duplicate-ids', 'bad-message', 'Two images sharing an id.', stylize({ styles: [{ image: { ...s0, id: 'c0' }, weight: 1 }] }), { c0: png64 });
+bad('stylize-region-mask-wrong-shape', 'bad-message', 'A region mask of 4x2 on a 4x4 content image: not its shape nor a scaled copy (the daemon would distort it).', stylize({ regions: [{ content: 'c0', mask: { ...m0, height: 2 } }] }), { ...att, m0: mask4x2 });
+bad('stylize-region-style-twice', 'bad-message', 'One style in two regions of the same content image: each style paints one region of an image.', stylize({ styles: twoStyles, regions: [{ content: 'c0', mask: m0, styles: ['s0', 's1'] }, { content: 'c0', mask: m1, styles: ['s1'] }] }), regionsAtt);
+bad('stylize-region-unknown-content', 'bad-message', 'A region naming a content id the request does not have.', stylize({ regions: [{ content: 'c9', mask: m0 }] }), { ...att, m0: mask4x4 });
+bad('stylize-region-style-in-none', 'bad-message', 'A masked content image with a style in none of its regions (where would it paint?).', stylize({ styles: twoStyles, regions: [{ content: 'c0', mask: m0, styles: ['s0'] }] }), { ...att, s1: png64, m0: mask4x4 });
+bad('stylize-region-unknown-style', 'bad-message', 'A region naming a style id the request does not have.', stylize({ regions: [{ content: 'c0', mask: m0, styles: ['s7'] }] }), { ...att, m0: mask4x4 });
+bad('stylize-feather-too-wide', 'bad-message', 'A feather of 257 px (at most MAX_FEATHER_PX, the engine\'s bound).', stylize({ regions: [{ content: 'c0', mask: m0 }], featherPx: 257 }), { ...att, m0: mask4x4 });
+bad('stylize-region-mask-not-attached', 'bad-frame', 'A region whose mask is declared but not attached.', stylize({ regions: [{ content: 'c0', mask: m0 }] }));
 bad('stylize-bad-mime', 'bad-message', 'A GIF declared as the content image.', stylize({ content: [{ ...c0, mime: 'image/gif' }] }));
 inv('stylize-missing-request-id', 'bad-message', 'A stylize request without a requestId.', { message: { ...stylize(), requestId: undefined }, attachments: att });
 bad('stylize-not-an-image', 'bad-image', 'A text file attached as the content image.', stylize(), { c0: Buffer.from('this is not an image, it is a text file').toString('base64'), s0: jpeg64 });
