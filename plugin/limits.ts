@@ -27,6 +27,13 @@ export const SELECTION_DEBOUNCE_MS = 120;
 export const MAX_STYLE_LAYERS = 48;
 
 /**
+ * At most this many shapes over the selected layers are offered as masks (issue 31): the
+ * panel's grid shows two rows of them; any other layer can still be the mask through
+ * "Use selection as mask".
+ */
+export const MAX_MASK_LAYERS = 10;
+
+/**
  * The Atelier app on this computer, the one address the committed manifest.json's
  * `networkAccess.allowedDomains` names (test/plugin/manifest.test.ts keeps them equal). Figma's
  * content security policy blocks any other address without telling the plugin, so the only
@@ -68,6 +75,8 @@ export const FILE_DATA_KEYS = {
    * changes; node ids repeat across files.
    */
   document: 'atelier.document',
+  /** The chosen mask layer (main/mask-choice.ts, issue 31); absent: the whole layer is stylised. */
+  mask: 'atelier.mask',
 } as const;
 
 /**

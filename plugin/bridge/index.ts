@@ -1,10 +1,12 @@
 export { uiToMainSchema, type UiToMain } from './ui-to-main.ts';
 export {
   mainToUiSchema,
+  maskPlacementSchema,
   selectionSummarySchema,
   styleLayerSchema,
   selectionTargetSchema,
   type MainToUi,
+  type MaskPlacement,
   type SelectionSummary,
   type SelectionTarget,
   type StyleLayer,

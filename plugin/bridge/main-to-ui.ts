@@ -23,6 +23,8 @@ export const selectionSummarySchema = z.object({
   targets: z.array(selectionTargetSchema),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
   thumbnail: bytesSchema.nullable(),
+  /** Targets the chosen mask does not reach (issue 31): they would not be sent. */
+  maskMisses: z.array(z.string()).optional(),
 });
 export type SelectionSummary = z.infer<typeof selectionSummarySchema>;
 
@@ -37,6 +39,20 @@ export const styleLayerSchema = z.object({
 export type StyleLayer = z.infer<typeof styleLayerSchema>;
 
 const pngImageSchema = z.object({ png: bytesSchema, width: z.number().int().positive(), height: z.number().int().positive() });
+
+const point = z.tuple([z.number().finite(), z.number().finite()]);
+
+/**
+ * A mask layer's export and where it goes on the content image (issue 31, main/mask-export.ts),
+ * in the content image's pixels: the window stretches `png` onto `box`, keeps only what lies
+ * inside every outline of `clips` (frames that cut the shape), and takes the alpha.
+ */
+export const maskPlacementSchema = z.object({
+  png: bytesSchema,
+  box: z.object({ x: z.number().finite(), y: z.number().finite(), width: z.number().finite().positive(), height: z.number().finite().positive() }),
+  clips: z.array(z.array(point).length(4)).max(64),
+});
+export type MaskPlacement = z.infer<typeof maskPlacementSchema>;
 
 export const mainToUiSchema = z.discriminatedUnion('type', [
   z.object({
@@ -54,6 +70,8 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     autoStart: z.boolean(),
     /** This file's id in the daemon's job list (main/placement.ts); '' before the file's first job. */
     document: z.string().max(200),
+    /** This file's chosen mask layer (issue 31), or null: whole layers are stylised. */
+    mask: styleLayerSchema.nullable().optional(),
   }),
   /** The Team server setting changed: dial `daemonUrl` with that server's own key (or none). */
   z.object({ type: z.literal('server'), teamServer: teamServerAddressSchema.nullable(), daemonUrl: z.string(), key: storedKeySchema.nullable() }),
@@ -67,6 +85,10 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     otherPages: z.number().int().min(0),
   }),
   z.object({ type: z.literal('style-chosen'), style: styleLayerSchema }),
+  /** Shapes over the layers to stylise, offered as masks (main/mask-layers.ts). */
+  z.object({ type: z.literal('mask-layers'), layers: z.array(styleLayerSchema) }),
+  /** The mask now in force (null: none). */
+  z.object({ type: z.literal('mask-chosen'), mask: styleLayerSchema.nullable() }),
   /** One frame of a batch, ready to send to the daemon. */
   z.object({
     type: z.literal('job'),
@@ -81,6 +103,8 @@ export const mainToUiSchema = z.discriminatedUnion('type', [
     capNote: z.string().nullable(),
     /** Where its result goes, kept by the daemon so that a later panel can insert it (issue 32). */
     placement: placementSchema,
+    /** The part of the content to stylise (issue 31); absent: all of it. */
+    maskPlacement: maskPlacementSchema.optional(),
   }),
   z.object({ type: z.literal('job-inserted'), jobId: id, nodeId: id, name: z.string() }),
   z.object({

@@ -13,11 +13,21 @@ export const uiToMainSchema = z.discriminatedUnion('type', [
   /** The UI has loaded and wants its initial state. */
   z.object({ type: z.literal('ui-ready') }),
   /** Stylise the current selection with this style layer. */
-  z.object({ type: z.literal('start'), styleNodeId: id, options: jobOptionsSchema }),
+  z.object({
+    type: z.literal('start'),
+    styleNodeId: id,
+    options: jobOptionsSchema,
+    /** The mask layer the window showed (issue 31); null: whole layers. */
+    maskNodeId: id.nullable().default(null),
+  }),
   /** Remember options without running (so they survive closing the plugin). */
   z.object({ type: z.literal('save-options'), options: jobOptionsSchema }),
   /** Make the (single) selected layer the style. */
   z.object({ type: z.literal('use-selection-as-style') }),
+  /** Make the (single) selected layer the mask (issue 31). */
+  z.object({ type: z.literal('use-selection-as-mask') }),
+  /** Choose a listed mask layer, or none (null): whole layers are stylised again. */
+  z.object({ type: z.literal('choose-mask'), maskNodeId: id.nullable() }),
   /** Choose a listed style layer. */
   z.object({ type: z.literal('choose-style'), styleNodeId: id }),
   /** List image layers again: the current page's, or (the designer asked) every page's. */

@@ -9,11 +9,28 @@ import { PluginError } from './plugin-error.ts';
 import { planExport } from './working-size.ts';
 import { markWaiting, placementFor } from './placement.ts';
 import { pageOf } from './style-layers.ts';
+import { exportMaskAsync, maskReaches, withMaskLeftOutAsync } from './mask-export.ts';
+import { whyNotMask } from './mask-layers.ts';
 
 export interface BatchRequest {
   targets: HostSceneNode[];
   style: HostSceneNode;
   options: JobOptions;
+  /** Only the part of each target under this layer is stylised (issue 31); null: whole targets. */
+  mask: HostSceneNode | null;
+}
+
+/**
+ * Refuses a mask that cannot serve before anything is exported or sent: one that is gone or
+ * hidden, or that reaches none of the targets (a sentence saying what to do instead).
+ */
+function checkMask(mask: HostSceneNode | null, targets: ReadonlyArray<HostSceneNode>): void {
+  if (!mask) return;
+  const reason = whyNotMask(mask, targets);
+  if (reason) throw new PluginError('mask-missing', `“${mask.name}” cannot be the mask: ${reason}. Choose another mask, or None.`);
+  if (targets.some((t) => maskReaches(mask, t))) return;
+  const what = targets.length === 1 ? `“${targets[0]!.name}”` : `any of the ${targets.length} selected layers`;
+  throw new PluginError('mask-misses', `The mask “${mask.name}” does not cover ${what}, so nothing was sent. Move the shape over the part to stylise, or set Mask to None.`);
 }
 
 interface Batch {
@@ -98,6 +115,7 @@ export class BatchRunner {
     };
     this.batch = placeholder;
     try {
+      checkMask(request.mask, request.targets);
       const style = await exportPngAsync(request.style, request.options);
       placeholder.stylePng = { png: style.png, width: style.width, height: style.height };
     } catch (error) {
@@ -162,8 +180,11 @@ export class BatchRunner {
     const { targets, options } = batch.request;
     while (batch.index < targets.length && !batch.cancelled) {
       const target = targets[batch.index]!;
+      const mask = batch.request.mask;
       try {
-        const content = await exportPngAsync(target, options);
+        if (mask && !maskReaches(mask, target)) throw new PluginError('mask-misses', `the mask “${mask.name}” does not cover it, so it was not sent`);
+        const content = await withMaskLeftOutAsync(mask, target, () => exportPngAsync(target, options));
+        const maskPlacement = mask ? await exportMaskAsync(mask, target, content) : undefined;
         if (batch.cancelled || this.batch !== batch) return;
         const jobId = `job-${batch.id}-${batch.index}`;
         batch.pendingJobId = jobId;
@@ -182,6 +203,7 @@ export class BatchRunner {
           options,
           capNote: content.capNote,
           placement,
+          ...(maskPlacement ? { maskPlacement } : {}),
         });
         return;
       } catch (error) {

@@ -4,6 +4,8 @@
 export const MENU_COMMANDS = {
   apply: 'apply',
   useSelectionAsStyle: 'use-selection-as-style',
+  /** Issue 31: the selected shape becomes the mask, so only the part of a frame under it is stylised. */
+  useSelectionAsMask: 'use-selection-as-mask',
 } as const;
 
 export const RELAUNCH_COMMANDS = {

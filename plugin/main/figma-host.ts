@@ -20,7 +20,8 @@ export interface HostSceneNode {
   readonly type: SceneNodeType;
   name: string;
   readonly removed: boolean;
-  readonly visible: boolean;
+  /** Written only to leave a mask inside its frame out of that frame's export (main/mask-export.ts). */
+  visible: boolean;
   readonly parent: HostParent | null;
   readonly width: number;
   readonly height: number;
@@ -38,6 +39,8 @@ export interface HostSceneNode {
    */
   readonly absoluteRenderBounds?: Rect | null;
   readonly fills?: ReadonlyArray<Paint> | symbol;
+  /** Frames, components and instances: whether their children are cut at their box. */
+  readonly clipsContent?: boolean;
   readonly children?: ReadonlyArray<HostSceneNode>;
   readonly layoutMode?: string;
   exportAsync?(settings: ExportSettingsImage): Promise<Uint8Array>;

@@ -11,6 +11,8 @@ import { collectTargets, whyNotExportable } from './selection.ts';
 import { keyPatch, loadSettingsAsync, saveSettingsAsync, serverChoice } from './settings-store.ts';
 import { whyFigmaBlocks } from '../team-build.ts';
 import { loadStyleChoiceAsync, saveStyleChoice } from './style-choice.ts';
+import { listMaskLayersAsync, loadMaskChoiceAsync, saveMaskChoice, whyNotMask } from './mask-layers.ts';
+import { maskReaches } from './mask-export.ts';
 import { describeStyleLayerAsync, exportThumbnailAsync, listStyleLayersAsync, pageOf } from './style-layers.ts';
 
 /** A relaunch ("Re-apply style") fixes targets, style and options from the result layers. */
@@ -75,6 +77,18 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     return;
   }
 
+  if (command === MENU_COMMANDS.useSelectionAsMask) {
+    const [node, ...rest] = api.currentPage.selection;
+    const reason = !node ? 'nothing is selected' : rest.length > 0 ? 'more than one layer is selected' : whyNotMask(node, []);
+    if (node && !reason) {
+      saveMaskChoice(api, node);
+      api.closePlugin(`Atelier will stylise only what is under “${node.name}”. Select the frame and choose Apply style….`);
+    } else {
+      api.closePlugin(`Select one shape to use as the mask (${reason}).`);
+    }
+    return;
+  }
+
   api.showUI(html, { width: UI_WIDTH, height: UI_HEIGHT, themeColors: true, title: 'Atelier' });
   // Listen at once: Figma drops UI messages that arrive while no handler is set, and the UI
   // says "ui-ready" as soon as it loads, which can be before the relaunch plan below is made.
@@ -89,10 +103,15 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
   const runner = new BatchRunner(api, post);
   let relaunch: RelaunchPlan | null = command === RELAUNCH_COMMANDS.restyle ? await planRelaunchAsync(api) : null;
   let selectionSeq = 0;
+  /** The mask in force (issue 31): the file's choice, then what the designer picks. */
+  let mask: HostSceneNode | null = null;
 
   const currentTargets = () => {
     if (relaunch) return { targets: relaunch.targets, skipped: relaunch.missing.map((name) => ({ name, reason: 'its original layer was deleted' })) };
-    return collectTargets(api.currentPage.selection);
+    // The mask selected with the frames it marks is not a layer to stylise itself.
+    const selection = api.currentPage.selection.filter((n) => n.id !== mask?.id);
+    const { targets, skipped } = collectTargets(selection);
+    return selection.length < api.currentPage.selection.length ? { targets, skipped: [...skipped, { name: mask!.name, reason: 'it is the mask' }] } : { targets, skipped };
   };
 
   const postSelectionAsync = async (): Promise<void> => {
@@ -101,14 +120,18 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     const first = targets[0];
     const thumbnail = first ? await exportThumbnailAsync(first) : null;
     if (seq !== selectionSeq) return; // A newer selection arrived while exporting.
+    const m = mask;
     post({
       type: 'selection',
       selection: {
         targets: targets.map((t) => ({ id: t.id, name: t.name, type: t.type, width: t.width, height: t.height })),
         skipped,
         thumbnail,
+        maskMisses: m ? targets.filter((t) => !maskReaches(m, t)).map((t) => t.name) : [],
       },
     });
+    const maskLayers = await listMaskLayersAsync(api, targets, PLUGIN_DATA_KEYS.source);
+    if (seq === selectionSeq) post({ type: 'mask-layers', layers: maskLayers });
   };
 
   const describeStyleAsync = async (node: HostSceneNode | null): Promise<StyleLayer | null> =>
@@ -124,9 +147,28 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     post({ type: 'style-layers', ...(await listStyleLayersAsync(api, PLUGIN_DATA_KEYS.source, allPages)) });
   };
 
+  const maskByIdAsync = async (id: string): Promise<HostSceneNode> => {
+    const node = await sceneNodeByIdAsync(api, id);
+    if (!node) throw new PluginError('mask-missing', 'The mask layer no longer exists. Choose another mask, or None.');
+    return node;
+  };
+
   const problem = (error: unknown): void => {
     if (error instanceof PluginError) post({ type: 'problem', code: error.code, message: error.message });
     else post({ type: 'problem', code: 'internal', message: `Something went wrong in the plugin: ${error instanceof Error ? error.message : String(error)}` });
+  };
+
+  const chooseMaskAsync = async (node: HostSceneNode | null): Promise<void> => {
+    if (node) {
+      // Selected to be made the mask, it is no layer to stylise (currentTargets leaves it out once chosen).
+      const reason = whyNotMask(node, currentTargets().targets.filter((t) => t.id !== node.id));
+      if (reason) throw new PluginError('mask-missing', `“${node.name}” cannot be the mask: ${reason}.`);
+    }
+    mask = node;
+    saveMaskChoice(api, node);
+    post({ type: 'mask-chosen', mask: node ? await describeStyleLayerAsync(node, pageOf(node)) : null });
+    // Which layers it reaches, and whether it was among the selected ones, changed.
+    await postSelectionAsync();
   };
 
   const chooseStyleAsync = async (node: HostSceneNode | null): Promise<void> => {
@@ -139,6 +181,7 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     switch (message.type) {
       case 'ui-ready': {
         const settings = await loadSettingsAsync(api);
+        mask = await loadMaskChoiceAsync(api);
         const server = serverChoice(settings);
         post({
           type: 'init',
@@ -148,6 +191,7 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
           ...server,
           autoStart: relaunch !== null && relaunch.targets.length > 0,
           document: fileDocumentId(api, false),
+          mask: await describeStyleAsync(mask),
         });
         await postSelectionAsync();
         await postStyleLayersAsync(false);
@@ -170,14 +214,25 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
         await chooseStyleAsync(node);
         return;
       }
+      case 'choose-mask':
+        await chooseMaskAsync(message.maskNodeId === null ? null : await maskByIdAsync(message.maskNodeId));
+        return;
+      case 'use-selection-as-mask': {
+        const selection = api.currentPage.selection;
+        if (selection.length !== 1) throw new PluginError('mask-missing', 'Select exactly one shape to use as the mask.');
+        await chooseMaskAsync(selection[0]!);
+        return;
+      }
       case 'start': {
         const style = await sceneNodeByIdAsync(api, message.styleNodeId);
         if (!style) throw new PluginError('style-missing', 'The style layer no longer exists. Pick another one.');
+        const chosenMask = message.maskNodeId === null ? null : await maskByIdAsync(message.maskNodeId);
+        mask = chosenMask;
         const { targets } = currentTargets();
         if (targets.length === 0) throw new PluginError('no-selection', 'Select one or more frames or layers to stylise.');
         await saveSettingsAsync(api, { options: message.options });
         saveStyleChoice(api, style);
-        await runner.startAsync({ targets, style, options: message.options });
+        await runner.startAsync({ targets, style, options: message.options, mask: chosenMask });
         return;
       }
       case 'job-result':

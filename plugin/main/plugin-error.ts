@@ -13,6 +13,10 @@ export type PluginErrorCode =
   | 'too-large'
   | 'insert-failed'
   | 'busy'
+  /** The chosen mask layer is gone, hidden or not a mask (issue 31). */
+  | 'mask-missing'
+  /** The mask covers none of the layers to stylise: nothing is sent. */
+  | 'mask-misses'
   /** A Team server this copy's manifest does not name (team-build.ts): Figma would block it. */
   | 'team-server-blocked';
 

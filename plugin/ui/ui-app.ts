@@ -1,6 +1,6 @@
 import type { ServerMessage, WelcomeMessage } from '../../protocol/index.ts';
 import type { JobOptions, MainToUi, SelectionSummary, StyleLayer, UiToMain } from '../bridge/index.ts';
-import { MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS, type QualityName } from '../limits.ts';
+import { MAX_EDGE_SOFTNESS_PX, MAX_UI_ITERATIONS, MAX_WORKING_SIDE, MIN_WORKING_SIDE, QUALITY_PRESETS, type QualityName } from '../limits.ts';
 import { welcomeAfter, type ConnectionState } from '../../client/connection-state.ts';
 import { hostKeyStore, type StoredKey } from '../../client/key-store.ts';
 import { DaemonClient, type JobMessage } from '../../client/daemon-client.ts';
@@ -8,7 +8,9 @@ import { byId, pngUrl, releasePng, setBackgroundPng } from '../../client/dom.ts'
 import { renderConnectionPanels, wireConnectionPanels } from '../../client/connection-view.ts';
 import { plural, trackJobStep } from '../../client/job-progress.ts';
 import type { SocketLike } from '../../client/socket-like.ts';
-import { buildStylizeRequest, colorsApply, strengthApplies } from '../../client/style-request.ts';
+import { colorsApply, regionsApply, strengthApplies } from '../../client/style-request.ts';
+import { composeMaskAsync } from './compose-mask.ts';
+import { jobRequestAsync } from './job-request.ts';
 import { EstimateTracker } from '../../client/estimate.ts';
 import { workingSideFor } from '../../client/job-options.ts';
 import { WaitingJobs } from '../../client/waiting-jobs.ts';
@@ -59,6 +61,10 @@ export class UiApp {
   private options: JobOptions | null = null;
   private style: StyleLayer | null = null;
   private styleLayers: StyleLayer[] = [];
+  /** The mask layer (issue 31): only the part of each layer under it is stylised; null: all of it. */
+  private mask: StyleLayer | null = null;
+  /** Shapes over the selected layers, offered as masks. */
+  private maskLayers: StyleLayer[] = [];
   /** Whether the list covers every page, and how many other pages there are to search. */
   private styleScope: { allPages: boolean; otherPages: number; searching: boolean } = { allPages: false, otherPages: 0, searching: false };
   private selection: SelectionSummary | null = null;
@@ -97,6 +103,7 @@ export class UiApp {
       case 'init':
         this.options = message.options;
         this.style = message.style;
+        this.mask = message.mask ?? null;
         this.autoStart = message.autoStart;
         this.waiting.document = message.document;
         this.startClient(message.daemonUrl, message.key, message.teamServer);
@@ -114,6 +121,13 @@ export class UiApp {
         break;
       case 'style-chosen':
         this.style = message.style;
+        this.problem = null;
+        break;
+      case 'mask-layers':
+        this.maskLayers = message.layers;
+        break;
+      case 'mask-chosen':
+        this.mask = message.mask;
         this.problem = null;
         break;
       case 'job':
@@ -200,10 +214,25 @@ export class UiApp {
     this.waiting.document ||= job.placement.document;
     this.showPreview(null);
     this.progress = { fraction: job.index / job.total, detail: 'Sending to Atelier…', preview: null };
-    const request = buildStylizeRequest(job, this.welcome);
-    if (!this.client?.stylize(request.message, request.images)) {
+    this.sendJobAsync(job)
+      .catch((error: unknown) => this.failActive('mask-failed', `The mask could not be prepared for “${job.targetName}” (${error instanceof Error ? error.message : String(error)}), so it was not sent.`))
+      .finally(() => this.render());
+  }
+
+  /** Composes the job's mask (if any) into the image the daemon takes, then sends the job. */
+  private async sendJobAsync(job: JobFromMain): Promise<void> {
+    const outcome = await jobRequestAsync(job, this.welcome, composeMaskAsync);
+    // Composing takes a moment: the designer may have cancelled meanwhile.
+    if (this.active?.mainJobId !== job.jobId || this.active.cancelRequested) return;
+    if (outcome.kind === 'refused') return this.failActive(outcome.code, outcome.message);
+    if (!this.client?.stylize(outcome.request.message, outcome.request.images)) {
       this.failActive('not-connected', 'Atelier is not connected, so this layer was skipped. Reconnect and apply again.');
     }
+  }
+
+  /** A sentence when the chosen mask cannot be used with this daemon (it lacks regions), else null. */
+  private maskBlocked(): string | null {
+    return this.mask && this.welcome && !regionsApply(this.welcome) ? 'Update Atelier to style part of a frame, or set Mask to None.' : null;
   }
 
   private failActive(code: string, message: string): void {
@@ -287,7 +316,7 @@ export class UiApp {
   // ---- designer actions ----
 
   private canApply(): boolean {
-    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.style && !!this.options && (this.selection?.targets.length ?? 0) > 0 && this.estimate.blocksApply() === null;
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.style && !!this.options && (this.selection?.targets.length ?? 0) > 0 && this.estimate.blocksApply() === null && this.maskBlocked() === null;
   }
 
   /**
@@ -317,7 +346,7 @@ export class UiApp {
     this.showPreview(null);
     this.progress = { fraction: 0, detail: 'Exporting pixels…', preview: null };
     this.capNote = null;
-    this.deps.post({ type: 'start', styleNodeId: this.style.id, options: this.options });
+    this.deps.post({ type: 'start', styleNodeId: this.style.id, options: this.options, maskNodeId: this.mask?.id ?? null });
   }
 
   private cancel(): void {
@@ -343,6 +372,7 @@ export class UiApp {
   }
 
   private wire(): void {
+    const clamp = (value: number, min: number, max: number) => Math.max(min, Math.min(max, Math.round(value)));
     wireConnectionPanels(() => this.client, () => this.target);
     wireServerSetting((address) => {
       if (this.phase !== 'idle') return 'Wait for the running job to finish (or cancel it) before changing the server.';
@@ -372,6 +402,16 @@ export class UiApp {
       this.deps.post({ type: 'refresh-styles', allPages: true });
       this.render();
     });
+    byId('use-selection-mask').addEventListener('click', () => this.deps.post({ type: 'use-selection-as-mask' }));
+    byId('mask-none').addEventListener('click', () => this.deps.post({ type: 'choose-mask', maskNodeId: null }));
+    byId('mask-grid').addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-id]');
+      if (button?.dataset.id) this.deps.post({ type: 'choose-mask', maskNodeId: button.dataset.id });
+    });
+    byId<HTMLInputElement>('opt-edge').addEventListener('change', (event) => {
+      const value = Number((event.target as HTMLInputElement).value);
+      if (Number.isFinite(value)) this.setOptions({ edgeSoftness: clamp(value, 0, MAX_EDGE_SOFTNESS_PX) });
+    });
     byId('style-grid').addEventListener('click', (event) => {
       const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-id]');
       if (button?.dataset.id) this.deps.post({ type: 'choose-style', styleNodeId: button.dataset.id });
@@ -382,7 +422,6 @@ export class UiApp {
     for (const button of Array.from(byId('full-scale').querySelectorAll<HTMLButtonElement>('button[data-scale]'))) {
       button.addEventListener('click', () => this.setOptions({ quality: 'full', fullSizeScale: button.dataset.scale === '2' ? 2 : 1 }));
     }
-    const clamp = (value: number, min: number, max: number) => Math.max(min, Math.min(max, Math.round(value)));
     byId<HTMLInputElement>('opt-size').addEventListener('change', (event) => {
       const value = Number((event.target as HTMLInputElement).value);
       if (Number.isFinite(value)) this.setOptions({ quality: 'custom', size: clamp(value, MIN_WORKING_SIDE, MAX_WORKING_SIDE * 4) });
@@ -422,6 +461,7 @@ export class UiApp {
     renderWaitingJobs(this.waiting);
     this.renderSelection();
     this.renderStyle();
+    this.renderMask();
     this.refreshEstimate();
     this.renderOptions();
     this.renderProgress();
@@ -451,23 +491,7 @@ export class UiApp {
     byId('style-detail').textContent = style
       ? `${style.pageName ? `${style.pageName} · ` : ''}${Math.round(style.width)}×${Math.round(style.height)}`
       : 'Pick an image below, or select one on the canvas and click “Use selection”.';
-    const grid = byId('style-grid');
-    const key = this.styleLayers.map((l) => l.id).join(',') + '|' + (style?.id ?? '');
-    if (grid.dataset.key !== key) {
-      grid.dataset.key = key;
-      grid.replaceChildren(
-        ...this.styleLayers.map((layer) => {
-          const button = document.createElement('button');
-          button.dataset.id = layer.id;
-          button.title = layer.pageName ? `${layer.name} (${layer.pageName})` : layer.name;
-          button.setAttribute('role', 'option');
-          button.setAttribute('aria-selected', String(layer.id === style?.id));
-          if (layer.id === style?.id) button.className = 'chosen';
-          if (layer.thumbnail) button.style.backgroundImage = `url("${pngUrl(layer.thumbnail)}")`;
-          return button;
-        }),
-      );
-    }
+    renderLayerGrid(byId('style-grid'), this.styleLayers, style?.id ?? null);
     const scope = this.styleScope;
     const empty = byId('style-empty');
     empty.hidden = this.styleLayers.length > 0;
@@ -478,6 +502,30 @@ export class UiApp {
     more.hidden = scope.allPages || scope.otherPages === 0;
     more.disabled = scope.searching;
     more.textContent = scope.searching ? 'Looking through the other pages…' : `Show images from ${plural(scope.otherPages, 'other page')}`;
+  }
+
+  private renderMask(): void {
+    const mask = this.mask;
+    setBackgroundPng(byId('mask-thumb'), mask?.thumbnail ?? null);
+    byId('mask-title').textContent = mask ? mask.name : 'None';
+    byId('mask-detail').textContent = mask
+      ? 'Only the part under this shape is stylised; the rest keeps its pixels.'
+      : this.maskLayers.length > 0
+        ? 'The whole layer is stylised, or pick a shape below.'
+        : 'The whole layer is stylised. To style part of it, select a shape and click “Use selection”.';
+    const grid = byId('mask-grid');
+    grid.hidden = this.maskLayers.length === 0;
+    renderLayerGrid(grid, this.maskLayers, mask?.id ?? null);
+    const targets = this.selection?.targets ?? [];
+    const misses = mask ? (this.selection?.maskMisses ?? []) : [];
+    const note = byId('mask-note');
+    note.hidden = misses.length === 0;
+    note.textContent = !mask || misses.length === 0
+      ? ''
+      : misses.length >= targets.length
+        ? `“${mask.name}” covers none of the selected layers: move it over the part to stylise, or pick another mask.`
+        : `${misses.map((n) => `“${n}”`).join(', ')} ${misses.length === 1 ? 'is' : 'are'} not under “${mask.name}” and will be left out.`;
+    byId('mask-update').hidden = this.maskBlocked() === null;
   }
 
   private renderOptions(): void {
@@ -507,6 +555,11 @@ export class UiApp {
     if (active !== iterations) iterations.value = String(o.iterations);
     byId<HTMLInputElement>('opt-strength').value = String(o.styleStrength);
     byId<HTMLInputElement>('opt-keep-colors').checked = o.keepColors;
+    // The feather is a mask's edge: without a mask there is none to soften.
+    const edge = byId<HTMLInputElement>('opt-edge');
+    edge.hidden = byId('opt-edge-label').hidden = this.mask === null;
+    edge.max = String(MAX_EDGE_SOFTNESS_PX);
+    if (active !== edge) edge.value = String(o.edgeSoftness);
     const presets = this.welcome?.presets ?? [o.preset];
     const select = byId<HTMLSelectElement>('opt-preset');
     if (select.dataset.key !== presets.join(',')) {
@@ -587,6 +640,8 @@ export class UiApp {
             ? 'Select what to stylise on the canvas.'
             : !this.style
               ? 'Choose a style.'
+              : this.maskBlocked() !== null
+                ? this.maskBlocked()!
               : this.estimate.blocksApply() !== null
                 ? this.estimate.blocksApply()!
               : count > 1
@@ -594,4 +649,23 @@ export class UiApp {
                 : 'The original stays untouched; one undo removes the result.';
     byId('apply-hint').textContent = hint;
   }
+}
+
+/** A grid of layer thumbnails (styles, masks), rebuilt only when the layers or the choice change. */
+function renderLayerGrid(grid: HTMLElement, layers: ReadonlyArray<StyleLayer>, chosenId: string | null): void {
+  const key = layers.map((l) => l.id).join(',') + '|' + (chosenId ?? '');
+  if (grid.dataset.key === key) return;
+  grid.dataset.key = key;
+  grid.replaceChildren(
+    ...layers.map((layer) => {
+      const button = document.createElement('button');
+      button.dataset.id = layer.id;
+      button.title = layer.pageName ? `${layer.name} (${layer.pageName})` : layer.name;
+      button.setAttribute('role', 'option');
+      button.setAttribute('aria-selected', String(layer.id === chosenId));
+      if (layer.id === chosenId) button.className = 'chosen';
+      if (layer.thumbnail) button.style.backgroundImage = `url("${pngUrl(layer.thumbnail)}")`;
+      return button;
+    }),
+  );
 }

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readPngSize } from '../../protocol/index.ts';
 import { FakeFigma, encodePng, paintPattern } from './fake-figma/index.ts';
+import { pixelAt, pixelsOf } from './png-pixels.ts';
 
 async function exportSize(node: { exportAsync?: (s: { format: 'PNG'; constraint?: { type: 'SCALE' | 'WIDTH' | 'HEIGHT'; value: number }; useAbsoluteBounds?: boolean }) => Promise<Uint8Array> }, useAbsoluteBounds = false) {
   return readPngSize(await node.exportAsync!({ format: 'PNG', constraint: { type: 'SCALE', value: 1 }, useAbsoluteBounds }));
@@ -180,4 +181,44 @@ test('findAllWithCriteria matches types in the editor: only matches reach the pl
   assert.equal(figma.traversal.toPlugin - before.toPlugin, 3, 'findAll hands every node to its callback');
   const other = figma.addPage('Other');
   assert.throws(() => other.findAllWithCriteria({ types: ['FRAME'] }), /loadAsync/);
+});
+
+test('a PNG export is transparent where the layer draws nothing: an ellipse\'s corners, a rotated layer\'s box corners (render.ts)', async () => {
+  const figma = new FakeFigma();
+  const disc = figma.layer('ELLIPSE', { name: 'Disc', x: 0, y: 0, width: 40, height: 40, color: [10, 200, 90] });
+  figma.currentPage.appendChild(disc);
+  const png = await pixelsOf(await disc.exportAsync!({ format: 'PNG' }));
+  assert.deepEqual([png.width, png.height], [40, 40]);
+  assert.equal(pixelAt(png, 20, 20)[3], 255, 'opaque inside');
+  assert.equal(pixelAt(png, 1, 1)[3], 0, 'transparent outside the ellipse');
+  // JPG has no alpha channel (ExportSettingsImage.format): nothing transparent there.
+  const jpg = await pixelsOf(await disc.exportAsync!({ format: 'JPG' }));
+  assert.equal(pixelAt(jpg, 1, 1)[3], 255);
+  const tilted = figma.layer('RECTANGLE', { name: 'Tilted', x: 100, y: 100, width: 40, height: 40, rotation: 45 });
+  figma.currentPage.appendChild(tilted);
+  const box = await pixelsOf(await tilted.exportAsync!({ format: 'PNG' }));
+  assert.equal(pixelAt(box, 1, 1)[3], 0, 'the render box\'s corner is outside the turned square');
+  assert.equal(pixelAt(box, box.width / 2, box.height / 2)[3], 255);
+});
+
+test('a frame\'s export draws its visible children only, cut at its box when it clips; a hidden layer exports nothing and has no render bounds', async () => {
+  const figma = new FakeFigma();
+  const frame = figma.frame({ name: 'F', x: 0, y: 0, width: 100, height: 50, color: [250, 250, 250], pattern: 'plain' });
+  figma.currentPage.appendChild(frame);
+  const child = figma.layer('RECTANGLE', { name: 'C', x: 80, y: 10, width: 40, height: 20, color: [0, 0, 255] });
+  frame.appendChild(child);
+  const shown = await pixelsOf(await frame.exportAsync!({ format: 'PNG' }));
+  assert.deepEqual([shown.width, shown.height], [100, 50], 'clipped: the child past the edge is cut');
+  assert.deepEqual(pixelAt(shown, 90, 20), [0, 0, 255, 255]);
+  child.visible = false;
+  assert.equal(child.absoluteRenderBounds, null, 'LayoutMixin.absoluteRenderBounds: "null if the node is invisible"');
+  await assert.rejects(child.exportAsync!({ format: 'PNG' }), /nothing to render/);
+  const hidden = await pixelsOf(await frame.exportAsync!({ format: 'PNG' }));
+  assert.notDeepEqual(pixelAt(hidden, 90, 20), [0, 0, 255, 255], 'a hidden child is not drawn');
+  child.visible = true;
+  frame.clipsContent = false;
+  const unclipped = await pixelsOf(await frame.exportAsync!({ format: 'PNG' }));
+  assert.deepEqual([unclipped.width, unclipped.height], [120, 50], 'unclipped: the render bounds reach the child');
+  assert.deepEqual(pixelAt(unclipped, 110, 20), [0, 0, 255, 255]);
+  assert.equal(pixelAt(unclipped, 110, 45)[3], 0, 'outside the frame and the child: transparent');
 });

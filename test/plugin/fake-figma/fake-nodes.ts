@@ -1,7 +1,8 @@
 import type { ExportSettingsImage, NodeType, Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
 import type { HostDocument, HostPage, HostRectangle, HostSceneNode, SceneNodeType } from '../../../plugin/main/figma-host.ts';
 import { IDENTITY, boundsUnder, grow, intersect, multiply, transformOf, union, type Box, type Matrix } from './geometry.ts';
-import { encodePng, paintPattern, type RgbColor } from './png-encode.ts';
+import { encodePng, encodePngRgba, paintPattern, type RgbColor } from './png-encode.ts';
+import { renderLayer } from './render.ts';
 
 /** Hooks a node uses to report to its fake document (ids, export log, undo journal). */
 export interface FakeDocumentHooks {
@@ -202,7 +203,9 @@ export class FakeSceneNode extends FakePluginData implements HostSceneNode {
         const region = settings.useAbsoluteBounds ? this.absoluteBoundingBox : this.absoluteRenderBounds;
         if (!region) throw new Error('Failed to export: the node has nothing to render');
         const size = exportPixels(region, settings);
-        return encodePng(size.width, size.height, paintPattern(size.width, size.height, this.color, this.pattern));
+        // JPG has no alpha channel: what PNG leaves transparent is flattened (render.ts).
+        if (settings.format === 'JPG') return encodePng(size.width, size.height, paintPattern(size.width, size.height, this.color, this.pattern));
+        return encodePngRgba(size.width, size.height, renderLayer(this, region, size.width, size.height));
       };
     }
     hooks.register(this);

@@ -63,17 +63,27 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 /** Encodes interleaved RGB pixels as a PNG. */
 export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8Array {
-  const raw = new Uint8Array(height * (1 + width * 3));
+  return encodePixels(width, height, rgb, 3);
+}
+
+/** Encodes interleaved RGBA pixels (straight alpha, as PNG stores it) as a PNG. */
+export function encodePngRgba(width: number, height: number, rgba: Uint8Array): Uint8Array {
+  return encodePixels(width, height, rgba, 4);
+}
+
+function encodePixels(width: number, height: number, pixels: Uint8Array, channels: 3 | 4): Uint8Array {
+  const row = width * channels;
+  const raw = new Uint8Array(height * (1 + row));
   for (let y = 0; y < height; y++) {
-    raw[y * (1 + width * 3)] = 0; // filter: none
-    raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
+    raw[y * (1 + row)] = 0; // filter: none
+    raw.set(pixels.subarray(y * row, (y + 1) * row), y * (1 + row) + 1);
   }
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
+  ihdr[9] = channels === 4 ? 6 : 2; // colour type: RGBA or RGB
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
