@@ -73,14 +73,20 @@ async function listAsync(url: string, key: TestKey): Promise<{ panel: TestClient
   return { panel, jobs: (await panel.waitForAsync('jobs')).message.jobs };
 }
 
-test('SIGKILL mid-job: the restarted daemon resumes the job from its last finished stage and the reopened panel receives the result', async () => {
-  let { daemon, url } = await startAsync();
+/** Pairs with the code a first-run daemon prints at start. */
+async function pairAsync(daemon: SpawnedDaemon, url: string): Promise<{ client: TestClient; key: TestKey }> {
   const code = /Pairing code: (\d{4}) (\d{4})/.exec(daemon.stdout())!;
   const client = await TestClient.connectAsync(url);
   client.hello();
   await client.waitForAsync('welcome');
   const key = (await client.pairAsync(`${code[1]}${code[2]}`))!;
   await client.waitForAsync('welcome', (m) => m.paired);
+  return { client, key };
+}
+
+test('SIGKILL mid-job: the restarted daemon resumes the job from its last finished stage and the reopened panel receives the result', async () => {
+  let { daemon, url } = await startAsync();
+  const { client, key } = await pairAsync(daemon, url);
 
   const jobId = await submitUntilStageTwoAsync(client, 'killed');
   const folder = await jobFolderAsync(jobId);
@@ -133,12 +139,7 @@ test('a masked job killed mid-job keeps its mask on disk: the resumed result kee
   env = { ...env, XDG_CONFIG_HOME: join(root, 'config-masked'), XDG_CACHE_HOME: join(root, 'cache-masked') };
   let { daemon, url } = await startAsync();
   try {
-    const code = /Pairing code: (\d{4}) (\d{4})/.exec(daemon.stdout())!;
-    const client = await TestClient.connectAsync(url);
-    client.hello();
-    await client.waitForAsync('welcome');
-    const key = (await client.pairAsync(`${code[1]}${code[2]}`))!;
-    await client.waitForAsync('welcome', (m) => m.paired);
+    const { client, key } = await pairAsync(daemon, url);
     const jobId = await submitUntilStageTwoAsync(client, 'masked', true);
     const folder = await jobFolderAsync(jobId);
     assert.ok((await readdir(folder)).includes('mask-0.bin'), 'the mask is kept beside the job');

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Engine } from '../../daemon/engine/index.ts';
 import { REGIONS_CAPABILITY, type ImageRef, type StylizeMessage } from '../../protocol/index.ts';
 import { assertMaskedResultAsync, rectMaskAsync, scaledRect, type Rect } from './region-images.ts';
 import type { TestClient } from './test-client.ts';
@@ -12,18 +11,15 @@ import { createTestEngineAsync, pairedClientAsync, startTestDaemonAsync, testIma
  * result checked pixel by pixel against the content outside the regions.
  */
 
-let engine: Engine;
-let cleanupEngineAsync: () => Promise<void>;
+let made: Awaited<ReturnType<typeof createTestEngineAsync>>;
 let daemon: TestDaemon;
-
 before(async () => {
-  ({ engine, cleanupAsync: cleanupEngineAsync } = await createTestEngineAsync());
-  daemon = await startTestDaemonAsync(engine);
+  made = await createTestEngineAsync();
+  daemon = await startTestDaemonAsync(made.engine);
 });
-
 after(async () => {
   await daemon.stopAsync();
-  await cleanupEngineAsync();
+  await made.cleanupAsync();
 });
 
 const [W, H] = [48, 32];
