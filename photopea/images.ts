@@ -1,4 +1,5 @@
 /** Browser-side image work: decode, scale, encode PNG (the panel has the pixels, Photopea only files). */
+import type { Rgba } from './mask-pixels.ts';
 
 export interface Png {
   width: number;
@@ -17,17 +18,43 @@ export async function resizeToPngAsync(bytes: Blob, size: (width: number, height
   const bitmap = await createImageBitmap(bytes);
   try {
     const { width, height } = size(bitmap.width, bitmap.height);
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    const context = canvas.getContext('2d');
-    if (!context) throw new Error('no 2D canvas');
+    const context = canvas2d(width, height);
     context.imageSmoothingQuality = 'high';
     context.drawImage(bitmap, 0, 0, width, height);
-    return { width, height, png: await canvasPngAsync(canvas) };
+    return { width, height, png: await canvasPngAsync(context.canvas) };
   } finally {
     bitmap.close();
   }
+}
+
+/** Decodes an image and draws it at `width`×`height`: its RGBA pixels (straight alpha, as ImageData). */
+export async function rgbaAtSizeAsync(bytes: Blob, width: number, height: number): Promise<Rgba> {
+  const bitmap = await createImageBitmap(bytes, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  try {
+    const context = canvas2d(width, height);
+    context.imageSmoothingQuality = 'high';
+    context.drawImage(bitmap, 0, 0, width, height);
+    const image = context.getImageData(0, 0, width, height);
+    return { width, height, data: image.data };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** RGBA pixels as a PNG. */
+export async function rgbaPngAsync(image: Rgba): Promise<Png> {
+  const context = canvas2d(image.width, image.height);
+  context.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
+  return { width: image.width, height: image.height, png: await canvasPngAsync(context.canvas) };
+}
+
+function canvas2d(width: number, height: number): CanvasRenderingContext2D {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('no 2D canvas');
+  return context;
 }
 
 /** Longest side at most `max`, never enlarged, at least 1 px. */

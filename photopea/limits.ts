@@ -25,6 +25,12 @@ export const PLACE_POLL_ATTEMPTS = 60;
 /** Name of the temporary document a layer is exported from (closed by its own script after every export, also after a failure or a time-out). */
 export const TEMP_DOCUMENT_NAME = 'Atelier export (temporary)';
 
+/**
+ * Name of the layer a selection is filled into for a moment to export it as a mask (removed by
+ * the same script; the clean-up after every export removes any left by a script that stopped).
+ */
+export const MASK_LAYER_NAME = 'Atelier mask (temporary)';
+
 /** The result layer's name: "<source> · <style>". */
 export const RESULT_NAME_SEPARATOR = ' · ';
 

@@ -7,15 +7,16 @@ import { byId, pngUrl, releasePng } from '../client/dom.ts';
 import { trackJobStep } from '../client/job-progress.ts';
 import { DEFAULT_JOB_OPTIONS, jobOptionsSchema, workingSideFor, type JobOptions } from '../client/job-options.ts';
 import type { SocketLike } from '../client/socket-like.ts';
-import { buildStylizeRequest, colorsApply, strengthApplies } from '../client/style-request.ts';
+import { buildStylizeRequest, colorsApply, regionsApply, strengthApplies } from '../client/style-request.ts';
 import { EstimateTracker } from '../client/estimate.ts';
-import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, type Png } from './images.ts';
-import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_LISTED_LAYERS, OPTIONS_KEY, QUALITY_PRESETS, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
+import { dataUrlAsync, fitWithin, pngBlob, resizeToPngAsync, rgbaAtSizeAsync, rgbaPngAsync, type Png } from './images.ts';
+import { MAX_CLIENT_SIDE, MAX_DROPPED_FILE_BYTES, MAX_EDGE_SOFTNESS_PX, MAX_LISTED_LAYERS, OPTIONS_KEY, QUALITY_PRESETS, STYLE_MAX_SIDE, type QualityName } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
 import { readReply, summarySchema } from './replies.ts';
-import { describeDocumentScript, type DocumentSummary, type LayerRef } from './scripts.ts';
+import { describeDocumentScript, type DocumentSummary, type LayerRef, type MaskSource } from './scripts.ts';
 import { LatestRead } from './latest-read.ts';
-import { exportLayerAsync, placeResultAsync } from './steps.ts';
+import { exportLayerAsync, exportMaskAsync, placeResultAsync } from './steps.ts';
+import { featherForResult, keepOriginalOutside, keepPastPx, maskFromAlpha } from './mask-pixels.ts';
 import { WaitingJobs, type WaitingJob } from '../client/waiting-jobs.ts';
 import { renderWaitingJobs, wireWaitingJobs } from '../client/waiting-view.ts';
 import { documentKey, placementOf, readPhotopeaPlacement, resultLayerName } from './placement.ts';
@@ -25,6 +26,19 @@ import { panelPageUrl } from './panel-server.ts';
 
 type Style = { kind: 'layer'; layer: LayerRef } | { kind: 'file'; name: string; image: Png };
 
+/** The panel's Mask choice (issue 31): none, Photopea's selection, or a layer's transparency (once picked). */
+type MaskChoice = { kind: 'none' } | { kind: 'selection' } | { kind: 'layer'; layer: LayerRef | null };
+
+/** What a masked run keeps to put the original back outside the region at the layer's size. */
+interface MaskedRun {
+  /** The layer's own pixels and the region, both exported at the layer's size (PNG). */
+  original: ArrayBuffer;
+  region: ArrayBuffer;
+  /** The feather the daemon was asked for (result pixels) and the sizes it relates. */
+  featherResultPx: number;
+  workingSide: number;
+}
+
 interface ActiveJob {
   requestId: string;
   daemonJobId: string | null;
@@ -32,6 +46,7 @@ interface ActiveJob {
   document: string;
   source: LayerRef;
   styleName: string;
+  masked: MaskedRun | null;
 }
 
 type Outcome = { kind: 'added'; name: string } | { kind: 'cancelled' } | { kind: 'failed'; message: string };
@@ -65,6 +80,7 @@ export class PhotopeaApp {
   private summary: DocumentSummary | null = null;
   private photopeaProblem: string | null = null;
   private style: Style | null = null;
+  private mask: MaskChoice = { kind: 'none' };
   private options: JobOptions;
   private phase: 'idle' | 'exporting' | 'running' | 'placing' = 'idle';
   private active: ActiveJob | null = null;
@@ -148,6 +164,11 @@ export class PhotopeaApp {
         const named = this.summary.layers.filter((l) => l.name === style.layer.name);
         this.style = named.length === 1 ? { kind: 'layer', layer: named[0]! } : null;
       }
+      const mask = this.mask;
+      if (mask.kind === 'layer' && mask.layer && !this.summary.layers.some((l) => sameLayer(l, mask.layer!))) {
+        const named = this.summary.layers.filter((l) => l.name === mask.layer!.name);
+        this.mask = { kind: 'layer', layer: named.length === 1 ? named[0]! : null };
+      }
     } catch (error) {
       this.summary = null;
       this.photopeaProblem = error instanceof PhotopeaError ? error.message : String(error);
@@ -162,7 +183,23 @@ export class PhotopeaApp {
   // ---- a run ----
 
   private canApply(): boolean {
-    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource() && this.estimate.blocksApply() === null;
+    return this.phase === 'idle' && this.connection.kind === 'ready' && !!this.summary?.active && this.style !== null && !this.isStyleTheSource() && this.maskBlocks() === null && this.estimate.blocksApply() === null;
+  }
+
+  /** Why the chosen mask cannot be sent, or null. A daemon without `regions` would paint the whole layer. */
+  private maskBlocks(): string | null {
+    if (this.mask.kind === 'none') return null;
+    if (this.welcome && !regionsApply(this.welcome)) return 'This Atelier cannot keep part of a layer unstyled: update Atelier on the computer that runs it, or set Mask to None.';
+    if (this.mask.kind === 'layer' && !this.mask.layer) return 'Choose the layer whose transparency is the mask, or set Mask to None.';
+    return null;
+  }
+
+  /** The chosen mask as the export script takes it, or null for the whole layer. */
+  private maskSource(): MaskSource | null {
+    const mask = this.mask;
+    if (mask.kind === 'selection') return { kind: 'selection' };
+    if (mask.kind === 'layer' && mask.layer) return { kind: 'layer', layer: mask.layer };
+    return null;
   }
 
   /** Asks the daemon, once per size and options, what the active layer's job would take. */
@@ -205,11 +242,27 @@ export class PhotopeaApp {
       }
       const styleName = style.kind === 'layer' ? style.layer.name : style.name;
       const requestId = `pp-${Date.now().toString(36)}-${++this.counter}`;
-      this.active = { requestId, daemonJobId: null, cancelRequested: false, document: summary.document, source, styleName };
+      this.active = { requestId, daemonJobId: null, cancelRequested: false, document: summary.document, source, styleName, masked: null };
       this.render();
+      const [layerWidth, layerHeight] = [source.box[2] - source.box[0], source.box[3] - source.box[1]];
       // "Full size": the layer's own pixel size (its box), capped like every working size.
-      const working = Math.min(workingSideFor(this.options, source.box[2] - source.box[0], source.box[3] - source.box[1]), MAX_CLIENT_SIDE);
-      const content = await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, source)), fitWithin(working));
+      const working = Math.min(workingSideFor(this.options, layerWidth, layerHeight), MAX_CLIENT_SIDE);
+      // The region first: a missing selection is told before anything else is exported.
+      const maskSource = this.maskSource();
+      const region = maskSource ? await exportMaskAsync(this.deps.photopea, summary.document, source, maskSource) : null;
+      const original = await this.exportAsync(summary.document, source);
+      const content = await resizeToPngAsync(pngBlob(original), fitWithin(working));
+      let mask: Png | undefined;
+      let options = this.options;
+      if (region) {
+        const { mask: pixels, covered } = maskFromAlpha(await rgbaAtSizeAsync(pngBlob(region), content.width, content.height));
+        if (!covered) throw new PhotopeaError('empty-mask', maskSource?.kind === 'selection' ? `The selection covers none of “${source.name}”’s pixels. Select part of the layer, or set Mask to None.` : 'The mask layer is transparent over the layer being stylised. Choose a layer that covers part of it, or set Mask to None.');
+        mask = await rgbaPngAsync(pixels);
+        // Edge softness is set in the layer's pixels; the daemon feathers in the result's.
+        const [layerSide, workingSide] = [Math.max(layerWidth, layerHeight), Math.max(content.width, content.height)];
+        options = { ...options, edgeSoftness: featherForResult(options.edgeSoftness, layerSide, workingSide) };
+        this.active.masked = { original, region, featherResultPx: options.edgeSoftness, workingSide };
+      }
       const styleImage =
         style.kind === 'file' ? style.image : await resizeToPngAsync(pngBlob(await this.exportAsync(summary.document, style.layer)), fitWithin(STYLE_MAX_SIDE));
       if (this.active?.cancelRequested) {
@@ -219,7 +272,7 @@ export class PhotopeaApp {
       this.phase = 'running';
       this.progress.detail = 'Sending to Atelier…';
       const placement = placementOf(summary.document, source, styleName);
-      const request = buildStylizeRequest({ jobId: requestId, content, style: styleImage, options: this.options, placement }, this.welcome);
+      const request = buildStylizeRequest({ jobId: requestId, content, style: styleImage, options, placement, ...(mask ? { mask } : {}) }, this.welcome);
       if (!this.client?.stylize(request.message, request.images)) {
         this.finish({ kind: 'failed', message: 'Atelier is not connected, so nothing was added. Reconnect and apply again.' });
       }
@@ -272,7 +325,7 @@ export class PhotopeaApp {
     this.render();
     try {
       const [left, top, right, bottom] = active.source.box;
-      const sized = await resizeToPngAsync(pngBlob(png), () => ({ width: right - left, height: bottom - top }));
+      const sized = active.masked ? await this.keepOriginalAsync(png, active.masked, right - left, bottom - top) : await resizeToPngAsync(pngBlob(png), () => ({ width: right - left, height: bottom - top }));
       const done = await placeResultAsync(this.deps.photopea, active.document, active.source, await dataUrlAsync(sized.png), resultLayerName(active.source, active.styleName));
       // In the document now: the daemon may forget it (else the next panel would add it again).
       if (active.daemonJobId) this.client?.placed(active.daemonJobId);
@@ -280,6 +333,12 @@ export class PhotopeaApp {
     } catch (error) {
       this.finish({ kind: 'failed', message: error instanceof PhotopeaError ? error.message : `Adding the layer failed (${String(error)}).` });
     }
+  }
+
+  /** A masked result at the layer's size, with the layer's own pixels past the region's feather (mask-pixels.ts). */
+  private async keepOriginalAsync(png: Uint8Array, masked: MaskedRun, width: number, height: number): Promise<Png> {
+    const [result, original, region] = await Promise.all([rgbaAtSizeAsync(pngBlob(png), width, height), rgbaAtSizeAsync(pngBlob(masked.original), width, height), rgbaAtSizeAsync(pngBlob(masked.region), width, height)]);
+    return rgbaPngAsync(keepOriginalOutside(result, original, region, keepPastPx(masked.featherResultPx, Math.max(width, height), masked.workingSide)));
   }
 
   /**
@@ -406,6 +465,22 @@ export class PhotopeaApp {
         this.setOptions({ quality, size: QUALITY_PRESETS[quality].size, iterations: QUALITY_PRESETS[quality].iterations });
       });
     }
+    byId<HTMLSelectElement>('mask-kind').addEventListener('change', (event) => {
+      const kind = (event.target as HTMLSelectElement).value;
+      this.mask = kind === 'selection' ? { kind: 'selection' } : kind === 'layer' ? { kind: 'layer', layer: null } : { kind: 'none' };
+      this.outcome = null;
+      this.render();
+    });
+    byId<HTMLSelectElement>('mask-layer').addEventListener('change', (event) => {
+      const value = (event.target as HTMLSelectElement).value;
+      this.mask = { kind: 'layer', layer: this.summary?.layers.find((l) => l.path.join('/') === value) ?? null };
+      this.render();
+    });
+    byId<HTMLInputElement>('opt-edge').addEventListener('change', (event) => {
+      const value = Number((event.target as HTMLInputElement).value);
+      if (Number.isFinite(value)) this.setOptions({ edgeSoftness: Math.max(0, Math.min(MAX_EDGE_SOFTNESS_PX, Math.round(value))) });
+      else this.render();
+    });
     byId<HTMLInputElement>('opt-strength').addEventListener('change', (event) => this.setOptions({ styleStrength: Number((event.target as HTMLInputElement).value) }));
     byId<HTMLInputElement>('opt-keep-colors').addEventListener('change', (event) => this.setOptions({ keepColors: (event.target as HTMLInputElement).checked }));
     byId('apply').addEventListener('click', () => void this.applyAsync());
@@ -441,6 +516,8 @@ export class PhotopeaApp {
     thumb.style.backgroundImage = style?.kind === 'file' ? `url("${pngUrl(style.image.png)}")` : '';
     byId('style-note').hidden = !this.isStyleTheSource();
 
+    this.renderMask(layers, source);
+
     const o = this.options;
     for (const button of Array.from(byId('quality').querySelectorAll<HTMLButtonElement>('button[data-quality]'))) {
       button.setAttribute('aria-pressed', String(button.dataset.quality === o.quality));
@@ -462,7 +539,7 @@ export class PhotopeaApp {
     byId('progress-section').hidden = !running;
     if (running) {
       const a = this.active;
-      byId('progress-title').textContent = a ? `Stylising “${a.source.name}” with “${a.styleName}”` : 'Preparing…';
+      byId('progress-title').textContent = a ? `Stylising “${a.source.name}” with “${a.styleName}”${a.masked ? ' inside the mask' : ''}` : 'Preparing…';
       byId('progress-bar').style.width = `${Math.round(this.progress.fraction * 100)}%`;
       byId('progress-detail').textContent = this.progress.detail;
       const preview = byId<HTMLImageElement>('preview');
@@ -489,9 +566,42 @@ export class PhotopeaApp {
             ? 'Choose a style layer, or drop an image above.'
             : this.isStyleTheSource()
               ? 'The style is the layer being stylised; choose another.'
+              : this.maskBlocks() !== null
+                ? this.maskBlocks()!
               : this.estimate.blocksApply() !== null
                 ? this.estimate.blocksApply()!
               : 'The original stays untouched; the result is a new layer above it.';
+  }
+
+  /** The Mask choice, its layer list, Edge softness (only with a mask) and why a mask cannot be used. */
+  private renderMask(layers: LayerRef[], source: LayerRef | null): void {
+    const mask = this.mask;
+    byId<HTMLSelectElement>('mask-kind').value = mask.kind;
+    const select = byId<HTMLSelectElement>('mask-layer');
+    select.hidden = mask.kind !== 'layer';
+    const key = layers.map((l) => `${l.path.join('/')}=${l.name}`).join('|');
+    if (select.dataset.key !== key) {
+      select.dataset.key = key;
+      select.replaceChildren(new Option('Choose the mask layer…', ''), ...layers.map((l) => new Option(l.name, l.path.join('/'))));
+    }
+    select.value = mask.kind === 'layer' && mask.layer ? mask.layer.path.join('/') : '';
+    byId('edge-fields').hidden = mask.kind === 'none';
+    const edge = byId<HTMLInputElement>('opt-edge');
+    edge.max = String(MAX_EDGE_SOFTNESS_PX);
+    if (document.activeElement !== edge) edge.value = String(this.options.edgeSoftness);
+    const name = source ? `“${source.name}”` : 'the layer';
+    const summary = byId('mask-summary');
+    summary.hidden = mask.kind === 'none';
+    summary.textContent =
+      mask.kind === 'selection'
+        ? `Only the selected part of ${name} is stylised; outside it the layer stays as it is.`
+        : mask.kind === 'layer' && mask.layer
+          ? `Only where “${mask.layer.name}” has pixels is ${name} stylised; elsewhere it stays as it is.`
+          : '';
+    const blocked = this.maskBlocks();
+    const note = byId('mask-note');
+    note.hidden = blocked === null || (mask.kind === 'layer' && !mask.layer);
+    note.textContent = blocked ?? '';
   }
 }
 

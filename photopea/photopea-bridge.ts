@@ -5,9 +5,11 @@ import type { Markers, Script } from './scripts.ts';
 export type PhotopeaOutput = string | ArrayBuffer;
 
 /** Why talking to Photopea failed, with a sentence for the designer. */
+export type PhotopeaErrorCode = 'timeout' | 'script-failed' | 'no-document' | 'layer-moved' | 'empty-layer' | 'unexpected-reply' | 'not-placed' | 'no-selection' | 'selection-misses' | 'mask-misses' | 'empty-mask';
+
 export class PhotopeaError extends Error {
   constructor(
-    readonly code: 'timeout' | 'script-failed' | 'no-document' | 'layer-moved' | 'empty-layer' | 'unexpected-reply' | 'not-placed',
+    readonly code: PhotopeaErrorCode,
     message: string,
   ) {
     super(message);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PhotopeaError, type PhotopeaOutput } from './photopea-bridge.ts';
+import { PhotopeaError, type PhotopeaErrorCode, type PhotopeaOutput } from './photopea-bridge.ts';
 import type { DocumentSummary } from './scripts.ts';
 
 const boxSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
@@ -17,10 +17,13 @@ export const placedSchema = z.object({ placed: z.literal(true), count: z.number(
 export const placedCheckSchema = z.union([z.object({ state: z.literal('waiting') }), layerSchema.extend({ state: z.literal('placed') })]);
 export const closedSchema = z.object({ closed: z.literal(true) });
 
-const SENTENCES: Record<string, string> = {
+const SENTENCES: Partial<Record<PhotopeaErrorCode, string>> = {
   'no-document': 'Open an image in Photopea first (or the document was closed while Atelier worked).',
   'layer-moved': 'The layer was moved, renamed or deleted while Atelier worked. Select it again and apply again.',
   'empty-layer': 'That layer has no pixels. Select a layer with an image on it.',
+  'no-selection': 'Nothing is selected in Photopea. Select the part of the layer to stylise (Marquee, Lasso or Magic Wand), or set Mask to None.',
+  'selection-misses': 'The selection does not touch the layer being stylised. Select part of that layer, or set Mask to None.',
+  'mask-misses': 'The mask layer has no pixels over the layer being stylised. Choose a layer that overlaps it, or set Mask to None.',
 };
 
 /**
@@ -38,7 +41,7 @@ export function readReply<T>(outputs: PhotopeaOutput[], schema: z.ZodType<T>): T
   }
   const failed = errorSchema.safeParse(json);
   if (failed.success) {
-    const code = failed.data.code in SENTENCES ? (failed.data.code as 'no-document' | 'layer-moved' | 'empty-layer') : 'script-failed';
+    const code = Object.hasOwn(SENTENCES, failed.data.code) ? (failed.data.code as PhotopeaErrorCode) : 'script-failed';
     throw new PhotopeaError(code, SENTENCES[code] ?? `Photopea could not finish Atelier's step (${failed.data.error.slice(0, 200)}). Nothing was changed.`);
   }
   const parsed = schema.safeParse(json);

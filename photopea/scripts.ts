@@ -18,7 +18,7 @@
  * Every script echoes its request's start marker, one JSON line, then its end marker: the bridge
  * takes only what comes between the two (Photopea posts every plugin's outputs to every plugin).
  */
-import { TEMP_DOCUMENT_NAME } from './limits.ts';
+import { MASK_LAYER_NAME, TEMP_DOCUMENT_NAME } from './limits.ts';
 
 /** The pair of lines a script's answer sits between (photopea-bridge.ts makes them per request). */
 export interface Markers {
@@ -132,40 +132,116 @@ export function describeDocumentScript(max: number): Script {
 }
 
 /**
- * Sends one layer's pixels as a PNG the size of the layer: Photopea has no layer-pixel API, so
- * the layer is duplicated into a new (transparent) temporary document, moved to its corner and
- * the document exported (saveToOE exports the ACTIVE document). The temporary document stays
- * open: closeTemporaryScript, run by the panel after every export whatever happened, closes it.
- * A hidden layer exports too (every layer of the temporary document is made visible).
+ * Exports `m` onto the box `b` (`w`×`h`) of document `d` (a new transparent temporary document of the
+ * box's size, `m` duplicated into it and moved by the box's corner, the document exported):
+ * Photopea has no layer-pixel API, and saveToOE exports the ACTIVE document. The temporary
+ * document stays open: closeTemporaryScript, run by the panel after every export whatever
+ * happened, closes it. Every layer of it is made visible, so a hidden layer exports too.
  */
+const EXPORT_ONTO_BOX = [
+  `var t = app.documents.add(w, h, 72, ${literal(TEMP_DOCUMENT_NAME)});`,
+  // Layer methods act on the active document.
+  'app.activeDocument = d;',
+  'm.duplicate(t, ElementPlacement.PLACEATBEGINNING);',
+  'app.activeDocument = t;',
+  'var ls = t.layers;',
+  'for (var i = 0; i < ls.length; i++) { var c = ls[i]; c.visible = true; c.translate(-b[0], -b[1]); }',
+  't.saveToOE("png");',
+  'app.activeDocument = d;',
+];
+
+/** Sends one layer's pixels as a PNG the size of the layer (EXPORT_ONTO_BOX on its own box). */
 export function exportLayerScript(document: string, layer: LayerRef): Script {
   return wrap([
     ...findLayer(document, layer),
     'var b = box(l); var w = b[2] - b[0]; var h = b[3] - b[1];',
     'if (w < 1) return failure("empty-layer", "empty layer");',
     'if (h < 1) return failure("empty-layer", "empty layer");',
-    `var t = app.documents.add(w, h, 72, ${literal(TEMP_DOCUMENT_NAME)});`,
-    // Layer methods act on the active document.
-    'app.activeDocument = d;',
-    'l.duplicate(t, ElementPlacement.PLACEATBEGINNING);',
-    'app.activeDocument = t;',
-    'var ls = t.layers;',
-    'for (var i = 0; i < ls.length; i++) { var c = ls[i]; c.visible = true; c.translate(-b[0], -b[1]); }',
-    't.saveToOE("png");',
-    'app.activeDocument = d;',
+    'var m = l;',
+    ...EXPORT_ONTO_BOX,
     'return { width: w, height: h };',
   ]);
 }
 
-/** Closes every temporary export document and makes `document` active again (if still open). */
-export function closeTemporaryScript(document: string | null): Script {
+/** Where a masked job's region comes from (issue 31). */
+export type MaskSource = { kind: 'selection' } | { kind: 'layer'; layer: LayerRef };
+
+/**
+ * Sends the mask of `source` as a PNG of its box (the content export's shape): its alpha is the
+ * region (opaque = stylised). A layer's transparency: that layer exported onto the source's box.
+ * The selection: filled white into a new layer directly above the source (Selection.fill paints
+ * the active layer), that layer exported onto the source's box, then removed and the source made
+ * active again; the selection itself is never changed. With no selection Photopea sets its
+ * `__throw` on reading `selection.bounds` (pp.js fx.NE.Pm), which only a `try` in the same
+ * function catches; a `return` inside the `catch` would lose its value (TryStatement yields
+ * nothing), so the catch sets a flag. A selection (or mask layer) whose box misses the
+ * source's box is refused before anything is touched.
+ */
+export function exportMaskScript(document: string, source: LayerRef, mask: MaskSource): Script {
+  const misses = (code: string) => [
+    'var mx = [px(mb[0]), px(mb[1]), px(mb[2]), px(mb[3])];',
+    // `||` evaluates both sides in Photopea: harmless between numbers.
+    `if (mx[2] <= b[0] || mx[0] >= b[2] || mx[3] <= b[1] || mx[1] >= b[3]) return failure(${literal(code)}, "the mask misses the layer");`,
+  ];
+  const region =
+    mask.kind === 'selection'
+      ? [
+          'var none = false; var mb = null;',
+          'try { mb = d.selection.bounds; } catch (e) { none = true; }',
+          'if (none) return failure("no-selection", "no selection");',
+          ...misses('selection-misses'),
+          'd.activeLayer = l;',
+          'var m = d.artLayers.add();',
+          `m.name = ${literal(MASK_LAYER_NAME)};`,
+          'var white = new SolidColor(); white.rgb.red = 255; white.rgb.green = 255; white.rgb.blue = 255;',
+          'd.selection.fill(white);',
+        ]
+      : [
+          `var m = at(d, ${literal(mask.layer.path)});`,
+          'if (m === null) return failure("layer-moved", "mask layer moved");',
+          `if (m.name !== ${literal(mask.layer.name)}) return failure("layer-moved", "mask layer moved");`,
+          'var mb = m.bounds;',
+          ...misses('mask-misses'),
+        ];
+  return wrap([
+    ...findLayer(document, source),
+    'var b = box(l); var w = b[2] - b[0]; var h = b[3] - b[1];',
+    'if (w < 1) return failure("empty-layer", "empty layer");',
+    'if (h < 1) return failure("empty-layer", "empty layer");',
+    'app.activeDocument = d;',
+    ...region,
+    ...EXPORT_ONTO_BOX,
+    ...(mask.kind === 'selection' ? ['m.remove();', 'd.activeLayer = l;'] : []),
+    'return { width: w, height: h };',
+  ]);
+}
+
+/**
+ * Closes every temporary export document and makes `document` active again (if still open).
+ * A mask layer a stopped exportMaskScript left in `document` is removed, and then `reselect`
+ * (the layer that was active before it) is made active again, found by path and name.
+ */
+export function closeTemporaryScript(document: string | null, reselect: LayerRef | null = null): Script {
   return wrap([
     'var ds = app.documents;',
     'for (var i = ds.length - 1; i >= 0; i--) {',
     `  var t = ds[i]; if (t.name === ${literal(TEMP_DOCUMENT_NAME)}) t.close(SaveOptions.DONOTSAVECHANGES);`,
     '}',
     `var d = docNamed(${literal(document)});`,
-    'if (d !== null) app.activeDocument = d;',
+    'if (d === null) return { closed: true };',
+    'app.activeDocument = d;',
+    'var all = []; var gone = 0;',
+    'walk(d, [], all);',
+    // From the last: removing a layer does not move the ones listed before it.
+    'for (var j = all.length - 1; j >= 0; j--) {',
+    `  if (all[j].name === ${literal(MASK_LAYER_NAME)}) { var x = at(d, all[j].path); if (x !== null) { x.remove(); gone = gone + 1; } }`,
+    '}',
+    ...(reselect
+      ? [
+          `var s = at(d, ${literal(reselect.path)});`,
+          `if (gone > 0) { if (s !== null) { if (s.name === ${literal(reselect.name)}) d.activeLayer = s; } }`,
+        ]
+      : []),
     'return { closed: true };',
   ]);
 }

@@ -1,29 +1,43 @@
 /**
  * The panel's multi-script steps with Photopea, apart from the page so tests run them against
- * the interpreter fake: exporting a layer (its clean-up always follows) and placing a result
+ * the interpreter fake: exporting a layer or a mask (its clean-up always follows) and placing a result
  * (asking until the image has arrived).
  */
 import { PLACE_POLL_ATTEMPTS, PLACE_POLL_INTERVAL_MS } from './limits.ts';
 import { PhotopeaError, type PhotopeaBridge } from './photopea-bridge.ts';
 import { closedSchema, exportedSchema, placedCheckSchema, placedSchema, readFile, readReply } from './replies.ts';
-import { closeTemporaryScript, exportLayerScript, placeResultScript, placedCheckScript, type LayerRef } from './scripts.ts';
+import { closeTemporaryScript, exportLayerScript, exportMaskScript, placeResultScript, placedCheckScript, type LayerRef, type MaskSource, type Script } from './scripts.ts';
 
 /**
- * One layer's pixels as a PNG. The temporary document is closed by its own script after the
- * export whatever happened (reply, error or time-out): Photopea's interpreter never runs a
- * `finally`, and a script that stopped half-way leaves the document open.
+ * Runs an export script and returns its one file. The clean-up script runs after it whatever
+ * happened (reply, error or time-out): Photopea's interpreter never runs a `finally`, and a
+ * script that stopped half-way leaves its temporary document (and mask layer) behind.
  */
-export async function exportLayerAsync(photopea: PhotopeaBridge, document: string, layer: LayerRef): Promise<ArrayBuffer> {
+async function exportWithCleanUpAsync(photopea: PhotopeaBridge, script: Script, cleanUp: Script): Promise<ArrayBuffer> {
   try {
-    const outputs = await photopea.run(exportLayerScript(document, layer));
+    const outputs = await photopea.run(script);
     readReply(outputs, exportedSchema);
     return readFile(outputs);
   } finally {
     await photopea
-      .run(closeTemporaryScript(document))
+      .run(cleanUp)
       .then((o) => readReply(o, closedSchema))
       .catch(() => undefined);
   }
+}
+
+/** One layer's pixels as a PNG the size of the layer. */
+export function exportLayerAsync(photopea: PhotopeaBridge, document: string, layer: LayerRef): Promise<ArrayBuffer> {
+  return exportWithCleanUpAsync(photopea, exportLayerScript(document, layer), closeTemporaryScript(document));
+}
+
+/**
+ * The mask of `source` (the selection, or a layer's transparency) as a PNG of the source's box,
+ * its alpha the region. Its clean-up also removes a mask layer left in the document and makes
+ * the source active again.
+ */
+export function exportMaskAsync(photopea: PhotopeaBridge, document: string, source: LayerRef, mask: MaskSource): Promise<ArrayBuffer> {
+  return exportWithCleanUpAsync(photopea, exportMaskScript(document, source, mask), closeTemporaryScript(document, source));
 }
 
 export interface PlacedLayer {

@@ -120,3 +120,50 @@ test('host: app.open(url, null, true) lands after "done", above the active layer
   assert.equal(layers[3]!.smart, true);
   assert.equal(p.host.model.documentsList[0]!.activeLayerRef?.name, 'Layer 2');
 });
+
+test('issue 31: reading the bounds of no selection sets Photopea\'s __throw: a try in the same function catches it, a caller\'s does not, and outside a try the script stops quietly', () => {
+  assert.deepEqual(echoes('var none = false; try { var b = app.activeDocument.selection.bounds; app.echoToOE("read"); } catch (e) { none = true; app.echoToOE(e.message); } app.echoToOE(String(none));'), ['no selection', 'true']);
+  // pp.js copies the caller's variables into a callee and never copies its flags back.
+  assert.deepEqual(echoes('function b() { return app.activeDocument.selection.bounds; } var r = "none"; try { r = b(); } catch (e) { r = "caught"; } app.echoToOE(String(r));'), ['undefined']);
+  // No try: every block ends, "done" still comes (no crash), nothing after it runs.
+  assert.deepEqual(echoes('app.echoToOE("before"); var b = app.activeDocument.selection.bounds; app.echoToOE("after");'), ['before']);
+  // A `return` inside the catch loses its value (TryStatement yields nothing).
+  assert.deepEqual(echoes('function f() { try { var b = app.activeDocument.selection.bounds; } catch (e) { return "lost"; } return "kept"; } app.echoToOE(String(f()));'), ['undefined']);
+});
+
+test('issue 31: selection bounds are the selected pixels\' box as UnitValues, read from the ACTIVE document whichever document is named', () => {
+  const app = new FakeApp();
+  const doc = addPoster(app);
+  doc.selectRect(10, 20, 30, 50);
+  app.addDocument('Other', 40, 40, 'white');
+  const source = 'var d = app.documents[0]; var b = d.selection.bounds; app.echoToOE(String(b[0].value) + "," + String(b[3].value)); app.activeDocument = d; var c = d.selection.bounds; app.echoToOE(String(c[0].value) + "," + String(c[3].value));';
+  const result = runPhotopeaScript(source, new FakeDom(app));
+  // The first read is on "Other" (active, nothing selected): the script stops there.
+  assert.equal(result.crash, undefined);
+  assert.equal(app.outputs.length, 0);
+  app.active = doc;
+  runPhotopeaScript(source, new FakeDom(app));
+  assert.deepEqual(app.outputs.map((o) => (o.kind === 'text' ? o.text : '')), ['10,50', '10,50']);
+});
+
+test('issue 31: new SolidColor() is black and its rgb channels are written through; fill paints the active layer through the selection; what pp.js would ignore is refused', () => {
+  const app = new FakeApp();
+  const doc = addPoster(app);
+  doc.selectRect(0, 0, 4, 2, 255);
+  const fill = 'var d = app.activeDocument; var m = d.artLayers.add(); var c = new SolidColor(); c.rgb.green = 200; app.echoToOE(String(c.rgb.red) + "," + String(c.rgb.green)); d.selection.fill(c); app.echoToOE(m.name);';
+  const result = runPhotopeaScript(fill, new FakeDom(app));
+  assert.equal(result.crash, undefined);
+  assert.deepEqual(app.outputs.map((o) => (o.kind === 'text' ? o.text : '')), ['0,200', 'Layer 2']);
+  const added = doc.activeLayerRef as unknown as { bounds: number[]; pixels: { data: Uint8ClampedArray } };
+  assert.deepEqual(added.bounds, [0, 0, 4, 2]);
+  assert.deepEqual([...added.pixels.data.slice(0, 4)], [0, 200, 0, 255]);
+  assert.deepEqual(flatLayers(doc).map((l) => l.name).slice(2, 5), ['Great Wave', 'Layer 2', 'Hero'], 'directly above the active layer');
+  for (const [source, pattern] of [
+    ['var c = new SolidColor(); app.activeDocument.selection.fill(c, "norm", 100, true);', /ignores preserveTransparency/],
+    ['var c = new SolidColor(); app.activeDocument.selection.fill(c, "mul ");', /normal blend mode/],
+    ['var c = new SolidColor(255);', /new SolidColor is not supported/],
+    ['var d = app.activeDocument; var c = new SolidColor(); d.activeLayer = d.layers[1]; d.selection.fill(c);', /not a pixel layer/],
+    ['var d = app.activeDocument; app.documents.add(10, 10); d.artLayers.add();', /not the active one/],
+  ] as const) crashes(source, pattern);
+  crashes('app.activeDocument.selection.fill(new SolidColor());', /nothing selected/);
+});

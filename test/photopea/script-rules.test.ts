@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeTemporaryScript, describeDocumentScript, exportLayerScript, placeResultScript, placedCheckScript, type LayerRef, type Script } from '../../photopea/scripts.ts';
+import { closeTemporaryScript, describeDocumentScript, exportLayerScript, exportMaskScript, placeResultScript, placedCheckScript, type LayerRef, type Script } from '../../photopea/scripts.ts';
 import { checkScript } from './fake-photopea/script-rules.ts';
 import { runPhotopeaScript } from './fake-photopea/interpreter.ts';
 import { FakeDom } from './fake-photopea/dom.ts';
@@ -23,6 +23,9 @@ function allScripts(of: LayerRef): [string, Script][] {
     ['describe', describeDocumentScript(64)],
     ['export', exportLayerScript('Poster.psd', of)],
     ['clean-up', closeTemporaryScript('Poster.psd')],
+    ['mask clean-up', closeTemporaryScript('Poster.psd', of)],
+    ['selection mask', exportMaskScript('Poster.psd', of, { kind: 'selection' })],
+    ['layer mask', exportMaskScript('Poster.psd', of, { kind: 'layer', layer: hero })],
     ['place', placeResultScript('Poster.psd', of, sizedDataUrl(16, 16))],
     ['placed?', placedCheckScript('Poster.psd', of, 6, 'Hero · Starry Night')],
   ];
@@ -36,7 +39,8 @@ test('every script the panel sends runs in Photopea\'s interpreter to its end ma
   for (const of of [hero, layer]) {
     for (const [name, script] of allScripts(of)) {
       const app = new FakeApp();
-      addPoster(app);
+      // Something selected over Hero, so the selection mask runs to its export.
+      addPoster(app).selectRect(100, 70, 200, 150);
       const result = runPhotopeaScript(script(markers), new FakeDom(app));
       assert.equal(result.crash, undefined, `${name}: ${result.crash}`);
       const echoed = app.outputs.flatMap((o) => (o.kind === 'text' ? [o.text] : []));

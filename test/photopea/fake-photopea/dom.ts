@@ -5,8 +5,8 @@
  * get = fx.NE.Pm, call = fx.NE.nV, set = fx.NE.aiW; anything those functions do not handle
  * (they log it and yield undefined, or `throw`) is refused here with a ScriptCrash.
  */
-import { ScriptCrash, isDom, isUnitValue, type DomObject, type PhotopeaDom } from './interpreter.ts';
-import { ANCHOR_TOP_LEFT, FakeDocument, FakeLayer, FakeLayerSet, PLACE_AFTER, PLACE_BEFORE, composite, place, type AnyLayer, type FakeApp } from './model.ts';
+import { DomThrow, ScriptCrash, isDom, isUnitValue, type DomObject, type PhotopeaDom } from './interpreter.ts';
+import { ANCHOR_TOP_LEFT, FakeDocument, FakeLayer, FakeLayerSet, PLACE_AFTER, PLACE_BEFORE, composite, fillSelection, place, type AnyLayer, type FakeApp } from './model.ts';
 
 function crash(message: string): never {
   throw new ScriptCrash(message);
@@ -16,9 +16,22 @@ const wrap = (M: string, P: unknown): DomObject => ({ M, P });
 /** pp.js fx.NE.ri: a pixel value as a UnitValue. */
 const unit = (value: number): DomObject => wrap('UnitValue', value);
 
-function layersOf(container: FakeDocument | FakeLayerSet): DomObject {
-  // pp.js fx.NE.Pm "layers": a new list of new wrappers, top first.
-  return wrap('Layers', container.layers.map((l) => wrap('Layer', l)));
+/** A layer list; `owner` is where it was read (pp.js keeps it as `nl`). */
+type LayerList = DomObject & { owner: FakeDocument };
+
+function layersOf(container: FakeDocument | FakeLayerSet, artOnly = false): LayerList {
+  // pp.js fx.NE.Pm "layers"/"artLayers": a new list of new wrappers, top first; `artLayers`
+  // leaves the groups out (`if(l&&h=="artLayers"…)continue`).
+  const layers = artOnly ? container.layers.filter((l) => l instanceof FakeLayer) : container.layers;
+  return { M: 'Layers', P: layers.map((l) => wrap('Layer', l)), owner: container instanceof FakeDocument ? container : container.document() };
+}
+
+/** pp.js RGBColor "red"/"green"/"blue": the SolidColor's channels 1..3, as 0..1. */
+const CHANNELS: Record<string, number> = { red: 1, green: 2, blue: 3 };
+
+function colorChannels(value: unknown): number[] {
+  if (!isDom(value) || value.M !== 'SolidColor' || !Array.isArray(value.P)) crash('a SolidColor expected');
+  return value.P as number[];
 }
 
 function number(value: unknown, what: string): number {
@@ -80,6 +93,10 @@ export class FakeDom implements PhotopeaDom {
         if (name === 'height') return doc.height;
         if (name === 'resolution') return 72;
         if (name === 'layers') return layersOf(doc);
+        if (name === 'artLayers') return layersOf(doc, true);
+        // pp.js fx.NE.Pm Document "selection": `{M:"Selection"}`, no document in it: every
+        // read and call on it acts on the ACTIVE document (`j=G.IC()`).
+        if (name === 'selection') return wrap('Selection', null);
         // pp.js: `{M:"Layer",P:j.R[j.T[0]]}`: with no layer selected, a wrapper of undefined.
         if (name === 'activeLayer') return wrap('Layer', doc.activeLayerRef ?? undefined);
         break;
@@ -98,6 +115,24 @@ export class FakeDom implements PhotopeaDom {
         if (name === 'kind') return layer instanceof FakeLayer && layer.smartObject ? 1 : 0;
         break;
       }
+      case 'Selection': {
+        const active = this.model.active;
+        if (!active) crash('selection of no document (pp.js reads `null.e`)');
+        if (name === 'bounds') {
+          const bounds = active.selectionBounds();
+          // pp.js: `if(j.e==null)H.__throw={message:"no selection"}` (catchable; Photoshop throws too).
+          if (!bounds) throw new DomThrow({ message: 'no selection' });
+          return bounds.map(unit);
+        }
+        break;
+      }
+      case 'SolidColor':
+        // pp.js: `if(h=="rgb")return{M:"RGBColor",P:b.P}`: the same channels, so writes reach the colour.
+        if (name === 'rgb') return wrap('RGBColor', target.P);
+        break;
+      case 'RGBColor':
+        if (name in CHANNELS) return Math.round(255 * (target.P as number[])[CHANNELS[name]!]!);
+        break;
       case 'UnitValue':
         if (name === 'value') return target.P;
         // pp.js: `else throw "e"`.
@@ -129,6 +164,13 @@ export class FakeDom implements PhotopeaDom {
         }
         break;
       }
+      case 'RGBColor':
+        // pp.js fx.NE.aiW: `if(h=="red")b.P[1]=G/255` (green, blue alike).
+        if (name in CHANNELS) {
+          (target.P as number[])[CHANNELS[name]!] = number(value, `RGBColor.${name}`) / 255;
+          return;
+        }
+        break;
       case 'Layer': {
         const layer = this.layerInActive(target, `setting ${name}`);
         if (name === 'name') {
@@ -177,6 +219,36 @@ export class FakeDom implements PhotopeaDom {
           return wrap('Document', doc);
         }
         if (name === 'getByName') return wrap('Document', this.model.documentsList.find((d) => d.name === args[0]) ?? crash('getByName: not modelled for a missing name'));
+        break;
+      case 'Layers':
+        if (name === 'add') {
+          // pp.js fx.NE.nV "Layers" "add": "new layer" goes to the ACTIVE document (`l=H.IC()`),
+          // whichever document's list it was called on [refused: another document's list].
+          const active = this.model.active;
+          if (!active || active !== (target as LayerList).owner) crash('layers.add on a document that is not the active one (pp.js adds to the active document)');
+          if (args.length > 0) crash('layers.add takes no arguments');
+          return wrap('Layer', active.addEmptyLayer());
+        }
+        break;
+      case 'Selection':
+        if (name === 'fill') {
+          const active = this.model.active;
+          if (!active) crash('selection.fill with no document');
+          const [color, mode, opacity, preserve] = args;
+          const channels = colorChannels(color);
+          // pp.js passes G[1] (blend mode) and G[2] (opacity %) on, and drops G[3]: a
+          // "preserve transparency" argument would silently be ignored [refused].
+          if (mode !== undefined && mode !== 'norm') crash('selection.fill: only the normal blend mode is modelled');
+          if (preserve !== undefined) crash('selection.fill: Photopea ignores preserveTransparency (pp.js passes only colour, mode and opacity)');
+          const layer = active.activeLayerRef;
+          // The fill tool paints the active layer's pixels: a group or smart object has none.
+          if (!(layer instanceof FakeLayer) || layer.smartObject) crash('selection.fill: the active layer is not a pixel layer');
+          // [refused: no selection] Photopea would fill the whole layer; the scripts never ask it.
+          if (!active.selectionBounds()) crash('selection.fill with nothing selected is not modelled');
+          const rgb = [1, 2, 3].map((i) => Math.round(255 * channels[i]!)) as [number, number, number];
+          fillSelection(active, layer, rgb, opacity === undefined ? 1 : number(opacity, 'fill opacity') / 100);
+          return null;
+        }
         break;
       case 'Document': {
         const doc = this.document(target);

@@ -23,6 +23,22 @@ export class ScriptCrash extends Error {
   }
 }
 
+/**
+ * A DOM read or call that sets pp.js's `__throw` flag instead of answering (fx.NE.Pm "Selection"
+ * "bounds" with no selection: `H.__throw={message:"no selection"}`; fx.NE.nV "Layers"
+ * "getByName": `B.__throw={message:…}`). Unlike a ScriptCrash it is catchable: pp.js's
+ * TryStatement runs the handler with `__throw` as its parameter; outside a `try` every
+ * enclosing block ends (`if(G.__return||G.__break||G.__throw)return`) and the script stops
+ * quietly, "done" still posted. The flag lives in the calling function's own copy of the
+ * variables (a callee's flag is not copied back), so the `try` must be in that function.
+ */
+export class DomThrow extends Error {
+  constructor(readonly value: { message: string }) {
+    super(value.message);
+    this.name = 'DomThrow';
+  }
+}
+
 /** A Photoshop-like object as pp.js passes them around: `{M: kind, P: payload}` (fx.NE.Pm). */
 export interface DomObject {
   readonly M: string;
@@ -345,9 +361,20 @@ class Interpreter {
     if (env.thr) return undefined;
     const key = this.propertyName(node, env);
     if (object === null || object === undefined) crash(`reading “${String(key)}” of ${String(object)} (pp.js reads \`.M\` of it)`);
-    if (isDom(object)) return this.dom.get(object, key);
+    if (isDom(object)) return this.domStep(env, () => this.dom.get(object, key));
     if (object instanceof UserFunction) crash('a property of a function');
     return (object as Record<string | number, unknown>)[key];
+  }
+
+  /** A DOM step that may set `__throw` (DomThrow): the flag is set and the step yields undefined. */
+  private domStep(env: Env, step: () => unknown): unknown {
+    try {
+      return step();
+    } catch (error) {
+      if (!(error instanceof DomThrow)) throw error;
+      env.thr = error.value;
+      return undefined;
+    }
   }
 
   private call(node: N, env: Env): unknown {
@@ -381,7 +408,7 @@ class Interpreter {
       const object = this.value(callee.object, env);
       const key = this.propertyName(callee, env);
       if (object === null || object === undefined) crash(`calling “${String(key)}” on ${String(object)}`);
-      if (isDom(object)) return this.dom.call(object, String(key), args);
+      if (isDom(object)) return this.domStep(env, () => this.dom.call(object, String(key), args));
       const method = (object as Record<string | number, unknown>)[key];
       // [pp.js fx.eval CallExpression: `Q[a].apply(Q,o)`] only real functions can be called this way.
       if (typeof method !== 'function') crash(`“${String(key)}” is not a method of ${Array.isArray(object) ? 'an array' : typeof object}`);
@@ -406,6 +433,9 @@ class Interpreter {
     // anything else `throw "new "+y`: `new Error(…)` crashes the script.
     if (name === 'Array' && args.length === 0) return [];
     if (name === 'UnitValue') return { M: 'UnitValue', P: args.length === 0 ? 0 : parseFloat(String(args[0])) };
+    // [pp.js fx.NE.arB: `if(b=="SolidColor")B={M:b,P:[1,0,0,0]}`] black, its channels 0..1 after
+    // a leading 1; arguments ignored [refused: with arguments].
+    if (name === 'SolidColor' && args.length === 0) return { M: 'SolidColor', P: [1, 0, 0, 0] };
     return crash(`new ${name || node.callee.type} is not supported by Photopea's interpreter (pp.js fx.NE.arB)`);
   }
 

@@ -17,6 +17,10 @@
  *   "done" when the image arrives (photopea/photopea#6137, #3288, #5228). It then lands above the
  *   active layer of the document that was active at the call, as a smart object, centred, and
  *   becomes the active layer (host.ts finishes it after the delay the test sets).
+ * - A document's selection (issue 31): coverage 0..255 per document pixel, or none. pp.js keeps
+ *   it as `e` ({rect, channel}) on the document; `selection` is read and changed on the ACTIVE
+ *   document only (fx.NE.Pm and fx.NE.nV take `G.IC()` / `H.IC()`, never the document the
+ *   script named): dom.ts. Its bounds are those of the covered pixels (`e.rect`), inside the canvas.
  */
 
 export interface Pixels {
@@ -130,6 +134,10 @@ export class FakeDocument {
   layers: AnyLayer[] = [];
   activeLayerRef: AnyLayer | null = null;
   closed = false;
+  /** Coverage 0..255 per pixel (row-major, the canvas' size), or null: nothing selected. */
+  selection: Uint8ClampedArray | null = null;
+  /** How many layers "Layer N" Photopea has named (a new layer is "Layer <n+1>"). */
+  newLayers = 0;
   constructor(
     public name: string,
     readonly width: number,
@@ -157,6 +165,81 @@ export class FakeDocument {
     detach(layer);
     if (this.activeLayerRef === layer) this.activeLayerRef = this.layers[0] ?? null;
   }
+
+  /** The covered pixels' box [left, top, right, bottom], or null when nothing is selected. */
+  selectionBounds(): [number, number, number, number] | null {
+    const sel = this.selection;
+    if (!sel) return null;
+    let [left, top, right, bottom] = [this.width, this.height, 0, 0];
+    for (let y = 0; y < this.height; y++) {
+      for (let x = 0; x < this.width; x++) {
+        if (sel[y * this.width + x] === 0) continue;
+        left = Math.min(left, x);
+        top = Math.min(top, y);
+        right = Math.max(right, x + 1);
+        bottom = Math.max(bottom, y + 1);
+      }
+    }
+    return right > left ? [left, top, right, bottom] : null;
+  }
+
+  /** Selects the rectangle [left, top, right, bottom) (clipped to the canvas) with `coverage`; a test's Marquee. */
+  selectRect(left: number, top: number, right: number, bottom: number, coverage = 255): void {
+    const sel = new Uint8ClampedArray(this.width * this.height);
+    for (let y = Math.max(0, top); y < Math.min(this.height, bottom); y++) sel.fill(coverage, y * this.width + Math.max(0, left), y * this.width + Math.min(this.width, right));
+    this.selection = sel;
+  }
+
+  /**
+   * A new empty art layer directly above the active layer (in its group), made active: pp.js
+   * fx.NE.nV "Layers" "add" posts "new layer" (C.Wf) to the active document and returns its
+   * active layer.
+   */
+  addEmptyLayer(): FakeLayer {
+    const above = this.activeLayerRef;
+    const parent: Container = above ? above.parent : this;
+    const layer = new FakeLayer(`Layer ${++this.newLayers + 1}`, 0, 0, { width: 0, height: 0, data: new Uint8ClampedArray(0) }, parent);
+    parent.layers.splice(above ? parent.layers.indexOf(above) : 0, 0, layer);
+    this.activeLayerRef = layer;
+    return layer;
+  }
+}
+
+/**
+ * Edit › Fill with a colour through the selection on `layer` (pp.js Selection "fill" → E.Qb.s4
+ * "Clr", mode "norm", opacity 100 % unless given): each pixel is painted with the selection's
+ * coverage as alpha over what the layer had, the layer growing to the selection's box.
+ */
+export function fillSelection(doc: FakeDocument, layer: FakeLayer, rgb: [number, number, number], opacity: number): void {
+  const sel = doc.selection;
+  const bounds = doc.selectionBounds();
+  if (!sel || !bounds) throw new Error('fillSelection: nothing selected');
+  const has = layer.pixels.width > 0 && layer.pixels.height > 0;
+  const [left, top] = has ? [Math.min(layer.x, bounds[0]), Math.min(layer.y, bounds[1])] : [bounds[0], bounds[1]];
+  const [right, bottom] = has ? [Math.max(layer.x + layer.pixels.width, bounds[2]), Math.max(layer.y + layer.pixels.height, bounds[3])] : [bounds[2], bounds[3]];
+  const width = right - left;
+  const height = bottom - top;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < layer.pixels.height; y++) {
+    for (let x = 0; x < layer.pixels.width; x++) {
+      const s = (y * layer.pixels.width + x) * 4;
+      data.set(layer.pixels.data.subarray(s, s + 4), ((layer.y - top + y) * width + (layer.x - left + x)) * 4);
+    }
+  }
+  for (let y = bounds[1]; y < bounds[3]; y++) {
+    for (let x = bounds[0]; x < bounds[2]; x++) {
+      const a = (sel[y * doc.width + x]! / 255) * opacity;
+      if (a === 0) continue;
+      const d = ((y - top) * width + (x - left)) * 4;
+      const under = data[d + 3]! / 255;
+      const out = a + under * (1 - a);
+      for (let c = 0; c < 3; c++) data[d + c] = Math.round((rgb[c]! * a + data[d + c]! * under * (1 - a)) / out);
+      data[d + 3] = Math.round(out * 255);
+    }
+  }
+  layer.x = left;
+  layer.y = top;
+  layer.pixels = { width, height, data };
 }
 
 /** The visible art layers drawn over a transparent canvas, bottom first (no blend modes). */

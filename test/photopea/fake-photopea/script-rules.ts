@@ -20,6 +20,9 @@ import { parse, type Node } from 'acorn';
  *   SaveOptions.DONOTSAVECHANGES).
  * - JSON, Math, String, Number, parseInt, parseFloat, isNaN, undefined: ES5 built-ins (not Error:
  *   Photopea's interpreter cannot construct one, interpreter.ts).
+ * - SolidColor: the Photoshop reference's colour class (`new SolidColor()`, `.rgb.red`), which
+ *   pp.js fx.NE.arB constructs (`if(b=="SolidColor")B={M:b,P:[1,0,0,0]}`); Photopea's own
+ *   Edit › Fill writes scripts with it (pp.js: "var c = new SolidColor();  c.rgb.red=…").
  */
 export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
   'app',
@@ -34,6 +37,7 @@ export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
   'parseFloat',
   'isNaN',
   'undefined',
+  'SolidColor',
 ]);
 
 /**
@@ -49,6 +53,9 @@ export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
  * ES5 built-ins' members the scripts need: length, push, slice, concat, join, stringify, parse,
  *   round, min, max.
  * Fields of the scripts' own records (walk() in photopea/scripts.ts): item, kind, path, box.
+ * Selections and colours (issue 31; Photoshop reference: Document.selection, Document.artLayers,
+ *   ArtLayers.add, Selection.bounds, Selection.fill, SolidColor.rgb, RGBColor.red/green/blue;
+ *   each in pp.js fx.NE.Pm / fx.NE.nV / fx.NE.aiW): selection, artLayers, fill, rgb, red, green, blue.
  */
 export const ALLOWED_PROPERTIES: ReadonlySet<string> = new Set([
   'saveToOE',
@@ -95,6 +102,13 @@ export const ALLOWED_PROPERTIES: ReadonlySet<string> = new Set([
   'round',
   'min',
   'max',
+  'selection',
+  'artLayers',
+  'fill',
+  'rgb',
+  'red',
+  'green',
+  'blue',
 ]);
 
 export type ScriptVerdict = { ok: true } | { ok: false; reason: string };

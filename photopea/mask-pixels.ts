@@ -1,0 +1,90 @@
+/**
+ * A masked job's pixel work in the panel (issue 31), on plain RGBA arrays so Node tests run it:
+ * the region as the mask the daemon reads, and the original's own pixels put back outside it
+ * at the layer's full size.
+ */
+
+export interface Rgba {
+  width: number;
+  height: number;
+  /** Row-major RGBA, 4 bytes a pixel (ImageData's layout). */
+  data: Uint8ClampedArray;
+}
+
+/**
+ * The region (an export's alpha: opaque = stylised) as the mask sent to the daemon: each pixel
+ * R = G = B = A = its coverage, so it reads the same by alpha (where any pixel is not opaque),
+ * by luminance (where all are) or by both (protocol regionSchema: "white or opaque =
+ * stylised"). Also says whether any pixel is covered.
+ */
+export function maskFromAlpha(image: Rgba): { mask: Rgba; covered: boolean } {
+  const data = new Uint8ClampedArray(image.data.length);
+  let covered = false;
+  for (let i = 0; i < data.length; i += 4) {
+    const a = image.data[i + 3]!;
+    if (a > 0) covered = true;
+    data[i] = a;
+    data[i + 1] = a;
+    data[i + 2] = a;
+    data[i + 3] = a;
+  }
+  return { mask: { width: image.width, height: image.height, data }, covered };
+}
+
+/**
+ * For each pixel, whether some covered pixel of `alpha` (stride 4, offset 3) lies within
+ * `radius` in x and in y (a Chebyshev distance ≤ radius): a square dilation, as two sliding
+ * window passes over running counts (time linear in the pixels, whatever the radius).
+ */
+function nearRegion(image: Rgba, radius: number): Uint8Array {
+  const { width, height, data } = image;
+  const rows = new Uint8Array(width * height);
+  const counts = new Int32Array(Math.max(width, height) + 1);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) counts[x + 1] = counts[x]! + (data[(y * width + x) * 4 + 3]! > 0 ? 1 : 0);
+    for (let x = 0; x < width; x++) rows[y * width + x] = counts[Math.min(width, x + radius + 1)]! - counts[Math.max(0, x - radius)]! > 0 ? 1 : 0;
+  }
+  const out = new Uint8Array(width * height);
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) counts[y + 1] = counts[y]! + rows[y * width + x]!;
+    for (let y = 0; y < height; y++) out[y * width + x] = counts[Math.min(height, y + radius + 1)]! - counts[Math.max(0, y - radius)]! > 0 ? 1 : 0;
+  }
+  return out;
+}
+
+/**
+ * The result scaled back to the layer's size, with every pixel farther than `keepPastPx` from
+ * the region (`region`'s alpha, at the layer's size) set to the original's own bytes. The
+ * daemon already keeps the source past its feather, but at the job's working size: scaled back
+ * up, those pixels are a blurred copy of the layer, not the layer.
+ */
+export function keepOriginalOutside(result: Rgba, original: Rgba, region: Rgba, keepPastPx: number): Rgba {
+  const { width, height } = result;
+  for (const other of [original, region]) {
+    if (other.width !== width || other.height !== height) throw new Error(`keepOriginalOutside: ${other.width}×${other.height} is not the result's ${width}×${height}`);
+  }
+  const near = nearRegion(region, Math.max(0, Math.floor(keepPastPx)));
+  const data = result.data.slice();
+  for (let i = 0; i < near.length; i++) {
+    if (near[i] === 0) data.set(original.data.subarray(i * 4, i * 4 + 4), i * 4);
+  }
+  return { width, height, data };
+}
+
+/**
+ * How far from the region (in the layer's pixels) the panel puts the original back: past the
+ * feather the daemon applied (in the result's pixels) and one working pixel more, scaled to the
+ * layer, so no stylised pixel of the edge, spread by scaling up, is cut off.
+ */
+export function keepPastPx(featherResultPx: number, layerSide: number, workingSide: number): number {
+  return Math.ceil(((featherResultPx + 1) * layerSide) / Math.max(1, workingSide));
+}
+
+/**
+ * The feather the daemon is asked for, in the result's pixels, for a softness the designer set
+ * in the layer's pixels (the job may run at a smaller working size).
+ */
+export function featherForResult(edgeLayerPx: number, layerSide: number, workingSide: number): number {
+  if (edgeLayerPx <= 0) return 0;
+  return Math.max(1, Math.round((edgeLayerPx * workingSide) / Math.max(1, layerSide)));
+}
