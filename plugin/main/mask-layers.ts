@@ -6,6 +6,7 @@ import { maskReaches } from './mask-export.ts';
 import { sceneNodeByIdAsync } from './scene-node-by-id.ts';
 import { whyNotExportable } from './selection.ts';
 import { describeStyleLayerAsync, isImageBearing, pageOf } from './style-layers.ts';
+import { readFileChoice, writeFileChoice } from './style-choice.ts';
 
 /**
  * Shapes and vectors, the layers a designer draws to mark a region (issue 31): what the panel
@@ -30,10 +31,34 @@ export function whyNotMask(node: HostSceneNode, targets: ReadonlyArray<HostScene
   return null;
 }
 
+/** The chain from the page down to `node` (each layer's parent first). */
+function chainOf(node: HostSceneNode): Array<{ id: string; children?: ArrayLike<{ id: string }> }> {
+  const chain: Array<{ id: string; children?: ArrayLike<{ id: string }> }> = [node];
+  for (let p = node.parent; p; p = p.parent) chain.unshift(p);
+  return chain;
+}
+
 /**
- * Shapes on the current page that reach at least one target, front-most first (the shape just
+ * Whether `shape` is drawn over `target`: inside it, or later in their nearest common
+ * container's children (a layer's children are drawn in order, back to front). A shape behind
+ * the frame, such as a background, is not what a designer draws to mark part of it.
+ */
+function drawnOver(shape: HostSceneNode, target: HostSceneNode): boolean {
+  const a = chainOf(shape);
+  const b = chainOf(target);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i]!.id === b[i]!.id) i++;
+  if (i === b.length) return true; // the target holds the shape
+  if (i === 0 || i === a.length) return false; // another page, or the shape holds the target
+  const siblings = Array.from(a[i - 1]!.children ?? [], (c) => c.id);
+  return siblings.indexOf(a[i]!.id) > siblings.indexOf(b[i]!.id);
+}
+
+/**
+ * Shapes on the current page drawn over at least one target and reaching it, front-most first (the shape just
  * drawn over a frame is on top), at most MAX_MASK_LAYERS. Searched as the style list is
  * (findAllWithCriteria, hidden instance children skipped: a hidden layer is never a mask);
+ * a shape behind the frames (a background) is not offered, though "Use selection" takes it;
  * Atelier's own results and image layers (styles, photos) are left out.
  */
 export async function listMaskLayersAsync(api: HostApi, targets: ReadonlyArray<HostSceneNode>, sourceKey: string): Promise<StyleLayer[]> {
@@ -45,7 +70,7 @@ export async function listMaskLayersAsync(api: HostApi, targets: ReadonlyArray<H
   try {
     found = page
       .findAllWithCriteria({ types: MASK_TYPES })
-      .filter((n) => whyNotMask(n, targets) === null && !isImageBearing(n) && n.getPluginData(sourceKey) === '' && targets.some((t) => maskReaches(n, t)));
+      .filter((n) => whyNotMask(n, targets) === null && !isImageBearing(n) && n.getPluginData(sourceKey) === '' && targets.some((t) => drawnOver(n, t) && maskReaches(n, t)));
   } finally {
     api.skipInvisibleInstanceChildren = before;
   }
@@ -57,22 +82,14 @@ export async function listMaskLayersAsync(api: HostApi, targets: ReadonlyArray<H
 /** Kept with the file in `figma.root` plugin data, as the style choice is (style-choice.ts says why). */
 const maskChoiceSchema = z.object({ nodeId: z.string().min(1).max(200) });
 
-/** Writes only a change (the document is shared); null forgets the mask. */
+/** Null forgets the mask. */
 export function saveMaskChoice(api: HostApi, node: HostSceneNode | null): void {
-  const text = node ? JSON.stringify({ nodeId: node.id } satisfies z.infer<typeof maskChoiceSchema>) : '';
-  if (api.root.getPluginData(FILE_DATA_KEYS.mask) !== text) api.root.setPluginData(FILE_DATA_KEYS.mask, text);
+  writeFileChoice(api, FILE_DATA_KEYS.mask, node ? JSON.stringify({ nodeId: node.id } satisfies z.infer<typeof maskChoiceSchema>) : '');
 }
 
 /** The file's mask layer while it can still be exported; null otherwise (none chosen, deleted, hidden). */
 export async function loadMaskChoiceAsync(api: HostApi): Promise<HostSceneNode | null> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(api.root.getPluginData(FILE_DATA_KEYS.mask));
-  } catch {
-    return null; // No mask in this file ("" is no JSON).
-  }
-  const parsed = maskChoiceSchema.safeParse(raw);
-  if (!parsed.success) return null;
-  const node = await sceneNodeByIdAsync(api, parsed.data.nodeId);
+  const choice = readFileChoice(api, FILE_DATA_KEYS.mask, maskChoiceSchema);
+  const node = choice ? await sceneNodeByIdAsync(api, choice.nodeId) : null;
   return node && whyNotExportable(node) === null ? node : null;
 }

@@ -17,24 +17,35 @@ const styleChoiceSchema = z.object({
   image: z.boolean(),
 });
 
-/** Writes only a change: the document is shared, and every run would otherwise edit it. */
+/**
+ * Writes a choice kept with the file (`figma.root` plugin data; '' removes it) only when it
+ * changed: the document is shared, and every run would otherwise edit it.
+ */
+export function writeFileChoice(api: HostApi, key: string, text: string): void {
+  if (api.root.getPluginData(key) !== text) api.root.setPluginData(key, text);
+}
+
+/** A choice kept with the file, read through its schema; null when there is none or it is unreadable. */
+export function readFileChoice<T>(api: HostApi, key: string, schema: z.ZodType<T>): T | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(api.root.getPluginData(key));
+  } catch {
+    return null; // Nothing chosen in this file yet ("" is no JSON).
+  }
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
 export function saveStyleChoice(api: HostApi, node: HostSceneNode): void {
   const choice: z.infer<typeof styleChoiceSchema> = { nodeId: node.id, image: isImageBearing(node) };
-  const text = JSON.stringify(choice);
-  if (api.root.getPluginData(FILE_DATA_KEYS.style) !== text) api.root.setPluginData(FILE_DATA_KEYS.style, text);
+  writeFileChoice(api, FILE_DATA_KEYS.style, JSON.stringify(choice));
 }
 
 /** The file's chosen style layer while it can still serve as one; null otherwise. */
 export async function loadStyleChoiceAsync(api: HostApi): Promise<HostSceneNode | null> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(api.root.getPluginData(FILE_DATA_KEYS.style));
-  } catch {
-    return null; // Nothing chosen in this file yet ("" is no JSON).
-  }
-  const parsed = styleChoiceSchema.safeParse(raw);
-  if (!parsed.success) return null;
-  const node = await sceneNodeByIdAsync(api, parsed.data.nodeId);
-  if (!node || whyNotExportable(node) !== null) return null;
-  return parsed.data.image && !isImageBearing(node) ? null : node;
+  const choice = readFileChoice(api, FILE_DATA_KEYS.style, styleChoiceSchema);
+  const node = choice ? await sceneNodeByIdAsync(api, choice.nodeId) : null;
+  if (!choice || !node || whyNotExportable(node) !== null) return null;
+  return choice.image && !isImageBearing(node) ? null : node;
 }

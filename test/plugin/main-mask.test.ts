@@ -19,6 +19,8 @@ const BLOB: [number, number, number] = [10, 200, 90];
 
 function scene() {
   const figma = new FakeFigma();
+  // A background behind Hero: it overlaps Hero but is not drawn over it.
+  figma.currentPage.appendChild(figma.layer('RECTANGLE', { name: 'Backdrop', x: 0, y: 0, width: 800, height: 600 }));
   const hero = figma.frame({ name: 'Hero', x: 100, y: 50, width: 200, height: 100, color: [250, 170, 80], pattern: 'plain' });
   figma.currentPage.appendChild(hero);
   // Inside Hero, at (120, 60) on the page.
@@ -34,14 +36,14 @@ function scene() {
   return { figma, hero, blob, patch, far, style };
 }
 
-test('the panel offers the shapes over the selected frame as masks: inside it or over it, not elsewhere, not images', async () => {
+test('the panel offers the shapes over the selected frame as masks: inside it or drawn over it, not behind or elsewhere, not images', async () => {
   const { figma, hero } = scene();
   figma.select(hero);
   const ui = await startPluginAsync(figma, MENU_COMMANDS.apply);
   const init = await ui.next('init');
   assert.equal(init.mask ?? null, null, 'no mask until one is chosen');
   const { layers } = await ui.next('mask-layers');
-  assert.deepEqual(layers.map((l) => l.name), ['Patch', 'Blob'], 'front-most first; Far misses Hero, Starry Night is an image, Hero is the target');
+  assert.deepEqual(layers.map((l) => l.name), ['Patch', 'Blob'], 'front-most first; Far misses Hero, Backdrop is behind it, Starry Night is an image, Hero is the target');
   assert.ok(layers.every((l) => l.thumbnail !== null), 'each with its thumbnail');
 });
 

@@ -87,3 +87,29 @@ test('in the sandbox the built bundle completes an apply: UI messages in, result
   assert.deepEqual(figma.images.get(fills[0]!.imageHash!), result);
   assert.deepEqual(figma.notifications, ['Added “Hero · Starry Night”']);
 });
+
+test('in the sandbox the built bundle runs a masked apply (issue 31): "Use selection as mask", the job carries the mask, the mask is shown again', async () => {
+  const figma = new FakeFigma();
+  figma.command = 'apply';
+  const hero = figma.frame({ name: 'Hero', x: 0, y: 0, width: 200, height: 100 });
+  figma.currentPage.appendChild(hero);
+  const spot = figma.layer('ELLIPSE', { name: 'Spot', x: 20, y: 10, width: 60, height: 60 });
+  hero.appendChild(spot);
+  const style = figma.imageLayer({ name: 'Starry Night', x: 900, width: 400, height: 300 });
+  figma.currentPage.appendChild(style);
+  figma.select(spot);
+  const ui = new PluginDriver(figma);
+  const run = runInFigmaSandbox(await codePromise, figma, '<html>ui</html>');
+  assert.equal(run.loadError, null, String(run.loadError));
+  ui.send({ type: 'ui-ready' });
+  await ui.next('init');
+  ui.send({ type: 'use-selection-as-mask' });
+  const chosen = await ui.next('mask-chosen');
+  assert.equal(chosen.mask?.name, 'Spot');
+  figma.select(hero);
+  ui.send({ type: 'start', styleNodeId: style.id, options: { ...options, size: 400 }, maskNodeId: spot.id });
+  const job = await ui.next('job');
+  assert.deepEqual(job.maskPlacement?.box, { x: 40, y: 20, width: 120, height: 120 });
+  assert.deepEqual(readPngSize(job.maskPlacement!.png), { width: 120, height: 120 });
+  assert.equal(spot.visible, true);
+});

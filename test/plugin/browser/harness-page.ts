@@ -39,6 +39,9 @@ const starry = figma.imageLayer({ name: params.get('style1Name') ?? 'Starry Nigh
 const wave = figma.imageLayer({ name: params.get('style2Name') ?? 'Great Wave', x: 184, y: 424, width: 213, height: 160, color: [30, 140, 160], pattern: 'stripes' });
 figma.currentPage.appendChild(starry);
 figma.currentPage.appendChild(wave);
+// `?mask=spot` (issue 31): an ellipse inside Hero, over its left part, to use as the mask.
+const spot = params.get('mask') === 'spot' ? figma.layer('ELLIPSE', { name: 'Spot', x: 30, y: 30, width: 150, height: 140, color: [240, 60, 120], pattern: 'plain' }) : null;
+if (spot) hero.appendChild(spot);
 figma.select(hero);
 // The same file opened again (issue 32): its id in the daemon's job list, as the plugin left it.
 if (params.get('document')) figma.root.setPluginData(FILE_DATA_KEYS.document, params.get('document')!);
@@ -66,7 +69,16 @@ figma.showUI = (html, options) => {
  * Host the UI dialed is bound into the proof, protocol/spake2.ts.)
  */
 const manifestDaemonUrl = `ws://localhost:${DEFAULT_DAEMON_PORT}`;
+/** The last job the main code handed the window (issue 31: the content sent, and where its mask went). */
+let lastJob: { content: string; width: number; height: number; box: unknown } | null = null;
+const base64 = (bytes: Uint8Array): string => {
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text);
+};
 figma.ui.subscribe((message) => {
+  const job = message as { type?: unknown; content?: { png: Uint8Array; width: number; height: number }; maskPlacement?: { box: unknown } };
+  if (job.type === 'job' && job.content) lastJob = { content: base64(job.content.png), width: job.content.width, height: job.content.height, box: job.maskPlacement?.box ?? null };
   const toUi = typeof message === 'object' && message !== null && (message as { daemonUrl?: unknown }).daemonUrl === manifestDaemonUrl
     ? { ...message, daemonUrl: `ws://localhost:${daemonPort}` }
     : message;
@@ -91,7 +103,6 @@ function resultLayer(): FakeSceneNode | undefined {
 }
 
 g.harness = {
-  ids: { board: board.id, hero: hero.id, starry: starry.id },
   result() {
     const rect = resultLayer();
     if (!rect) return null;
@@ -113,6 +124,17 @@ g.harness = {
     figma.undo();
   },
   resultBuffers: () => resultBuffers,
+  /** The result layer's image, base64, or null. */
+  resultPng: () => {
+    const fills = resultLayer()?.fills;
+    const hash = Array.isArray(fills) ? (fills as { imageHash?: string }[])[0]?.imageHash : undefined;
+    const bytes = hash ? figma.images.get(hash) : undefined;
+    return bytes ? base64(bytes) : null;
+  },
+  lastJob: () => lastJob,
+  /** Whether the mask layer is shown (it is hidden only while Hero is exported). */
+  spotVisible: () => spot?.visible ?? null,
+  ids: { board: board.id, hero: hero.id, starry: starry.id, spot: spot?.id ?? null },
   /** The pairing key the plugin stored in clientStorage, as JSON, or null. */
   key: () => {
     const key = (figma.storage.get(SETTINGS_KEY) as { key?: unknown } | undefined)?.key;
@@ -168,7 +190,8 @@ function renderFile(): void {
     for (const node of nodes) {
       if (node.removed || !node.visible) continue;
       const selected = figma.currentPage.selection.includes(node);
-      boxes.push(`<div class="node${selected ? ' selected' : ''}" style="left:${ox + node.x}px;top:${oy + node.y}px;width:${node.width}px;height:${node.height}px;background-image:url(${nodeImage(node)})"></div>`);
+      const round = node.type === 'ELLIPSE' ? 'border-radius:50%;' : '';
+      boxes.push(`<div class="node${selected ? ' selected' : ''}" style="${round}left:${ox + node.x}px;top:${oy + node.y}px;width:${node.width}px;height:${node.height}px;background-image:url(${nodeImage(node)})"></div>`);
       draw(node.childList, ox + node.x, oy + node.y);
     }
   };
@@ -182,18 +205,21 @@ renderFile();
 async function showPictureAsync(node: FakeSceneNode, url: string | null): Promise<void> {
   if (!url) return;
   const bitmap = await createImageBitmap(await (await fetch(url)).blob());
-  const rendered = node.exportAsync!;
-  node.exportAsync = async (settings) => {
-    // The fake still decides the export's size (render bounds, constraint); only the pixels change.
-    const size = readPngSize(await rendered(settings))!;
-    const canvas = new OffscreenCanvas(size.width, size.height);
-    const cover = Math.max(size.width / bitmap.width, size.height / bitmap.height);
+  // The layer's own paint becomes the picture, cropped to cover as an image fill does; the fake
+  // still decides the export's size and draws the layers inside it over the picture (render.ts).
+  node.picture = (width, height) => {
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d')!;
+    const cover = Math.max(width / bitmap.width, height / bitmap.height);
     const w = bitmap.width * cover;
     const h = bitmap.height * cover;
-    canvas.getContext('2d')!.drawImage(bitmap, (size.width - w) / 2, (size.height - h) / 2, w, h);
-    return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    context.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
+    const rgba = context.getImageData(0, 0, width, height).data;
+    const rgb = new Uint8Array(width * height * 3);
+    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) rgb.set(rgba.subarray(i, i + 3), j);
+    return rgb;
   };
-  const preview = await node.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: 1 } });
+  const preview = await node.exportAsync!({ format: 'PNG', constraint: { type: 'SCALE', value: 1 } });
   pictureUrls.set(node.id, URL.createObjectURL(new Blob([preview as Uint8Array<ArrayBuffer>], { type: 'image/png' })));
 }
 

@@ -2,7 +2,7 @@ import type { ExportSettingsImage, NodeType, Paint } from '@figma/plugin-typings
 import type { HostDocument, HostPage, HostRectangle, HostSceneNode, SceneNodeType } from '../../../plugin/main/figma-host.ts';
 import { IDENTITY, boundsUnder, grow, intersect, multiply, transformOf, union, type Box, type Matrix } from './geometry.ts';
 import { encodePng, encodePngRgba, paintPattern, type RgbColor } from './png-encode.ts';
-import { renderLayer } from './render.ts';
+import { ownPaint, renderLayer } from './render.ts';
 
 /** Hooks a node uses to report to its fake document (ids, export log, undo journal). */
 export interface FakeDocumentHooks {
@@ -166,6 +166,8 @@ export class FakeSceneNode extends FakePluginData implements HostSceneNode {
   private readonly relaunchStore: PerPluginId<{ [command: string]: string }>;
   readonly color: RgbColor;
   readonly pattern: 'disc' | 'stripes' | 'plain';
+  /** Test side: a real picture instead of the pattern (render.ts). */
+  picture: ((width: number, height: number) => Uint8Array) | null = null;
   exportAsync?: (settings: ExportSettingsImage) => Promise<Uint8Array>;
 
   constructor(
@@ -204,7 +206,7 @@ export class FakeSceneNode extends FakePluginData implements HostSceneNode {
         if (!region) throw new Error('Failed to export: the node has nothing to render');
         const size = exportPixels(region, settings);
         // JPG has no alpha channel: what PNG leaves transparent is flattened (render.ts).
-        if (settings.format === 'JPG') return encodePng(size.width, size.height, paintPattern(size.width, size.height, this.color, this.pattern));
+        if (settings.format === 'JPG') return encodePng(size.width, size.height, ownPaint(this, size.width, size.height));
         return encodePngRgba(size.width, size.height, renderLayer(this, region, size.width, size.height));
       };
     }

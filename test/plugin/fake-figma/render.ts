@@ -10,7 +10,7 @@
  *  - invisible descendants are not drawn (SceneNodeMixin.visible), and a frame that clips its
  *    content (FrameNode.clipsContent: "whether layers inside the frame are visible outside the
  *    bounds of the frame") cuts its children at its box.
- * The exported layer itself shows its test picture (png-encode.ts, paintPattern); the layers in
+ * The exported layer itself shows its picture or test pattern (png-encode.ts, paintPattern); the layers in
  * it show their flat colour, so a test can tell from the pixels which of them were drawn.
  * Shapes: ellipses are ellipses, every other layer is its box (polygons, stars and vectors are
  * not outlined: the tests' masks are rectangles and ellipses). Text keeps its whole region
@@ -30,6 +30,13 @@ export interface RenderedLayer {
   readonly childList: ReadonlyArray<RenderedLayer>;
   readonly color: RgbColor;
   readonly pattern: 'disc' | 'stripes' | 'plain';
+  /** A real picture for the layer's own paint (the browser harness's photos), RGB at the asked size. */
+  readonly picture: ((width: number, height: number) => Uint8Array) | null;
+}
+
+/** The layer's own paint over the export: its picture, or the test pattern. */
+export function ownPaint(layer: RenderedLayer, width: number, height: number): Uint8Array {
+  return layer.picture?.(width, height) ?? paintPattern(width, height, layer.color, layer.pattern);
 }
 
 /** Groups and boolean operations draw only their children (they have no fills of their own). */
@@ -63,7 +70,7 @@ function insideShape(layer: RenderedLayer, x: number, y: number): boolean {
  */
 export function renderLayer(layer: RenderedLayer, region: Box, width: number, height: number): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
-  const picture = paintPattern(width, height, layer.color, layer.pattern);
+  const picture = ownPaint(layer, width, height);
   const text = layer.type === 'TEXT';
   for (let py = 0; py < height; py++) {
     for (let px = 0; px < width; px++) {
