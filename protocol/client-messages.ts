@@ -232,6 +232,12 @@ export const estimateSchema = z
     width: z.number().int().min(1).max(MAX_INPUT_SIDE),
     height: z.number().int().min(1).max(MAX_INPUT_SIDE),
     options: styleOptionsSchema.optional(),
+    /**
+     * The masked regions the job's content image will have (daemons with the `regions`
+     * capability; absent or 0: unmasked): each holds its masks and masked copies of the style
+     * layers, which the memory plan counts.
+     */
+    regions: z.number().int().min(0).max(MAX_REGIONS).optional(),
   })
   .refine((m) => m.width * m.height <= MAX_INPUT_PIXELS, { message: `an image may have at most ${MAX_INPUT_PIXELS} pixels`, path: ['width'] });
 

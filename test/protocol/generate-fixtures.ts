@@ -55,6 +55,7 @@ v('client-stylize-no-options', 'client', 'Options are optional: the default pres
 v('client-cancel', 'client', 'Cancel a queued or running job.', { message: { type: 'cancel', jobId: 'job-3' } });
 v('client-get-status', 'client', 'Ask for the queue and the running job.', { message: { type: 'get-status' } });
 v('client-estimate', 'client', 'Ask what a 4096×3072 job with the balanced preset would take (daemons with the estimate capability).', { message: { type: 'estimate', requestId: 'est-1', width: 4096, height: 3072, options: { preset: 'balanced', maxSide: 4096 } } });
+v('client-estimate-regions', 'client', 'The estimate of a job whose content image will have two masked regions (daemons with the regions capability): the memory plan counts their masks.', { message: { type: 'estimate', requestId: 'est-4', width: 2048, height: 1536, options: { preset: 'balanced' }, regions: 2 } });
 const placement = { document: '0:1 Landing page', label: 'Hero · Starry Night', data: '{"v":1,"items":[{"source":"12:34","name":"Hero · Starry Night"}]}' };
 v('client-stylize-placement', 'client', 'A job with a placement (daemons with the jobs capability): it belongs to the pairing, outlives its connection, and its results wait on disk until `placed`.', { message: stylize({ placement }), attachments: att });
 v('client-list-jobs', 'client', 'This pairing\'s jobs placed in one document.', { message: { type: 'list-jobs', document: placement.document } });
@@ -124,6 +125,7 @@ inv('json-array', 'bad-message', 'A JSON array instead of an object.', { text: '
 inv('json-null', 'bad-message', 'JSON null.', { text: 'null' });
 inv('json-number', 'bad-message', 'A bare JSON number.', { text: '42' });
 inv('json-string', 'bad-message', 'A bare JSON string.', { text: '"hello"' });
+inv('estimate-too-many-regions', 'bad-message', 'An estimate for more regions than a request may have (MAX_REGIONS).', { message: { type: 'estimate', requestId: 'est-5', width: 100, height: 100, regions: 17 }, expectedRequestId: 'est-5' });
 inv('estimate-too-large', 'bad-message', 'An estimate for an image over the input side.', { message: { type: 'estimate', requestId: 'est-3', width: 9000, height: 100 }, expectedRequestId: 'est-3' });
 inv('daemon-estimate-fits-no-stages', 'bad-message', 'A fitting estimate without stages.', { message: { type: 'estimate-result', requestId: 'est-1', fits: true, budgetMB: 4096, stages: [], peakMB: 3138, seconds: 3900 }, expectedRequestId: 'est-1' }, 'daemon');
 inv('no-type', 'bad-message', 'An object without a type.', { message: { protocol: P } });
