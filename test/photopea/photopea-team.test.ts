@@ -80,6 +80,19 @@ test('Photopea with a team server\'s panel: wss to its own host, invite pairing,
     assert.ok(team.received.filter((m) => m.type === 'hello').length > paired && hello?.type === 'hello' && hello.auth, 'the reloaded panel named its key');
     assert.ok(team.received.some((m) => m.type === 'auth'), 'and proved it');
 
+    // Issue 31: this server's welcome has no `regions`: a mask would be dropped and the whole
+    // layer painted, so the panel says so and Apply stays off until Mask is None again.
+    await panel.locator('#style-layer').selectOption({ label: 'Starry Night' });
+    await panel.locator('#mask-kind').selectOption('selection');
+    await panel.locator('#mask-note', { hasText: 'This Atelier cannot keep part of a layer unstyled: update Atelier on the computer that runs it, or set Mask to None.' }).waitFor();
+    assert.equal(await panel.locator('#apply').isDisabled(), true);
+    assert.match(await panel.locator('#apply-hint').innerText(), /cannot keep part of a layer unstyled/);
+    await page.screenshot({ path: join(screenshotDir, 'photopea-team-no-regions.png') });
+    await panel.locator('#mask-kind').selectOption('none');
+    await panel.locator('#apply:not([disabled])').waitFor();
+    assert.equal(await panel.locator('#mask-note').isVisible(), false);
+    assert.ok(!team.received.some((m) => m.type === 'stylize'), 'no job was sent');
+
     // A bad address in the field: a sentence, and the panel stays.
     await panel.locator('#server-setting summary').click();
     await panel.locator('#server-address').fill('ws://atelier.studio.example');

@@ -50,6 +50,14 @@ function render(): void {
     canvas.height = doc.height;
     const pixels = composite(doc);
     context.putImageData(new ImageData(new Uint8ClampedArray(pixels.data), pixels.width, pixels.height), 0, 0);
+    // The selection's box as marching ants (the fake draws only its outline).
+    const selected = doc.selectionBounds();
+    if (selected) {
+      context.setLineDash([4, 3]);
+      context.strokeStyle = '#fff';
+      context.strokeRect(selected[0] + 0.5, selected[1] + 0.5, selected[2] - selected[0] - 1, selected[3] - selected[1] - 1);
+      context.setLineDash([]);
+    }
   }
   const list = document.getElementById('layers')!;
   list.replaceChildren();
@@ -90,5 +98,16 @@ render();
   },
   reloadPlugin: () => {
     frame.src = pluginUrl;
+  },
+  /** The designer's Marquee over [left, right) × [top, bottom) of the poster (issue 31). */
+  select: (left: number, top: number, right: number, bottom: number) => {
+    poster.selectRect(left, top, right, bottom);
+    render();
+  },
+  selection: () => poster.selectionBounds(),
+  /** A layer's pixels by name (top-level or in a group), for comparing a result with its source. */
+  pixels: (name: string) => {
+    const layer = poster.flat().find((l): l is FakeLayer => l instanceof FakeLayer && l.name === name);
+    return layer ? { x: layer.x, y: layer.y, width: layer.pixels.width, height: layer.pixels.height, data: Array.from(layer.pixels.data) } : null;
   },
 };
