@@ -4,7 +4,8 @@
  * REAL daemon with the REAL VGG-19 weights from ../shared (skipped without them, or without
  * Chromium). The designer picks Spot as the mask in the panel, sets the edge softness, applies
  * Starry Night; the result layer above Hero keeps every pixel of Hero's export past the feather
- * around Spot, is stylised under it, and Spot itself is not in what was sent. Screenshots:
+ * around Spot, is stylised under it, and Spot itself is not in what was sent. And an Atelier app
+ * from before masks (its welcome without "regions"): the panel says to update it. Screenshots:
  * /tmp/n31/B-screens/ (or $ATELIER_MASK_SCREENSHOT_DIR).
  */
 import { test } from 'node:test';
@@ -13,7 +14,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createEngineAsync, type Engine } from '../../daemon/engine/index.ts';
+import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
 import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
 import { CHROMIUM_PATH, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
 import { REAL_WEIGHTS_DIR, SHARED_IMAGES_DIR, skipWithoutSharedWeights } from '../support/shared-data.ts';
@@ -141,6 +142,76 @@ test('a frame with a shape mask in Chromium, real daemon and weights: past the f
     assert.equal(c.outsideDiffer, 0, 'every pixel past the feather is the source\'s');
     assert.ok(c.insideDiffer > c.inside * 0.5, 'under the mask the picture is stylised');
     assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    await daemon?.close();
+    engine?.dispose();
+    await figma?.closeAsync();
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+test('an Atelier app from before masks (no "regions" in its welcome): the panel says to update it, Apply stays off, nothing is sent', { skip: skipWithoutPublicOrigin, timeout: 180_000 }, async () => {
+  const work = await mkdtemp(join(tmpdir(), 'atelier-mask-old-'));
+  let browser: Browser | undefined;
+  let figma: PublicOrigin | undefined;
+  let daemon: DaemonServer | undefined;
+  let engine: Engine | undefined;
+  try {
+    figma = await serveFigmaHarnessAsync(work);
+    // The flow, not the pictures: small generated weights.
+    await writeRandomWeightsAsync(join(work, 'weights'), { seed: 1 });
+    engine = await createEngineAsync({ weightsDir: join(work, 'weights'), backend: 'cpu' });
+    daemon = await startDaemonServerAsync({ port: 0, configDir: join(work, 'config'), engine, logger: createMemoryLogger() });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...figma.chromiumArgs] });
+    const context = await browser.newContext({ viewport: { width: 1180, height: 760 } });
+    await figma.grantAsync(context);
+    // The real daemon's socket, with "regions" taken out of its welcome as an older app sends it;
+    // what the panel sends is counted on the way.
+    const sent: string[] = [];
+    await context.routeWebSocket(/^ws:\/\/localhost:/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        if (typeof message === 'string') sent.push((JSON.parse(message) as { type: string }).type);
+        else sent.push('binary');
+        server.send(message);
+      });
+      server.onMessage((message) => {
+        if (typeof message === 'string') {
+          const parsed = JSON.parse(message) as { type: string; capabilities?: string[] };
+          if (parsed.type === 'welcome') parsed.capabilities = parsed.capabilities?.filter((c) => c !== 'regions');
+          ws.send(JSON.stringify(parsed));
+        } else {
+          ws.send(message);
+        }
+      });
+    });
+    const page = await context.newPage();
+    await page.goto(`${figma.origin}/?${new URLSearchParams({ port: String(daemon.port), size: '64', iterations: '10', mask: 'spot' })}`);
+    const ui = page.frameLocator('#plugin');
+    await ui.locator('#panel-pairing').waitFor({ state: 'visible', timeout: 30_000 });
+    await ui.locator('#pair-code').fill(daemon.pairingCode()!);
+    await ui.locator('#pair-submit').click();
+    await ui.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    await ui.locator('#style-grid button[title^="Starry Night"]').click();
+    await ui.locator('#apply:not([disabled])').waitFor({ timeout: 30_000 });
+    assert.equal(await ui.locator('#mask-update').isHidden(), true, 'no mask, nothing to say');
+
+    await ui.locator('#mask-grid button[title^="Spot"]').click();
+    await ui.locator('#mask-title', { hasText: 'Spot' }).waitFor();
+    await ui.locator('#mask-update').waitFor({ state: 'visible' });
+    assert.match((await ui.locator('#mask-update').textContent()) ?? '', /needs a newer Atelier app: update Atelier/);
+    assert.equal(await ui.locator('#apply').isDisabled(), true, 'Apply is off while the mask cannot be honoured');
+    assert.match((await ui.locator('#apply-hint').textContent()) ?? '', /Update Atelier to style part of a frame, or set Mask to None/);
+    await ui.locator('#mask-section').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshotDir, 'plugin-mask-old-app.png') });
+    assert.equal(sent.includes('stylize'), false, 'no job was sent');
+
+    // Mask → None: whole frames again, which this app can do.
+    await ui.locator('#mask-none').click();
+    await ui.locator('#mask-title', { hasText: 'None' }).waitFor();
+    await ui.locator('#apply:not([disabled])').waitFor();
+    assert.equal(await ui.locator('#mask-update').isHidden(), true);
   } finally {
     await browser?.close();
     await daemon?.close();
