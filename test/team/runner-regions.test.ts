@@ -40,25 +40,31 @@ describe('team runner: masked regions', { skip, timeout: 240_000 }, () => {
     await redis?.stopAsync();
   });
 
-  it('a masked job keeps its mask and regions through Redis: the result keeps every pixel past the feather', async () => {
-    const [W, H] = [48, 32];
-    const region: Rect = [4, 4, 10, 12];
-    const content = await testImageAsync('content', W, H);
-    const listener = new RecordingListener();
-    const spec: JobSpec = {
+  const [W, H] = [48, 32];
+  const region: Rect = [4, 4, 10, 12];
+
+  /** A job on one 48×32 content image masked by `region` (a half-size luminance mask), featherPx 2. */
+  async function maskedSpecAsync(listener: RecordingListener, options: JobSpec['options']): Promise<JobSpec> {
+    return {
       requestId: 'req-masked',
       owner: 'designer-m',
       clientName: 'atelier-figma',
       connectionId: 'conn-m',
       placement: { document: 'doc-m', label: 'Hero · Stripes', data: '{}' },
-      contents: [content],
+      contents: [await testImageAsync('content', W, H)],
       styles: [{ bytes: await testImageAsync('style', 32, 32, 'jpeg'), weight: 1 }],
       regions: [{ content: 0, mask: await rectMaskAsync(W / 2, H / 2, [region]), styles: [0] }],
       featherPx: 2,
-      options: { optimizer: 'adam', stages: 1, width: W, height: H, iterations: 4, previewEvery: 0 },
+      options: { optimizer: 'adam', width: W, height: H, previewEvery: 0, ...options },
       progressEvery: 1,
       listener,
     };
+  }
+
+  it('a masked job keeps its mask and regions through Redis: the result keeps every pixel past the feather', async () => {
+    const listener = new RecordingListener();
+    const spec = await maskedSpecAsync(listener, { stages: 1, iterations: 4 });
+    const content = spec.contents[0]!;
     const submitted = await runner.submitAsync(spec);
     assert.ok(submitted.ok, JSON.stringify(submitted));
     const end = await listener.endOfAsync(submitted.jobId, 120_000);
@@ -78,5 +84,22 @@ describe('team runner: masked regions', { skip, timeout: 240_000 }, () => {
     const again = later.received.filter((r) => r.message.type === 'result');
     assert.equal(again.length, 1);
     await assertMaskedResultAsync(again[0]!.images!.get('result')!, content, [scaledRect(region, 2)], 2);
+  });
+
+  it('a masked job handed back mid-job by a stopping worker is resumed masked by the next one', async () => {
+    const listener = new RecordingListener();
+    const spec = await maskedSpecAsync(listener, { stages: 2, scale: 2, iterations: 400, progressEvery: 10 });
+    const submitted = await runner.submitAsync(spec);
+    assert.ok(submitted.ok, JSON.stringify(submitted));
+    await listener.waitForAsync((m) => m.type === 'progress' && m.jobId === submitted.jobId && m.stage === 2, 'stage 2 under way', 120_000);
+    // The first worker stops (SIGTERM's path): the job goes back to the queue with its first stage kept in Redis.
+    await worker.closeAsync();
+    worker = await startGpuWorkerAsync({ redisUrl: redis.url, prefix, name: 'gpu-regions-2', engine: engine.engine, engineInfo: engine.engine.info, logger: createMemoryLogger() });
+    const end = await listener.endOfAsync(submitted.jobId, 120_000);
+    assert.equal(end.type, 'completed', JSON.stringify(end));
+    const moved = listener.of('started', submitted.jobId).at(-1);
+    assert.deepEqual([moved?.worker, moved?.resumedFromStage], ['gpu-regions-2', 2], 'the second worker resumed at stage 2');
+    const [result] = listener.received.filter((r) => r.message.type === 'result');
+    await assertMaskedResultAsync(result!.images!.get('result')!, spec.contents[0]!, [scaledRect(region, 2)], 2);
   });
 });
