@@ -204,7 +204,7 @@ class DriverEngine implements Engine {
           : matchColorStatistics(content, dominant);
     // Planned before any work, so a job that cannot fit fails at once.
     const budgetMB = this.memoryBudgetMB ?? defaultMemoryBudgetMB();
-    const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB));
+    const memory = stages.map((st) => planStageMemory(st.height, st.width, options, budgetMB, groups?.length ?? 0));
     const started = performance.now();
     // The balanced weight goes to the losses (each region its own); the start event reports the
     // options as resolved, and the first region's balance.

@@ -61,6 +61,18 @@ export const MEMORY_LIMITS = {
    * of a pyramid only refine, where a short history does.
    */
   preferredWindowSide: 1024,
+  /**
+   * Float32 arrays at the stage's size a masked job holds besides its regions' own: the union
+   * of the masks and its feathered copy (float64, two) that the result is composited through.
+   */
+  compositeVectors: 3,
+  /**
+   * Copies of the network's weights (to the deepest tap) one tile kernel's two sessions hold
+   * (onnx-loss-core.ts' prepareTileKernelAsync): the forward graph's, the loss graph's and its
+   * flipped backward kernels. The stage's own kernel is in fixedBytes; a tiled job with two or
+   * more regions holds one more, style-only, kernel (tiled-loss.ts). Counted, not measured.
+   */
+  tileKernelWeightCopies: 3,
 } as const;
 
 export const MB = 2 ** 20;
@@ -84,6 +96,24 @@ export function activationValuesPerPixel(taps: readonly string[]): number {
   return values;
 }
 
+/** float32 bytes of VGG-19's convolution weights and biases up to the deepest of `taps`. */
+export function weightBytesUpTo(taps: readonly string[]): number {
+  const deepest = tapOrder(deepestOf(taps));
+  let bytes = 0;
+  let inputs = 3;
+  for (const l of VGG19_CONV_LAYERS) {
+    if (tapOrder(l.conv) > deepest) break;
+    bytes += 4 * (inputs * l.channels * 9 + l.channels);
+    inputs = l.channels;
+  }
+  return bytes;
+}
+
+/** float32 values per stage pixel of a region's masks at the style taps' strides (one per stride). */
+function strideMaskValuesPerPixel(styleLayers: readonly string[]): number {
+  return [...new Set(styleLayers.map(tapStride))].reduce((sum, s) => sum + 1 / (s * s), 0);
+}
+
 export interface StageMemoryPlan {
   /** Windows, or undefined: the stage is evaluated whole. */
   tiles?: TilePlan;
@@ -97,8 +127,13 @@ export interface StageMemoryPlan {
  * windows, as large as the budget allows, with the history shortened (down to
  * MEMORY_LIMITS.minHistory) where windows of preferredWindowSide would not fit. Throws
  * EngineError('memory-budget') with the megabytes needed when not even the smallest window fits.
+ *
+ * `regions`: a masked job's region count (style-regions.ts' groups: styles sharing a mask are
+ * one region; 0, the default, an unmasked job). Each region adds its masks (at the stage's size
+ * and at the style taps' strides, and their window cuts when tiled); a tiled stage with two or
+ * more regions holds one more tile kernel (MEMORY_LIMITS.tileKernelWeightCopies).
  */
-export function planStageMemory(height: number, width: number, o: StyleOptions, budgetMB: number): StageMemoryPlan {
+export function planStageMemory(height: number, width: number, o: StyleOptions, budgetMB: number, regions = 0): StageMemoryPlan {
   const taps = [...o.contentLayers, ...o.styleLayers];
   const perActivationPixel = activationValuesPerPixel(taps) * 4 * MEMORY_LIMITS.activationCopies;
   const contentPerPixel = o.contentLayers.reduce((sum, l) => {
@@ -109,15 +144,25 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
   // The history is plain Float32Arrays (optim/lbfgs.ts), outside tfjs' 4 GB wasm heap: only
   // the budget bounds it.
   const history = o.optimizer === 'lbfgs' ? o.historySize : 0;
-  const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel);
+  const masked = regions > 0;
+  // Whole-image mask arrays, however the stage runs: each region's mask at the stage's size and
+  // at the style taps' strides, and the composite's.
+  const maskValues = masked ? regions * (1 + strideMaskValuesPerPixel(o.styleLayers)) + MEMORY_LIMITS.compositeVectors : 0;
+  const imageBytes = (h: number): number => pixels * (12 * (MEMORY_LIMITS.imageVectors + 2 * h) + contentPerPixel + 4 * maskValues);
   const budget = budgetMB * MB * MEMORY_LIMITS.planningShare;
-  const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * perActivationPixel;
+  // Whole, the loss graph takes every region's masks as inputs. Its masked taps (F⊙m, m⊙dF)
+  // cost nothing measurable: a 512×384 atelier stage peaked at 1332 MB unmasked, 1335 MB with
+  // one region and 1329 MB with two (4 iterations, process tree); onnxruntime reuses the buffers.
+  const whole = MEMORY_LIMITS.fixedBytes + imageBytes(history) + pixels * (perActivationPixel + 4 * regions * strideMaskValuesPerPixel(o.styleLayers));
   if (whole <= budget) return { historySize: o.historySize, estimatedBytes: whole };
 
   const halo = exactHalo(taps);
   const align = tapStride(deepestOf(taps));
   const minSide = minimumWindowSide(halo, align);
-  const windowPixels = (h: number): number => (budget - MEMORY_LIMITS.fixedBytes - imageBytes(h)) / perActivationPixel;
+  // A masked window graph takes the window's style masks, one region at a time.
+  const perWindowPixel = perActivationPixel + (masked ? 4 * strideMaskValuesPerPixel(o.styleLayers) : 0);
+  const fixed = MEMORY_LIMITS.fixedBytes + (regions > 1 ? MEMORY_LIMITS.tileKernelWeightCopies * weightBytesUpTo(taps) : 0);
+  const windowPixels = (h: number): number => (budget - fixed - imageBytes(h)) / perWindowPixel;
   const preferred = Math.min(MEMORY_LIMITS.preferredWindowSide, height) * Math.min(MEMORY_LIMITS.preferredWindowSide, width);
   let h = history;
   const floor = o.optimizer === 'lbfgs' ? Math.min(history, MEMORY_LIMITS.minHistory) : 0;
@@ -125,7 +170,8 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
   const smallest = Math.min(minSide, height) * Math.min(minSide, width);
   const room = windowPixels(h);
   if (!(room >= smallest)) {
-    const needed = Math.ceil((MEMORY_LIMITS.fixedBytes + imageBytes(floor) + smallest * perActivationPixel) / MB);
+    // What a plan of that size needs, over the share of the budget a plan may fill.
+    const needed = Math.ceil((fixed + imageBytes(floor) + smallest * perWindowPixel) / MEMORY_LIMITS.planningShare / MB);
     throw new EngineError(
       'memory-budget',
       `A ${width}×${height} stage needs at least ${needed} MB and the memory budget is ${budgetMB} MB; raise memoryBudgetMB (--memory-budget) to ${needed} or more, or choose a smaller size.`,
@@ -138,8 +184,7 @@ export function planStageMemory(height: number, width: number, o: StyleOptions, 
   if (height <= side) windowWidth = Math.min(width, Math.floor(room / height));
   else if (width <= side) windowHeight = Math.min(height, Math.floor(room / width));
   const tiles = planTiles(height, width, windowHeight, windowWidth, halo, align);
-  const estimatedBytes =
-    MEMORY_LIMITS.fixedBytes + imageBytes(h) + tiles.windowHeight * tiles.windowWidth * perActivationPixel;
+  const estimatedBytes = fixed + imageBytes(h) + tiles.windowHeight * tiles.windowWidth * perWindowPixel;
   return { tiles, historySize: o.optimizer === 'lbfgs' ? h : o.historySize, estimatedBytes };
 }
 

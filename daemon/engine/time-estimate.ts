@@ -31,16 +31,17 @@ export type JobEstimate =
 /**
  * What a job with these (resolved) options would take under `budgetMB`: the engine's own
  * memory plan per stage (planStageMemory, as `stylize` plans it) and TIME_RATES. A stage that
- * fits no window gives `fits: false` with the engine's memory-budget sentence.
+ * fits no window gives `fits: false` with the engine's memory-budget sentence. `regions`: a
+ * masked job's region count (planStageMemory's; 0, the default, an unmasked job).
  */
-export function estimateJob(options: StyleOptions, budgetMB: number): JobEstimate {
+export function estimateJob(options: StyleOptions, budgetMB: number, regions = 0): JobEstimate {
   const stages: StageEstimate[] = [];
   let peak = 0;
   let seconds = 0;
   for (const st of stagePlan(options)) {
     let plan;
     try {
-      plan = planStageMemory(st.height, st.width, options, budgetMB);
+      plan = planStageMemory(st.height, st.width, options, budgetMB, regions);
     } catch (error) {
       if (error instanceof EngineError && error.code === 'memory-budget') return { fits: false, message: error.message };
       throw error;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createEngineAsync, defaultMemoryBudgetMB, EngineError, planStageMemory, resolveOptions, writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { createEngineAsync, defaultMemoryBudgetMB, EngineError, estimateJob, MEMORY_LIMITS, planStageMemory, resolveOptions, writeRandomWeightsAsync } from '../../daemon/engine/index.ts';
+import { weightBytesUpTo } from '../../daemon/engine/memory-budget.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +82,65 @@ test('the default budget is a share of the free memory, and at least a quarter o
   assert.equal(defaultMemoryBudgetMB(10 * GB, 16 * GB), 6144);
   // macOS reports little free memory (its cache counts as used): a quarter of 16 GB still.
   assert.equal(defaultMemoryBudgetMB(0.3 * GB, 16 * GB), 4096);
+});
+
+const MB = 2 ** 20;
+
+test('a masked job plans its regions: every region’s masks, and in tiles a second region’s kernel', () => {
+  // Whole: each region adds its masks (at the stage's size and at the style taps' strides).
+  const o = classic(384, 512);
+  const [none, one, two] = [0, 1, 2].map((r) => planStageMemory(384, 512, o, 16_000, r));
+  assert.ok(none.tiles === undefined && two.tiles === undefined);
+  const perRegion = two.estimatedBytes - one.estimatedBytes;
+  // At least the region's mask at the stage's size, float32.
+  assert.ok(perRegion >= 4 * 384 * 512, `a region adds ${perRegion} bytes`);
+  assert.ok(one.estimatedBytes - none.estimatedBytes > perRegion, 'the first region also brings the composite’s arrays');
+  // Tiled, a second region holds one more tile kernel: its sessions’ copies of the weights.
+  const [h, w] = [250, 300];
+  const small = classic(h, w);
+  const oneTiled = planStageMemory(h, w, small, 1350, 1);
+  assert.ok(oneTiled.tiles && oneTiled.tiles.windows.length > 1, 'one region tiles in 1350 MB');
+  assert.ok(MEMORY_LIMITS.tileKernelWeightCopies * weightBytesUpTo(small.styleLayers) > 100 * MB);
+  let needed = 0;
+  assert.throws(
+    () => planStageMemory(h, w, small, 1350, 2),
+    (e: unknown) => {
+      const m = e instanceof EngineError && e.code === 'memory-budget' ? /raise memoryBudgetMB \(--memory-budget\) to (\d+)/.exec(e.message) : null;
+      needed = m ? Number(m[1]) : 0;
+      return needed > 1350;
+    },
+  );
+  // The budget the refusal names is enough.
+  const fits = planStageMemory(h, w, small, needed, 2);
+  assert.ok(fits.estimatedBytes <= needed * MB * MEMORY_LIMITS.planningShare);
+  // The daemon's estimate takes the count too.
+  assert.equal(estimateJob(small, 1350, 1).fits, true);
+  assert.equal(estimateJob(small, 1350, 2).fits, false);
+});
+
+test('the engine plans a masked job with its region count: two regions that cannot fit are refused before any work', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atelier-budget-'));
+  await writeRandomWeightsAsync(dir, { seed: 4 });
+  const [h, w] = [250, 300];
+  const engine = await createEngineAsync({ weightsDir: dir, engine: 'onnx', executionProvider: 'cpu', memoryBudgetMB: 1350 });
+  try {
+    const half = (left: boolean) => ({ width: w, height: h, data: Float32Array.from({ length: w * h }, (_, i) => ((i % w < w / 2) === left ? 1 : 0)) });
+    const events: string[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const ev of engine.stylize({
+          content: testImage(1, h, w),
+          styles: [
+            { image: testImage(2, 60, 60), weight: 1, mask: half(true) },
+            { image: testImage(3, 60, 60), weight: 1, mask: half(false) },
+          ],
+          options: { preset: 'classic', height: h, width: w, stages: 1, iterations: 1 },
+        })) events.push(ev.type);
+      },
+      (e: unknown) => e instanceof EngineError && e.code === 'memory-budget',
+    );
+    assert.deepEqual(events, [], 'no event before the refusal');
+  } finally {
+    engine.dispose();
+  }
 });
