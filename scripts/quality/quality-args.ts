@@ -2,6 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { REGION_LIMITS } from '../../daemon/engine/limits.ts';
+import { parseMaskSpec, type MaskSpec } from './masked-pairs.ts';
 
 export const QUALITY_USAGE = `Usage: npm run quality -- [options] [-- <atelier stylize flags>]
 
@@ -24,6 +26,11 @@ a table and a contact sheet into --out.
   --max-side N              stylise every pair at N px on the longest side (stylize's --max-side N
                             before each variant's flags) and measure there too: 256 is Draft, 1024 Best
   --measure-side N          measurement size, longest side (default --max-side, else 512)
+  --mask SPEC               also run every variant masked (stylize's --mask): SPEC is left:P (the
+                            left P % of the frame) or a mask file; prints the SWD ratio inside the
+                            mask (past the feather) for the masked and the unmasked job, and how
+                            many pixels past the feather differ from the source (must be 0)
+  --feather PX              the masked jobs' --feather (default: stylize's)
   -h, --help                this text`;
 
 export const DEV_CONTENTS = ['tubingen', 'chelsea', 'coffee', 'astronaut'];
@@ -54,6 +61,10 @@ export interface QualityArgs {
   out: string;
   weights: string;
   measureSide: number;
+  /** With --mask: every run variant also runs masked (masked-pairs.ts). */
+  mask?: MaskSpec;
+  /** The masked jobs' --feather; undefined: stylize's default. */
+  featherPx?: number;
 }
 
 export class QualityUsageError extends Error {}
@@ -86,6 +97,8 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
         images: { type: 'string' },
         'max-side': { type: 'string' },
         'measure-side': { type: 'string' },
+        mask: { type: 'string' },
+        feather: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -129,6 +142,13 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
   const labels = [...variants, ...given].map((v) => v.label);
   if (new Set(labels).size !== labels.length) throw new QualityUsageError('--variant and --given labels must differ.');
   const measureSide = parseSide('--measure-side', values['measure-side']) ?? maxSide ?? 512;
+  const mask = values.mask === undefined ? undefined : parseMaskSpec(values.mask);
+  if (typeof mask === 'string') throw new QualityUsageError(mask);
+  if (mask?.kind === 'file' && !existsSync(mask.path)) throw new QualityUsageError(`--mask: no file ${mask.path}.`);
+  if (values.feather !== undefined && !mask) throw new QualityUsageError('--feather applies to masked jobs: give --mask too.');
+  const feather = values.feather === undefined ? undefined : z.coerce.number().int().min(0).max(REGION_LIMITS.maxFeatherPx).safeParse(values.feather);
+  if (feather && !feather.success) throw new QualityUsageError(`--feather: ${feather.error.issues[0].message}`);
+  if (mask && specs.some((spec) => spec.length === 3)) throw new QualityUsageError('--mask runs the jobs: give pairs without a result.');
   return {
     pairs,
     variants: variants.length > 0 || given.length > 0 ? variants : [{ label: 'default', flags: [...sized, ...passThrough] }],
@@ -136,6 +156,8 @@ export function parseQualityArgs(argv: string[], env: NodeJS.ProcessEnv, repoRoo
     out: resolve(values.out ?? join(repoRoot, 'quality-out')),
     weights: resolve(values.weights ?? env.ATELIER_WEIGHTS ?? join(repoRoot, '../shared/vgg19-keras-uint8')),
     measureSide,
+    ...(mask ? { mask: mask.kind === 'file' ? { kind: 'file' as const, path: resolve(mask.path) } : mask } : {}),
+    ...(feather ? { featherPx: feather.data } : {}),
   };
 }
 

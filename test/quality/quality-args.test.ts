@@ -56,3 +56,20 @@ test('--max-side stylises every variant at that size and measures there, unless 
     assert.throws(() => parseQualityArgs([...images, '--max-side', bad], {}, '.'), (e: unknown) => e instanceof QualityUsageError && /--max-side/.test(e.message), bad);
   }
 });
+
+test('--mask left:P or a file runs every variant masked too; --feather needs --mask; mistakes are usage errors', { skip }, () => {
+  const a = parseQualityArgs([...images, '--pairs', 'tubingen:the_scream', '--mask', 'left:60', '--feather', '6'], {}, '.');
+  assert.ok(a !== 'help');
+  assert.deepEqual(a.mask, { kind: 'left', percent: 60 });
+  assert.equal(a.featherPx, 6);
+  const file = `${SHARED_IMAGES_DIR}/content/tubingen.jpg`;
+  const b = parseQualityArgs([...images, '--mask', file], {}, '.');
+  assert.ok(b !== 'help');
+  assert.deepEqual(b.mask, { kind: 'file', path: file });
+  assert.equal(b.featherPx, undefined);
+  assert.throws(() => parseQualityArgs([...images, '--feather', '4'], {}, '.'), /give --mask too/);
+  assert.throws(() => parseQualityArgs([...images, '--mask', 'left:100'], {}, '.'), /under 100/);
+  assert.throws(() => parseQualityArgs([...images, '--mask', '/no/such/mask.png'], {}, '.'), /no file/);
+  assert.throws(() => parseQualityArgs([...images, '--mask', 'left:60', '--feather', '257'], {}, '.'), QualityUsageError);
+  assert.throws(() => parseQualityArgs([...images, '--mask', 'left:60', '--pairs', `tubingen:the_scream:${file}`], {}, '.'), /without a result/);
+});
