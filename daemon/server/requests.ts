@@ -125,6 +125,7 @@ async function stylizeAsync(host: PhaseHost, phase: Paired, message: StylizeMess
     position: queued.position,
     contents: message.content.length,
     styles: message.styles.length,
+    regions: message.regions?.length ?? 0,
   });
   host.send({ type: 'accepted', requestId, jobId: queued.jobId, position: queued.position });
 }
@@ -178,5 +179,5 @@ function estimate(host: PhaseHost, message: EstimateMessage): void {
     throw error;
   }
   const budgetMB = host.context.options.memoryBudgetMB ?? defaultMemoryBudgetMB();
-  host.send({ type: 'estimate-result', requestId, budgetMB, ...estimateJob(resolved, budgetMB) });
+  host.send({ type: 'estimate-result', requestId, budgetMB, ...estimateJob(resolved, budgetMB, message.regions ?? 0) });
 }

@@ -73,3 +73,16 @@ test('the paired welcome announces estimate and an unpaired connection may not a
   assert.equal(client.received.some((r) => r.message.type === 'estimate-result'), false);
   client.close();
 });
+
+test('an estimate of a masked job counts its regions: two regions plan more memory than none for the same image', async () => {
+  const daemon = await daemonWithBudgetAsync(8192);
+  const { client } = await pairedClientAsync(daemon.server);
+  const job = { type: 'estimate', width: 768, height: 512, options: { preset: 'classic', width: 768, height: 512 } } as const;
+  client.send({ ...job, requestId: 'plain' });
+  client.send({ ...job, requestId: 'masked', regions: 2 });
+  const plain = (await client.waitForAsync('estimate-result', (m) => m.requestId === 'plain')).message;
+  const masked = (await client.waitForAsync('estimate-result', (m) => m.requestId === 'masked')).message;
+  assert.ok(plain.fits && masked.fits);
+  assert.ok(masked.peakMB > plain.peakMB, `two regions ${masked.peakMB} MB, none ${plain.peakMB} MB`);
+  client.close();
+});
