@@ -11,6 +11,7 @@ import { resizeMask } from '../daemon/engine/region-mask.ts';
 import { readImageAsync, readMaskAsync, resizeRgbAsync } from '../daemon/image/index.ts';
 import { writeContactSheetAsync, type SheetCell } from './quality/contact-sheet.ts';
 import { edgeCorrelation } from './quality/edge-correlation.ts';
+import { highFrequencyRatio } from './quality/high-frequency.ts';
 import { changedOutside, leftMask, maskZones } from './quality/masked-pairs.ts';
 import { pairName, parseQualityArgs, QUALITY_USAGE, QualityUsageError, type QualityArgs } from './quality/quality-args.ts';
 import { runJobAsync, type JobOutcome } from './quality/run-job-async.ts';
@@ -23,6 +24,8 @@ interface Row {
   variant: string;
   swdRatio: number;
   edgeCorrelation: number;
+  /** High-frequency energy over the style's (high-frequency.ts): well above 1 is noise. */
+  highFrequencyRatio: number;
   perLayerRatio: Record<string, number>;
   job?: JobOutcome;
   result: string;
@@ -52,21 +55,21 @@ async function readRgbAsync(path: string): Promise<RgbImage> {
 
 function formatTable(rows: readonly Row[]): string {
   const lines = [
-    '| pair | variant | SWD ratio | edge corr | wall s | peak RSS MB |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
+    '| pair | variant | SWD ratio | edge corr | HF ratio | wall s | peak RSS MB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.pair} | ${r.variant} | ${r.swdRatio.toFixed(4)} | ${r.edgeCorrelation.toFixed(3)} | ${r.job ? r.job.seconds.toFixed(1) : '–'} | ${r.job ? (r.job.maxRssBytes / 2 ** 20).toFixed(0) : '–'} |`,
+        `| ${r.pair} | ${r.variant} | ${r.swdRatio.toFixed(4)} | ${r.edgeCorrelation.toFixed(3)} | ${r.highFrequencyRatio.toFixed(2)} | ${r.job ? r.job.seconds.toFixed(1) : '–'} | ${r.job ? (r.job.maxRssBytes / 2 ** 20).toFixed(0) : '–'} |`,
     ),
   ];
   const variants = [...new Set(rows.map((r) => r.variant))];
-  lines.push('', '| variant | max SWD ratio | mean SWD ratio | min edge corr | mean wall s | max peak RSS MB |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('', '| variant | max SWD ratio | mean SWD ratio | min edge corr | max HF ratio | mean wall s | max peak RSS MB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of variants) {
     const rs = rows.filter((r) => r.variant === v);
     const jobs = rs.flatMap((r) => (r.job ? [r.job] : []));
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     lines.push(
-      `| ${v} | ${Math.max(...rs.map((r) => r.swdRatio)).toFixed(4)} | ${mean(rs.map((r) => r.swdRatio)).toFixed(4)} | ${Math.min(...rs.map((r) => r.edgeCorrelation)).toFixed(3)} | ${jobs.length ? mean(jobs.map((j) => j.seconds)).toFixed(1) : '–'} | ${jobs.length ? (Math.max(...jobs.map((j) => j.maxRssBytes)) / 2 ** 20).toFixed(0) : '–'} |`,
+      `| ${v} | ${Math.max(...rs.map((r) => r.swdRatio)).toFixed(4)} | ${mean(rs.map((r) => r.swdRatio)).toFixed(4)} | ${Math.min(...rs.map((r) => r.edgeCorrelation)).toFixed(3)} | ${Math.max(...rs.map((r) => r.highFrequencyRatio)).toFixed(2)} | ${jobs.length ? mean(jobs.map((j) => j.seconds)).toFixed(1) : '–'} | ${jobs.length ? (Math.max(...jobs.map((j) => j.maxRssBytes)) / 2 ** 20).toFixed(0) : '–'} |`,
     );
   }
   return lines.join('\n');
@@ -206,12 +209,13 @@ async function runAsync(args: QualityArgs): Promise<void> {
           variant: variant.label,
           swdRatio: distance.swd / baseline.swd,
           edgeCorrelation: edgeCorrelation(result, content),
+          highFrequencyRatio: highFrequencyRatio(result, style),
           perLayerRatio,
           job,
           result: resultPath,
         };
         rows.push(row);
-        cells.push({ image: result, label: `${variant.label}: SWD ${row.swdRatio.toFixed(3)} edge ${row.edgeCorrelation.toFixed(2)}${job ? ` ${job.seconds.toFixed(0)} s` : ''}` });
+        cells.push({ image: result, label: `${variant.label}: SWD ${row.swdRatio.toFixed(3)} edge ${row.edgeCorrelation.toFixed(2)} HF ${row.highFrequencyRatio.toFixed(2)}${job ? ` ${job.seconds.toFixed(0)} s` : ''}` });
         if (mask && variant.unmasked) {
           const m = await measureMaskedAsync(meter, pair, original, style, mask.mask, featherPx, resultPath, join(args.out, variant.unmasked, `${name}.png`));
           maskedRows.push({ pair: name, variant: variant.unmasked, ...m });
@@ -222,7 +226,7 @@ async function runAsync(args: QualityArgs): Promise<void> {
         }
         const layers = Object.entries(perLayerRatio).map(([l, v]) => `${l} ${v.toFixed(3)}`).join(' ');
         process.stdout.write(
-          `${name} [${variant.label}]: SWD ratio ${row.swdRatio.toFixed(4)} (${layers}), edge corr ${row.edgeCorrelation.toFixed(3)}` +
+          `${name} [${variant.label}]: SWD ratio ${row.swdRatio.toFixed(4)} (${layers}), edge corr ${row.edgeCorrelation.toFixed(3)}, HF ratio ${row.highFrequencyRatio.toFixed(2)}` +
             (job ? `, ${job.seconds.toFixed(1)} s (process ${job.processSeconds.toFixed(1)} s), peak RSS ${(job.maxRssBytes / 2 ** 20).toFixed(0)} MB` : '') +
             '\n',
         );
