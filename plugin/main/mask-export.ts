@@ -4,6 +4,7 @@ import type { MaskPlacement } from '../bridge/index.ts';
 import { exportRegionOf, type ExportRegion } from './export-region.ts';
 import type { HostSceneNode } from './figma-host.ts';
 import { PluginError } from './plugin-error.ts';
+import { pageOf } from './style-layers.ts';
 
 /**
  * A mask (issue 31) is a layer's exported alpha placed on the source's render box. How the
@@ -75,7 +76,8 @@ function overlap(a: Rect, b: Rect): Rect | null {
 export function maskReaches(mask: HostSceneNode, source: HostSceneNode): boolean {
   const drawn = mask.absoluteRenderBounds;
   const region = exportRegionOf(source);
-  if (!drawn || !region) return false;
+  // Bounds are page coordinates: a shape on another page is nowhere near the source.
+  if (!drawn || !region || pageOf(mask)?.id !== pageOf(source)?.id) return false;
   let visible: Rect | null = overlap(drawn, region.bounds);
   for (const frame of clippingFramesOf(mask, source)) {
     if (!visible) break;

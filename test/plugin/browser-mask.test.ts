@@ -32,6 +32,7 @@ interface MaskHarness {
     resultPng(): string | null;
     lastJob(): { content: string; width: number; height: number; box: { x: number; y: number; width: number; height: number } | null } | null;
     spotVisible(): boolean | null;
+    savedOptions(): string;
   };
 }
 
@@ -125,8 +126,9 @@ test('a frame with a shape mask in Chromium, real daemon and weights: past the f
 
     const h = await page.evaluate(() => {
       const w = (window as unknown as MaskHarness).harness;
-      return { result: w.resultPng(), job: w.lastJob(), spotVisible: w.spotVisible() };
+      return { result: w.resultPng(), job: w.lastJob(), spotVisible: w.spotVisible(), saved: w.savedOptions() };
     });
+    assert.equal((JSON.parse(h.saved) as { edgeSoftness?: number }).edgeSoftness, EDGE_PX, 'the edge softness is remembered with the other options');
     assert.equal(h.spotVisible, true, 'Spot is shown again after the export');
     assert.ok(h.result && h.job?.box, 'a result, from a job with a mask');
     const content = await pixelsOf(fromBase64(h.job.content));

@@ -188,6 +188,20 @@ test('a rotated mask in a clipping frame: placed by its rotated render box, cut 
   assert.equal(tilt.visible, true);
 });
 
+test('a mask on another page covers nothing here, whatever its coordinates', async () => {
+  const { figma, hero, style } = scene();
+  const other = figma.addPage('Other');
+  const twin = figma.layer('RECTANGLE', { name: 'Twin', x: 100, y: 50, width: 200, height: 100 });
+  other.appendChild(twin);
+  figma.select(hero);
+  const ui = await startPluginAsync(figma, MENU_COMMANDS.apply);
+  await ui.next('init');
+  ui.mark();
+  ui.send({ type: 'start', styleNodeId: style.id, options, maskNodeId: twin.id });
+  const problem = await ui.nextAfterMark('problem');
+  assert.equal(problem.code, 'mask-misses');
+});
+
 test('a mask chosen in the panel that was deleted since: a sentence, nothing sent', async () => {
   const { figma, hero, blob, style } = scene();
   figma.select(hero);

@@ -132,6 +132,8 @@ g.harness = {
     return bytes ? base64(bytes) : null;
   },
   lastJob: () => lastJob,
+  /** The options the plugin remembered in clientStorage, as JSON. */
+  savedOptions: () => JSON.stringify((figma.storage.get(SETTINGS_KEY) as { options?: unknown } | undefined)?.options ?? null),
   /** Whether the mask layer is shown (it is hidden only while Hero is exported). */
   spotVisible: () => spot?.visible ?? null,
   ids: { board: board.id, hero: hero.id, starry: starry.id, spot: spot?.id ?? null },
