@@ -21,59 +21,22 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngineAsync, writeRandomWeightsAsync, type Engine } from '../../daemon/engine/index.ts';
-import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
-import { serveFakePhotopeaAsync } from './fake-photopea/site.ts';
 import { OPTIONS_KEY } from '../../photopea/limits.ts';
-import { CHROMIUM_PATH, LOCAL_NETWORK_ACCESS, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
+import { LOCAL_NETWORK_ACCESS, skipWithoutPublicOrigin } from '../support/public-origin.ts';
 import { REAL_WEIGHTS_DIR } from '../support/shared-data.ts';
-import type { LayerInfo } from './fake-photopea/poster.ts';
+import { openDaemonPanelAsync, type DaemonPanel } from './fake-photopea/daemon-panel.ts';
 import { testImageAsync } from '../server/test-daemon.ts';
 
-/**
- * This Chromium blocks third-party storage by default (third-party cookie phase-out); the
- * flag restores what Chrome does for most designers: the panel's storage (IndexedDB,
- * localStorage), partitioned under the Photopea site, which keeps its pairing key. (With storage
- * blocked the panel still works and asks for a code each time it loads: photopea/README.md.)
- */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-features=ThirdPartyCookieDeprecationTrial,TrackingProtection3pcd,TpcdSupportSettings'];
 const here = fileURLToPath(new URL('.', import.meta.url));
 const screenshotDir = process.env.ATELIER_SCREENSHOT_DIR ?? join(here, '..', '..', '.tmp', 'screens');
 const realWeights = process.env.ATELIER_PHOTOPEA_REAL_WEIGHTS === '1';
 
-interface FakePhotopeaWindow {
-  fakePhotopea: {
-    layers(): LayerInfo[];
-    documents(): string[];
-    crashes(): string[];
-    messages(): number;
-    selectLayer(name: string): void;
-    failNextExport(): void;
-    reloadPlugin(): void;
-  };
-}
-
-const fake = (page: Page) => ({
-  layers: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.layers()),
-  documents: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.documents()),
-  crashes: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.crashes()),
-  messages: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.messages()),
-  failNextExport: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.failNextExport()),
-  reloadPlugin: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.reloadPlugin()),
-  selectLayer: (name: string) => page.evaluate((n) => (window as unknown as FakePhotopeaWindow).fakePhotopea.selectLayer(n), name),
-});
-
 test('Photopea plugin in Chromium: framed by a public https page, pair, apply a style, cancel, a failed export', { skip: skipWithoutPublicOrigin, timeout: realWeights ? 1_800_000 : 300_000 }, async () => {
   const work = await mkdtemp(join(tmpdir(), 'atelier-photopea-'));
-  let browser: Browser | undefined;
-  let photopeaSite: PublicOrigin | undefined;
-  let daemon: DaemonServer | undefined;
+  let session: DaemonPanel | undefined;
   let engine: Engine | undefined;
   try {
-    const served = await serveFakePhotopeaAsync(work);
-    photopeaSite = served.site;
-
     let weightsDir = REAL_WEIGHTS_DIR;
     if (!realWeights) {
       weightsDir = join(work, 'weights');
@@ -81,31 +44,10 @@ test('Photopea plugin in Chromium: framed by a public https page, pair, apply a 
     }
     // The real weights run on the default engine (ONNX Runtime where it loads), as the daemon does.
     engine = await createEngineAsync(realWeights ? { weightsDir } : { weightsDir, backend: 'cpu' });
-    daemon = await startDaemonServerAsync({
-      port: 0,
-      configDir: join(work, 'config'),
-      engine,
-      logger: createMemoryLogger(),
-      photopeaPageFile: served.panelPage,
-      // The fake Photopea's origin stands in for https://www.photopea.com.
-      photopeaFrameAncestors: [photopeaSite.origin],
-    });
-    const pluginUrl = `http://localhost:${daemon.port}/photopea/`;
-
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...photopeaSite.chromiumArgs] });
-    const context = await browser.newContext({ viewport: { width: 1100, height: 640 } });
-    // The designer's Allow to "www.photopea.com wants to access apps on this device".
-    await photopeaSite.grantAsync(context);
-    const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
+    session = await openDaemonPanelAsync(work, engine);
+    const { site: photopeaSite, daemon, browser, page, pluginUrl, panel, photopea, consoleErrors } = session;
     await page.goto(`${photopeaSite.origin}/?plugin=${encodeURIComponent(pluginUrl)}`);
     assert.ok(page.url().startsWith('https://'), 'the parent is an HTTPS page, as Photopea is');
-    const panel = page.frameLocator('#plugin');
-    const photopea = fake(page);
     await mkdir(screenshotDir, { recursive: true });
 
     // The panel loaded from the daemon over http inside the HTTPS page, and its WebSocket is up:
@@ -278,10 +220,8 @@ test('Photopea plugin in Chromium: framed by a public https page, pair, apply a 
     await refused;
     assert.equal(await other.frameLocator('#plugin').locator('#apply').count(), 0, 'the panel did not load');
   } finally {
-    await browser?.close();
-    await daemon?.close();
+    await session?.closeAsync();
     engine?.dispose();
-    await photopeaSite?.closeAsync();
     await rm(work, { recursive: true, force: true });
   }
 });

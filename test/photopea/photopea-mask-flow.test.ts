@@ -16,78 +16,58 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngineAsync, type Engine } from '../../daemon/engine/index.ts';
-import { createMemoryLogger, startDaemonServerAsync, type DaemonServer } from '../../daemon/server/index.ts';
 import { parseClientFrame, type StylizeMessage } from '../../protocol/index.ts';
-import { MASK_LAYER_NAME, TEMP_DOCUMENT_NAME } from '../../photopea/limits.ts';
-import { serveFakePhotopeaAsync } from './fake-photopea/site.ts';
-import { CHROMIUM_PATH, skipWithoutPublicOrigin, type PublicOrigin } from '../support/public-origin.ts';
-import { CHROMIUM_ARGS } from '../plugin/browser/figma-site.ts';
+import { MASK_LAYER_NAME, OPTIONS_KEY, TEMP_DOCUMENT_NAME } from '../../photopea/limits.ts';
+import { skipWithoutPublicOrigin } from '../support/public-origin.ts';
 import { REAL_WEIGHTS_DIR, skipWithoutSharedWeights } from '../support/shared-data.ts';
-import type { LayerInfo } from './fake-photopea/poster.ts';
+import { openDaemonPanelAsync, type DaemonPanel, type LayerPixels } from './fake-photopea/daemon-panel.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const screenshotDir = process.env.ATELIER_SCREENSHOT_DIR ?? join(here, '..', '..', '.tmp', 'screens');
-
-interface LayerPixels {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  data: number[];
-}
-
-interface FakePhotopeaWindow {
-  fakePhotopea: {
-    layers(): LayerInfo[];
-    documents(): string[];
-    crashes(): string[];
-    select(left: number, top: number, right: number, bottom: number): void;
-    selection(): number[] | null;
-    pixels(name: string): LayerPixels | null;
-  };
-}
-
-const fake = (page: Page) => ({
-  layers: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.layers()),
-  documents: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.documents()),
-  crashes: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.crashes()),
-  select: (box: [number, number, number, number]) => page.evaluate((b) => (window as unknown as FakePhotopeaWindow).fakePhotopea.select(b[0], b[1], b[2], b[3]), box),
-  selection: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.selection()),
-  pixels: (name: string) => page.evaluate((n) => (window as unknown as FakePhotopeaWindow).fakePhotopea.pixels(n), name),
-});
 
 const EDGE_PX = 6;
 /** The designer's Marquee, in document pixels: inside "Hero" (96..256 × 60..180). */
 const SELECTION: [number, number, number, number] = [130, 80, 210, 150];
 
+/**
+ * Every pixel of `result` farther than `keptPast` (Chebyshev) from SELECTION is `source`'s own,
+ * and nearly every pixel well inside it is painted.
+ */
+function assertKeptOutside(source: LayerPixels, result: LayerPixels, keptPast: number): void {
+  assert.deepEqual([result.x, result.y, result.width, result.height], [source.x, source.y, source.width, source.height]);
+  const [left, top, right, bottom] = [SELECTION[0] - source.x, SELECTION[1] - source.y, SELECTION[2] - source.x, SELECTION[3] - source.y];
+  let outside = 0;
+  let inside = 0;
+  let painted = 0;
+  for (let y = 0; y < source.height; y++) {
+    for (let x = 0; x < source.width; x++) {
+      const distance = Math.max(left - x, x - (right - 1), top - y, y - (bottom - 1), 0);
+      const i = (y * source.width + x) * 4;
+      const same = [0, 1, 2, 3].every((c) => result.data[i + c] === source.data[i + c]);
+      if (distance > keptPast) {
+        outside++;
+        if (!same) assert.fail(`(${x}, ${y}), ${distance} px from the selection, is ${result.data.slice(i, i + 4).join(',')}, Hero's is ${source.data.slice(i, i + 4).join(',')}`);
+      } else if (distance === 0 && x >= left + keptPast && x < right - keptPast && y >= top + keptPast && y < bottom - keptPast) {
+        inside++;
+        if (!same) painted++;
+      }
+    }
+  }
+  assert.ok(outside > 10_000, `${outside} pixels checked outside`);
+  assert.ok(painted > 0.9 * inside, `${painted} of ${inside} pixels inside the selection are painted`);
+  console.log(`[photopea-mask] ${outside} pixels past ${keptPast} px from the selection equal Hero's; ${painted} of ${inside} inside it painted`);
+}
+
 test('Photopea with a mask: the current selection stylised, the layer\'s own pixels past the feather, the document left as it was', { skip: skipWithoutPublicOrigin || skipWithoutSharedWeights, timeout: 900_000 }, async () => {
   const work = await mkdtemp(join(tmpdir(), 'atelier-photopea-mask-'));
-  let browser: Browser | undefined;
-  let photopeaSite: PublicOrigin | undefined;
-  let daemon: DaemonServer | undefined;
+  let session: DaemonPanel | undefined;
   let engine: Engine | undefined;
   try {
-    const served = await serveFakePhotopeaAsync(work);
-    photopeaSite = served.site;
     // The real weights on the default engine (ONNX Runtime where it loads), as the daemon runs them.
     engine = await createEngineAsync({ weightsDir: REAL_WEIGHTS_DIR });
-    daemon = await startDaemonServerAsync({
-      port: 0,
-      configDir: join(work, 'config'),
-      engine,
-      logger: createMemoryLogger(),
-      photopeaPageFile: served.panelPage,
-      photopeaFrameAncestors: [photopeaSite.origin],
-    });
-    const pluginUrl = `http://localhost:${daemon.port}/photopea/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...photopeaSite.chromiumArgs] });
-    const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
-    await photopeaSite.grantAsync(context);
-    const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    session = await openDaemonPanelAsync(work, engine, { width: 1100, height: 700 });
+    const { site, daemon, page, pluginUrl, panel, photopea, consoleErrors } = session;
     // What the panel sends the daemon (binary frames: the stylize request with its images).
     const requests: StylizeMessage[] = [];
     page.on('websocket', (ws) =>
@@ -97,9 +77,7 @@ test('Photopea with a mask: the current selection stylised, the layer\'s own pix
         if (parsed.ok && parsed.value.message.type === 'stylize') requests.push(parsed.value.message);
       }),
     );
-    await page.goto(`${photopeaSite.origin}/?plugin=${encodeURIComponent(pluginUrl)}`);
-    const panel = page.frameLocator('#plugin');
-    const photopea = fake(page);
+    await page.goto(`${site.origin}/?plugin=${encodeURIComponent(pluginUrl)}`);
     await mkdir(screenshotDir, { recursive: true });
 
     await panel.locator('#panel-pairing').waitFor({ state: 'visible', timeout: 30_000 });
@@ -152,38 +130,37 @@ test('Photopea with a mask: the current selection stylised, the layer\'s own pix
     assert.deepEqual(await photopea.selection(), SELECTION, 'the selection is as the designer drew it');
     assert.deepEqual(await photopea.crashes(), []);
 
-    const source = (await photopea.pixels('Hero'))!;
-    const result = (await photopea.pixels('Hero · Starry Night'))!;
-    assert.deepEqual([result.x, result.y, result.width, result.height], [source.x, source.y, source.width, source.height]);
-    // In Hero's pixels: the selection is 34..114 × 20..90.
-    const [left, top, right, bottom] = [SELECTION[0] - source.x, SELECTION[1] - source.y, SELECTION[2] - source.x, SELECTION[3] - source.y];
-    let outside = 0;
-    let inside = 0;
-    let painted = 0;
-    for (let y = 0; y < source.height; y++) {
-      for (let x = 0; x < source.width; x++) {
-        // Chebyshev distance to the selected pixels.
-        const distance = Math.max(left - x, x - (right - 1), top - y, y - (bottom - 1), 0);
-        const i = (y * source.width + x) * 4;
-        const same = [0, 1, 2, 3].every((c) => result.data[i + c] === source.data[i + c]);
-        if (distance > EDGE_PX) {
-          outside++;
-          if (!same) assert.fail(`(${x}, ${y}), ${distance} px from the selection, is ${result.data.slice(i, i + 4).join(',')}, Hero's is ${source.data.slice(i, i + 4).join(',')}`);
-        } else if (distance === 0 && x >= left + EDGE_PX && x < right - EDGE_PX && y >= top + EDGE_PX && y < bottom - EDGE_PX) {
-          inside++;
-          if (!same) painted++;
-        }
-      }
-    }
-    assert.ok(outside > 10_000, `${outside} pixels checked outside`);
-    assert.ok(painted > 0.9 * inside, `${painted} of ${inside} pixels inside the selection are painted`);
+    assertKeptOutside((await photopea.pixels('Hero'))!, (await photopea.pixels('Hero · Starry Night'))!, EDGE_PX);
+
+    // A smaller working size (80 px for the 160 px layer): the daemon feathers 3 of its pixels
+    // (6 of the layer's), and the panel puts Hero's own pixels back past the feather and one
+    // working pixel (8 px), where the scaled-up result is only a blurred copy of them.
+    await page.frame({ url: /\/photopea\/$/ })!.evaluate(([key]) => {
+      const saved = JSON.parse(localStorage.getItem(key!) ?? '{}') as Record<string, unknown>;
+      localStorage.setItem(key!, JSON.stringify({ ...saved, quality: 'custom', size: 80, iterations: 20 }));
+    }, [OPTIONS_KEY]);
+    await photopea.reloadPlugin();
+    await panel.locator('#status-text', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+    await photopea.selectLayer('Hero');
+    await panel.locator('#refresh').click();
+    await panel.locator('#source-title', { hasText: /^Hero$/ }).waitFor();
+    await panel.locator('#style-layer').selectOption({ label: 'Great Wave' });
+    await panel.locator('#mask-kind').selectOption('selection');
+    assert.equal(await panel.locator('#opt-edge').inputValue(), String(EDGE_PX), 'Edge softness is remembered');
+    await panel.locator('#apply:not([disabled])').click();
+    await panel.locator('#done-text', { hasText: 'Hero · Great Wave' }).waitFor({ timeout: 600_000 });
+    await page.screenshot({ path: join(screenshotDir, 'photopea-mask-4-smaller-working-size.png') });
+    assert.equal(requests.length, 2);
+    const scaled = requests[1]!;
+    assert.deepEqual([scaled.content[0]!.width, scaled.content[0]!.height, scaled.regions![0]!.mask.width, scaled.regions![0]!.mask.height, scaled.featherPx], [80, 60, 80, 60, 3]);
+    assertKeptOutside((await photopea.pixels('Hero'))!, (await photopea.pixels('Hero · Great Wave'))!, 8);
+    assert.deepEqual(await photopea.documents(), ['Poster.psd']);
+    assert.deepEqual(await photopea.selection(), SELECTION);
+    assert.deepEqual(await photopea.crashes(), []);
     assert.deepEqual(consoleErrors, []);
-    console.log(`[photopea-mask] ${outside} pixels past the ${EDGE_PX} px feather equal Hero's; ${painted} of ${inside} inside the selection painted`);
   } finally {
-    await browser?.close();
-    await daemon?.close();
+    await session?.closeAsync();
     engine?.dispose();
-    await photopeaSite?.closeAsync();
     await rm(work, { recursive: true, force: true });
   }
 });
