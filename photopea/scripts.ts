@@ -4,8 +4,10 @@
  * by another engine of its own on 2025-08-30, photopea/photopea#8113), so they are written in
  * the subset both engines run the same way (test/photopea/fake-photopea/interpreter.ts holds
  * each rule with its source):
- * - ES5 only (var, function declarations), no `throw`, `new`, `try`, `finally`, `continue`,
- *   `switch`, function expressions as values or closures over variables a function writes:
+ * - ES5 only (var, function declarations), no `throw`, `finally`, `continue`, `switch`,
+ *   function expressions as values or closures over variables a function writes; `new` only for
+ *   `SolidColor`; `try`/`catch` only around a read Photopea answers with its `__throw` (the
+ *   bounds of no selection), in the same function, the `catch` setting a flag:
  *   a called function gets a COPY of its caller's variables, so results travel in arrays and
  *   objects it was handed, or as return values;
  * - a call inside a `return` argument only to a function whose body is one `return` (the old
