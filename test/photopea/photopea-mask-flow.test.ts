@@ -106,6 +106,21 @@ test('Photopea with a mask: the current selection stylised, the layer\'s own pix
     assert.deepEqual(await photopea.documents(), ['Poster.psd']);
     assert.equal(requests.length, 0, "nothing was sent");
 
+    // A layer's transparency: Apply waits for the layer; one that misses Hero is told, nothing sent.
+    await panel.locator('#mask-kind').selectOption('layer');
+    await panel.locator('#mask-layer').waitFor({ state: 'visible' });
+    assert.equal(await panel.locator('#apply').isDisabled(), true);
+    assert.equal(await panel.locator('#apply-hint').innerText(), 'Choose the layer whose transparency is the mask, or set Mask to None.');
+    await panel.locator('#mask-layer').selectOption({ label: 'Caption' });
+    assert.equal(await panel.locator('#mask-summary').innerText(), 'Only where “Caption” has pixels is “Hero” stylised; elsewhere it stays as it is.');
+    await panel.locator('#apply:not([disabled])').click();
+    await panel.locator('#done-text.error', { hasText: 'The mask layer has no pixels over the layer being stylised. Choose a layer that overlaps it, or set Mask to None.' }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(await photopea.layers(), before);
+    assert.deepEqual(await photopea.documents(), ['Poster.psd']);
+    assert.equal(requests.length, 0, "nothing was sent");
+    await panel.locator('#mask-kind').selectOption('selection');
+    assert.equal(await panel.locator('#mask-layer').isVisible(), false);
+
     // The designer draws a Marquee over part of Hero and applies again.
     await photopea.select(SELECTION);
     await page.screenshot({ path: join(screenshotDir, 'photopea-mask-2-selection.png') });
