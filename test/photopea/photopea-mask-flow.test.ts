@@ -164,6 +164,8 @@ test('Photopea with a mask: the current selection stylised, the layer\'s own pix
     assert.equal(await panel.locator('#opt-edge').inputValue(), String(EDGE_PX), 'Edge softness is remembered');
     await panel.locator('#apply:not([disabled])').click();
     await panel.locator('#done-text', { hasText: 'Hero · Great Wave' }).waitFor({ timeout: 600_000 });
+    // The first result (above this one) hidden, so that the screenshot shows this one.
+    await photopea.setVisible('Hero · Starry Night', false);
     await page.screenshot({ path: join(screenshotDir, 'photopea-mask-4-smaller-working-size.png') });
     assert.equal(requests.length, 2);
     const scaled = requests[1]!;

@@ -41,6 +41,7 @@ interface FakePhotopeaWindow {
     reloadPlugin(): void;
     select(left: number, top: number, right: number, bottom: number): void;
     selection(): number[] | null;
+    setVisible(name: string, visible: boolean): void;
     pixels(name: string): LayerPixels | null;
   };
 }
@@ -59,6 +60,7 @@ export function fakePhotopeaOf(page: Page) {
     select: (box: [number, number, number, number]) => page.evaluate((b) => (window as unknown as FakePhotopeaWindow).fakePhotopea.select(b[0], b[1], b[2], b[3]), box),
     selection: () => page.evaluate(() => (window as unknown as FakePhotopeaWindow).fakePhotopea.selection()),
     pixels: (name: string) => page.evaluate((n) => (window as unknown as FakePhotopeaWindow).fakePhotopea.pixels(n), name),
+    setVisible: (name: string, visible: boolean) => page.evaluate(([n, v]) => (window as unknown as FakePhotopeaWindow).fakePhotopea.setVisible(n as string, v as boolean), [name, visible] as const),
   };
 }
 

@@ -105,6 +105,12 @@ render();
     render();
   },
   selection: () => poster.selectionBounds(),
+  /** The eye in the Layers panel (for a screenshot of a layer under another). */
+  setVisible: (name: string, visible: boolean) => {
+    const layer = poster.flat().find((l) => l.name === name);
+    if (layer) layer.visible = visible;
+    render();
+  },
   /** A layer's pixels by name (top-level or in a group), for comparing a result with its source. */
   pixels: (name: string) => {
     const layer = poster.flat().find((l): l is FakeLayer => l instanceof FakeLayer && l.name === name);
