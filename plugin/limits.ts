@@ -60,6 +60,8 @@ export const PLUGIN_DATA_KEYS = {
   source: 'atelier.sourceId',
   style: 'atelier.styleId',
   options: 'atelier.options',
+  /** The mask layer the result was made with (issue 31); absent: the whole source. */
+  mask: 'atelier.maskId',
 } as const;
 
 /**

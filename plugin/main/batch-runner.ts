@@ -141,6 +141,7 @@ export class BatchRunner {
         styleName: batch.request.style.name,
         options: batch.request.options,
         png,
+        ...(batch.request.mask ? { maskNodeId: batch.request.mask.id } : {}),
       });
       batch.inserted.push({ nodeId: rect.id, name: rect.name });
       this.post({ type: 'job-inserted', jobId, nodeId: rect.id, name: rect.name });
@@ -189,7 +190,7 @@ export class BatchRunner {
         const jobId = `job-${batch.id}-${batch.index}`;
         batch.pendingJobId = jobId;
         batch.pendingRegion = content.region;
-        const placement = placementFor(this.api, target, pageOf(target)?.id ?? this.api.currentPage.id, content.region.bounds, batch.request.style, options);
+        const placement = placementFor(this.api, target, pageOf(target)?.id ?? this.api.currentPage.id, content.region.bounds, batch.request.style, options, mask);
         // Until its result is in the file: the panel may close, the job goes on in Atelier.
         markWaiting(target, true);
         this.post({

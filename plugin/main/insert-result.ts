@@ -18,6 +18,8 @@ export interface InsertRequest {
   styleName: string;
   options: JobOptions;
   png: Uint8Array;
+  /** The mask layer it was made with (issue 31), so that "Re-apply style" uses it again; absent: none. */
+  maskNodeId?: string;
 }
 
 /** A result whose source was deleted while it waited in Atelier: what is left of its request. */
@@ -101,6 +103,7 @@ function placeRect(api: HostApi, parent: HostParent, index: number, transform: T
     rect.setPluginData(PLUGIN_DATA_KEYS.source, request.sourceId);
     rect.setPluginData(PLUGIN_DATA_KEYS.style, request.styleNodeId);
     rect.setPluginData(PLUGIN_DATA_KEYS.options, JSON.stringify(request.options));
+    if (request.maskNodeId) rect.setPluginData(PLUGIN_DATA_KEYS.mask, request.maskNodeId);
     rect.setRelaunchData({
       [RELAUNCH_COMMANDS.restyle]: relaunchDescription(request.sourceName, request.styleName),
     });

@@ -16,17 +16,17 @@ export type PlaceOutcome =
 export async function placeWaitingAsync(api: HostApi, data: string, png: Uint8Array, orphan: 'ask' | 'insert'): Promise<PlaceOutcome> {
   const record = readPlacement(data);
   if (!record) return { kind: 'not-placed', message: 'This result was made by another version of Atelier and cannot be placed; apply the style again.' };
-  const { region, styleNodeId, styleName, options } = record;
+  const { region, styleNodeId, styleName, options, maskNodeId } = record;
   const source = await sceneNodeByIdAsync(api, record.sourceId);
   if (source) {
-    const rect = insertResult(api, { source, region, styleNodeId, styleName, options, png });
+    const rect = insertResult(api, { source, region, styleNodeId, styleName, options, png, ...(maskNodeId ? { maskNodeId } : {}) });
     markWaiting(source, false);
     return { kind: 'placed', nodeId: rect.id, name: rect.name };
   }
   if (orphan === 'ask') return { kind: 'orphaned', name: record.sourceName };
   const found = await api.getNodeByIdAsync(record.pageId);
   const page: HostPage = found && found.type === 'PAGE' && !found.removed ? (found as HostPage) : api.currentPage;
-  const rect = insertOrphanResult(api, page, { region, styleNodeId, styleName, options, png, sourceId: record.sourceId, sourceName: record.sourceName });
+  const rect = insertOrphanResult(api, page, { region, styleNodeId, styleName, options, png, sourceId: record.sourceId, sourceName: record.sourceName, ...(maskNodeId ? { maskNodeId } : {}) });
   return { kind: 'placed', nodeId: rect.id, name: rect.name };
 }
 

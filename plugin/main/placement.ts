@@ -22,6 +22,8 @@ export const figmaPlacementSchema = z.object({
   styleNodeId: z.string().min(1).max(200),
   styleName: z.string().max(2000),
   options: jobOptionsSchema,
+  /** The mask layer the job was made with (issue 31); absent: the whole source. */
+  maskNodeId: z.string().min(1).max(200).optional(),
 });
 export type FigmaPlacement = z.infer<typeof figmaPlacementSchema>;
 
@@ -48,8 +50,9 @@ export function placementFor(
   region: FigmaPlacement['region'],
   style: HostSceneNode,
   options: JobOptions,
+  mask: HostSceneNode | null = null,
 ): Placement {
-  const record: FigmaPlacement = { v: 1, sourceId: target.id, sourceName: clipText(target.name, 200), pageId, region, styleNodeId: style.id, styleName: clipText(style.name, 200), options };
+  const record: FigmaPlacement = { v: 1, sourceId: target.id, sourceName: clipText(target.name, 200), pageId, region, styleNodeId: style.id, styleName: clipText(style.name, 200), options, ...(mask ? { maskNodeId: mask.id } : {}) };
   return { document: fileDocumentId(api), label: clipText(resultName(target.name, style.name), LIMITS.MAX_PLACEMENT_LABEL_CHARS), data: JSON.stringify(record) };
 }
 

@@ -21,6 +21,8 @@ interface RelaunchPlan {
   styleNodeId: string | null;
   options: JobOptions | null;
   missing: string[];
+  /** The mask the results were made with ('' : none; null: no result said). */
+  maskNodeId: string | null;
 }
 
 /**
@@ -29,7 +31,7 @@ interface RelaunchPlan {
  * or the designer launched "restyle" on plain layers. The run is then an ordinary one.
  */
 async function planRelaunchAsync(api: HostApi): Promise<RelaunchPlan | null> {
-  const plan: RelaunchPlan = { targets: [], styleNodeId: null, options: null, missing: [] };
+  const plan: RelaunchPlan = { targets: [], styleNodeId: null, options: null, missing: [], maskNodeId: null };
   for (const node of api.currentPage.selection) {
     const sourceId = node.getPluginData(PLUGIN_DATA_KEYS.source);
     if (!sourceId) continue;
@@ -40,6 +42,7 @@ async function planRelaunchAsync(api: HostApi): Promise<RelaunchPlan | null> {
     }
     if (!plan.targets.some((t) => t.id === source.id)) plan.targets.push(source);
     plan.styleNodeId ??= node.getPluginData(PLUGIN_DATA_KEYS.style) || null;
+    plan.maskNodeId ??= node.getPluginData(PLUGIN_DATA_KEYS.mask);
     if (!plan.options) {
       try {
         const parsed = jobOptionsSchema.safeParse(JSON.parse(node.getPluginData(PLUGIN_DATA_KEYS.options)));
@@ -181,7 +184,10 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
     switch (message.type) {
       case 'ui-ready': {
         const settings = await loadSettingsAsync(api);
-        mask = await loadMaskChoiceAsync(api);
+        // A relaunch takes the mask its results were made with (none for those made without one).
+        const relaunchMask = relaunch?.maskNodeId ?? null;
+        mask = relaunchMask === null ? await loadMaskChoiceAsync(api) : relaunchMask === '' ? null : await sceneNodeByIdAsync(api, relaunchMask);
+        const maskGone = relaunchMask !== null && relaunchMask !== '' && mask === null;
         const server = serverChoice(settings);
         post({
           type: 'init',
@@ -189,12 +195,14 @@ export async function runPluginAsync(api: HostApi, html: string): Promise<void> 
           options: relaunch?.options ?? settings.options,
           style: await describeStyleAsync(await initialStyleAsync()),
           ...server,
-          autoStart: relaunch !== null && relaunch.targets.length > 0,
+          // Never restyle the whole frame on its own because its mask was deleted meanwhile.
+          autoStart: relaunch !== null && relaunch.targets.length > 0 && !maskGone,
           document: fileDocumentId(api, false),
           mask: await describeStyleAsync(mask),
         });
         await postSelectionAsync();
         await postStyleLayersAsync(false);
+        if (maskGone) throw new PluginError('mask-missing', 'The mask these results were made with no longer exists. Choose a mask, or None to stylise the whole layer.');
         return;
       }
       case 'refresh-styles':

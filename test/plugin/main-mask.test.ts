@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_JOB_OPTIONS, type JobOptions } from '../../plugin/bridge/index.ts';
-import { FILE_DATA_KEYS } from '../../plugin/limits.ts';
-import { MENU_COMMANDS } from '../../plugin/main/index.ts';
-import { FakeFigma, encodePng, paintPattern } from './fake-figma/index.ts';
+import { FILE_DATA_KEYS, PLUGIN_DATA_KEYS } from '../../plugin/limits.ts';
+import { MENU_COMMANDS, RELAUNCH_COMMANDS } from '../../plugin/main/index.ts';
+import { FakeFigma, encodePng, paintPattern, type FakeSceneNode } from './fake-figma/index.ts';
 import { startPluginAsync } from './drive-plugin.ts';
 import { pixelAt, pixelsOf } from './png-pixels.ts';
 
@@ -215,4 +215,44 @@ test('a mask chosen in the panel that was deleted since: a sentence, nothing sen
   assert.match(problem.message, /no longer exists/);
   await ui.settle();
   assert.equal(ui.messages.some((m) => m.type === 'job'), false);
+});
+
+test('"Re-apply style" uses the mask its result was made with; a result made without one stays whole; a deleted mask stops it', async () => {
+  const { figma, hero, blob, patch, style } = scene();
+  figma.select(hero);
+  const ui = await startPluginAsync(figma, MENU_COMMANDS.apply);
+  await ui.next('init');
+  const png = encodePng(400, 200, paintPattern(400, 200, [1, 2, 3], 'plain'));
+  ui.send({ type: 'start', styleNodeId: style.id, options, maskNodeId: blob.id });
+  const masked = await ui.next('job');
+  assert.equal(JSON.parse(masked.placement.data).maskNodeId, blob.id, 'a result that waits in Atelier keeps its mask too');
+  ui.send({ type: 'job-result', jobId: masked.jobId, png });
+  const withMask = figma.node((await ui.next('job-inserted')).nodeId) as FakeSceneNode;
+  assert.equal(withMask.getPluginData(PLUGIN_DATA_KEYS.mask), blob.id);
+  await ui.next('batch-finished');
+  ui.send({ type: 'start', styleNodeId: style.id, options, maskNodeId: null });
+  const whole = await ui.next('job');
+  ui.send({ type: 'job-result', jobId: whole.jobId, png });
+  const withoutMask = (await ui.next('job-inserted')).nodeId;
+  await ui.next('batch-finished');
+
+  // The file's mask is now Patch; each result brings back its own.
+  ui.send({ type: 'choose-mask', maskNodeId: patch.id });
+  await ui.next('mask-chosen');
+  figma.select(withMask);
+  const again = await startPluginAsync(figma, RELAUNCH_COMMANDS.restyle);
+  const init = await again.next('init');
+  assert.equal(init.mask?.name, 'Blob');
+  assert.equal(init.autoStart, true);
+  figma.select(figma.node(withoutMask) as FakeSceneNode);
+  const plain = await startPluginAsync(figma, RELAUNCH_COMMANDS.restyle);
+  assert.equal((await plain.next('init')).mask ?? null, null, 'made without a mask: the whole frame again');
+
+  blob.remove();
+  figma.select(withMask);
+  const gone = await startPluginAsync(figma, RELAUNCH_COMMANDS.restyle);
+  const goneInit = await gone.next('init');
+  assert.equal(goneInit.autoStart, false, 'not restyled whole on its own');
+  const problem = await gone.next('problem');
+  assert.equal(problem.code, 'mask-missing');
 });
