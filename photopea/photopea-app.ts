@@ -598,10 +598,11 @@ export class PhotopeaApp {
         : mask.kind === 'layer' && mask.layer
           ? `Only where “${mask.layer.name}” has pixels is ${name} stylised; elsewhere it stays as it is.`
           : '';
-    const blocked = this.maskBlocks();
+    // Only the daemon's lack of `regions` is a note here; a layer still to pick is Apply's hint.
     const note = byId('mask-note');
-    note.hidden = blocked === null || (mask.kind === 'layer' && !mask.layer);
-    note.textContent = blocked ?? '';
+    const blocked = this.maskBlocks();
+    note.hidden = blocked === null || !(this.welcome && !regionsApply(this.welcome));
+    note.textContent = note.hidden ? '' : blocked!;
   }
 }
 
