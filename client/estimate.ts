@@ -2,7 +2,7 @@ import type { EstimateMessage, EstimateResultMessage, StyleOptionsOverrides, Wel
 import type { JobMessage } from './daemon-client.ts';
 import type { JobOptions } from './job-options.ts';
 import { ESTIMATE_CAPABILITY } from './limits.ts';
-import { colorsOverride, presetFor, strengthOverride } from './style-request.ts';
+import { colorsOverride, presetFor, regionsApply, strengthOverride } from './style-request.ts';
 
 /** Whether the daemon answers `estimate` (older daemons do not: the panel says so). */
 export function estimateApplies(welcome: WelcomeMessage | null): boolean {
@@ -11,9 +11,11 @@ export function estimateApplies(welcome: WelcomeMessage | null): boolean {
 
 /**
  * The `estimate` for a content image of `width`×`height` (what the editor will export) with
- * the options a stylize of it would carry (buildStylizeRequest's, without the images).
+ * the options a stylize of it would carry (buildStylizeRequest's, without the images), and
+ * `regions` masked regions (issue 31: their masks take memory; sent only to a daemon that
+ * takes regions, as the stylize is, and only when there are some).
  */
-export function buildEstimateRequest(requestId: string, width: number, height: number, options: JobOptions, welcome: WelcomeMessage | null): EstimateMessage {
+export function buildEstimateRequest(requestId: string, width: number, height: number, options: JobOptions, welcome: WelcomeMessage | null, regions = 0): EstimateMessage {
   const preset = presetFor(options, welcome);
   const overrides: StyleOptionsOverrides = {
     ...(preset ? { preset } : {}),
@@ -23,7 +25,7 @@ export function buildEstimateRequest(requestId: string, width: number, height: n
     ...strengthOverride(options, welcome),
     ...colorsOverride(options, welcome),
   };
-  return { type: 'estimate', requestId, width, height, options: overrides };
+  return { type: 'estimate', requestId, width, height, options: overrides, ...(regions > 0 && regionsApply(welcome) ? { regions } : {}) };
 }
 
 /** What the panel knows of the next job's cost. */
@@ -105,10 +107,13 @@ export class EstimateTracker {
     this.key = '';
   }
 
-  /** Asks what a `width`×`height` job with `options` would take, unless that is what was asked last. */
-  request(width: number, height: number, options: JobOptions, welcome: WelcomeMessage | null, sender: EstimateSender | null): void {
+  /**
+   * Asks what a `width`×`height` job with `options` and `regions` masked regions would take,
+   * unless that is what was asked last.
+   */
+  request(width: number, height: number, options: JobOptions, welcome: WelcomeMessage | null, sender: EstimateSender | null, regions = 0): void {
     const requestId = `${this.idPrefix}${this.count + 1}`;
-    const message = buildEstimateRequest(requestId, width, height, options, welcome);
+    const message = buildEstimateRequest(requestId, width, height, options, welcome, regions);
     const key = JSON.stringify({ ...message, requestId: '' }) + String(estimateApplies(welcome));
     if (key === this.key) return;
     this.key = key;

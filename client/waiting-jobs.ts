@@ -40,6 +40,10 @@ export class WaitingJobs {
   private readonly jobs = new Map<string, WaitingJob>();
   /** What was placed from the daemon's waiting results in this session: "Inserted … ". */
   readonly placedNames: string[] = [];
+  /** Of those, masked ones placed without their mask (issue 31): past it they show the daemon's softer copy of the layer. */
+  readonly uncutNames: string[] = [];
+  /** Jobs the editor is placing without their mask. */
+  private readonly uncutIds = new Set<string>();
   document = '';
 
   constructor(private readonly deps: WaitingJobsDeps) {}
@@ -140,7 +144,16 @@ export class WaitingJobs {
     this.jobs.delete(jobId);
     this.deps.client()?.placed(jobId);
     this.placedNames.push(job.label);
+    if (this.uncutIds.delete(jobId)) this.uncutNames.push(job.label);
     this.deps.changed();
+  }
+
+  /**
+   * A masked result the editor places without its mask (it was not kept: too big for the job's
+   * record, or sent by an older panel): once placed, the panel says so.
+   */
+  uncut(jobId: string): void {
+    if (this.jobs.has(jobId)) this.uncutIds.add(jobId);
   }
 
   /** Its source was deleted: the designer decides (insertOrphan or drop). */
@@ -182,6 +195,10 @@ export class WaitingJobs {
   placedSentence(): string | null {
     const names = this.placedNames;
     if (names.length === 0) return null;
-    return names.length === 1 ? `Inserted “${names[0]}”, which finished while the panel was closed.` : `Inserted ${plural(names.length, 'result')} that finished while the panel was closed.`;
+    const inserted = names.length === 1 ? `Inserted “${names[0]}”, which finished while the panel was closed.` : `Inserted ${plural(names.length, 'result')} that finished while the panel was closed.`;
+    const uncut = this.uncutNames;
+    if (uncut.length === 0) return inserted;
+    const which = uncut.length === 1 ? `“${uncut[0]}” covers` : `${uncut.map((n) => `“${n}”`).join(', ')} cover`;
+    return `${inserted} ${which} the whole layer with a softer copy of it around the mask (its mask could not be kept with the job); apply the style again for a sharp one.`;
   }
 }

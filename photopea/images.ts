@@ -1,5 +1,5 @@
 /** Browser-side image work: decode, scale, encode PNG (the panel has the pixels, Photopea only files). */
-import type { Rgba } from './mask-pixels.ts';
+import type { Rgba } from '../client/mask-pixels.ts';
 
 export interface Png {
   width: number;

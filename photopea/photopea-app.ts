@@ -16,7 +16,7 @@ import { readReply, summarySchema } from './replies.ts';
 import { describeDocumentScript, type DocumentSummary, type LayerRef, type MaskSource } from './scripts.ts';
 import { LatestRead } from './latest-read.ts';
 import { exportLayerAsync, exportMaskAsync, placeResultAsync } from './steps.ts';
-import { featherForResult, keepOriginalOutside, keepPastPx, maskFromAlpha } from './mask-pixels.ts';
+import { featherForResult, keepOriginalOutside, keepPastPx, maskFromAlpha } from '../client/mask-pixels.ts';
 import { WaitingJobs, type WaitingJob } from '../client/waiting-jobs.ts';
 import { renderWaitingJobs, wireWaitingJobs } from '../client/waiting-view.ts';
 import { documentKey, placementOf, readPhotopeaPlacement, resultLayerName } from './placement.ts';
@@ -214,7 +214,7 @@ export class PhotopeaApp {
     const [w, h] = [Math.max(1, box[2] - box[0]), Math.max(1, box[3] - box[1])];
     const working = Math.min(workingSideFor(this.options, w, h), MAX_CLIENT_SIDE);
     const size = fitWithin(working)(w, h);
-    this.estimate.request(size.width, size.height, this.options, this.welcome, this.client);
+    this.estimate.request(size.width, size.height, this.options, this.welcome, this.client, this.mask.kind === 'none' ? 0 : 1);
   }
 
   private isStyleTheSource(): boolean {

@@ -1,31 +1,12 @@
-import { z } from 'zod';
 import { LIMITS, clipText } from '../../protocol/sandbox.ts';
-import { jobOptionsSchema, type JobOptions, type Placement } from '../bridge/index.ts';
+import type { FigmaPlacement, JobOptions, Placement } from '../bridge/index.ts';
 import { FILE_DATA_KEYS } from '../limits.ts';
 import { RELAUNCH_COMMANDS } from './commands.ts';
 import type { HostApi, HostSceneNode } from './figma-host.ts';
 import { resultName } from './result-name.ts';
 
-/**
- * What the daemon keeps beside a job so that a later panel can put its result in place
- * (issue 32): the daemon never reads it, and it comes back through the UI, so it is checked
- * with zod like any other input.
- */
-export const figmaPlacementSchema = z.object({
-  v: z.literal(1),
-  sourceId: z.string().min(1).max(200),
-  sourceName: z.string().max(2000),
-  /** The source's page: where an orphaned result goes when its source was deleted. */
-  pageId: z.string().min(1).max(200),
-  /** The page region the job's pixels were exported from (export-region.ts). */
-  region: z.object({ x: z.number().finite(), y: z.number().finite(), width: z.number().finite().positive(), height: z.number().finite().positive() }),
-  styleNodeId: z.string().min(1).max(200),
-  styleName: z.string().max(2000),
-  options: jobOptionsSchema,
-  /** The mask layer the job was made with (issue 31); absent: the whole source. */
-  maskNodeId: z.string().min(1).max(200).optional(),
-});
-export type FigmaPlacement = z.infer<typeof figmaPlacementSchema>;
+/** The record's schema and reader live with the bridge: the window reads it too. */
+export { figmaPlacementSchema, readPlacement, type FigmaPlacement } from '../bridge/index.ts';
 
 /**
  * This file's id for the daemon's job list, made (and kept with the file) at its first job;
@@ -56,15 +37,6 @@ export function placementFor(
   return { document: fileDocumentId(api), label: clipText(resultName(target.name, style.name), LIMITS.MAX_PLACEMENT_LABEL_CHARS), data: JSON.stringify(record) };
 }
 
-/** The record a placement carries, or null when it is not one of ours (another version, damage). */
-export function readPlacement(data: string): FigmaPlacement | null {
-  try {
-    const parsed = figmaPlacementSchema.safeParse(JSON.parse(data));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The source's "Insert styled result" button, while its result waits in Atelier: clicking it

@@ -2,20 +2,22 @@ import type { WelcomeMessage } from '../../protocol/index.ts';
 import type { MainToUi } from '../bridge/index.ts';
 import { buildStylizeRequest, regionsApply } from '../../client/style-request.ts';
 import type { ComposedMask } from './compose-mask.ts';
+import { keepMaskInPlacement } from './past-feather.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 type MaskPlacement = NonNullable<JobFromMain['maskPlacement']>;
 
 /** What the window sends for a job from the main code, or why it sends nothing (a sentence for the designer). */
 export type JobRequest =
-  | { kind: 'send'; request: ReturnType<typeof buildStylizeRequest> }
+  | { kind: 'send'; request: ReturnType<typeof buildStylizeRequest>; mask?: { png: Uint8Array; featherPx: number } }
   | { kind: 'refused'; code: 'regions-unsupported' | 'mask-empty'; message: string };
 
 /**
  * The stylize request for a job (issue 31: with its mask composed to the content's size, as one
  * region, and the options' edge softness as the feather), or a refusal: a daemon without
  * regions would paint the whole frame, and a mask that covers none of the content would
- * stylise nothing. `compose` is the window's canvas work (compose-mask.ts).
+ * stylise nothing. `compose` is the window's canvas work (compose-mask.ts). A masked job's
+ * `mask` is what its result is cut with past the feather (past-feather.ts).
  */
 export async function jobRequestAsync(
   job: JobFromMain,
@@ -29,5 +31,11 @@ export async function jobRequestAsync(
   }
   const composed = await compose(maskPlacement, job.content.width, job.content.height);
   if (!composed.covers) return { kind: 'refused', code: 'mask-empty', message: `The mask covers none of “${job.targetName}”, so it was not sent. Move the shape over it, or set Mask to None.` };
-  return { kind: 'send', request: buildStylizeRequest({ ...plain, mask: composed.image }, welcome) };
+  // Kept with the placement too: a result that finishes while the panel is closed is cut the same way.
+  const placement = keepMaskInPlacement(plain.placement, composed.image.png);
+  return {
+    kind: 'send',
+    request: buildStylizeRequest({ ...plain, placement, mask: composed.image }, welcome),
+    mask: { png: composed.image.png, featherPx: job.options.edgeSoftness },
+  };
 }

@@ -11,13 +11,14 @@ import type { SocketLike } from '../../client/socket-like.ts';
 import { colorsApply, regionsApply, strengthApplies } from '../../client/style-request.ts';
 import { composeMaskAsync } from './compose-mask.ts';
 import { jobRequestAsync } from './job-request.ts';
+import { clearPastFeatherAsync, maskOfPlacement } from './past-feather.ts';
 import { EstimateTracker } from '../../client/estimate.ts';
 import { workingSideFor } from '../../client/job-options.ts';
 import { WaitingJobs } from '../../client/waiting-jobs.ts';
 import { renderWaitingJobs, wireWaitingJobs } from '../../client/waiting-view.ts';
 import { renderServerSetting, wireServerSetting } from '../../client/server-setting-view.ts';
 import { connectHint, serverTarget, type ServerTarget } from '../../client/team-server.ts';
-import { readPlacement } from '../main/placement.ts';
+import { readPlacement } from '../bridge/index.ts';
 import { BUILT_IN_TEAM_SERVER, whyFigmaBlocks } from '../team-build.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
@@ -31,6 +32,8 @@ interface ActiveJob {
   cancelRequested: boolean;
   /** The connection dropped while the daemon keeps the job: it is looked for at the next connection. */
   reconnecting: boolean;
+  /** A masked job's mask and feather: its result is made transparent past them (past-feather.ts). */
+  mask: { png: Uint8Array; featherPx: number } | null;
 }
 
 interface Progress {
@@ -85,8 +88,8 @@ export class UiApp {
     client: () => this.client,
     place: (job, orphan) => {
       const png = job.pngs[0];
-      if (png) this.deps.post({ type: 'place-result', jobId: job.jobId, data: job.data, png, orphan });
-      else this.waiting.notPlaced(job.jobId, 'Atelier sent no image for this result; apply the style again.');
+      if (!png) return this.waiting.notPlaced(job.jobId, 'Atelier sent no image for this result; apply the style again.');
+      void this.placeWaitingAsync(job.jobId, job.data, png, orphan);
     },
     dismiss: (job) => this.deps.post({ type: 'dismiss-result', data: job.data }),
     changed: () => this.render(),
@@ -209,7 +212,7 @@ export class UiApp {
   private runJob(job: JobFromMain): void {
     this.phase = 'running';
     this.capNote = job.capNote;
-    this.active = { mainJobId: job.jobId, daemonJobId: null, index: job.index, total: job.total, targetName: job.targetName, cancelRequested: false, reconnecting: false };
+    this.active = { mainJobId: job.jobId, daemonJobId: null, index: job.index, total: job.total, targetName: job.targetName, cancelRequested: false, reconnecting: false, mask: null };
     // The file's id is made at its first job: from now on its jobs can be listed.
     this.waiting.document ||= job.placement.document;
     this.showPreview(null);
@@ -225,9 +228,28 @@ export class UiApp {
     // Composing takes a moment: the designer may have cancelled meanwhile.
     if (this.active?.mainJobId !== job.jobId || this.active.cancelRequested) return;
     if (outcome.kind === 'refused') return this.failActive(outcome.code, outcome.message);
+    this.active.mask = outcome.mask ?? null;
     if (!this.client?.stylize(outcome.request.message, outcome.request.images)) {
       this.failActive('not-connected', 'Atelier is not connected, so this layer was skipped. Reconnect and apply again.');
     }
+  }
+
+  /**
+   * A waiting result (issue 32) goes to the main code as a fresh one would: a masked one made
+   * transparent past its feather with the mask kept in its record; one whose mask was not kept
+   * (too big for the record, or made by an older panel) as the daemon made it, and said so.
+   */
+  private async placeWaitingAsync(jobId: string, data: string, png: Uint8Array, orphan: 'ask' | 'insert'): Promise<void> {
+    const mask = maskOfPlacement(data);
+    let placed = png;
+    if (mask.kind === 'kept') {
+      placed = await clearPastFeatherAsync(png, mask.png, mask.featherPx).catch((error: unknown) => {
+        console.warn('Atelier UI: a waiting result could not be made transparent past the mask:', error);
+        return png;
+      });
+    }
+    if (mask.kind === 'lost' || (mask.kind === 'kept' && placed === png)) this.waiting.uncut(jobId);
+    this.deps.post({ type: 'place-result', jobId, data, png: placed, orphan });
   }
 
   /** A sentence when the chosen mask cannot be used with this daemon (it lacks regions), else null. */
@@ -270,7 +292,18 @@ export class UiApp {
         this.showPreview(png);
         // `png` is a view into the WebSocket frame; postMessage would clone that whole frame
         // (header and all) and hand the main code a view at an offset. Send the image alone.
-        this.deps.post({ type: 'job-result', jobId: active.mainJobId, png: png.slice() });
+        if (!active.mask) return this.deps.post({ type: 'job-result', jobId: active.mainJobId, png: png.slice() });
+        const mask = active.mask;
+        void clearPastFeatherAsync(png.slice(), mask.png, mask.featherPx)
+          .catch((error: unknown) => {
+            // The designer still gets the result, only not see-through past the feather.
+            console.warn('Atelier UI: the result could not be made transparent past the mask:', error);
+            return png.slice();
+          })
+          .then((cut) => {
+            // Cutting takes a moment: the job may have been cancelled or failed meanwhile.
+            if (this.active === active && !active.cancelRequested) this.deps.post({ type: 'job-result', jobId: active.mainJobId, png: cut });
+          });
         return;
       }
       case 'completed':
@@ -335,7 +368,8 @@ export class UiApp {
     const ratio = landscape ? first.height / Math.max(1, first.width) : first.width / Math.max(1, first.height);
     const short = Math.max(1, Math.round(side * ratio));
     const [width, height] = landscape ? [side, short] : [short, side];
-    this.estimate.request(width, height, o, this.welcome, this.client);
+    // A mask is one region (its memory counts); the key then also changes with the mask.
+    this.estimate.request(width, height, o, this.welcome, this.client, this.mask ? 1 : 0);
   }
 
   private apply(): void {

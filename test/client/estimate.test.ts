@@ -105,3 +105,21 @@ test('the tracker asks once per size and options, shows only the latest answer, 
   tracker.request(640, 480, DEFAULT_JOB_OPTIONS, w, { estimate: () => false });
   assert.match(tracker.text(), /^Estimate unavailable/);
 });
+
+test('a masked job\'s estimate counts its region, only with a daemon that takes regions; a new count is a new ask', () => {
+  const sent: EstimateMessage[] = [];
+  const sender = { estimate: (m: EstimateMessage) => (sent.push(m), true) };
+  const tracker = new EstimateTracker('r-');
+  const w = welcome(['estimate', 'regions']);
+  tracker.request(512, 384, DEFAULT_JOB_OPTIONS, w, sender);
+  tracker.request(512, 384, DEFAULT_JOB_OPTIONS, w, sender, 1);
+  tracker.request(512, 384, DEFAULT_JOB_OPTIONS, w, sender, 1);
+  tracker.request(512, 384, DEFAULT_JOB_OPTIONS, w, sender, 0);
+  assert.deepEqual(sent.map((m) => [m.requestId, m.regions]), [['r-1', undefined], ['r-2', 1], ['r-3', undefined]], 'the mask chosen, then none: each asked once');
+  const masked = sent[1]!;
+  const parsed = parseClientMessage(masked);
+  assert.ok(parsed.ok && parsed.value.type === 'estimate' && parsed.value.regions === 1, 'the protocol\'s estimate.regions');
+  // A daemon from before regions would refuse a masked job anyway: its estimate is the plain one.
+  const old = buildEstimateRequest('o-1', 512, 384, DEFAULT_JOB_OPTIONS, welcome(['estimate']), 1);
+  assert.equal('regions' in old, false);
+});

@@ -1,11 +1,11 @@
 /**
- * Issue 31: the panel's pixel work for a masked job (photopea/mask-pixels.ts): the region as
+ * Issue 31: the panel's pixel work for a masked job (client/mask-pixels.ts): the region as
  * the mask the daemon reads, the feather asked for at the job's size, and the layer's own
  * pixels put back past the feather once the result is scaled back to the layer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { featherForResult, keepOriginalOutside, keepPastPx, maskFromAlpha, type Rgba } from '../../photopea/mask-pixels.ts';
+import { featherForResult, keepOriginalOutside, keepPastPx, maskFromAlpha, type Rgba } from '../../client/mask-pixels.ts';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]): Rgba {
   const data = new Uint8ClampedArray(width * height * 4);

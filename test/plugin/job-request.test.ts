@@ -6,10 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { REGIONS_CAPABILITY, encodeMessage, parseClientFrame, validFixtureSchema, type WelcomeMessage } from '../../protocol/index.ts';
+import { LIMITS, REGIONS_CAPABILITY, encodeMessage, parseClientFrame, validFixtureSchema, type WelcomeMessage } from '../../protocol/index.ts';
 import { DEFAULT_JOB_OPTIONS, type MainToUi } from '../../plugin/bridge/index.ts';
 import { jobRequestAsync } from '../../plugin/ui/job-request.ts';
 import type { ComposedMask } from '../../plugin/ui/compose-mask.ts';
+import { maskOfPlacement } from '../../plugin/ui/past-feather.ts';
+import { JOBS_CAPABILITY } from '../../client/limits.ts';
+import { readPlacement, type FigmaPlacement } from '../../plugin/main/placement.ts';
 import { encodePng, paintPattern } from './fake-figma/index.ts';
 
 const welcome = validFixtureSchema.parse(JSON.parse(readFileSync(new URL('../../protocol/fixtures/valid/daemon-welcome-ready.json', import.meta.url), 'utf8'))).message as WelcomeMessage;
@@ -64,4 +67,46 @@ test('a daemon without regions gets nothing (it would paint the whole frame); an
   assert.equal(composed, 0);
   const empty = await jobRequestAsync(job(true), withRegions, compose);
   assert.deepEqual(empty, { kind: 'refused', code: 'mask-empty', message: 'The mask covers none of “Hero”, so it was not sent. Move the shape over it, or set Mask to None.' });
+});
+
+const record: FigmaPlacement = {
+  v: 1, sourceId: '1:2', sourceName: 'Hero', pageId: '0:1', region: { x: 0, y: 0, width: 320, height: 200 },
+  styleNodeId: '1:3', styleName: 'Waves', options: { ...DEFAULT_JOB_OPTIONS, edgeSoftness: 12 }, maskNodeId: '1:4',
+};
+const keepsJobs: WelcomeMessage = { ...withRegions, capabilities: [...withRegions.capabilities, JOBS_CAPABILITY] };
+
+test('the mask goes with the job\'s placement record, so a result placed after the panel closed is cut the same way; the live result\'s cut is the mask and feather sent', async () => {
+  const mask = png(64, 40);
+  const compose = async (_p: unknown, width: number, height: number): Promise<ComposedMask> => ({ image: { png: mask, width, height }, covers: true });
+  const outcome = await jobRequestAsync({ ...job(true), placement: { document: 'file-1', label: 'Hero · Waves', data: JSON.stringify(record) } }, keepsJobs, compose);
+  assert.ok(outcome.kind === 'send');
+  assert.deepEqual(outcome.mask, { png: mask, featherPx: 12 });
+  const { message, images } = outcome.request;
+  const parsed = parseClientFrame(encodeMessage(message, images));
+  assert.ok(parsed.ok && parsed.value.message.type === 'stylize', parsed.ok ? '' : parsed.message);
+  const data = parsed.value.message.placement!.data;
+  // The record as the main code reads it when the daemon hands it back (place-waiting.ts).
+  assert.deepEqual({ ...readPlacement(data), maskPng: undefined }, { ...record, maskPng: undefined }, 'the rest of the record as it was');
+  const kept = maskOfPlacement(data);
+  assert.ok(kept.kind === 'kept');
+  assert.deepEqual([...kept.png], [...mask]);
+  assert.equal(kept.featherPx, 12);
+});
+
+test('a mask too big for the record is not kept (the daemon would refuse the job); a record without one says so; an unmasked one has none', async () => {
+  // Noise does not compress: its PNG is well past the record's limit.
+  const noise = (width: number, height: number) => encodePng(width, height, new Uint8Array(width * height * 3).map((_, i) => (i * 2654435761) >>> 24));
+  let big: Uint8Array = new Uint8Array();
+  const compose = async (_p: unknown, width: number, height: number): Promise<ComposedMask> => ({ image: { png: (big = noise(width, height)), width, height }, covers: true });
+  const data = JSON.stringify(record);
+  const outcome = await jobRequestAsync({ ...job(true), content: { png: png(160, 100), width: 160, height: 100 }, placement: { document: 'file-1', label: 'Hero · Waves', data } }, keepsJobs, compose);
+  assert.ok(big.length * 4 / 3 > LIMITS.MAX_PLACEMENT_DATA_CHARS);
+  assert.ok(outcome.kind === 'send');
+  assert.equal(outcome.request.message.placement?.data, data, 'the record as the main code made it');
+  const parsed = parseClientFrame(encodeMessage(outcome.request.message, outcome.request.images));
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+  assert.deepEqual(maskOfPlacement(data), { kind: 'lost' }, 'placed as the daemon made it, and the panel says so');
+  const { maskNodeId: _, ...unmasked } = record;
+  assert.deepEqual(maskOfPlacement(JSON.stringify(unmasked)), { kind: 'none' });
+  assert.deepEqual(maskOfPlacement('not a record'), { kind: 'none' });
 });

@@ -134,6 +134,14 @@ g.harness = {
   lastJob: () => lastJob,
   /** The options the plugin remembered in clientStorage, as JSON. */
   savedOptions: () => JSON.stringify((figma.storage.get(SETTINGS_KEY) as { options?: unknown } | undefined)?.options ?? null),
+  /** Shows or hides the result layer (the eye in Figma's layers panel) and redraws the canvas at once. */
+  showResult(visible: boolean): boolean {
+    const rect = resultLayer();
+    if (!rect) return false;
+    rect.visible = visible;
+    renderFile();
+    return true;
+  },
   /** Whether the mask layer is shown (it is hidden only while Hero is exported). */
   spotVisible: () => spot?.visible ?? null,
   ids: { board: board.id, hero: hero.id, starry: starry.id, spot: spot?.id ?? null },

@@ -1,7 +1,10 @@
 /**
- * A masked job's pixel work in the panel (issue 31), on plain RGBA arrays so Node tests run it:
- * the region as the mask the daemon reads, and the original's own pixels put back outside it
- * at the layer's full size.
+ * A masked job's pixel work in the editors' panels (issue 31), on plain RGBA arrays so Node
+ * tests run it: the region as the mask the daemon reads, and what the designer sees past the
+ * feather — the original itself, not the daemon's copy of it at the job's working size.
+ * Photopea gets the layer's own pixels put back at the layer's size (keepOriginalOutside);
+ * Figma, whose result layer lies above the untouched original, gets a result that is
+ * transparent there (clearOutside), so the original shows through at any zoom.
  */
 
 export interface Rgba {
@@ -52,6 +55,14 @@ function nearRegion(image: Rgba, radius: number): Uint8Array {
   return out;
 }
 
+/** nearRegion of `region` at `keepPastPx`, once every image of `same` is checked to be the result's size. */
+function nearResult(caller: string, result: Rgba, same: Rgba[], region: Rgba, keepPastPx: number): Uint8Array {
+  for (const other of same) {
+    if (other.width !== result.width || other.height !== result.height) throw new Error(`${caller}: ${other.width}×${other.height} is not the result's ${result.width}×${result.height}`);
+  }
+  return nearRegion(region, Math.max(0, Math.floor(keepPastPx)));
+}
+
 /**
  * The result scaled back to the layer's size, with every pixel farther than `keepPastPx` from
  * the region (`region`'s alpha, at the layer's size) set to the original's own bytes. The
@@ -59,14 +70,28 @@ function nearRegion(image: Rgba, radius: number): Uint8Array {
  * up, those pixels are a blurred copy of the layer, not the layer.
  */
 export function keepOriginalOutside(result: Rgba, original: Rgba, region: Rgba, keepPastPx: number): Rgba {
+  const near = nearResult('keepOriginalOutside', result, [original, region], region, keepPastPx);
   const { width, height } = result;
-  for (const other of [original, region]) {
-    if (other.width !== width || other.height !== height) throw new Error(`keepOriginalOutside: ${other.width}×${other.height} is not the result's ${width}×${height}`);
-  }
-  const near = nearRegion(region, Math.max(0, Math.floor(keepPastPx)));
   const data = result.data.slice();
   for (let i = 0; i < near.length; i++) {
     if (near[i] === 0) data.set(original.data.subarray(i * 4, i * 4 + 4), i * 4);
+  }
+  return { width, height, data };
+}
+
+/**
+ * The result with every pixel farther than `keepPastPx` from the region (`region`'s alpha, the
+ * result's size) made fully transparent; nearer, the result's own pixels, alpha included. For
+ * a result layer placed above its original (Figma): the daemon's "kept" pixels past the feather
+ * are the original at the working size, blurred once scaled over the original; transparent,
+ * the original itself shows instead.
+ */
+export function clearOutside(result: Rgba, region: Rgba, keepPastPx: number): Rgba {
+  const near = nearResult('clearOutside', result, [region], region, keepPastPx);
+  const { width, height } = result;
+  const data = result.data.slice();
+  for (let i = 0; i < near.length; i++) {
+    if (near[i] === 0) data.fill(0, i * 4, i * 4 + 4);
   }
   return { width, height, data };
 }
