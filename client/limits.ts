@@ -47,6 +47,15 @@ export const DEFAULT_EDGE_SOFTNESS_PX = 4;
 /** The softest edge the panel offers (the protocol takes up to LIMITS.MAX_FEATHER_PX). */
 export const MAX_EDGE_SOFTNESS_PX = 64;
 
+/**
+ * A masked job's region kept with its placement record (mask-pixels.ts keepRegion) is pooled
+ * over blocks of at most this side to fit the record; past it the region is not kept (the
+ * result, placed after the panel was closed, is then not cut, and the panel says so). At 64 a
+ * cut reaches at most 63 result pixels farther than the feather; a region that needs more is
+ * a fine pattern over a big result.
+ */
+export const MAX_KEPT_MASK_SCALE = 64;
+
 /** Engine preset used when the designer has not picked one (the daemon's default). */
 export const DEFAULT_ENGINE_PRESET = 'atelier';
 

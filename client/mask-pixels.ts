@@ -7,6 +7,8 @@
  * transparent there (clearOutside), so the original shows through at any zoom.
  */
 
+import { MAX_KEPT_MASK_SCALE } from './limits.ts';
+
 export interface Rgba {
   width: number;
   height: number;
@@ -112,4 +114,74 @@ export function keepPastPx(featherResultPx: number, layerSide: number, workingSi
 export function featherForResult(edgeLayerPx: number, layerSide: number, workingSide: number): number {
   if (edgeLayerPx <= 0) return 0;
   return Math.max(1, Math.round((edgeLayerPx * workingSide) / Math.max(1, layerSide)));
+}
+
+/**
+ * A region kept small enough to travel with a job's record (a result placed after the panel
+ * was closed is cut with it): which pixels it covers (alpha > 0), OR-pooled over `scale`×`scale`
+ * blocks, as run lengths over the pooled grid row by row, starting with an uncovered run
+ * (base 36, '.' between). Pooling only ever adds covered pixels, so a cut made with it reaches
+ * at most `scale` − 1 pixels farther out, never into the stylised part.
+ */
+export interface KeptRegion {
+  width: number;
+  height: number;
+  scale: number;
+  runs: string;
+}
+
+/** `region` as a KeptRegion of at most `maxChars` run characters (the finest pooling that fits), or null when none fits. */
+export function keepRegion(region: Rgba, maxChars: number): KeptRegion | null {
+  for (let scale = 1; scale <= MAX_KEPT_MASK_SCALE; scale *= 2) {
+    const runs = pooledRuns(region, scale);
+    if (runs.length <= maxChars) return { width: region.width, height: region.height, scale, runs };
+  }
+  return null;
+}
+
+function pooledRuns(region: Rgba, scale: number): string {
+  const { width, height, data } = region;
+  const w = Math.ceil(width / scale);
+  const h = Math.ceil(height / scale);
+  const covered = new Uint8Array(w * h);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (data[(y * width + x) * 4 + 3]! > 0) covered[Math.floor(y / scale) * w + Math.floor(x / scale)] = 1;
+  }
+  const runs: string[] = [];
+  let value = 0;
+  let length = 0;
+  for (const cell of covered) {
+    if (cell === value) {
+      length++;
+      continue;
+    }
+    runs.push(length.toString(36));
+    value = cell;
+    length = 1;
+  }
+  runs.push(length.toString(36));
+  return runs.join('.');
+}
+
+/** A KeptRegion back at its full size (alpha 255 where covered), or null when its runs do not fill its grid (damaged). */
+export function keptRegionPixels(kept: KeptRegion): Rgba | null {
+  const { width, height, scale } = kept;
+  const w = Math.ceil(width / scale);
+  const h = Math.ceil(height / scale);
+  const covered = new Uint8Array(w * h);
+  let at = 0;
+  let value = 0;
+  for (const part of kept.runs.split('.')) {
+    const length = parseInt(part, 36);
+    if (!Number.isSafeInteger(length) || length < 0 || at + length > covered.length) return null;
+    covered.fill(value, at, at + length);
+    at += length;
+    value = 1 - value;
+  }
+  if (at !== covered.length) return null;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (covered[Math.floor(y / scale) * w + Math.floor(x / scale)] === 1) data[(y * width + x) * 4 + 3] = 255;
+  }
+  return { width, height, data };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobOptionsSchema } from '../../client/job-options.ts';
+import { MAX_KEPT_MASK_SCALE } from '../../client/limits.ts';
 import { LIMITS } from '../../protocol/sandbox.ts';
 
 /**
@@ -21,11 +22,16 @@ export const figmaPlacementSchema = z.object({
   /** The mask layer the job was made with (issue 31); absent: the whole source. */
   maskNodeId: z.string().min(1).max(200).optional(),
   /**
-   * The mask image the job was sent with (base64 PNG, the result's size: white = stylised),
-   * added by the window when the record still fits the daemon's limit (ui/past-feather.ts), so
-   * that a result placed after the panel was closed is made transparent past the feather too.
+   * The region the job's mask covers, at the result's size (client/mask-pixels.ts KeptRegion),
+   * added by the window when it fits the daemon's limit (ui/past-feather.ts), so that a result
+   * placed after the panel was closed is made transparent past the feather too.
    */
-  maskPng: z.string().max(LIMITS.MAX_PLACEMENT_DATA_CHARS).regex(/^[A-Za-z0-9+/]*={0,2}$/).optional(),
+  keptMask: z.object({
+    width: z.number().int().positive().max(LIMITS.MAX_OUTPUT_SIDE),
+    height: z.number().int().positive().max(LIMITS.MAX_OUTPUT_SIDE),
+    scale: z.number().int().min(1).max(MAX_KEPT_MASK_SCALE),
+    runs: z.string().max(LIMITS.MAX_PLACEMENT_DATA_CHARS).regex(/^[0-9a-z]+(\.[0-9a-z]+)*$/),
+  }).optional(),
 });
 export type FigmaPlacement = z.infer<typeof figmaPlacementSchema>;
 

@@ -1,11 +1,14 @@
 import type { MaskPlacement } from '../bridge/index.ts';
 import type { ExportedImage } from '../../client/style-request.ts';
+import type { Rgba } from '../../client/mask-pixels.ts';
 
 export interface ComposedMask {
   /** The content image's size: white where the mask layer covers it, black where not, grey between. */
   image: ExportedImage;
   /** Whether any pixel of the content is under the mask (an empty mask would stylise nothing). */
   covers: boolean;
+  /** The same coverage as pixels (alpha = coverage): what the result is cut with past the feather (past-feather.ts). */
+  region: Rgba;
 }
 
 /**
@@ -35,10 +38,12 @@ export async function composeMaskAsync(placement: MaskPlacement, width: number, 
   bitmap.close();
   const pixels = context.getImageData(0, 0, width, height);
   const data = pixels.data;
+  const region = new Uint8ClampedArray(data.length);
   let covers = false;
   for (let i = 0; i < data.length; i += 4) {
     const alpha = data[i + 3]!;
     if (alpha > 0) covers = true;
+    region[i + 3] = alpha;
     data[i] = alpha;
     data[i + 1] = alpha;
     data[i + 2] = alpha;
@@ -48,5 +53,5 @@ export async function composeMaskAsync(placement: MaskPlacement, width: number, 
   context.putImageData(pixels, 0, 0);
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('the mask image could not be encoded');
-  return { image: { png: new Uint8Array(await blob.arrayBuffer()), width, height }, covers };
+  return { image: { png: new Uint8Array(await blob.arrayBuffer()), width, height }, covers, region: { width, height, data: region } };
 }

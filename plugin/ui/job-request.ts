@@ -2,14 +2,14 @@ import type { WelcomeMessage } from '../../protocol/index.ts';
 import type { MainToUi } from '../bridge/index.ts';
 import { buildStylizeRequest, regionsApply } from '../../client/style-request.ts';
 import type { ComposedMask } from './compose-mask.ts';
-import { keepMaskInPlacement } from './past-feather.ts';
+import { keepMaskInPlacement, type ResultCut } from './past-feather.ts';
 
 type JobFromMain = Extract<MainToUi, { type: 'job' }>;
 type MaskPlacement = NonNullable<JobFromMain['maskPlacement']>;
 
 /** What the window sends for a job from the main code, or why it sends nothing (a sentence for the designer). */
 export type JobRequest =
-  | { kind: 'send'; request: ReturnType<typeof buildStylizeRequest>; mask?: { png: Uint8Array; featherPx: number } }
+  | { kind: 'send'; request: ReturnType<typeof buildStylizeRequest>; cut?: ResultCut }
   | { kind: 'refused'; code: 'regions-unsupported' | 'mask-empty'; message: string };
 
 /**
@@ -17,7 +17,7 @@ export type JobRequest =
  * region, and the options' edge softness as the feather), or a refusal: a daemon without
  * regions would paint the whole frame, and a mask that covers none of the content would
  * stylise nothing. `compose` is the window's canvas work (compose-mask.ts). A masked job's
- * `mask` is what its result is cut with past the feather (past-feather.ts).
+ * `cut` is what its result is cut with past the feather (past-feather.ts).
  */
 export async function jobRequestAsync(
   job: JobFromMain,
@@ -32,10 +32,10 @@ export async function jobRequestAsync(
   const composed = await compose(maskPlacement, job.content.width, job.content.height);
   if (!composed.covers) return { kind: 'refused', code: 'mask-empty', message: `The mask covers none of “${job.targetName}”, so it was not sent. Move the shape over it, or set Mask to None.` };
   // Kept with the placement too: a result that finishes while the panel is closed is cut the same way.
-  const placement = keepMaskInPlacement(plain.placement, composed.image.png);
+  const placement = keepMaskInPlacement(plain.placement, composed.region);
   return {
     kind: 'send',
     request: buildStylizeRequest({ ...plain, placement, mask: composed.image }, welcome),
-    mask: { png: composed.image.png, featherPx: job.options.edgeSoftness },
+    cut: { region: composed.region, featherPx: job.options.edgeSoftness },
   };
 }

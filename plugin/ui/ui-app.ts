@@ -11,7 +11,7 @@ import type { SocketLike } from '../../client/socket-like.ts';
 import { colorsApply, regionsApply, strengthApplies } from '../../client/style-request.ts';
 import { composeMaskAsync } from './compose-mask.ts';
 import { jobRequestAsync } from './job-request.ts';
-import { clearPastFeatherAsync, maskOfPlacement } from './past-feather.ts';
+import { clearPastFeatherAsync, maskOfPlacement, type ResultCut } from './past-feather.ts';
 import { EstimateTracker } from '../../client/estimate.ts';
 import { workingSideFor } from '../../client/job-options.ts';
 import { WaitingJobs } from '../../client/waiting-jobs.ts';
@@ -32,8 +32,8 @@ interface ActiveJob {
   cancelRequested: boolean;
   /** The connection dropped while the daemon keeps the job: it is looked for at the next connection. */
   reconnecting: boolean;
-  /** A masked job's mask and feather: its result is made transparent past them (past-feather.ts). */
-  mask: { png: Uint8Array; featherPx: number } | null;
+  /** A masked job's region and feather: its result is made transparent past them (past-feather.ts). */
+  cut: ResultCut | null;
 }
 
 interface Progress {
@@ -212,7 +212,7 @@ export class UiApp {
   private runJob(job: JobFromMain): void {
     this.phase = 'running';
     this.capNote = job.capNote;
-    this.active = { mainJobId: job.jobId, daemonJobId: null, index: job.index, total: job.total, targetName: job.targetName, cancelRequested: false, reconnecting: false, mask: null };
+    this.active = { mainJobId: job.jobId, daemonJobId: null, index: job.index, total: job.total, targetName: job.targetName, cancelRequested: false, reconnecting: false, cut: null };
     // The file's id is made at its first job: from now on its jobs can be listed.
     this.waiting.document ||= job.placement.document;
     this.showPreview(null);
@@ -228,7 +228,7 @@ export class UiApp {
     // Composing takes a moment: the designer may have cancelled meanwhile.
     if (this.active?.mainJobId !== job.jobId || this.active.cancelRequested) return;
     if (outcome.kind === 'refused') return this.failActive(outcome.code, outcome.message);
-    this.active.mask = outcome.mask ?? null;
+    this.active.cut = outcome.cut ?? null;
     if (!this.client?.stylize(outcome.request.message, outcome.request.images)) {
       this.failActive('not-connected', 'Atelier is not connected, so this layer was skipped. Reconnect and apply again.');
     }
@@ -243,7 +243,7 @@ export class UiApp {
     const mask = maskOfPlacement(data);
     let placed = png;
     if (mask.kind === 'kept') {
-      placed = await clearPastFeatherAsync(png, mask.png, mask.featherPx).catch((error: unknown) => {
+      placed = await clearPastFeatherAsync(png, mask.cut).catch((error: unknown) => {
         console.warn('Atelier UI: a waiting result could not be made transparent past the mask:', error);
         return png;
       });
@@ -292,9 +292,8 @@ export class UiApp {
         this.showPreview(png);
         // `png` is a view into the WebSocket frame; postMessage would clone that whole frame
         // (header and all) and hand the main code a view at an offset. Send the image alone.
-        if (!active.mask) return this.deps.post({ type: 'job-result', jobId: active.mainJobId, png: png.slice() });
-        const mask = active.mask;
-        void clearPastFeatherAsync(png.slice(), mask.png, mask.featherPx)
+        if (!active.cut) return this.deps.post({ type: 'job-result', jobId: active.mainJobId, png: png.slice() });
+        void clearPastFeatherAsync(png.slice(), active.cut)
           .catch((error: unknown) => {
             // The designer still gets the result, only not see-through past the feather.
             console.warn('Atelier UI: the result could not be made transparent past the mask:', error);

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clearOutside, keepOriginalOutside, keepPastPx, type Rgba } from '../../client/mask-pixels.ts';
+import { clearOutside, keepOriginalOutside, keepPastPx, keepRegion, keptRegionPixels, type Rgba } from '../../client/mask-pixels.ts';
+import { MAX_KEPT_MASK_SCALE } from '../../client/limits.ts';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]): Rgba {
   const data = new Uint8ClampedArray(width * height * 4);
@@ -58,4 +59,39 @@ test('the transparent band and keepOriginalOutside\'s put-back band are the same
 
 test('a region of another size is refused rather than cut the wrong pixels', () => {
   assert.throws(() => clearOutside(image(4, 4, () => [0, 0, 0, 255]), image(2, 2, () => [0, 0, 0, 255]), 1), /clearOutside: 2×2 is not the result's 4×4/);
+});
+
+test('a region kept with a job\'s record: exact where it fits, else pooled in blocks that only add covered pixels; none when nothing fits', () => {
+  const width = 37;
+  const height = 23;
+  const region = image(width, height, (x, y) => [0, 0, 0, (x - 18) ** 2 / 100 + (y - 11) ** 2 / 36 <= 1 ? 200 : x === 2 && y === 20 ? 1 : 0]);
+  const covered = (img: Rgba, x: number, y: number) => at(img, x, y)[3]! > 0;
+  const exact = keepRegion(region, 10_000)!;
+  assert.equal(exact.scale, 1);
+  const back = keptRegionPixels(exact)!;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) assert.equal(covered(back, x, y), covered(region, x, y), `(${x}, ${y})`);
+
+  // Less room: coarser blocks, a superset by less than a block.
+  const pooled = keepRegion(region, exact.runs.length - 1)!;
+  assert.ok(pooled.scale > 1 && pooled.runs.length < exact.runs.length);
+  const wide = keptRegionPixels(pooled)!;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (covered(region, x, y)) assert.ok(covered(wide, x, y), `(${x}, ${y}) stays covered`);
+      if (covered(wide, x, y)) {
+        const bx = Math.floor(x / pooled.scale) * pooled.scale;
+        const by = Math.floor(y / pooled.scale) * pooled.scale;
+        let any = false;
+        for (let yy = by; yy < Math.min(height, by + pooled.scale); yy++) for (let xx = bx; xx < Math.min(width, bx + pooled.scale); xx++) any ||= covered(region, xx, yy);
+        assert.ok(any, `(${x}, ${y}) is covered only because its block has a covered pixel`);
+      }
+    }
+  }
+  assert.equal(keepRegion(region, 0), null, `not even ${MAX_KEPT_MASK_SCALE} px blocks fit`);
+});
+
+test('runs that do not fill the region\'s grid are refused (a damaged record)', () => {
+  assert.equal(keptRegionPixels({ width: 4, height: 4, scale: 1, runs: '3.2' }), null, 'too short');
+  assert.equal(keptRegionPixels({ width: 4, height: 4, scale: 1, runs: 'g.1' }), null, 'too long');
+  assert.equal(keptRegionPixels({ width: 4, height: 4, scale: 2, runs: '1.3' })?.data[3], 0, '2×2 grid: the first block uncovered');
 });

@@ -11,6 +11,7 @@ import { DEFAULT_JOB_OPTIONS, type MainToUi } from '../../plugin/bridge/index.ts
 import { jobRequestAsync } from '../../plugin/ui/job-request.ts';
 import type { ComposedMask } from '../../plugin/ui/compose-mask.ts';
 import { maskOfPlacement } from '../../plugin/ui/past-feather.ts';
+import type { Rgba } from '../../client/mask-pixels.ts';
 import { JOBS_CAPABILITY } from '../../client/limits.ts';
 import { readPlacement, type FigmaPlacement } from '../../plugin/main/placement.ts';
 import { encodePng, paintPattern } from './fake-figma/index.ts';
@@ -18,6 +19,13 @@ import { encodePng, paintPattern } from './fake-figma/index.ts';
 const welcome = validFixtureSchema.parse(JSON.parse(readFileSync(new URL('../../protocol/fixtures/valid/daemon-welcome-ready.json', import.meta.url), 'utf8'))).message as WelcomeMessage;
 const withRegions: WelcomeMessage = { ...welcome, capabilities: [...welcome.capabilities, REGIONS_CAPABILITY] };
 const png = (w: number, h: number) => encodePng(w, h, paintPattern(w, h, [200, 100, 50], 'disc'));
+
+/** A region of `width`×`height` covering a disc of radius `r` at (cx, cy), as compose-mask.ts hands it over (alpha = coverage). */
+function disc(width: number, height: number, cx: number, cy: number, r: number): Rgba {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) data[(y * width + x) * 4 + 3] = 255;
+  return { width, height, data };
+}
 
 function job(masked: boolean): Extract<MainToUi, { type: 'job' }> {
   return {
@@ -34,7 +42,7 @@ test('a job with a mask: the composed mask goes as the content\'s one region, wi
   const asked: unknown[] = [];
   const compose = async (placement: unknown, width: number, height: number): Promise<ComposedMask> => {
     asked.push({ placement, width, height });
-    return { image: { png: mask, width, height }, covers: true };
+    return { image: { png: mask, width, height }, covers: true, region: disc(width, height, 10, 10, 5) };
   };
   const outcome = await jobRequestAsync(job(true), withRegions, compose);
   assert.equal(outcome.kind, 'send');
@@ -60,7 +68,7 @@ test('a daemon without regions gets nothing (it would paint the whole frame); an
   let composed = 0;
   const compose = async (_p: unknown, width: number, height: number): Promise<ComposedMask> => {
     composed++;
-    return { image: { png: png(width, height), width, height }, covers: false };
+    return { image: { png: png(width, height), width, height }, covers: false, region: disc(width, height, 0, 0, -1) };
   };
   const older = await jobRequestAsync(job(true), welcome, compose);
   assert.deepEqual(older, { kind: 'refused', code: 'regions-unsupported', message: 'This Atelier app cannot style part of a frame, so “Hero” was not sent. Update Atelier, or set Mask to None.' });
@@ -75,37 +83,46 @@ const record: FigmaPlacement = {
 };
 const keepsJobs: WelcomeMessage = { ...withRegions, capabilities: [...withRegions.capabilities, JOBS_CAPABILITY] };
 
-test('the mask goes with the job\'s placement record, so a result placed after the panel closed is cut the same way; the live result\'s cut is the mask and feather sent', async () => {
-  const mask = png(64, 40);
-  const compose = async (_p: unknown, width: number, height: number): Promise<ComposedMask> => ({ image: { png: mask, width, height }, covers: true });
+test('the region goes with the job\'s placement record, so a result placed after the panel closed is cut the same way; the live result\'s cut is the region and feather sent', async () => {
+  const region = disc(64, 40, 20, 18, 9);
+  const compose = async (_p: unknown, width: number, height: number): Promise<ComposedMask> => ({ image: { png: png(width, height), width, height }, covers: true, region });
   const outcome = await jobRequestAsync({ ...job(true), placement: { document: 'file-1', label: 'Hero · Waves', data: JSON.stringify(record) } }, keepsJobs, compose);
   assert.ok(outcome.kind === 'send');
-  assert.deepEqual(outcome.mask, { png: mask, featherPx: 12 });
+  assert.deepEqual(outcome.cut, { region, featherPx: 12 });
   const { message, images } = outcome.request;
   const parsed = parseClientFrame(encodeMessage(message, images));
   assert.ok(parsed.ok && parsed.value.message.type === 'stylize', parsed.ok ? '' : parsed.message);
   const data = parsed.value.message.placement!.data;
   // The record as the main code reads it when the daemon hands it back (place-waiting.ts).
-  assert.deepEqual({ ...readPlacement(data), maskPng: undefined }, { ...record, maskPng: undefined }, 'the rest of the record as it was');
+  const read = readPlacement(data);
+  assert.deepEqual({ ...read, keptMask: undefined }, { ...record, keptMask: undefined }, 'the rest of the record as it was');
+  assert.equal(read?.keptMask?.scale, 1, 'a small region is kept exactly');
   const kept = maskOfPlacement(data);
   assert.ok(kept.kind === 'kept');
-  assert.deepEqual([...kept.png], [...mask]);
-  assert.equal(kept.featherPx, 12);
+  assert.deepEqual(kept.cut, { region, featherPx: 12 });
 });
 
-test('a mask too big for the record is not kept (the daemon would refuse the job); a record without one says so; an unmasked one has none', async () => {
-  // Noise does not compress: its PNG is well past the record's limit.
-  const noise = (width: number, height: number) => encodePng(width, height, new Uint8Array(width * height * 3).map((_, i) => (i * 2654435761) >>> 24));
-  let big: Uint8Array = new Uint8Array();
-  const compose = async (_p: unknown, width: number, height: number): Promise<ComposedMask> => ({ image: { png: (big = noise(width, height)), width, height }, covers: true });
-  const data = JSON.stringify(record);
-  const outcome = await jobRequestAsync({ ...job(true), content: { png: png(160, 100), width: 160, height: 100 }, placement: { document: 'file-1', label: 'Hero · Waves', data } }, keepsJobs, compose);
-  assert.ok(big.length * 4 / 3 > LIMITS.MAX_PLACEMENT_DATA_CHARS);
+test('a detailed region is kept pooled within the record\'s limit, covering at least every pixel it covered; a record without one, or a damaged one, says so', async () => {
+  // Noise: every other pixel or so covered, too many runs to keep exactly.
+  const width = 400;
+  const height = 250;
+  const noisy: Rgba = { width, height, data: new Uint8ClampedArray(width * height * 4).map((_, i) => (i % 4 === 3 && ((i * 2654435761) >>> 31) === 1 ? 255 : 0)) };
+  const compose = async (): Promise<ComposedMask> => ({ image: { png: png(width, height), width, height }, covers: true, region: noisy });
+  const outcome = await jobRequestAsync({ ...job(true), content: { png: png(width, height), width, height }, placement: { document: 'file-1', label: 'Hero · Waves', data: JSON.stringify(record) } }, keepsJobs, compose);
   assert.ok(outcome.kind === 'send');
-  assert.equal(outcome.request.message.placement?.data, data, 'the record as the main code made it');
   const parsed = parseClientFrame(encodeMessage(outcome.request.message, outcome.request.images));
-  assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
-  assert.deepEqual(maskOfPlacement(data), { kind: 'lost' }, 'placed as the daemon made it, and the panel says so');
+  assert.ok(parsed.ok && parsed.value.message.type === 'stylize', parsed.ok ? '' : parsed.message);
+  const data = parsed.value.message.placement!.data;
+  assert.ok(data.length <= LIMITS.MAX_PLACEMENT_DATA_CHARS);
+  const scale = readPlacement(data)?.keptMask?.scale ?? 0;
+  assert.ok(scale > 1, `pooled (scale ${scale})`);
+  const kept = maskOfPlacement(data);
+  assert.ok(kept.kind === 'kept');
+  for (let i = 3; i < noisy.data.length; i += 4) if (noisy.data[i]! > 0) assert.equal(kept.cut.region.data[i], 255, 'every covered pixel is still covered');
+
+  assert.deepEqual(maskOfPlacement(JSON.stringify(record)), { kind: 'lost' }, 'an older panel\'s record: placed as the daemon made it, and the panel says so');
+  const damaged = { ...record, keptMask: { width: 4, height: 4, scale: 1, runs: 'a.1' } };
+  assert.deepEqual(maskOfPlacement(JSON.stringify(damaged)), { kind: 'lost' }, 'runs that do not fill the grid');
   const { maskNodeId: _, ...unmasked } = record;
   assert.deepEqual(maskOfPlacement(JSON.stringify(unmasked)), { kind: 'none' });
   assert.deepEqual(maskOfPlacement('not a record'), { kind: 'none' });
