@@ -22,5 +22,13 @@ export const REGION_LIMITS = {
  * blobs that relu4_2 cannot hold against The Scream, and the stages above, with fewer
  * iterations, never brought the cat back. 128 px is where those presets' pyramids start at
  * Balanced (512 px), so jobs at 512 px and above keep every stage; only smaller jobs run fewer.
+ * atelier's jobs up to SMALL_JOB_SIDE run one stage anyway (presets.ts' small-job plan): the
+ * floor serves painterly, and atelier between that side and 512 px.
  */
 export const PYRAMID_FLOOR_SIDE = 128;
+
+/**
+ * The longest side, in px, up to which a job is small and atelier runs its small-job plan
+ * (presets.ts' `small`): Draft (256 px) and below. Jobs above it compute what they did.
+ */
+export const SMALL_JOB_SIDE = 256;

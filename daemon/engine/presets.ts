@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CONVENTIONS } from './convention.ts';
 import { EngineError } from './engine-error.ts';
-import { PYRAMID_FLOOR_SIDE } from './limits.ts';
+import { PYRAMID_FLOOR_SIDE, SMALL_JOB_SIDE } from './limits.ts';
 import type { InputConventionName, StageSpec, StyleOptions } from './types.ts';
 import { TAP_NAMES } from './vgg-layers.ts';
 
@@ -70,6 +70,11 @@ interface PresetDefinition {
    * stages below it are dropped. Absent: only MIN_STAGE_SIDE bounds the pyramid.
    */
   floorSide?: number;
+  /**
+   * What it runs instead on a small job (longest side ≤ SMALL_JOB_SIDE), each part where the
+   * caller set none of it: stages and their schedule, content layers.
+   */
+  small?: Pick<StyleOptions, 'stages' | 'iterationSchedule' | 'contentLayers'>;
 }
 
 const D2L_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'conv5_1'];
@@ -165,6 +170,19 @@ PRESETS.painterly = {
  * than classic's 60 + 60 at 256 and 512 px: what a third stage's session builds and the energy
  * measurement cost (about 10 s a 512 px job on 2 cores) is paid for out of the 512 px stage.
  */
+/**
+ * atelier on a small job (Draft, 256 px; issue 31): one stage at the job's size, content on
+ * relu2_2 only, 4× the iterations (80 for Draft's 20). The pyramid, however short, is what
+ * costs a small job its structure: from a 128 px first stage the 256 px stage's 14 iterations
+ * never brought tubingen's façades back under The Scream (edge 0.400, SWD ratio 0.142), and
+ * every lever that moved the style further on it (more iterations, style ×2, more at 128 px)
+ * cost edges below 0.40. One stage keeps the photo's structure (edge 0.68 at 40 iterations),
+ * and relu4_2 as content is what held the deep layers' statistics back there (SWD 0.139 with
+ * it, 0.107 without at 40 iterations); a stronger style weight did not converge faster (×4:
+ * 0.123). Measured on tubingen × the_scream at 256 px (docs/quality.md, "Draft").
+ */
+const ATELIER_SMALL = { stages: 1, iterationSchedule: [4], contentLayers: ['relu2_2'] };
+
 PRESETS.atelier = {
   description: 'classic’s losses from the style’s colours on a three-stage pyramid, a shallow content layer, and the style weight balanced by the style’s Gram energy, so every style pulls alike.',
   tunedFor: 'caffe',
@@ -179,6 +197,7 @@ PRESETS.atelier = {
     normalizeStyle: true,
   },
   floorSide: PYRAMID_FLOOR_SIDE,
+  small: ATELIER_SMALL,
 };
 
 /** What a job gets when it names no preset (the daemon, the CLI and the plugin's default). */
@@ -263,6 +282,14 @@ export function resolveOptions(
     const s = side / Math.max(content.width, content.height);
     merged.width = Math.max(1, Math.round(content.width * s));
     merged.height = Math.max(1, Math.round(content.height * s));
+  }
+  // A small job runs its preset's small-job plan, each part the caller left to the preset.
+  if (preset.small && Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE) {
+    if (overrides.stages === undefined && overrides.iterationSchedule === undefined) {
+      merged.stages = preset.small.stages;
+      merged.iterationSchedule = [...preset.small.iterationSchedule];
+    }
+    if (overrides.contentLayers === undefined) merged.contentLayers = [...preset.small.contentLayers];
   }
   const checked = styleOptionsSchema.safeParse(merged);
   if (!checked.success) {

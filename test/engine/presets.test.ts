@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_PRESET, EngineError, PRESET_NAMES, PRESETS, resolveOptions } from '../../daemon/engine/index.ts';
+import type { StyleOptions } from '../../daemon/engine/types.ts';
 import { PYRAMID_FLOOR_SIDE } from '../../daemon/engine/limits.ts';
 import { convertWeights, stagePlan } from '../../daemon/engine/presets.ts';
 
@@ -132,13 +133,26 @@ test('a preset’s pyramid drops the stages a small image cannot fill; stages th
   );
 });
 
-test('Draft (256 px) starts atelier and painterly at 128 px, the floor; 512 px and above keep every stage', () => {
+test('Draft (256 px) runs atelier in one stage with relu2_2 as content and 4× the iterations; painterly starts at 128 px, the floor; 512 px and above keep every stage', () => {
   const plan = (preset: string, maxSide: number, content = landscape) =>
     stagePlan(resolveOptions({ preset, maxSide, iterations: 20 }, 'caffe', content)).map((s) => [s.width, s.height, s.iterations]);
-  // Was 64×48 at 30, 128×96 at 20, 256×192 at 14: a 64 px stage that lost chelsea under The Scream.
-  // The first stage keeps its factor (1.5) at the floor; the top stage keeps its own (0.7).
-  assert.deepEqual(plan('atelier', 256), [[128, 96, 30], [256, 192, 14]]);
-  assert.deepEqual(plan('atelier', 256, { width: 768, height: 1024 }), [[96, 128, 30], [192, 256, 14]]);
+  const contentLayers = (maxSide: number, overrides: Partial<StyleOptions> = {}) =>
+    resolveOptions({ preset: 'atelier', maxSide, ...overrides }, 'caffe', landscape).contentLayers;
+  // Was 64×48 at 30, 128×96 at 20, 256×192 at 14 (a 64 px stage that lost chelsea under The
+  // Scream), then 128×96 at 30, 256×192 at 14 (tubingen × the_scream SWD ratio 0.142).
+  assert.deepEqual(plan('atelier', 256), [[256, 192, 80]]);
+  assert.deepEqual(plan('atelier', 256, { width: 768, height: 1024 }), [[192, 256, 80]]);
+  assert.deepEqual(plan('atelier', 128), [[128, 96, 80]]);
+  assert.deepEqual(contentLayers(256), ['relu2_2']);
+  // Just above the small side, the pyramid and both content layers.
+  assert.deepEqual(plan('atelier', 257), [[129, 97, 30], [257, 193, 14]]);
+  assert.deepEqual(contentLayers(257), ['relu2_2', 'relu4_2']);
+  // What the caller sets stays the caller's.
+  assert.deepEqual(contentLayers(256, { contentLayers: ['relu4_2'] }), ['relu4_2']);
+  assert.deepEqual(
+    stagePlan(resolveOptions({ preset: 'atelier', maxSide: 256, iterations: 20, iterationSchedule: [1.5, 1, 0.7] }, 'caffe', landscape)).map((s) => s.width),
+    [128, 256],
+  );
   assert.deepEqual(plan('painterly', 256), [[128, 96, 40], [181, 136, 10], [256, 192, 6]]);
   for (const preset of ['atelier', 'painterly']) {
     for (const maxSide of [256, 300, 400]) {
