@@ -22,12 +22,18 @@ export async function rgbaAtSizeAsync(bytes: Blob, width: number, height: number
 export async function rgbaPngAsync(image: Rgba): Promise<Uint8Array> {
   const context = canvas2d(image.width, image.height);
   context.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
-  const blob = await new Promise<Blob | null>((resolve) => context.canvas.toBlob(resolve, 'image/png'));
+  return canvasPngAsync(context.canvas);
+}
+
+/** A canvas's pixels as PNG bytes. */
+export async function canvasPngAsync(canvas: HTMLCanvasElement): Promise<Uint8Array> {
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('the browser could not encode a PNG');
   return new Uint8Array(await blob.arrayBuffer());
 }
 
-function canvas2d(width: number, height: number): CanvasRenderingContext2D {
+/** A fresh 2D canvas of `width`×`height`. */
+export function canvas2d(width: number, height: number): CanvasRenderingContext2D {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;

@@ -1,16 +1,13 @@
 /** Browser-side image work: decode, scale, encode PNG (the panel has the pixels, Photopea only files). */
 import type { Rgba } from '../client/mask-pixels.ts';
+import { canvas2d, canvasPngAsync, rgbaPngAsync as rgbaPngBytesAsync } from '../client/rgba-canvas.ts';
+
+export { rgbaAtSizeAsync } from '../client/rgba-canvas.ts';
 
 export interface Png {
   width: number;
   height: number;
   png: Uint8Array;
-}
-
-async function canvasPngAsync(canvas: HTMLCanvasElement): Promise<Uint8Array> {
-  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-  if (!blob) throw new Error('the browser could not encode a PNG');
-  return new Uint8Array(await blob.arrayBuffer());
 }
 
 /** Decodes any image the browser reads (PNG, JPEG, WebP) and re-encodes it as a PNG of `width`×`height`. */
@@ -27,34 +24,9 @@ export async function resizeToPngAsync(bytes: Blob, size: (width: number, height
   }
 }
 
-/** Decodes an image and draws it at `width`×`height`: its RGBA pixels (straight alpha, as ImageData). */
-export async function rgbaAtSizeAsync(bytes: Blob, width: number, height: number): Promise<Rgba> {
-  const bitmap = await createImageBitmap(bytes, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
-  try {
-    const context = canvas2d(width, height);
-    context.imageSmoothingQuality = 'high';
-    context.drawImage(bitmap, 0, 0, width, height);
-    const image = context.getImageData(0, 0, width, height);
-    return { width, height, data: image.data };
-  } finally {
-    bitmap.close();
-  }
-}
-
-/** RGBA pixels as a PNG. */
+/** RGBA pixels as a PNG with its size. */
 export async function rgbaPngAsync(image: Rgba): Promise<Png> {
-  const context = canvas2d(image.width, image.height);
-  context.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
-  return { width: image.width, height: image.height, png: await canvasPngAsync(context.canvas) };
-}
-
-function canvas2d(width: number, height: number): CanvasRenderingContext2D {
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const context = canvas.getContext('2d');
-  if (!context) throw new Error('no 2D canvas');
-  return context;
+  return { width: image.width, height: image.height, png: await rgbaPngBytesAsync(image) };
 }
 
 /** Longest side at most `max`, never enlarged, at least 1 px. */
