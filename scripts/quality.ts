@@ -79,6 +79,7 @@ function formatMaskedTable(rows: readonly MaskedRow[]): string {
   if (rows.length === 0) return '';
   return [
     '',
+    '',
     '| pair | variant | SWD ratio inside, masked | inside, unmasked | masked / unmasked | outside pixels changed |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
