@@ -7,7 +7,8 @@
  *
  * To keep the CPU load low the harness runs at the plugin's Draft quality (256 px, 20 steps a
  * pass) and the gallery at the engine's default settings (DEFAULT_PRESET, its stages and
- * iterations) but 256 px on the longest side instead of 512. Writes
+ * iterations) but 256 px on the longest side instead of 512; its last row is two regions
+ * (`--region`: The Scream on the left, Starry Night on the right of one photo). Writes
  * docs/plugin-*.png and docs/gallery.jpg. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
 import { execFile } from 'node:child_process';
@@ -135,27 +136,68 @@ async function harnessShotsAsync(): Promise<void> {
 }
 
 /** One row per pair: content, style, result, each GALLERY_SIDE px high, on white. */
+/** A row's tiles side by side at GALLERY_SIDE high, 8 px apart. */
+async function galleryRowAsync(tiles: Array<string | Buffer>): Promise<Buffer> {
+  const scaled = await Promise.all(tiles.map((t) => sharp(t).resize({ height: GALLERY_SIDE }).png().toBuffer({ resolveWithObject: true })));
+  const gap = 8;
+  const width = scaled.reduce((w, t) => w + t.info.width, 0) + gap * (scaled.length - 1);
+  let left = 0;
+  const composite = scaled.map((t) => {
+    const placed = { input: t.data, left, top: 0 };
+    left += t.info.width + gap;
+    return placed;
+  });
+  return sharp({ create: { width, height: GALLERY_SIDE, channels: 3, background: '#ffffff' } }).composite(composite).png().toBuffer();
+}
+
+/**
+ * The regions row: tubingen with The Scream on its left REGION_SPLIT and Starry Night on the
+ * rest (`--region`), beside a picture of which style goes where (each style cut to its region).
+ */
+const REGION_SPLIT = 0.55;
+async function regionsRowAsync(work: string, stylize: (args: string[]) => Promise<void>): Promise<Buffer> {
+  const content = join(SHARED_IMAGES_DIR, 'content/tubingen.jpg');
+  const { width = 1, height = 1 } = await sharp(content).metadata();
+  const split = Math.round(width * REGION_SPLIT);
+  const half = async (file: string, left: boolean): Promise<string> => {
+    const data = Buffer.alloc(width * height);
+    for (let y = 0; y < height; y++) data.fill(255, y * width + (left ? 0 : split), y * width + (left ? split : width));
+    const path = join(work, file);
+    await sharp(data, { raw: { width, height, channels: 1 } }).png().toFile(path);
+    return path;
+  };
+  const [leftMask, rightMask] = await Promise.all([half('left.png', true), half('right.png', false)]);
+  const scream = join(SHARED_IMAGES_DIR, 'style/the_scream.jpg');
+  const starry = join(SHARED_IMAGES_DIR, 'style/starry_night.jpg');
+  const out = join(work, 'tubingen-regions.png');
+  await stylize([content, '--region', `${scream}:${leftMask}`, '--region', `${starry}:${rightMask}`, '-o', out]);
+  const cover = (style: string, w: number) => sharp(style).resize({ width: w, height, fit: 'cover' }).png().toBuffer();
+  const legend = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .composite([
+      { input: await cover(scream, split), left: 0, top: 0 },
+      { input: await cover(starry, width - split), left: split, top: 0 },
+    ])
+    .png()
+    .toBuffer();
+  return galleryRowAsync([content, legend, out]);
+}
+
 async function galleryAsync(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'atelier-gallery-'));
   const run = promisify(execFile);
+  const stylize = async (args: string[]): Promise<void> => {
+    const started = Date.now();
+    await run(process.execPath, [join(root, 'bin/atelier.js'), 'stylize', ...args, '--weights', REAL_WEIGHTS_DIR, '--max-side', String(GALLERY_SIDE)], { maxBuffer: 16 * 1024 * 1024 });
+    console.log(`[docs] ${basename(args[args.indexOf('-o') + 1]!)}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  };
   try {
     const rows: Buffer[] = [];
     for (const [content, style] of GALLERY) {
       const out = join(work, `${basename(content)}-${basename(style)}.png`);
-      const started = Date.now();
-      await run(process.execPath, [join(root, 'bin/atelier.js'), 'stylize', join(SHARED_IMAGES_DIR, content), join(SHARED_IMAGES_DIR, style), '-o', out, '--weights', REAL_WEIGHTS_DIR, '--max-side', String(GALLERY_SIDE)], { maxBuffer: 16 * 1024 * 1024 });
-      console.log(`[docs] ${basename(content)} × ${basename(style)}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      const tiles = await Promise.all([join(SHARED_IMAGES_DIR, content), join(SHARED_IMAGES_DIR, style), out].map((p) => sharp(p).resize({ height: GALLERY_SIDE }).png().toBuffer({ resolveWithObject: true })));
-      const gap = 8;
-      const width = tiles.reduce((w, t) => w + t.info.width, 0) + gap * (tiles.length - 1);
-      let left = 0;
-      const composite = tiles.map((t) => {
-        const placed = { input: t.data, left, top: 0 };
-        left += t.info.width + gap;
-        return placed;
-      });
-      rows.push(await sharp({ create: { width, height: GALLERY_SIDE, channels: 3, background: '#ffffff' } }).composite(composite).png().toBuffer());
+      await stylize([join(SHARED_IMAGES_DIR, content), join(SHARED_IMAGES_DIR, style), '-o', out]);
+      rows.push(await galleryRowAsync([join(SHARED_IMAGES_DIR, content), join(SHARED_IMAGES_DIR, style), out]));
     }
+    rows.push(await regionsRowAsync(work, stylize));
     const metas = await Promise.all(rows.map((r) => sharp(r).metadata()));
     const width = Math.max(...metas.map((m) => m.width ?? 0));
     const gap = 8;
