@@ -72,9 +72,9 @@ interface PresetDefinition {
   floorSide?: number;
   /**
    * What it runs instead on a small job (longest side ≤ SMALL_JOB_SIDE), each part where the
-   * caller set none of it: stages and their schedule, content layers.
+   * caller set none of it: stages and their schedule, content layers, style layers.
    */
-  small?: Pick<StyleOptions, 'stages' | 'iterationSchedule' | 'contentLayers'>;
+  small?: Pick<StyleOptions, 'stages' | 'iterationSchedule' | 'contentLayers' | 'styleLayers'>;
 }
 
 const D2L_STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'conv5_1'];
@@ -172,16 +172,26 @@ PRESETS.painterly = {
  */
 /**
  * atelier on a small job (Draft, 256 px; issue 31): one stage at the job's size, content on
- * relu2_2 only, 4× the iterations (80 for Draft's 20). The pyramid, however short, is what
- * costs a small job its structure: from a 128 px first stage the 256 px stage's 14 iterations
- * never brought tubingen's façades back under The Scream (edge 0.400, SWD ratio 0.142), and
- * every lever that moved the style further on it (more iterations, style ×2, more at 128 px)
- * cost edges below 0.40. One stage keeps the photo's structure (edge 0.68 at 40 iterations),
- * and relu4_2 as content is what held the deep layers' statistics back there (SWD 0.139 with
- * it, 0.107 without at 40 iterations); a stronger style weight did not converge faster (×4:
- * 0.123). Measured on tubingen × the_scream at 256 px (docs/quality.md, "Draft").
+ * relu2_2 only, style on relu1_1…relu4_1, 6× the iterations (120 for Draft's 20). The pyramid,
+ * however short, is what costs a small job its structure: from a 128 px first stage the 256 px
+ * stage's 14 iterations never brought tubingen's façades back under The Scream (edge 0.400, SWD
+ * ratio 0.142), and every lever that moved the style further on it (more iterations, style ×2,
+ * more at 128 px) cost edges below 0.40. One stage keeps the photo's structure (edge 0.68 at 40
+ * iterations), and relu4_2 as content is what held the deep layers' statistics back there (SWD
+ * 0.139 with it, 0.107 without at 40 iterations); a stronger style weight did not converge
+ * faster (×4: 0.123). What remained was iterations, and relu5_1 pays for them: its Gram energy
+ * is 1/20 000 of relu4_1's (style-balance.ts' REFERENCE_GRAM_ENERGY), so its pull on the image
+ * is nil, yet with content on relu2_2 it alone needs conv4_2…conv5_1, a third of the network's
+ * work. Without it 80 iterations gave SWD 0.0905 (0.0921 with it) in 42 s instead of 55 s, and
+ * 120 gave 0.0788, edge 0.503, in 62 s (history 50 or 100 instead of 20 did not help: 0.0923,
+ * 0.0929). Measured on tubingen × the_scream at 256 px (docs/quality.md, "Draft").
  */
-const ATELIER_SMALL = { stages: 1, iterationSchedule: [4], contentLayers: ['relu2_2'] };
+const ATELIER_SMALL = {
+  stages: 1,
+  iterationSchedule: [6],
+  contentLayers: ['relu2_2'],
+  styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'],
+};
 
 PRESETS.atelier = {
   description: 'classic’s losses from the style’s colours on a three-stage pyramid, a shallow content layer, and the style weight balanced by the style’s Gram energy, so every style pulls alike.',
@@ -290,6 +300,7 @@ export function resolveOptions(
       merged.iterationSchedule = [...preset.small.iterationSchedule];
     }
     if (overrides.contentLayers === undefined) merged.contentLayers = [...preset.small.contentLayers];
+    if (overrides.styleLayers === undefined) merged.styleLayers = [...preset.small.styleLayers];
   }
   const checked = styleOptionsSchema.safeParse(merged);
   if (!checked.success) {

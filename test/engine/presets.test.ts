@@ -133,17 +133,23 @@ test('a preset’s pyramid drops the stages a small image cannot fill; stages th
   );
 });
 
-test('Draft (256 px) runs atelier in one stage with relu2_2 as content and 4× the iterations; painterly starts at 128 px, the floor; 512 px and above keep every stage', () => {
+test('Draft (256 px) runs atelier in one stage with relu2_2 as content, relu1_1…relu4_1 as style and 6× the iterations; painterly starts at 128 px, the floor; 512 px and above keep every stage', () => {
   const plan = (preset: string, maxSide: number, content = landscape) =>
     stagePlan(resolveOptions({ preset, maxSide, iterations: 20 }, 'caffe', content)).map((s) => [s.width, s.height, s.iterations]);
   const contentLayers = (maxSide: number, overrides: Partial<StyleOptions> = {}) =>
     resolveOptions({ preset: 'atelier', maxSide, ...overrides }, 'caffe', landscape).contentLayers;
   // Was 64×48 at 30, 128×96 at 20, 256×192 at 14 (a 64 px stage that lost chelsea under The
   // Scream), then 128×96 at 30, 256×192 at 14 (tubingen × the_scream SWD ratio 0.142).
-  assert.deepEqual(plan('atelier', 256), [[256, 192, 80]]);
-  assert.deepEqual(plan('atelier', 256, { width: 768, height: 1024 }), [[192, 256, 80]]);
-  assert.deepEqual(plan('atelier', 128), [[128, 96, 80]]);
+  assert.deepEqual(plan('atelier', 256), [[256, 192, 120]]);
+  assert.deepEqual(plan('atelier', 256, { width: 768, height: 1024 }), [[192, 256, 120]]);
+  assert.deepEqual(plan('atelier', 128), [[128, 96, 120]]);
   assert.deepEqual(contentLayers(256), ['relu2_2']);
+  // relu5_1 alone would need conv4_2…conv5_1 on a small job (presets.ts says why it goes).
+  const styleLayers = (maxSide: number, overrides: Partial<StyleOptions> = {}) =>
+    resolveOptions({ preset: 'atelier', maxSide, ...overrides }, 'caffe', landscape).styleLayers;
+  assert.deepEqual(styleLayers(256), ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1']);
+  assert.deepEqual(styleLayers(257), ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1']);
+  assert.deepEqual(styleLayers(256, { styleLayers: ['relu5_1'] }), ['relu5_1']);
   // Just above the small side, the pyramid and both content layers.
   assert.deepEqual(plan('atelier', 257), [[129, 97, 30], [257, 193, 14]]);
   assert.deepEqual(contentLayers(257), ['relu2_2', 'relu4_2']);

@@ -44,7 +44,7 @@ test('two regions with two styles: each half is closer to its own style than to 
         { image: starry, weight: 1, mask: halfMask(true) },
         { image: scream, weight: 1, mask: halfMask(false) },
       ],
-      // A small job: atelier's one stage of 4× the iterations (presets.ts' small-job plan), 48.
+      // A small job: atelier's one stage of 6× the iterations (presets.ts' small-job plan), 72.
       options: { preset: 'atelier', maxSide: WIDTH, iterations: 12 },
     })) {
       if (ev.type === 'result') result = ev.image;
