@@ -7,7 +7,7 @@ import { defaultMemoryBudgetMB, planStageMemory, summarizeStageMemory, type Stag
 import type { LossBackend, StageInputs, StageLossFunction, StageRegion, TileKernel } from './loss-function.ts';
 import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
-import { Lbfgs } from './optim/lbfgs.ts';
+import { ENGINE_LBFGS_TOLERANCES, Lbfgs } from './optim/lbfgs.ts';
 import { stepLearningRate } from './optim/step-lr.ts';
 import { resolveOptions, stagePlan } from './presets.ts';
 import { blendByMasks, compositeOver, featherMask, unionMask } from './region-mask.ts';
@@ -391,7 +391,7 @@ class DriverEngine implements Engine {
   ): AsyncGenerator<StylizeEvent, { x: tf.Tensor4D; losses: Losses }> {
     const stage = stages[s];
     const adam = o.optimizer === 'adam' ? new Adam(x0.shape) : undefined;
-    const lbfgs = o.optimizer === 'lbfgs' ? new Lbfgs({ learningRate: o.learningRate, historySize: o.historySize }) : undefined;
+    const lbfgs = o.optimizer === 'lbfgs' ? new Lbfgs({ learningRate: o.learningRate, historySize: o.historySize, ...ENGINE_LBFGS_TOLERANCES }) : undefined;
     const stageStarted = performance.now();
     let x = x0;
     let losses: Losses = { content: 0, style: 0, tv: 0, total: 0 };
