@@ -63,6 +63,11 @@ export function defaultWorkerName(device: string): string {
  */
 class WorkerSink implements JobSink {
   error: ErrorMessage | null = null;
+  /**
+   * A cancelled job's last message, held back until the worker has deleted what it kept: sent at
+   * once, a panel that lists its jobs on hearing it still saw the job running.
+   */
+  cancelled: ServerMessage | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -78,6 +83,10 @@ class WorkerSink implements JobSink {
     if (message.type === 'cancelled' && message.reason === 'shutdown') return;
     const out: ServerMessage = message.type === 'started' ? { ...message, worker: this.worker } : message;
     if (out.type === 'error') this.error = out;
+    if (out.type === 'cancelled') {
+      this.cancelled = out;
+      return;
+    }
     const fail = (error: unknown): void => this.logger.log('warn', 'team-event-not-sent', { jobId: this.jobId, type: out.type, detail: String(error) });
     if (out.type === 'started') void this.store.noteMessageAsync(this.jobId, 'lastStarted', out).catch(fail);
     if (out.type === 'progress') {
@@ -90,6 +99,11 @@ class WorkerSink implements JobSink {
   /** Front doors drop previews for congested links; the worker cannot see them. */
   canTakePreview(): boolean {
     return true;
+  }
+
+  /** Sends the held-back `cancelled`, once what the job kept is gone. */
+  async sendCancelledAsync(): Promise<void> {
+    if (this.cancelled) await this.redis.publish(this.keys.events, encodeJobEvent(this.cancelled));
   }
 }
 
@@ -196,8 +210,10 @@ export async function startGpuWorkerAsync(o: GpuWorkerOptions): Promise<GpuWorke
     }
     // run-job sent its error; without one (it never fails silently) the designer still gets a sentence.
     if (outcome === 'failed') return sink.error ? failAsync(record, sink.error) : failAsync(record, { type: 'error', code: 'internal', message: 'This job failed on the team server.', jobId }, true);
-    if (outcome === 'cancelled') await store.deleteAsync(jobId, record.owner);
-    else beat.jobsDone += 1;
+    if (outcome === 'cancelled') {
+      await store.deleteAsync(jobId, record.owner);
+      await sink.sendCancelledAsync();
+    } else beat.jobsDone += 1;
     void beatAsync();
     await endedAsync(record.owner);
     return outcome;
