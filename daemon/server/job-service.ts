@@ -66,6 +66,12 @@ export class JobService implements JobRunner {
   private readonly progress: JobProgressSnapshot = { contentIndex: 0, stage: 0, iteration: 0, startedAt: 0 };
   /** The recovery of a previous run's jobs, once started: lists and reattaches wait for it. */
   private recovery: Promise<void> | null = null;
+  /**
+   * Jobs whose results the editor placed before their record was marked finished: `result`
+   * goes out before the job is saved as finished, and an editor that places it at once says
+   * `placed` in between. Deleted when the job ends, else a later panel would place it again.
+   */
+  private readonly placedEarly = new Set<string>();
 
   constructor(private readonly o: JobServiceOptions) {
     this.queue = new JobQueue<StylizeJob>({
@@ -205,7 +211,13 @@ export class JobService implements JobRunner {
   /** The pairing placed (or dropped) the job's results: forgotten, files deleted. */
   async placedAsync(jobId: string, owner: string): Promise<boolean> {
     const record = this.o.store.get(jobId);
-    if (!record || record.owner !== owner || record.state === 'active') return false;
+    if (!record || record.owner !== owner) return false;
+    if (record.state === 'active') {
+      // Only a running job's end can follow: one still queued has no result to place.
+      if (this.queue.running?.id !== jobId) return false;
+      this.placedEarly.add(jobId);
+      return true;
+    }
     await this.o.store.deleteAsync(jobId);
     this.o.logger.log('info', 'job-placed', { jobId });
     this.o.onWaitingChanged(this.waiting(), null);
@@ -306,13 +318,15 @@ export class JobService implements JobRunner {
 
   private async endedAsync(job: StylizeJob, outcome: 'completed' | 'cancelled' | 'failed', reason: CancelReason | undefined): Promise<void> {
     this.relays.delete(job.id);
+    const placed = this.placedEarly.delete(job.id);
     if (!job.persist) return;
-    // A shutdown leaves the job active on disk: the next start resumes it.
-    if (outcome === 'cancelled' && reason === 'shutdown') return;
+    // A shutdown leaves the job active on disk: the next start resumes it (unless it was placed).
+    if (outcome === 'cancelled' && reason === 'shutdown' && !placed) return;
     const relay = job.sink as JobRelay;
     try {
-      // Cancelled, or failed in front of a panel that showed the error: nothing left to place.
-      if (outcome === 'cancelled' || (outcome === 'failed' && relay.followed)) {
+      // Placed already, cancelled, or failed in front of a panel that showed the error: nothing left to place.
+      if (placed || outcome === 'cancelled' || (outcome === 'failed' && relay.followed)) {
+        if (placed) this.o.logger.log('info', 'job-placed', { jobId: job.id });
         await this.o.store.deleteAsync(job.id);
         return;
       }
