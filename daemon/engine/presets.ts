@@ -362,21 +362,34 @@ export function resolveOptions(
     const [first, , ...rest] = merged.iterationSchedule;
     merged.iterationSchedule = first === undefined ? [] : [first, ...rest];
   }
-  // A preset whose pyramid grows (`extraStageFactor`) gains stages below the first on a large
-  // job, each new top stage with that factor, while the first would stay on or above the floor.
-  // Not a small job (its own plan), nor where the caller chose the stages or their schedule.
+  // A preset whose pyramid grows (`extraStageFactor`): a job larger than that pyramid from the
+  // floor (atelier: 128 to 512 px) gains stages until its first is back on the floor, each new
+  // top stage with that factor. Where the job's side is no power of the scale over the floor the
+  // steps shrink to fit (1000 px: 128, 254, 504, 1000), so that no job starts above the floor;
+  // a thin job whose first stage that would make under MIN_STAGE_SIDE takes fewer stages at the
+  // preset's scale. Not a small job (its own plan), nor where the caller chose the stages, their
+  // schedule or the scale.
   const extra = preset.extraStageFactor;
-  while (
+  const side = Math.max(merged.height, merged.width);
+  if (
     extra !== undefined &&
     !small &&
     overrides.stages === undefined &&
     overrides.iterationSchedule === undefined &&
-    merged.stages < MAX_STAGES &&
-    longestOf(merged.stages + 1) >= floorSide &&
-    smallestOf(merged.stages + 1) >= MIN_STAGE_SIDE
+    overrides.scale === undefined &&
+    side > floorSide * Math.pow(preset.options.scale, preset.options.stages - 1)
   ) {
-    merged.stages += 1;
-    merged.iterationSchedule = [...merged.iterationSchedule, extra];
+    let steps = Math.min(MAX_STAGES - 1, Math.ceil(Math.log(side / floorSide) / Math.log(merged.scale) - 1e-9));
+    const fitted = Math.pow(side / floorSide, 1 / steps);
+    // Exact powers (1024, 2048, 4096 px) keep the preset's scale as it is, not a float's neighbour.
+    let scale = Math.abs(fitted - merged.scale) < 1e-6 ? merged.scale : fitted;
+    while (steps > merged.stages - 1 && Math.min(merged.height, merged.width) / Math.pow(scale, steps) < MIN_STAGE_SIDE) {
+      steps -= 1;
+      scale = merged.scale;
+    }
+    merged.iterationSchedule = [...merged.iterationSchedule, ...Array<number>(steps + 1 - merged.stages).fill(extra)];
+    merged.stages = steps + 1;
+    merged.scale = scale;
   }
   const smallest = smallestOf(merged.stages);
   if (smallest < MIN_STAGE_SIDE) {

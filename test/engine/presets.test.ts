@@ -189,12 +189,22 @@ test('atelier’s pyramid grows on a large job: it starts at the floor, runs a 5
   // Tall as wide: the longest side sets the floor.
   const tall = stagePlan(resolveOptions({ preset: 'atelier', maxSide: 1024 }, 'caffe', { width: 768, height: 1024 }));
   assert.deepEqual(tall.map((s) => s.height), [128, 256, 512, 1024]);
-  // A stage is added only where the new first stage stays on the floor.
-  assert.deepEqual(plan(1000).map(([w]) => w), [250, 500, 1000]);
-  assert.equal(plan(8192).length, MAX_STAGES);
-  // What the caller sets stays the caller's: stages, or a schedule (which names its stages).
+  // Other sizes shrink the steps to start on the floor: never above it, as 250 px did for 1000 px.
+  assert.deepEqual(plan(1000), [[128, 90], [254, 60], [504, 42], [1000, extra]]);
+  assert.deepEqual(plan(600).map(([w]) => w), [128, 214, 359, 600]);
+  assert.equal(resolveOptions({ preset: 'atelier', maxSide: 1024 }, 'caffe', landscape).scale, 2);
+  // At most MAX_STAGES, the steps then larger than 2.
+  const huge = resolveOptions({ preset: 'atelier', maxSide: 8192 }, 'caffe', landscape);
+  assert.equal(huge.stages, MAX_STAGES);
+  assert.equal(stagePlan(huge)[0].width, 128);
+  // A thin job keeps its first stage's short side at MIN_STAGE_SIDE or more, at the preset's scale.
+  const thin = stagePlan(resolveOptions({ preset: 'atelier', maxSide: 1024 }, 'caffe', { width: 1024, height: 100 }));
+  assert.ok(thin.length >= 3 && thin[0].height >= 16, JSON.stringify(thin));
+  assert.deepEqual(thin.map((s) => s.width), [256, 512, 1024]);
+  // What the caller sets stays the caller's: stages, a schedule (which names its stages), the scale.
   assert.equal(resolveOptions({ preset: 'atelier', maxSide: 1024, stages: 3 }, 'caffe', landscape).stages, 3);
   assert.deepEqual(plan(1024, { iterationSchedule: [1.5, 1, 0.7] }).map(([w]) => w), [256, 512, 1024]);
+  assert.deepEqual(plan(1024, { scale: 2 }).map(([w]) => w), [256, 512, 1024]);
   // The other presets keep their papers' (or their own) pyramids.
   assert.deepEqual(stagePlan(resolveOptions({ preset: 'classic', maxSide: 1024 }, 'caffe', landscape)).map((s) => s.width), [512, 1024]);
   assert.deepEqual(stagePlan(resolveOptions({ preset: 'painterly', maxSide: 1024 }, 'caffe', landscape)).length, 5);
