@@ -71,10 +71,11 @@ interface PresetDefinition {
    */
   floorSide?: number;
   /**
-   * With `floorSide`, the pyramid also grows on a large job: stages are added below the first
-   * while the new first stage would still be at least `floorSide`, so that every job's pyramid
-   * starts where a 512 px job's does; the schedule stays with the stages from the floor up, and
-   * each stage above it runs this factor of the iterations. Absent: the pyramid never grows.
+   * With `floorSide`, the pyramid also grows on a job larger than the preset's own pyramid from
+   * the floor: stages are added until the first is on the floor (resolveOptions says how), so
+   * that every job starts where a 512 px job does; the schedule stays with the stages from the
+   * floor up, and each added stage above them runs this factor of the iterations. Absent: the
+   * pyramid never grows.
    */
   extraStageFactor?: number;
   /**
@@ -319,14 +320,14 @@ export function resolveOptions(
     merged.height = Math.max(1, Math.round(content.height * s));
   }
   // A small job runs its preset's small-job plan, each part the caller left to the preset.
-  const small = preset.small !== undefined && Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE;
-  if (preset.small && small) {
+  const small = Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE ? preset.small : undefined;
+  if (small) {
     if (overrides.stages === undefined && overrides.iterationSchedule === undefined) {
-      merged.stages = preset.small.stages;
-      merged.iterationSchedule = [...preset.small.iterationSchedule];
+      merged.stages = small.stages;
+      merged.iterationSchedule = [...small.iterationSchedule];
     }
-    if (overrides.contentLayers === undefined) merged.contentLayers = [...preset.small.contentLayers];
-    if (overrides.styleLayers === undefined) merged.styleLayers = [...preset.small.styleLayers];
+    if (overrides.contentLayers === undefined) merged.contentLayers = [...small.contentLayers];
+    if (overrides.styleLayers === undefined) merged.styleLayers = [...small.styleLayers];
   }
   const checked = styleOptionsSchema.safeParse(merged);
   if (!checked.success) {
@@ -387,7 +388,8 @@ export function resolveOptions(
       steps -= 1;
       scale = merged.scale;
     }
-    merged.iterationSchedule = [...merged.iterationSchedule, ...Array<number>(steps + 1 - merged.stages).fill(extra)];
+    const own = merged.iterationSchedule.length > 0 ? merged.iterationSchedule : Array<number>(merged.stages).fill(1);
+    merged.iterationSchedule = [...own, ...Array<number>(steps + 1 - merged.stages).fill(extra)];
     merged.stages = steps + 1;
     merged.scale = scale;
   }
