@@ -61,24 +61,20 @@ export const DEFAULT_ENGINE_PRESET = 'atelier';
 
 /**
  * Quality presets: what "Draft / Balanced / Best" mean in working size (longest side, px) and
- * iterations per stage, before the engine preset's schedule. atelier runs a pyramid from 128 px
- * with L-BFGS, which converges in tens of iterations: 1.5, 1 and 0.7 times these at 128, 256
- * and 512 px, and its extra-stage factor times these at each larger stage; on a job of 256 px
- * or less, Draft's, one stage of 6 times these (the engine's small-job plan). Best and Full size
- * take Balanced's iterations, so their stages up to 512 px compute Balanced's result, measured
- * within the bounds on the whole development set, and the larger stages add the detail of their
- * size to it (docs/quality.md, "Best").
+ * iterations per stage, before the engine preset's schedule (atelier runs three stages with
+ * L-BFGS, 1.5, 1 and 0.7 times these, which converges in tens of iterations; on a job of
+ * 256 px or less, Draft's, one stage of 6 times these: the engine's small-job plan).
  */
 export const QUALITY_PRESETS = {
   draft: { label: 'Draft', size: 256, iterations: 20 },
   balanced: { label: 'Balanced', size: 512, iterations: 60 },
-  best: { label: 'Best', size: 1024, iterations: 60 },
+  best: { label: 'Best', size: 1024, iterations: 120 },
   /**
    * The layer's own export size at 1× or 2× (`fullSizeScale`), capped at the editor's largest
    * image (Figma's 4096 px): `size` here is only that cap; the plugin's main code works out the
    * real side from the layer (fullSizeSide).
    */
-  full: { label: 'Full size', size: MAX_CLIENT_SIDE, iterations: 60 },
+  full: { label: 'Full size', size: MAX_CLIENT_SIDE, iterations: 120 },
 } as const;
 export type QualityName = keyof typeof QUALITY_PRESETS;
 export const DEFAULT_QUALITY: QualityName = 'balanced';

@@ -71,14 +71,6 @@ interface PresetDefinition {
    */
   floorSide?: number;
   /**
-   * With `floorSide`, the pyramid also grows on a job larger than the preset's own pyramid from
-   * the floor: stages are added until the first is on the floor (resolveOptions says how), so
-   * that every job starts where a 512 px job does; the schedule stays with the stages from the
-   * floor up, and each added stage above them runs this factor of the iterations. Absent: the
-   * pyramid never grows.
-   */
-  extraStageFactor?: number;
-  /**
    * What it runs instead on a small job (longest side ≤ SMALL_JOB_SIDE), each part where the
    * caller set none of it: stages and their schedule, content layers, style layers.
    */
@@ -201,22 +193,8 @@ const ATELIER_SMALL = {
   styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'],
 };
 
-/**
- * atelier above 512 px (Best, Full size; issue 31): the pyramid still starts at the floor, and
- * each stage above 512 px runs a quarter of the iterations. From a 256 px first stage, Best left
- * astronaut × The Scream near the photo (SWD ratio 0.135 at 1024 px; its 512 px stage 0.090,
- * where a 512 px job's, started at 128 px, is 0.059): the deep layers' statistics are set at the
- * first stage. Above 512 px more iterations bring the photo back rather than more of the style:
- * from that 512 px job's result, the 1024 px stage measured SWD 0.073 after 15 iterations, 0.085
- * after 30, 0.096 after 45 (edge 0.55, 0.59, 0.63; the style loss flat from 30), and content on
- * relu4_2 alone there did no better (0.070, 0.080). The enlarged 512 px result itself is at
- * 0.270 (blurred): those 15 iterations paint the detail of the larger size. docs/quality.md,
- * "Best".
- */
-const ATELIER_EXTRA_STAGE_FACTOR = 0.25;
-
 PRESETS.atelier = {
-  description: 'classic’s losses from the style’s colours on a pyramid from 128 px (three stages at 512 px), a shallow content layer, and the style weight balanced by the style’s Gram energy, so every style pulls alike.',
+  description: 'classic’s losses from the style’s colours on a three-stage pyramid, a shallow content layer, and the style weight balanced by the style’s Gram energy, so every style pulls alike.',
   tunedFor: 'caffe',
   options: {
     ...PRESETS.classic.options,
@@ -229,7 +207,6 @@ PRESETS.atelier = {
     normalizeStyle: true,
   },
   floorSide: PYRAMID_FLOOR_SIDE,
-  extraStageFactor: ATELIER_EXTRA_STAGE_FACTOR,
   small: ATELIER_SMALL,
 };
 
@@ -237,9 +214,6 @@ PRESETS.atelier = {
 export const DEFAULT_PRESET = 'atelier';
 /** Every preset, the default first (the order the plugin's menu and the CLI's help show). */
 export const PRESET_NAMES = [DEFAULT_PRESET, ...Object.keys(PRESETS).filter((name) => name !== DEFAULT_PRESET)];
-
-/** The most stages a job runs: a 4096 px job's pyramid from a 128 px floor has six. */
-export const MAX_STAGES = 6;
 
 const layer = z.string().refine((n) => TAP_NAMES.includes(n), { message: 'unknown VGG-19 layer' });
 const positive = z.number().finite().positive();
@@ -251,10 +225,10 @@ export const styleOptionsSchema = z.object({
   height: z.number().int().min(0).max(8192),
   width: z.number().int().min(0).max(8192),
   maxSide: z.number().int().min(0).max(8192),
-  stages: z.number().int().min(1).max(MAX_STAGES),
+  stages: z.number().int().min(1).max(6),
   scale: z.number().min(1).max(4),
   iterations: z.number().int().min(1).max(100_000),
-  iterationSchedule: z.array(z.number().finite().positive().max(100)).max(MAX_STAGES),
+  iterationSchedule: z.array(z.number().finite().positive().max(100)).max(6),
   contentLayers: z.array(layer).max(16),
   styleLayers: z.array(layer).min(1).max(16),
   contentWeight: nonNegative,
@@ -320,14 +294,13 @@ export function resolveOptions(
     merged.height = Math.max(1, Math.round(content.height * s));
   }
   // A small job runs its preset's small-job plan, each part the caller left to the preset.
-  const small = Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE ? preset.small : undefined;
-  if (small) {
+  if (preset.small && Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE) {
     if (overrides.stages === undefined && overrides.iterationSchedule === undefined) {
-      merged.stages = small.stages;
-      merged.iterationSchedule = [...small.iterationSchedule];
+      merged.stages = preset.small.stages;
+      merged.iterationSchedule = [...preset.small.iterationSchedule];
     }
-    if (overrides.contentLayers === undefined) merged.contentLayers = [...small.contentLayers];
-    if (overrides.styleLayers === undefined) merged.styleLayers = [...small.styleLayers];
+    if (overrides.contentLayers === undefined) merged.contentLayers = [...preset.small.contentLayers];
+    if (overrides.styleLayers === undefined) merged.styleLayers = [...preset.small.styleLayers];
   }
   const checked = styleOptionsSchema.safeParse(merged);
   if (!checked.success) {
@@ -362,36 +335,6 @@ export function resolveOptions(
     merged.stages -= 1;
     const [first, , ...rest] = merged.iterationSchedule;
     merged.iterationSchedule = first === undefined ? [] : [first, ...rest];
-  }
-  // A preset whose pyramid grows (`extraStageFactor`): a job larger than that pyramid from the
-  // floor (atelier: 128 to 512 px) gains stages until its first is back on the floor, each new
-  // top stage with that factor. Where the job's side is no power of the scale over the floor the
-  // steps shrink to fit (1000 px: 128, 254, 504, 1000), so that no job starts above the floor;
-  // a thin job whose first stage that would make under MIN_STAGE_SIDE takes fewer stages at the
-  // preset's scale. Not a small job (its own plan), nor where the caller chose the stages, their
-  // schedule or the scale.
-  const extra = preset.extraStageFactor;
-  const side = Math.max(merged.height, merged.width);
-  if (
-    extra !== undefined &&
-    !small &&
-    overrides.stages === undefined &&
-    overrides.iterationSchedule === undefined &&
-    overrides.scale === undefined &&
-    side > floorSide * Math.pow(preset.options.scale, preset.options.stages - 1)
-  ) {
-    let steps = Math.min(MAX_STAGES - 1, Math.ceil(Math.log(side / floorSide) / Math.log(merged.scale) - 1e-9));
-    const fitted = Math.pow(side / floorSide, 1 / steps);
-    // Exact powers (1024, 2048, 4096 px) keep the preset's scale as it is, not a float's neighbour.
-    let scale = Math.abs(fitted - merged.scale) < 1e-6 ? merged.scale : fitted;
-    while (steps > merged.stages - 1 && Math.min(merged.height, merged.width) / Math.pow(scale, steps) < MIN_STAGE_SIDE) {
-      steps -= 1;
-      scale = merged.scale;
-    }
-    const own = merged.iterationSchedule.length > 0 ? merged.iterationSchedule : Array<number>(merged.stages).fill(1);
-    merged.iterationSchedule = [...own, ...Array<number>(steps + 1 - merged.stages).fill(extra)];
-    merged.stages = steps + 1;
-    merged.scale = scale;
   }
   const smallest = smallestOf(merged.stages);
   if (smallest < MIN_STAGE_SIDE) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DEFAULT_PRESET, EngineError, PRESET_NAMES, PRESETS, resolveOptions } from '../../daemon/engine/index.ts';
 import type { StyleOptions } from '../../daemon/engine/types.ts';
 import { PYRAMID_FLOOR_SIDE } from '../../daemon/engine/limits.ts';
-import { convertWeights, MAX_STAGES, stagePlan } from '../../daemon/engine/presets.ts';
+import { convertWeights, stagePlan } from '../../daemon/engine/presets.ts';
 
 const landscape = { width: 1024, height: 768 };
 
@@ -166,46 +166,15 @@ test('Draft (256 px) runs atelier in one stage with relu2_2 as content, relu1_1�
       assert.ok(Math.max(first.width, first.height) >= PYRAMID_FLOOR_SIDE, `${preset} at ${maxSide}: ${first.width}×${first.height}`);
     }
   }
-  // Unchanged at Balanced: the floor is where these pyramids start at 512 px (painterly's
-  // 512/√2⁴ rounds to 128 as its stage does).
+  // Unchanged at Balanced, Best and full size: the floor is where these pyramids start at 512 px
+  // (painterly's 512/√2⁴ rounds to 128 as its stage does).
   assert.deepEqual(plan('atelier', 512), [[128, 96, 30], [256, 192, 20], [512, 384, 14]]);
+  assert.deepEqual(plan('atelier', 1024).map(([w]) => w), [256, 512, 1024]);
+  assert.deepEqual(plan('atelier', 4096).map(([w]) => w), [1024, 2048, 4096]);
   assert.deepEqual(plan('painterly', 512).map(([w]) => w), [128, 181, 256, 362, 512]);
   // classic and reference reproduce their papers' pyramids at every size.
   assert.deepEqual(plan('classic', 256).map(([w]) => w), [128, 256]);
   assert.deepEqual(plan('classic', 200).map(([w]) => w), [100, 200]);
   // Stages the caller names are kept.
   assert.equal(resolveOptions({ preset: 'atelier', maxSide: 256, stages: 3 }, 'caffe', landscape).stages, 3);
-});
-
-test('atelier’s pyramid grows on a large job: it starts at the floor, runs a 512 px job’s schedule there, and each stage above runs the extra-stage factor', () => {
-  const plan = (maxSide: number, overrides: Partial<StyleOptions> = {}) =>
-    stagePlan(resolveOptions({ preset: 'atelier', maxSide, iterations: 60, ...overrides }, 'caffe', landscape)).map((s) => [s.width, s.iterations]);
-  const extra = Math.round(60 * PRESETS.atelier.extraStageFactor!);
-  // Best (1024 px): a 512 px job's three stages, then 1024 px. Was 256, 512, 1024 px, where
-  // astronaut × The Scream stayed a photo (SWD ratio 0.135; docs/quality.md).
-  assert.deepEqual(plan(1024), [[128, 90], [256, 60], [512, 42], [1024, extra]]);
-  assert.deepEqual(plan(2048).map(([w]) => w), [128, 256, 512, 1024, 2048]);
-  assert.deepEqual(plan(4096).map(([w]) => w), [128, 256, 512, 1024, 2048, 4096]);
-  // Tall as wide: the longest side sets the floor.
-  const tall = stagePlan(resolveOptions({ preset: 'atelier', maxSide: 1024 }, 'caffe', { width: 768, height: 1024 }));
-  assert.deepEqual(tall.map((s) => s.height), [128, 256, 512, 1024]);
-  // Other sizes shrink the steps to start on the floor: never above it, as 250 px did for 1000 px.
-  assert.deepEqual(plan(1000), [[128, 90], [254, 60], [504, 42], [1000, extra]]);
-  assert.deepEqual(plan(600).map(([w]) => w), [128, 214, 359, 600]);
-  assert.equal(resolveOptions({ preset: 'atelier', maxSide: 1024 }, 'caffe', landscape).scale, 2);
-  // At most MAX_STAGES, the steps then larger than 2.
-  const huge = resolveOptions({ preset: 'atelier', maxSide: 8192 }, 'caffe', landscape);
-  assert.equal(huge.stages, MAX_STAGES);
-  assert.equal(stagePlan(huge)[0].width, 128);
-  // A thin job keeps its first stage's short side at MIN_STAGE_SIDE or more, at the preset's scale.
-  const thin = stagePlan(resolveOptions({ preset: 'atelier', maxSide: 1024 }, 'caffe', { width: 1024, height: 100 }));
-  assert.ok(thin.length >= 3 && thin[0].height >= 16, JSON.stringify(thin));
-  assert.deepEqual(thin.map((s) => s.width), [256, 512, 1024]);
-  // What the caller sets stays the caller's: stages, a schedule (which names its stages), the scale.
-  assert.equal(resolveOptions({ preset: 'atelier', maxSide: 1024, stages: 3 }, 'caffe', landscape).stages, 3);
-  assert.deepEqual(plan(1024, { iterationSchedule: [1.5, 1, 0.7] }).map(([w]) => w), [256, 512, 1024]);
-  assert.deepEqual(plan(1024, { scale: 2 }).map(([w]) => w), [256, 512, 1024]);
-  // The other presets keep their papers' (or their own) pyramids.
-  assert.deepEqual(stagePlan(resolveOptions({ preset: 'classic', maxSide: 1024 }, 'caffe', landscape)).map((s) => s.width), [512, 1024]);
-  assert.deepEqual(stagePlan(resolveOptions({ preset: 'painterly', maxSide: 1024 }, 'caffe', landscape)).length, 5);
 });
