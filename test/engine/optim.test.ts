@@ -93,10 +93,12 @@ test('with the engine’s tolerances a first step that leaves the float32 loss a
     assert.ok(first, 'the first step is taken');
     x.dispose();
     x = first as tf.Tensor1D;
-    const second = lbfgs.step(x, tf.tensor1d(new Float32Array(n).fill(1.5)), loss);
+    const grad2 = tf.tensor1d(new Float32Array(n).fill(1.5));
+    const second = lbfgs.step(x, grad2, loss);
     x.dispose();
     second?.dispose();
     grad.dispose();
+    grad2.dispose();
     lbfgs.dispose();
     return second !== undefined;
   };
