@@ -9,6 +9,7 @@ import type { ExecutionProviderChoice } from './onnx/provider-names.ts';
 import { Adam } from './optim/adam.ts';
 import { ENGINE_LBFGS_TOLERANCES, Lbfgs } from './optim/lbfgs.ts';
 import { stepLearningRate } from './optim/step-lr.ts';
+import { enlargedOctaves } from './own-resolution.ts';
 import { resolveOptions, stagePlan } from './presets.ts';
 import { blendByMasks, compositeOver, featherMask, unionMask } from './region-mask.ts';
 import { groupRegions, regionMasksAt, resolveFeather, type RegionGroup } from './style-regions.ts';
@@ -185,7 +186,9 @@ class DriverEngine implements Engine {
     }
     const groups = groupRegions(styles);
     const featherPx = resolveFeather(request.featherPx);
-    const options = resolveOptions(request.options, this.weights.convention, content);
+    // The photo's own resolution, from its pixels: an editor's export of a frame is at the job's
+    // size whatever the photo in it has, and the pyramid depends on it (presets.ts, detailStageFactor).
+    const options = resolveOptions(request.options, this.weights.convention, { width: content.width, height: content.height, enlargedOctaves: enlargedOctaves(content) });
     try {
       this.loss.checkLayers([...options.contentLayers, ...options.styleLayers]);
     } catch (error) {

@@ -32,3 +32,22 @@ export const PYRAMID_FLOOR_SIDE = 128;
  * (presets.ts' `small`): Draft (256 px) and below. Jobs above it compute what they did.
  */
 export const SMALL_JOB_SIDE = 256;
+
+/**
+ * Telling a photo's own resolution from its pixels (own-resolution.ts), which decides how many
+ * of a job's top stages are detail stages (presets.ts' `detailStageFactor`).
+ */
+export const OWN_RESOLUTION = {
+  /**
+   * Top octaves count as empty under this fraction of the energy the photo's own octaves below
+   * predict (own-resolution.ts' enlargedOctaves). Measured by scripts/measure-own-resolution.ts
+   * on the seven development images (docs/quality.md, "Best").
+   */
+  emptyOctaveFraction: 0.65,
+  /** The most octaves counted: a photo enlarged 8× is as good as a flat one. */
+  maxOctaves: 3,
+  /** The shortest side, in px, of the grid an octave is measured on. */
+  minSide: 32,
+  /** Under this mean squared level difference per pixel an octave is too faint to compare (flat art). */
+  minOctaveEnergy: 0.25,
+} as const;

@@ -71,6 +71,14 @@ interface PresetDefinition {
    */
   floorSide?: number;
   /**
+   * On a job larger than the photo's own resolution (a photo enlarged to the job's size, by the
+   * job's size or already in the editor's export): the preset's pyramid ends at the photo's own
+   * side with its schedule halved per doubling, and each doubling above it is a detail stage
+   * running this factor of the iterations (resolveOptions says how). Absent: the pyramid ends at
+   * the job's size whatever the photo.
+   */
+  detailStageFactor?: number;
+  /**
    * What it runs instead on a small job (longest side ≤ SMALL_JOB_SIDE), each part where the
    * caller set none of it: stages and their schedule, content layers, style layers.
    */
@@ -193,6 +201,23 @@ const ATELIER_SMALL = {
   styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'],
 };
 
+/**
+ * atelier on a photo enlarged to the job (Best and Full size on a smaller photo; issue 31): the
+ * pyramid up to the photo's own side at half its schedule per doubling, then a stage per doubling
+ * at an eighth of the iterations: Best (120) on a 512 px photo runs 90, 60 and 42 iterations at
+ * 128, 256 and 512 px (a Balanced job's) and 15 at 1024 px. Best's own pyramid (256, 512, 1024 px;
+ * 180, 120, 84) left the astronaut (512 px) under The Scream a photo: SWD ratio 0.135 at 1024 px,
+ * its 512 px stage at 0.090 where a 512 px job from 128 px is at 0.059. The deep layers'
+ * statistics are set at the first stage, and 256 px is half this photo's own side. Above it there
+ * is no detail of the photo's own for iterations to find: from the Balanced result, the 1024 px
+ * stage measured 0.073 after 15 iterations, 0.085 after 30 and 0.096 after 45 (the photo coming
+ * back, the style loss flat from 30). With this plan the astronaut is at 0.074, and every pair
+ * of the development set whose photo is smaller than 1024 px within Balanced's bounds. A photo
+ * with 1024 px of its own (tubingen) keeps Best's pyramid: from 128 px its windows went into
+ * the strokes (edge 0.14 under Starry Night, bound 0.40). docs/quality.md, "Best".
+ */
+const ATELIER_DETAIL_STAGE_FACTOR = 0.125;
+
 PRESETS.atelier = {
   description: 'classic’s losses from the style’s colours on a three-stage pyramid, a shallow content layer, and the style weight balanced by the style’s Gram energy, so every style pulls alike.',
   tunedFor: 'caffe',
@@ -207,6 +232,7 @@ PRESETS.atelier = {
     normalizeStyle: true,
   },
   floorSide: PYRAMID_FLOOR_SIDE,
+  detailStageFactor: ATELIER_DETAIL_STAGE_FACTOR,
   small: ATELIER_SMALL,
 };
 
@@ -214,6 +240,9 @@ PRESETS.atelier = {
 export const DEFAULT_PRESET = 'atelier';
 /** Every preset, the default first (the order the plugin's menu and the CLI's help show). */
 export const PRESET_NAMES = [DEFAULT_PRESET, ...Object.keys(PRESETS).filter((name) => name !== DEFAULT_PRESET)];
+
+/** The most stages a job runs: a pyramid from 128 px to a 4096 px job has six. */
+export const MAX_STAGES = 6;
 
 const layer = z.string().refine((n) => TAP_NAMES.includes(n), { message: 'unknown VGG-19 layer' });
 const positive = z.number().finite().positive();
@@ -225,10 +254,10 @@ export const styleOptionsSchema = z.object({
   height: z.number().int().min(0).max(8192),
   width: z.number().int().min(0).max(8192),
   maxSide: z.number().int().min(0).max(8192),
-  stages: z.number().int().min(1).max(6),
+  stages: z.number().int().min(1).max(MAX_STAGES),
   scale: z.number().min(1).max(4),
   iterations: z.number().int().min(1).max(100_000),
-  iterationSchedule: z.array(z.number().finite().positive().max(100)).max(6),
+  iterationSchedule: z.array(z.number().finite().positive().max(100)).max(MAX_STAGES),
   contentLayers: z.array(layer).max(16),
   styleLayers: z.array(layer).min(1).max(16),
   contentWeight: nonNegative,
@@ -257,6 +286,14 @@ export const MAX_OUTPUT_SIDE = 4096;
 /** The smallest stage must still survive VGG-19's four pools before conv5_1. */
 export const MIN_STAGE_SIDE = 16;
 
+/** What resolveOptions needs of the content: its size, and what own-resolution.ts found in its pixels. */
+export interface ContentSize {
+  width: number;
+  height: number;
+  /** How many times the pixels were enlarged by 2 (own-resolution.ts' enlargedOctaves); absent: 0, the photo's own. */
+  enlargedOctaves?: number;
+}
+
 /**
  * A preset's options in the weights' convention, with the caller's overrides on top.
  * Weights, learning rate and size the caller gives are taken as they are; then the style
@@ -265,7 +302,7 @@ export const MIN_STAGE_SIDE = 16;
 export function resolveOptions(
   overrides: Partial<StyleOptions> = {},
   convention: InputConventionName,
-  content: { width: number; height: number },
+  content: ContentSize,
 ): StyleOptions {
   const name = overrides.preset ?? DEFAULT_PRESET;
   // `name` comes from a client: only the table's own keys count ("constructor" is no preset).
@@ -294,7 +331,8 @@ export function resolveOptions(
     merged.height = Math.max(1, Math.round(content.height * s));
   }
   // A small job runs its preset's small-job plan, each part the caller left to the preset.
-  if (preset.small && Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE) {
+  const small = preset.small !== undefined && Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE;
+  if (preset.small && small) {
     if (overrides.stages === undefined && overrides.iterationSchedule === undefined) {
       merged.stages = preset.small.stages;
       merged.iterationSchedule = [...preset.small.iterationSchedule];
@@ -335,6 +373,26 @@ export function resolveOptions(
     merged.stages -= 1;
     const [first, , ...rest] = merged.iterationSchedule;
     merged.iterationSchedule = first === undefined ? [] : [first, ...rest];
+  }
+  // A photo smaller than the job (its own side: the content's, halved for each octave its pixels
+  // were enlarged by) gets the preset's pyramid at that side and a detail stage per doubling above
+  // it: `extra`, the doublings rounded, so a 600 px photo at 1024 px counts as enlarged 2×. The
+  // stages up to its side run their schedule halved per doubling (Best's 120 iterations become
+  // Balanced's 60 there), the detail stages `detailStageFactor` of the iterations. Only as
+  // many as keep the first stage within half a doubling of the floor (a 1000 px job from a 500 px
+  // photo starts at 125 px) and the shortest side over MIN_STAGE_SIDE. Not a small job (its own
+  // plan), nor where the caller chose the stages, their schedule or the scale.
+  const detail = preset.detailStageFactor;
+  if (detail !== undefined && !small && overrides.stages === undefined && overrides.iterationSchedule === undefined && overrides.scale === undefined) {
+    const ownSide = Math.max(content.width, content.height) / 2 ** (content.enlargedOctaves ?? 0);
+    const doublings = Math.log(Math.max(merged.height, merged.width) / ownSide) / Math.log(merged.scale);
+    let extra = Math.min(MAX_STAGES - merged.stages, Math.max(0, Math.round(doublings)));
+    while (extra > 0 && (longestOf(merged.stages + extra) * Math.sqrt(merged.scale) < floorSide || smallestOf(merged.stages + extra) < MIN_STAGE_SIDE)) extra -= 1;
+    if (extra > 0) {
+      const own = merged.iterationSchedule.length > 0 ? merged.iterationSchedule : Array<number>(merged.stages).fill(1);
+      merged.iterationSchedule = [...own.map((f) => f / 2 ** extra), ...Array<number>(extra).fill(detail)];
+      merged.stages += extra;
+    }
   }
   const smallest = smallestOf(merged.stages);
   if (smallest < MIN_STAGE_SIDE) {

@@ -170,11 +170,42 @@ test('Draft (256 px) runs atelier in one stage with relu2_2 as content, relu1_1�
   // (painterly's 512/√2⁴ rounds to 128 as its stage does).
   assert.deepEqual(plan('atelier', 512), [[128, 96, 30], [256, 192, 20], [512, 384, 14]]);
   assert.deepEqual(plan('atelier', 1024).map(([w]) => w), [256, 512, 1024]);
-  assert.deepEqual(plan('atelier', 4096).map(([w]) => w), [1024, 2048, 4096]);
+  assert.deepEqual(plan('atelier', 4096, { width: 4096, height: 3072 }).map(([w]) => w), [1024, 2048, 4096]);
   assert.deepEqual(plan('painterly', 512).map(([w]) => w), [128, 181, 256, 362, 512]);
   // classic and reference reproduce their papers' pyramids at every size.
   assert.deepEqual(plan('classic', 256).map(([w]) => w), [128, 256]);
   assert.deepEqual(plan('classic', 200).map(([w]) => w), [100, 200]);
   // Stages the caller names are kept.
   assert.equal(resolveOptions({ preset: 'atelier', maxSide: 256, stages: 3 }, 'caffe', landscape).stages, 3);
+});
+
+test('atelier on a photo smaller than the job: its pyramid ends at the photo’s own side, at half its schedule per doubling, then a detail stage per doubling at an eighth of the iterations', () => {
+  const plan = (maxSide: number, content: { width: number; height: number; enlargedOctaves?: number }, overrides: Partial<StyleOptions> = {}) =>
+    stagePlan(resolveOptions({ maxSide, iterations: 120, ...overrides }, 'caffe', content)).map((s) => [s.width, s.iterations]);
+  // A Balanced job's 90, 60 and 42 iterations up to 512 px, then 15 at 1024 px.
+  const best = [[128, 90], [256, 60], [512, 42], [1024, 15]];
+  // Best on the astronaut (512 px), given at its size or already enlarged in the editor's export.
+  assert.deepEqual(plan(1024, { width: 512, height: 512 }), best);
+  assert.deepEqual(plan(1024, { width: 1024, height: 1024, enlargedOctaves: 1 }), best);
+  // coffee (600 px) is 1.7× from 1024: counted as a doubling. Under √2 it is not.
+  assert.deepEqual(plan(1024, { width: 600, height: 400 }).map(([w]) => w), [128, 256, 512, 1024]);
+  assert.deepEqual(plan(1024, { width: 800, height: 600 }), [[256, 180], [512, 120], [1024, 84]]);
+  // A photo with the job's resolution of its own (tubingen at Best) keeps the 256 px start.
+  assert.deepEqual(plan(1024, { width: 1024, height: 768 }), [[256, 180], [512, 120], [1024, 84]]);
+  // Full size: an export at 2× of a 1024 px frame, and a 1024 px photo enlarged 4×.
+  assert.deepEqual(plan(2048, { width: 2048, height: 1536, enlargedOctaves: 1 }), [[256, 90], [512, 60], [1024, 42], [2048, 15]]);
+  assert.deepEqual(plan(4096, { width: 1024, height: 768 }), [[256, 45], [512, 30], [1024, 21], [2048, 15], [4096, 15]]);
+  // Within half a doubling of the floor (125 px) the first stage is taken; a quarter under it (64 px) is not.
+  assert.deepEqual(plan(1000, { width: 500, height: 500 }).map(([w]) => w), [125, 250, 500, 1000]);
+  // Balanced (512 px) on a 256 px photo: a first stage at 64 px is under the floor, so nothing changes.
+  assert.deepEqual(plan(512, { width: 256, height: 192 }), [[128, 180], [256, 120], [512, 84]]);
+  // A thin photo keeps its shortest side over MIN_STAGE_SIDE.
+  assert.deepEqual(plan(1024, { width: 512, height: 40 }).map(([w]) => w), [256, 512, 1024]);
+  // Small jobs, the caller's stages, schedule or scale, and the other presets are as they were.
+  assert.deepEqual(plan(256, { width: 64, height: 48 }), [[256, 720]]);
+  assert.deepEqual(plan(1024, { width: 512, height: 512 }, { stages: 3 }).map(([w]) => w), [256, 512, 1024]);
+  assert.deepEqual(plan(1024, { width: 512, height: 512 }, { iterationSchedule: [1, 1, 1] }).map(([w]) => w), [256, 512, 1024]);
+  assert.deepEqual(plan(1024, { width: 512, height: 512 }, { scale: 2 }).map(([w]) => w), [256, 512, 1024]);
+  assert.deepEqual(plan(1024, { width: 512, height: 512 }, { preset: 'classic' }).map(([w]) => w), [512, 1024]);
+  assert.deepEqual(plan(1024, { width: 512, height: 512 }, { preset: 'painterly' }).map(([w]) => w), [256, 362, 512, 724, 1024]);
 });
