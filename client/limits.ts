@@ -63,7 +63,9 @@ export const DEFAULT_ENGINE_PRESET = 'atelier';
  * Quality presets: what "Draft / Balanced / Best" mean in working size (longest side, px) and
  * iterations per stage, before the engine preset's schedule (atelier runs three stages with
  * L-BFGS, 1.5, 1 and 0.7 times these, which converges in tens of iterations; on a job of
- * 256 px or less, Draft's, one stage of 6 times these: the engine's small-job plan).
+ * 256 px or less, Draft's, one stage of 6 times these: the engine's small-job plan; on a photo
+ * smaller than the job, Best on a 512 px photo, those three stages end at the photo's own side
+ * with half these per doubling, and each doubling above it runs an eighth of these).
  */
 export const QUALITY_PRESETS = {
   draft: { label: 'Draft', size: 256, iterations: 20 },

@@ -188,7 +188,7 @@ class DriverEngine implements Engine {
     const featherPx = resolveFeather(request.featherPx);
     // The photo's own resolution, from its pixels: an editor's export of a frame is at the job's
     // size whatever the photo in it has, and the pyramid depends on it (presets.ts, detailStageFactor).
-    const options = resolveOptions(request.options, this.weights.convention, { width: content.width, height: content.height, enlargedOctaves: enlargedOctaves(content) });
+    const options = resolveOptions(request.options, this.weights.convention, { width: content.width, height: content.height, enlargedOctaves: () => enlargedOctaves(content) });
     try {
       this.loss.checkLayers([...options.contentLayers, ...options.styleLayers]);
     } catch (error) {

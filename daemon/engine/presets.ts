@@ -290,8 +290,11 @@ export const MIN_STAGE_SIDE = 16;
 export interface ContentSize {
   width: number;
   height: number;
-  /** How many times the pixels were enlarged by 2 (own-resolution.ts' enlargedOctaves); absent: 0, the photo's own. */
-  enlargedOctaves?: number;
+  /**
+   * How many times the pixels were enlarged by 2 (own-resolution.ts' enlargedOctaves), asked
+   * only where the plan depends on it (it reads every pixel); absent: 0, the photo's own.
+   */
+  enlargedOctaves?: () => number;
 }
 
 /**
@@ -384,10 +387,18 @@ export function resolveOptions(
   // plan), nor where the caller chose the stages, their schedule or the scale.
   const detail = preset.detailStageFactor;
   if (detail !== undefined && !small && overrides.stages === undefined && overrides.iterationSchedule === undefined && overrides.scale === undefined) {
-    const ownSide = Math.max(content.width, content.height) / 2 ** (content.enlargedOctaves ?? 0);
+    let room = 0;
+    while (
+      merged.stages + room < MAX_STAGES &&
+      longestOf(merged.stages + room + 1) * Math.sqrt(merged.scale) >= floorSide &&
+      smallestOf(merged.stages + room + 1) >= MIN_STAGE_SIDE
+    ) {
+      room += 1;
+    }
+    // The pixels are read only where a stage could be added (not at Draft or Balanced).
+    const ownSide = room > 0 ? Math.max(content.width, content.height) / 2 ** (content.enlargedOctaves?.() ?? 0) : Infinity;
     const doublings = Math.log(Math.max(merged.height, merged.width) / ownSide) / Math.log(merged.scale);
-    let extra = Math.min(MAX_STAGES - merged.stages, Math.max(0, Math.round(doublings)));
-    while (extra > 0 && (longestOf(merged.stages + extra) * Math.sqrt(merged.scale) < floorSide || smallestOf(merged.stages + extra) < MIN_STAGE_SIDE)) extra -= 1;
+    const extra = Math.min(room, Math.max(0, Math.round(doublings)));
     if (extra > 0) {
       const own = merged.iterationSchedule.length > 0 ? merged.iterationSchedule : Array<number>(merged.stages).fill(1);
       merged.iterationSchedule = [...own.map((f) => f / 2 ** extra), ...Array<number>(extra).fill(detail)];

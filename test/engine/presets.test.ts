@@ -180,25 +180,29 @@ test('Draft (256 px) runs atelier in one stage with relu2_2 as content, relu1_1�
 });
 
 test('atelier on a photo smaller than the job: its pyramid ends at the photo’s own side, at half its schedule per doubling, then a detail stage per doubling at an eighth of the iterations', () => {
-  const plan = (maxSide: number, content: { width: number; height: number; enlargedOctaves?: number }, overrides: Partial<StyleOptions> = {}) =>
+  const plan = (maxSide: number, content: { width: number; height: number; enlargedOctaves?: () => number }, overrides: Partial<StyleOptions> = {}) =>
     stagePlan(resolveOptions({ maxSide, iterations: 120, ...overrides }, 'caffe', content)).map((s) => [s.width, s.iterations]);
   // A Balanced job's 90, 60 and 42 iterations up to 512 px, then 15 at 1024 px.
   const best = [[128, 90], [256, 60], [512, 42], [1024, 15]];
   // Best on the astronaut (512 px), given at its size or already enlarged in the editor's export.
   assert.deepEqual(plan(1024, { width: 512, height: 512 }), best);
-  assert.deepEqual(plan(1024, { width: 1024, height: 1024, enlargedOctaves: 1 }), best);
+  assert.deepEqual(plan(1024, { width: 1024, height: 1024, enlargedOctaves: () => 1 }), best);
   // coffee (600 px) is 1.7× from 1024: counted as a doubling. Under √2 it is not.
   assert.deepEqual(plan(1024, { width: 600, height: 400 }).map(([w]) => w), [128, 256, 512, 1024]);
   assert.deepEqual(plan(1024, { width: 800, height: 600 }), [[256, 180], [512, 120], [1024, 84]]);
   // A photo with the job's resolution of its own (tubingen at Best) keeps the 256 px start.
   assert.deepEqual(plan(1024, { width: 1024, height: 768 }), [[256, 180], [512, 120], [1024, 84]]);
   // Full size: an export at 2× of a 1024 px frame, and a 1024 px photo enlarged 4×.
-  assert.deepEqual(plan(2048, { width: 2048, height: 1536, enlargedOctaves: 1 }), [[256, 90], [512, 60], [1024, 42], [2048, 15]]);
+  assert.deepEqual(plan(2048, { width: 2048, height: 1536, enlargedOctaves: () => 1 }), [[256, 90], [512, 60], [1024, 42], [2048, 15]]);
   assert.deepEqual(plan(4096, { width: 1024, height: 768 }), [[256, 45], [512, 30], [1024, 21], [2048, 15], [4096, 15]]);
   // Within half a doubling of the floor (125 px) the first stage is taken; a quarter under it (64 px) is not.
   assert.deepEqual(plan(1000, { width: 500, height: 500 }).map(([w]) => w), [125, 250, 500, 1000]);
   // Balanced (512 px) on a 256 px photo: a first stage at 64 px is under the floor, so nothing changes.
   assert.deepEqual(plan(512, { width: 256, height: 192 }), [[128, 180], [256, 120], [512, 84]]);
+  // The pixels are read only where a stage could be added: not at Draft or Balanced.
+  const unread = { width: 2048, height: 1536, enlargedOctaves: (): number => assert.fail('pixels read') };
+  assert.deepEqual(plan(512, unread).map(([w]) => w), [128, 256, 512]);
+  assert.deepEqual(plan(256, unread).map(([w]) => w), [256]);
   // A thin photo keeps its shortest side over MIN_STAGE_SIDE.
   assert.deepEqual(plan(1024, { width: 512, height: 40 }).map(([w]) => w), [256, 512, 1024]);
   // Small jobs, the caller's stages, schedule or scale, and the other presets are as they were.
