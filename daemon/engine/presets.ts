@@ -334,14 +334,14 @@ export function resolveOptions(
     merged.height = Math.max(1, Math.round(content.height * s));
   }
   // A small job runs its preset's small-job plan, each part the caller left to the preset.
-  const small = preset.small !== undefined && Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE;
-  if (preset.small && small) {
+  const small = Math.max(merged.height, merged.width) <= SMALL_JOB_SIDE ? preset.small : undefined;
+  if (small) {
     if (overrides.stages === undefined && overrides.iterationSchedule === undefined) {
-      merged.stages = preset.small.stages;
-      merged.iterationSchedule = [...preset.small.iterationSchedule];
+      merged.stages = small.stages;
+      merged.iterationSchedule = [...small.iterationSchedule];
     }
-    if (overrides.contentLayers === undefined) merged.contentLayers = [...preset.small.contentLayers];
-    if (overrides.styleLayers === undefined) merged.styleLayers = [...preset.small.styleLayers];
+    if (overrides.contentLayers === undefined) merged.contentLayers = [...small.contentLayers];
+    if (overrides.styleLayers === undefined) merged.styleLayers = [...small.styleLayers];
   }
   const checked = styleOptionsSchema.safeParse(merged);
   if (!checked.success) {
@@ -396,13 +396,15 @@ export function resolveOptions(
       room += 1;
     }
     // The pixels are read only where a stage could be added (not at Draft or Balanced).
-    const ownSide = room > 0 ? Math.max(content.width, content.height) / 2 ** (content.enlargedOctaves?.() ?? 0) : Infinity;
-    const doublings = Math.log(Math.max(merged.height, merged.width) / ownSide) / Math.log(merged.scale);
-    const extra = Math.min(room, Math.max(0, Math.round(doublings)));
-    if (extra > 0) {
-      const own = merged.iterationSchedule.length > 0 ? merged.iterationSchedule : Array<number>(merged.stages).fill(1);
-      merged.iterationSchedule = [...own.map((f) => f / 2 ** extra), ...Array<number>(extra).fill(detail)];
-      merged.stages += extra;
+    if (room > 0) {
+      const ownSide = Math.max(content.width, content.height) / 2 ** (content.enlargedOctaves?.() ?? 0);
+      const doublings = Math.round(Math.log(Math.max(merged.height, merged.width) / ownSide) / Math.log(merged.scale));
+      const extra = Math.min(room, Math.max(0, doublings));
+      if (extra > 0) {
+        const own = merged.iterationSchedule.length > 0 ? merged.iterationSchedule : Array<number>(merged.stages).fill(1);
+        merged.iterationSchedule = [...own.map((f) => f / 2 ** extra), ...Array<number>(extra).fill(detail)];
+        merged.stages += extra;
+      }
     }
   }
   const smallest = smallestOf(merged.stages);
